@@ -1,0 +1,132 @@
+"""Code actions: each rule's quick fixes, "ignore SLxxx on this line", and fix-all.
+
+Plain functions from engine diagnostics to lsprotocol CodeActions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from lsprotocol import types
+
+from shapelint.diagnostics import Diagnostic, Fix, Range, TextEdit
+from shapelint.engine import SYNTAX_ERROR_CODE
+from shapelint.lsp.convert import segment_of, to_lsp_diagnostic, to_lsp_text_edit
+from shapelint.lsp.documents import Snapshot, TextState
+from shapelint.lsp.encoding import ColumnEncoding
+from shapelint.suppression import noqa_edit
+
+FIX_ALL_KIND = f"{types.CodeActionKind.SourceFixAll.value}.shapelint"
+QUICK_FIX_KIND = types.CodeActionKind.QuickFix.value
+SUPPORTED_KINDS = (types.CodeActionKind.QuickFix, FIX_ALL_KIND)
+
+
+@dataclass(frozen=True)
+class EditTarget:
+    """How the client wants workspace edits: versioned documentChanges or a plain changes map."""
+
+    encoding: ColumnEncoding
+    document_changes: bool = True
+    related_information: bool = True
+
+
+def kind_wanted(kind: str, only: Sequence[str] | None) -> bool:
+    """LSP kind filtering: `source` asks for `source.fixAll.shapelint`, and so on."""
+    if not only:
+        return True
+    return any(kind == wanted or kind.startswith(f"{wanted}.") for wanted in only)
+
+
+def _overlaps(first: Range, second: Range) -> bool:
+    return first.start <= second.end and second.start <= first.end
+
+
+def workspace_edit(edits_by_state: Sequence[tuple[TextState, Sequence[TextEdit]]], target: EditTarget) -> types.WorkspaceEdit:
+    """Edits grouped per document (or cell), in the form the client understands."""
+    converted = [
+        (state, [to_lsp_text_edit(edit, state, target.encoding) for edit in edits]) for state, edits in edits_by_state if edits
+    ]
+    if target.document_changes:
+        return types.WorkspaceEdit(
+            document_changes=[
+                types.TextDocumentEdit(
+                    text_document=types.OptionalVersionedTextDocumentIdentifier(uri=state.uri, version=state.version),
+                    edits=list(edits),
+                )
+                for state, edits in converted
+            ]
+        )
+    return types.WorkspaceEdit(changes={state.uri: list(edits) for state, edits in converted})
+
+
+def quick_fixes(
+    snapshot: Snapshot,
+    diagnostics: Sequence[Diagnostic],
+    cell: int | None,
+    requested: Range,
+    target: EditTarget,
+) -> list[types.CodeAction]:
+    """The rule's fixes (first one preferred) and a noqa action for each diagnostic in range."""
+    state = segment_of(snapshot, cell)
+    if state is None:
+        return []
+    actions: list[types.CodeAction] = []
+    ignored: set[tuple[int, str]] = set()
+    for diagnostic in diagnostics:
+        if snapshot.notebook and diagnostic.cell != cell:
+            continue
+        if not _overlaps(diagnostic.range, requested):
+            continue
+        shown = to_lsp_diagnostic(diagnostic, state, target.encoding, related_information=target.related_information)
+        for index, fix in enumerate(diagnostic.fixes):
+            actions.append(
+                types.CodeAction(
+                    title=fix.message,
+                    kind=types.CodeActionKind.QuickFix,
+                    diagnostics=[shown],
+                    is_preferred=index == 0,
+                    # Edits carry no cell of their own: they belong to the diagnostic's cell.
+                    edit=workspace_edit([(state, fix.edits)], target),
+                )
+            )
+        line = diagnostic.range.start.line
+        if diagnostic.code == SYNTAX_ERROR_CODE or (line, diagnostic.code) in ignored:
+            continue
+        ignored.add((line, diagnostic.code))
+        actions.append(
+            types.CodeAction(
+                title=f"Ignore {diagnostic.code} on this line",
+                kind=types.CodeActionKind.QuickFix,
+                diagnostics=[shown],
+                edit=workspace_edit([(state, [noqa_edit(state.line(line), line, diagnostic.code)])], target),
+            )
+        )
+    return actions
+
+
+def fix_all(snapshot: Snapshot, diagnostics: Sequence[Diagnostic], target: EditTarget) -> types.CodeAction | None:
+    """One action applying every diagnostic's preferred fix that does not collide with another."""
+    accepted: dict[int, list[TextEdit]] = {}
+    fixes_taken = 0
+    for diagnostic in diagnostics:
+        fix: Fix | None = diagnostic.fix
+        if fix is None or not fix.edits:
+            continue
+        segment = diagnostic.cell if snapshot.notebook else 0
+        if segment is None or not 0 <= segment < len(snapshot.segments):
+            continue
+        taken = accepted.setdefault(segment, [])
+        if any(_overlaps(edit.range, other.range) for edit in fix.edits for other in taken):
+            continue  # a second pass (the next fix-all) picks it up once the text has settled
+        taken.extend(fix.edits)
+        fixes_taken += 1
+    if not fixes_taken:
+        return None
+    edits = [(snapshot.segments[index], sorted(taken, key=lambda edit: edit.range)) for index, taken in sorted(accepted.items())]
+    plural = "problem" if fixes_taken == 1 else "problems"
+    return types.CodeAction(
+        title=f"Fix all shapelint problems ({fixes_taken} {plural})",
+        kind=FIX_ALL_KIND,
+        edit=workspace_edit(edits, target),
+    )

@@ -1,0 +1,681 @@
+"""`shapelint server`: the language server every editor talks to.
+
+One thin handler per LSP feature; each translates the request, asks the document store,
+the scheduler or the engine, and translates back. Every handler is guarded: an
+unexpected error is logged with its traceback and the client gets an empty answer, so
+the next request is served as usual.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from importlib import metadata
+from typing import Any, TypeVar
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol, lsp_method
+from pygls.uris import to_fs_path
+
+from shapelint.config import Config, ConfigError
+from shapelint.engine import Analysis, analyze, analyze_notebook
+from shapelint.lsp import code_actions, convert
+from shapelint.lsp.confirmation import Confirmer, load_confirmer
+from shapelint.lsp.documents import ClientPosition, DocumentStore, NotebookCell, Snapshot, TextChange
+from shapelint.lsp.encoding import ColumnEncoding
+from shapelint.lsp.hover import diagnostics_at, hover_markdown
+from shapelint.lsp.scheduler import AnalysisScheduler
+from shapelint.lsp.settings import (
+    SECTION,
+    ConfigResolver,
+    EditorSettings,
+    is_pyproject,
+    parse_editor_settings,
+    settings_from_payload,
+)
+from shapelint.rules import rule_docs
+
+logger = logging.getLogger("shapelint.lsp")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+NOTEBOOK_SYNC = types.NotebookDocumentSyncOptions(
+    notebook_selector=[
+        types.NotebookDocumentFilterWithCells(
+            notebook="*",
+            cells=[types.NotebookCellLanguage(language="python")],
+        )
+    ],
+    save=True,
+)
+# Hover, code actions and inlay hints wait this long for the analysis of the current version.
+RESULT_WAIT_SECONDS = 2.0
+PYPROJECT_POLL_SECONDS = 2.0
+
+
+def _version() -> str:
+    try:
+        return metadata.version("shapelint")
+    except metadata.PackageNotFoundError:
+        return "0.0.0"
+
+
+@dataclass(frozen=True)
+class AnalysisResult:
+    """One analysis of one snapshot, with its diagnostics already in LSP form per URI."""
+
+    snapshot: Snapshot
+    settings: EditorSettings
+    encoding: ColumnEncoding
+    analysis: Analysis | None = None  # None when shapelint is disabled for the document
+    config: Config | None = None
+    path: str | None = None
+    diagnostics: dict[str, list[types.Diagnostic]] = field(default_factory=dict)
+
+    @property
+    def revision(self) -> int:
+        return self.snapshot.revision
+
+
+@dataclass(frozen=True)
+class ClientProfile:
+    """What the connected client supports, decided once at initialize."""
+
+    encoding: ColumnEncoding = ColumnEncoding.UTF16
+    related_information: bool = False
+    document_changes: bool = False
+    configuration_pull: bool = False
+    watched_files_registration: bool = False
+    inlay_hint_refresh: bool = False
+
+
+def _capability(root: Any, dotted: str) -> Any:
+    for name in dotted.split("."):
+        root = getattr(root, name, None)
+        if root is None:
+            return None
+    return root
+
+
+def client_profile(capabilities: types.ClientCapabilities, encoding: Any) -> ClientProfile:
+    """The client features the server adapts to, read from its initialize capabilities."""
+    return ClientProfile(
+        encoding=ColumnEncoding.parse(encoding),
+        related_information=bool(_capability(capabilities, "text_document.publish_diagnostics.related_information")),
+        document_changes=bool(_capability(capabilities, "workspace.workspace_edit.document_changes")),
+        configuration_pull=bool(_capability(capabilities, "workspace.configuration")),
+        watched_files_registration=bool(
+            _capability(capabilities, "workspace.did_change_watched_files.dynamic_registration")
+        ),
+        inlay_hint_refresh=bool(_capability(capabilities, "workspace.inlay_hint.refresh_support")),
+    )
+
+
+class ShapelintProtocol(LanguageServerProtocol):
+    """The pygls protocol, with document sync owned by shapelint's DocumentStore.
+
+    pygls's own workspace copy would split lines differently from LSP (it splits on
+    form feeds and Unicode separators too) and raises on a change to an unknown URI;
+    these overrides only dispatch to the handlers below.
+    """
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams) -> Any:
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_OPEN)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Any:
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams) -> Any:
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def lsp_notebook_document__did_open(self, params: types.DidOpenNotebookDocumentParams) -> Any:
+        if (handler := self.fm.features.get(types.NOTEBOOK_DOCUMENT_DID_OPEN)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def lsp_notebook_document__did_change(self, params: types.DidChangeNotebookDocumentParams) -> Any:
+        if (handler := self.fm.features.get(types.NOTEBOOK_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def lsp_notebook_document__did_close(self, params: types.DidCloseNotebookDocumentParams) -> Any:
+        if (handler := self.fm.features.get(types.NOTEBOOK_DOCUMENT_DID_CLOSE)) is not None:
+            yield handler, (params,), None
+
+
+class ShapelintServer(LanguageServer):
+    """The language server's state: open documents, settings, configuration, scheduling."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "shapelint",
+            _version(),
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            notebook_document_sync=NOTEBOOK_SYNC,
+            protocol_cls=ShapelintProtocol,
+        )
+        self.documents = DocumentStore()
+        self.settings = EditorSettings()
+        self.profile = ClientProfile()
+        self.configs = ConfigResolver(self.report_config_error)
+        self.confirmer: Confirmer | None = None
+        self._confirmer_loaded = False
+        self.scheduler: AnalysisScheduler[AnalysisResult] = AnalysisScheduler(
+            self.analyze_key, self.documents.revision, self.publish, confirm=self.confirm
+        )
+        self._published: dict[str, set[str]] = {}  # document key -> URIs holding its diagnostics
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._poller: asyncio.Task[None] | None = None
+
+    # Messages to the user ----------------------------------------------------------------
+    def _send_threadsafe(self, function: Callable[[], None]) -> None:
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            function()
+        else:
+            loop.call_soon_threadsafe(function)
+
+    def show(self, message: str, kind: types.MessageType = types.MessageType.Warning) -> None:
+        """Show a message to the user (and log it); safe from any thread."""
+        logger.warning("%s", message)
+        self._send_threadsafe(
+            lambda: self.window_show_message(types.ShowMessageParams(type=kind, message=message))
+        )
+
+    def log(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
+        """Write to the client's log (e.g. VS Code's output channel); safe from any thread."""
+        self._send_threadsafe(lambda: self.window_log_message(types.LogMessageParams(type=kind, message=message)))
+
+    def report_config_error(self, message: str) -> None:
+        self.show(message)
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """Protocol-level errors go to the log, not to a pop-up on every keystroke."""
+        logger.error("shapelint: protocol error (%s): %s", getattr(source, "__name__", source), error)
+
+    # Analysis (engine thread) ---------------------------------------------------------------
+    def path_of(self, uri: str) -> str | None:
+        """The file-system path of a file: URI (None for untitled or remote documents)."""
+        if not uri.startswith("file:"):
+            return None
+        try:
+            return to_fs_path(uri)
+        except Exception:
+            return None
+
+    def analyze_key(self, key: str) -> AnalysisResult | None:
+        """Analyse the newest snapshot of a document (runs on the engine thread)."""
+        snapshot = self.documents.snapshot(key)
+        if snapshot is None:
+            return None
+        settings, profile = self.settings, self.profile
+        result = AnalysisResult(snapshot, settings, profile.encoding, diagnostics={uri: [] for uri in snapshot.uris})
+        if not settings.enable:
+            return result
+        path = self.path_of(key)
+        root = self.workspace_root()
+        config = self.configs.config_for(path, settings, root)
+        if snapshot.notebook:
+            analysis = analyze_notebook(snapshot.texts, config, path=path)
+        else:
+            analysis = analyze(snapshot.texts[0], config, path=path)
+        diagnostics = convert.diagnostics_by_uri(
+            snapshot, analysis.diagnostics, profile.encoding, related_information=profile.related_information
+        )
+        return replace(result, analysis=analysis, config=config, path=path, diagnostics=diagnostics)
+
+    def confirm(self, result: AnalysisResult) -> AnalysisResult | None:
+        """Run TensorFlow confirmation for a published result (confirmation thread)."""
+        if result.analysis is None or result.config is None or result.config.confirm != "auto":
+            return None
+        if not self._confirmer_loaded:
+            self._confirmer_loaded = True
+            self.confirmer = self.confirmer or load_confirmer()
+        if self.confirmer is None:
+            return None
+        confirmed = self.confirmer.confirm(result.analysis, result.config, result.path)
+        if confirmed is None:
+            return None
+        confirmed = tuple(confirmed)
+        analysis = replace(result.analysis, diagnostics=confirmed)
+        diagnostics = convert.diagnostics_by_uri(
+            result.snapshot, confirmed, result.encoding, related_information=self.profile.related_information
+        )
+        return replace(result, analysis=analysis, diagnostics=diagnostics)
+
+    def workspace_root(self) -> str | None:
+        try:
+            root: str | None = self.workspace.root_path
+        except RuntimeError:  # not initialised yet
+            return None
+        return root
+
+    # Publishing (message loop) ---------------------------------------------------------------
+    def publish(self, result: AnalysisResult) -> None:
+        """Send a current result's diagnostics; clear cells that no longer have any."""
+        key = result.snapshot.key
+        previous = self._published.get(key, set())
+        current = set(result.diagnostics)
+        for uri in previous - current:
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        versions = {segment.uri: segment.version for segment in result.snapshot.segments}
+        for uri, diagnostics in result.diagnostics.items():
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=versions.get(uri))
+            )
+        self._published[key] = current
+
+    def clear(self, key: str, uris: Sequence[str] = ()) -> None:
+        """Withdraw every diagnostic of a closed document and forget its results."""
+        self.scheduler.forget(key)
+        for uri in sorted({*self._published.pop(key, set()), *uris}):
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    def reanalyze_all(self) -> None:
+        for key in self.documents.keys():
+            self.scheduler.schedule(key)
+
+    # Configuration ---------------------------------------------------------------------------
+    def apply_settings(self, raw: Any) -> bool:
+        """Take new editor settings; on a bad value keep the previous ones and say why."""
+        try:
+            settings = parse_editor_settings(settings_from_payload(raw))
+        except ConfigError as error:
+            self.show(f"shapelint: ignoring the new {SECTION} settings: {error}")
+            return False
+        changed = settings != self.settings
+        self.settings = settings
+        return changed
+
+    async def pull_settings(self) -> None:
+        """Ask the client for the `shapelint` section (workspace/configuration)."""
+        if not self.profile.configuration_pull:
+            return
+        try:
+            response = await asyncio.wait_for(
+                self.workspace_configuration_async(
+                    types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)])
+                ),
+                timeout=5.0,
+            )
+        except Exception as error:  # a client that cannot answer keeps the current settings
+            logger.warning("shapelint: workspace/configuration failed: %s", error)
+            return
+        if response and self.apply_settings(response[0]):
+            self.settings_changed()
+
+    def settings_changed(self) -> None:
+        self.reanalyze_all()
+        if self.profile.inlay_hint_refresh:
+            self.workspace_inlay_hint_refresh(None)
+
+    async def poll_pyproject(self) -> None:
+        """Re-analyse when a pyproject.toml changes, for clients that do not watch files."""
+        stamps = self._pyproject_stamps()
+        while True:
+            await asyncio.sleep(PYPROJECT_POLL_SECONDS)
+            now = self._pyproject_stamps()
+            if now != stamps:
+                stamps = now
+                self.reanalyze_all()
+
+    def _pyproject_stamps(self) -> dict[str, tuple[int, int]]:
+        from shapelint.lsp.settings import _nearest_pyproject
+
+        stamps: dict[str, tuple[int, int]] = {}
+        starts = {self.path_of(key) for key in self.documents.keys()} | {self.workspace_root()}
+        for start in starts:
+            pyproject = _nearest_pyproject(start) if start else None
+            if pyproject is None:
+                continue
+            try:
+                status = pyproject.stat()
+            except OSError:
+                continue
+            stamps[str(pyproject)] = (status.st_mtime_ns, status.st_size)
+        return stamps
+
+    def start_background(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        if self._poller is None:
+            self._poller = self._loop.create_task(self.poll_pyproject())
+
+    def stop_background(self) -> None:
+        if self._poller is not None:
+            self._poller.cancel()
+            self._poller = None
+        self.scheduler.shutdown()
+
+
+server = ShapelintServer()
+
+
+def guarded(default: Any = None) -> Callable[[F], F]:
+    """Keep the server up: log an unexpected error with its traceback, answer `default`."""
+
+    def decorate(handler: F) -> F:
+        if asyncio.iscoroutinefunction(handler):
+
+            @functools.wraps(handler)
+            async def run_async(ls: ShapelintServer, params: Any) -> Any:
+                try:
+                    return await handler(ls, params)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    logger.exception("shapelint: internal error in %s", handler.__name__)
+                    return default
+
+            return run_async  # type: ignore[return-value]
+
+        @functools.wraps(handler)
+        def run(ls: ShapelintServer, params: Any) -> Any:
+            try:
+                return handler(ls, params)
+            except Exception:
+                logger.exception("shapelint: internal error in %s", handler.__name__)
+                return default
+
+        return run  # type: ignore[return-value]
+
+    return decorate
+
+
+def _text_changes(changes: Sequence[types.TextDocumentContentChangeEvent]) -> list[TextChange]:
+    converted = []
+    for change in changes:
+        if isinstance(change, types.TextDocumentContentChangePartial):
+            start, end = change.range.start, change.range.end
+            converted.append(
+                TextChange(change.text, ClientPosition(start.line, start.character), ClientPosition(end.line, end.character))
+            )
+        else:
+            converted.append(TextChange(change.text))
+    return converted
+
+
+# Lifecycle --------------------------------------------------------------------------------------
+@server.feature(types.INITIALIZE)
+@guarded()
+def initialize(ls: ShapelintServer, params: types.InitializeParams) -> None:
+    ls.profile = client_profile(params.capabilities, ls.workspace.position_encoding)
+    if params.initialization_options is not None:
+        ls.apply_settings(params.initialization_options)
+
+
+@server.feature(types.INITIALIZED)
+@guarded()
+async def initialized(ls: ShapelintServer, params: types.InitializedParams) -> None:
+    ls.start_background()
+    if ls.profile.watched_files_registration:
+        await ls.client_register_capability_async(
+            types.RegistrationParams(
+                registrations=[
+                    types.Registration(
+                        id="shapelint-pyproject",
+                        method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                        register_options=types.DidChangeWatchedFilesRegistrationOptions(
+                            watchers=[types.FileSystemWatcher(glob_pattern="**/pyproject.toml")]
+                        ),
+                    )
+                ]
+            )
+        )
+    await ls.pull_settings()
+
+
+@server.feature(types.SHUTDOWN)
+@guarded()
+def shutdown(ls: ShapelintServer, params: None) -> None:
+    ls.stop_background()
+
+
+# Text documents -------------------------------------------------------------------------------
+@server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+@guarded()
+def did_open(ls: ShapelintServer, params: types.DidOpenTextDocumentParams) -> None:
+    document = params.text_document
+    ls.documents.open_text(document.uri, document.version, document.text, document.language_id)
+    ls.scheduler.schedule(document.uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+@guarded()
+def did_change(ls: ShapelintServer, params: types.DidChangeTextDocumentParams) -> None:
+    document = params.text_document
+    key = ls.documents.change_text(
+        document.uri, document.version, _text_changes(params.content_changes), ls.profile.encoding
+    )
+    if key is None:
+        logger.warning("shapelint: ignoring a change to %s, which is not open", document.uri)
+        return
+    ls.scheduler.schedule(key)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+@guarded()
+def did_save(ls: ShapelintServer, params: types.DidSaveTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    if is_pyproject(ls.path_of(uri)):
+        ls.configs.forget()
+        ls.reanalyze_all()
+        return
+    location = ls.documents.locate(uri)
+    if location is not None:
+        ls.scheduler.schedule(location.key)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+@guarded()
+def did_close(ls: ShapelintServer, params: types.DidCloseTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    ls.documents.close_text(uri)
+    ls.clear(uri, [uri])
+
+
+# Notebooks ------------------------------------------------------------------------------------
+def _cell(cell: types.NotebookCell) -> NotebookCell:
+    return NotebookCell(cell.document, cell.kind == types.NotebookCellKind.Code)
+
+
+def _cell_text(item: types.TextDocumentItem) -> tuple[str, int, str, str]:
+    return item.uri, item.version, item.text, item.language_id
+
+
+@server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+@guarded()
+def notebook_did_open(ls: ShapelintServer, params: types.DidOpenNotebookDocumentParams) -> None:
+    notebook = params.notebook_document
+    ls.documents.open_notebook(
+        notebook.uri,
+        notebook.version,
+        [_cell(cell) for cell in notebook.cells],
+        [_cell_text(item) for item in params.cell_text_documents],
+    )
+    ls.scheduler.schedule(notebook.uri)
+
+
+@server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+@guarded()
+def notebook_did_change(ls: ShapelintServer, params: types.DidChangeNotebookDocumentParams) -> None:
+    uri = params.notebook_document.uri
+    cells = params.change.cells
+    structure = cells.structure if cells else None
+    applied = ls.documents.change_notebook_structure(
+        uri,
+        params.notebook_document.version,
+        start=structure.array.start if structure else None,
+        delete_count=structure.array.delete_count if structure else 0,
+        inserted=[_cell(cell) for cell in (structure.array.cells or [])] if structure else (),
+        opened=[_cell_text(item) for item in (structure.did_open or [])] if structure else (),
+        closed=[item.uri for item in (structure.did_close or [])] if structure else (),
+        kinds=[_cell(cell) for cell in (cells.data or [])] if cells else (),
+    )
+    if not applied:
+        logger.warning("shapelint: ignoring a change to notebook %s, which is not open", uri)
+        return
+    for content in (cells.text_content or []) if cells else []:
+        ls.documents.change_text(
+            content.document.uri, content.document.version, _text_changes(content.changes), ls.profile.encoding
+        )
+    ls.scheduler.schedule(uri)
+
+
+@server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
+@guarded()
+def notebook_did_save(ls: ShapelintServer, params: types.DidSaveNotebookDocumentParams) -> None:
+    if ls.documents.is_notebook(params.notebook_document.uri):
+        ls.scheduler.schedule(params.notebook_document.uri)
+
+
+@server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+@guarded()
+def notebook_did_close(ls: ShapelintServer, params: types.DidCloseNotebookDocumentParams) -> None:
+    uri = params.notebook_document.uri
+    cells = ls.documents.close_notebook(uri)
+    ls.clear(uri, [*cells, *(item.uri for item in params.cell_text_documents)])
+
+
+# Configuration --------------------------------------------------------------------------------
+@server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+@guarded()
+async def did_change_configuration(ls: ShapelintServer, params: types.DidChangeConfigurationParams) -> None:
+    section = settings_from_payload(params.settings)
+    if isinstance(section, dict) and section:
+        if ls.apply_settings(section):
+            ls.settings_changed()
+    else:
+        # An empty notification means "something changed, ask me" (the pull model).
+        await ls.pull_settings()
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+@guarded()
+def did_change_watched_files(ls: ShapelintServer, params: types.DidChangeWatchedFilesParams) -> None:
+    if any(is_pyproject(ls.path_of(change.uri)) for change in params.changes):
+        ls.configs.forget()
+        ls.reanalyze_all()
+
+
+# Language features ----------------------------------------------------------------------------
+@server.feature(types.TEXT_DOCUMENT_HOVER)
+@guarded()
+async def hover(ls: ShapelintServer, params: types.HoverParams) -> types.Hover | None:
+    location = ls.documents.locate(params.text_document.uri)
+    if location is None:
+        return None
+    result = await ls.scheduler.current(location.key, RESULT_WAIT_SECONDS)
+    if result is None or result.analysis is None:
+        return None
+    state = convert.segment_of(result.snapshot, location.cell)
+    position = convert.from_lsp_position(state, params.position, result.encoding) if state else None
+    if state is None or position is None:
+        return None
+    shape = await ls.scheduler.on_engine(result.analysis.hover_at, position, location.cell)
+    if shape is not None and not result.settings.model_summary_hover and _is_model_summary(shape.markdown):
+        shape = None
+    here = diagnostics_at(result.analysis.diagnostics, position, location.cell)
+    found = hover_markdown(shape, here, rule_docs)
+    if found is None:
+        return None
+    text, span = found
+    return types.Hover(
+        contents=convert.markdown(text),
+        range=convert.to_lsp_range(state, span, result.encoding) if span else None,
+    )
+
+
+def _is_model_summary(markdown: str) -> bool:
+    """Model summaries are tables; shape hovers are one line."""
+    return "Model:" in markdown or "\n|" in markdown
+
+
+@server.feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))
+@guarded(default=[])
+async def inlay_hint(ls: ShapelintServer, params: types.InlayHintParams) -> list[types.InlayHint]:
+    location = ls.documents.locate(params.text_document.uri)
+    if location is None or not ls.settings.inlay_hints:
+        return []
+    result = await ls.scheduler.current(location.key, RESULT_WAIT_SECONDS)
+    if result is None or result.analysis is None or not result.settings.inlay_hints:
+        return []
+    state = convert.segment_of(result.snapshot, location.cell)
+    if state is None:
+        return []
+    first, last = params.range.start.line, params.range.end.line
+    return [
+        convert.to_lsp_inlay_hint(hint, state, result.encoding)
+        for hint in result.analysis.inlay_hints
+        if hint.cell == location.cell and first <= hint.position.line <= last
+    ]
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_CODE_ACTION,
+    types.CodeActionOptions(code_action_kinds=list(code_actions.SUPPORTED_KINDS), resolve_provider=False),
+)
+@guarded(default=[])
+async def code_action(ls: ShapelintServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    location = ls.documents.locate(params.text_document.uri)
+    if location is None:
+        return []
+    result = await ls.scheduler.current(location.key, RESULT_WAIT_SECONDS)
+    if result is None or result.analysis is None:
+        return []
+    state = convert.segment_of(result.snapshot, location.cell)
+    requested = convert.from_lsp_range(state, params.range, result.encoding) if state else None
+    if requested is None:
+        return []
+    target = code_actions.EditTarget(result.encoding, ls.profile.document_changes, ls.profile.related_information)
+    only = [str(getattr(kind, "value", kind)) for kind in params.context.only] if params.context.only else None
+    actions: list[types.CodeAction] = []
+    if code_actions.kind_wanted(code_actions.QUICK_FIX_KIND, only):
+        actions.extend(
+            code_actions.quick_fixes(result.snapshot, result.analysis.diagnostics, location.cell, requested, target)
+        )
+    if code_actions.kind_wanted(code_actions.FIX_ALL_KIND, only):
+        fix_all = code_actions.fix_all(result.snapshot, result.analysis.diagnostics, target)
+        if fix_all is not None:
+            actions.append(fix_all)
+    return actions
+
+
+# Entry point ----------------------------------------------------------------------------------
+def configure_logging() -> None:
+    """Log to stderr (editors show it in their output panel); never to stdout, the LSP channel."""
+    level = os.environ.get("SHAPELINT_LOG_LEVEL", "INFO").upper()
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    logging.getLogger("shapelint").setLevel(level if level in logging._nameToLevel else "INFO")
+
+
+def serve(*, tcp: str | None = None) -> None:
+    """Run the language server on stdio, or on TCP ("HOST:PORT") for debugging."""
+    configure_logging()
+    if tcp:
+        host, _, port = tcp.rpartition(":")
+        server.start_tcp(host or "127.0.0.1", int(port))
+    else:
+        server.start_io()
