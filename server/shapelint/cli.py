@@ -1,0 +1,154 @@
+"""The `shapelint` command: check, server, rules, explain. A thin shell over the engine."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from shapelint import __version__
+from shapelint.config import Config, ConfigError, codes_from_cli
+from shapelint.diagnostics import Severity
+from shapelint.output import FORMATS, FileResult, formatter
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="shapelint", description="Catch Keras tensor-shape mistakes before model.fit crashes."
+    )
+    parser.add_argument("--version", action="version", version=f"shapelint {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = commands.add_parser("check", help="check Python files and notebooks")
+    check.add_argument("paths", nargs="*", default=["."], help="files or folders (default: .); - reads stdin")
+    check.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    check.add_argument("--select", action="append", metavar="CODES", help="only these rule codes or prefixes")
+    check.add_argument("--ignore", action="append", metavar="CODES", help="skip these rule codes or prefixes")
+    check.add_argument("--fix", action="store_true", help="apply the preferred fixes in place")
+    check.add_argument("--confirm", action="store_true", help="confirm findings with a real TensorFlow build")
+    check.add_argument("--keras-version", choices=("2", "3"), help="the Keras version the code targets")
+    check.add_argument("--stdin-filename", metavar="PATH", help="the name to report for code read from stdin")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when problems are found")
+
+    server = commands.add_parser("server", help="run the language server (stdio by default)")
+    server.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio (for debugging)")
+
+    rules = commands.add_parser("rules", help="list the rules")
+    rules.add_argument("--format", choices=("text", "json"), default="text")
+
+    explain = commands.add_parser("explain", help="show a rule's documentation")
+    explain.add_argument("code", help="a rule code (SL101) or name (input-includes-batch-axis)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "check":
+            return run_check(args)
+        if args.command == "server":
+            from shapelint.lsp import serve
+
+            serve(tcp=args.tcp)
+            return EXIT_CLEAN
+        if args.command == "rules":
+            return run_rules(args.format)
+        if args.command == "explain":
+            return run_explain(args.code)
+    except ConfigError as error:
+        print(f"shapelint: configuration error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return EXIT_ERROR
+    except BrokenPipeError:  # e.g. `shapelint check | head`
+        sys.stderr.close()
+        return EXIT_CLEAN
+    parser.print_help()
+    return EXIT_ERROR
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from shapelint.checker import check_file, check_text, discover
+
+    overrides: dict[str, object] = {}
+    if args.select:
+        overrides["select"] = sorted(codes_from_cli(args.select))
+    if args.ignore:
+        overrides["ignore"] = sorted(codes_from_cli(args.ignore))
+    if args.keras_version:
+        overrides["keras-version"] = args.keras_version
+    base = Config()
+    results: list[FileResult] = []
+    fixed = 0
+    if args.paths == ["-"]:
+        name = args.stdin_filename or "-"
+        config = base.merged(overrides)
+        text = sys.stdin.read()
+        analysis = check_text(text, config, notebook=name.endswith(".ipynb"))
+        results.append(FileResult(name, analysis.diagnostics, notebook=name.endswith(".ipynb")))
+    else:
+        missing = [p for p in args.paths if not Path(p).exists()]
+        if missing:
+            for path in missing:
+                print(f"shapelint: {path}: no such file or folder", file=sys.stderr)
+            return EXIT_ERROR
+        for path in discover(args.paths):
+            checked = check_file(path, base, overrides, fix=args.fix)
+            results.append(checked.result)
+            fixed += checked.fixed
+    if args.confirm:
+        results = confirm_results(results, args)
+    output = formatter(args.format)(results)
+    if output:
+        print(output)
+    if fixed and args.format == "text":
+        print(f"Fixed {fixed} problem{'s' if fixed != 1 else ''}.", file=sys.stderr)
+    if any(r.error for r in results):
+        return EXIT_ERROR
+    blocking = any(
+        d.severity in (Severity.ERROR, Severity.WARNING) for r in results for d in r.diagnostics
+    )
+    return EXIT_FINDINGS if blocking and not args.exit_zero else EXIT_CLEAN
+
+
+def confirm_results(results: list[FileResult], args: argparse.Namespace) -> list[FileResult]:
+    """Confirm static findings with TensorFlow (see shapelint.confirm)."""
+    try:
+        from shapelint.confirm.run import confirm_files
+    except ImportError:
+        print("shapelint: TensorFlow confirmation is not available in this build.", file=sys.stderr)
+        return results
+    return confirm_files(results, args)
+
+
+def run_rules(output_format: str) -> int:
+    from shapelint.rules import all_rules
+
+    rules = all_rules()
+    if output_format == "json":
+        print(json.dumps([{"code": r.code, "name": r.name, "summary": r.summary, "severity": r.severity.value}
+                          for r in rules], indent=2))
+    else:
+        for rule in rules:
+            print(f"{rule.code}  {rule.name:<28} {rule.summary}")
+    return EXIT_CLEAN
+
+
+def run_explain(code: str) -> int:
+    from shapelint.rules import get_rule
+
+    rule = get_rule(code)
+    if rule is None:
+        print(f"shapelint: unknown rule {code!r}; `shapelint rules` lists them.", file=sys.stderr)
+        return EXIT_ERROR
+    print(rule.docs())
+    return EXIT_CLEAN
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

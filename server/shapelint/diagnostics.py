@@ -1,0 +1,81 @@
+"""What every presenter consumes: diagnostics, fixes and text edits.
+
+Positions are 0-based lines and 0-based columns counted in Unicode code points
+(the LSP layer converts columns to UTF-16 where the client wants them; the JSON
+output adds 1 to both).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFORMATION = "information"
+    HINT = "hint"
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, order=True)
+class Range:
+    start: Position
+    end: Position
+
+    @staticmethod
+    def of(line: int, column: int, end_line: int, end_column: int) -> Range:
+        return Range(Position(line, column), Position(end_line, end_column))
+
+
+@dataclass(frozen=True)
+class TextEdit:
+    range: Range
+    content: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    message: str
+    edits: tuple[TextEdit, ...]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    message: str
+    range: Range
+    severity: Severity
+    fixes: tuple[Fix, ...] = ()
+    # None: not checked by TensorFlow; True: TensorFlow reproduced it; False: it did not.
+    confirmed: bool | None = None
+    # Related places worth showing (e.g. the Input a fit() call disagrees with).
+    related: tuple[tuple[Range, str], ...] = field(default=())
+    # Notebook cell index (0-based, among code cells) when the range is cell-relative.
+    cell: int | None = None
+
+    @property
+    def fix(self) -> Fix | None:
+        """The preferred fix, if any."""
+        return self.fixes[0] if self.fixes else None
+
+    @property
+    def url(self) -> str:
+        return rule_url(self.code)
+
+    def with_severity(self, severity: Severity) -> Diagnostic:
+        return replace(self, severity=severity)
+
+
+DOCS_BASE_URL = "https://github.com/shapelint/shapelint/blob/main/docs/rules.md"
+
+
+def rule_url(code: str) -> str:
+    """Link to the rule's section in the rules reference."""
+    return f"{DOCS_BASE_URL}#{code.lower()}"

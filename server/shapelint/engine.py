@@ -1,0 +1,108 @@
+"""The engine's front door: source text in, an Analysis out. Pure: no LSP, no argparse.
+
+    analysis = analyze(text, config)
+    analysis.diagnostics        # tuple[Diagnostic, ...], sorted by position
+    analysis.hover_at(position) # Hover | None: the inferred shape under the cursor
+    analysis.inlay_hints        # tuple[InlayHint, ...]: each layer call's output shape
+
+Notebooks go through `analyze_notebook(cells)`: the code cells are one program, and every
+position in the result is relative to its cell (`Diagnostic.cell`, `InlayHint.cell`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from shapelint.config import Config
+from shapelint.diagnostics import Diagnostic, Position, Range, Severity
+from shapelint.facts import ProgramFacts
+from shapelint.interpreter import Interpreter
+from shapelint.rules import run_rules
+from shapelint.source import Program, parse_program
+from shapelint.suppression import is_suppressed
+
+SYNTAX_ERROR_CODE = "SL001"
+
+
+@dataclass(frozen=True)
+class Hover:
+    range: Range
+    markdown: str
+    cell: int | None = None
+
+
+@dataclass(frozen=True)
+class InlayHint:
+    position: Position
+    label: str
+    tooltip: str | None = None
+    cell: int | None = None
+
+
+class Analysis:
+    """The result of analysing one document; hovers and inlay hints are computed on demand."""
+
+    def __init__(self, program: Program, facts: ProgramFacts, diagnostics: tuple[Diagnostic, ...]) -> None:
+        self.program = program
+        self.facts = facts
+        self.diagnostics = diagnostics
+
+    @cached_property
+    def inlay_hints(self) -> tuple[InlayHint, ...]:
+        hints = []
+        for position, label, tooltip in self.facts.inlay_hints(self.program):
+            mapped, cell = self.program.to_cell_position(position)
+            hints.append(InlayHint(mapped, label, tooltip, cell))
+        return tuple(hints)
+
+    def hover_at(self, position: Position, cell: int | None = None) -> Hover | None:
+        """The inferred shape of the name or layer call under `position`, as Markdown."""
+        found = self.facts.hover_at(self.program, self.program.to_program_position(position, cell))
+        if found is None:
+            return None
+        span, text = found
+        mapped, hover_cell = self.program.to_cell_range(span)
+        return Hover(mapped, text, hover_cell)
+
+
+def analyze(text: str, config: Config | None = None, *, path: str | None = None) -> Analysis:
+    """Analyze one Python file's text."""
+    return _analyze(parse_program([text], notebook=False), config or Config())
+
+
+def analyze_notebook(cells: Sequence[str], config: Config | None = None, *, path: str | None = None) -> Analysis:
+    """Analyze a notebook's code cells, in order, as one program."""
+    return _analyze(parse_program(list(cells), notebook=True), config or Config())
+
+
+def _analyze(program: Program, config: Config) -> Analysis:
+    facts = Interpreter(program, keras_major=config.target_keras).run()
+    found: list[Diagnostic] = [
+        Diagnostic(
+            code=SYNTAX_ERROR_CODE,
+            message=f"This code does not parse ({error.message}); shapelint checked the rest of the file.",
+            range=error.range,
+            severity=Severity.ERROR,
+        )
+        for error in program.syntax_errors
+    ]
+    found.extend(run_rules(facts, program, config))
+    diagnostics: list[Diagnostic] = []
+    seen: set[tuple[str, Range, str]] = set()
+    for diagnostic in found:
+        key = (diagnostic.code, diagnostic.range, diagnostic.message)
+        if key in seen:  # a function called twice reports once
+            continue
+        seen.add(key)
+        if diagnostic.code != SYNTAX_ERROR_CODE and not config.is_enabled(diagnostic.code):
+            continue
+        if is_suppressed(program.line_text(diagnostic.range.start.line), diagnostic.code):
+            continue
+        severity = config.severity.get(diagnostic.code)
+        if severity is not None:
+            diagnostic = diagnostic.with_severity(severity)
+        diagnostics.append(program.to_cell_diagnostic(diagnostic))
+    diagnostics.sort(key=lambda d: (d.cell or 0, d.range.start, d.code))
+    return Analysis(program, facts, tuple(diagnostics))

@@ -1,0 +1,54 @@
+"""Applying text edits and fixes to source text (used by `check --fix` and the editor's fix-all)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from shapelint.diagnostics import Diagnostic, Position, TextEdit
+from shapelint.source import split_lines
+
+
+def _offset(line_starts: Sequence[int], lines: Sequence[str], position: Position) -> int:
+    if position.line >= len(line_starts):
+        return line_starts[-1] + len(lines[-1]) if lines else 0
+    line = lines[position.line].rstrip("\r\n")
+    return line_starts[position.line] + min(position.column, len(line))
+
+
+def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
+    """Apply non-overlapping edits; an edit that overlaps one already taken is skipped."""
+    lines = split_lines(text) or [""]
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    spans = sorted(
+        ((_offset(starts, lines, e.range.start), _offset(starts, lines, e.range.end), e.content) for e in edits),
+        key=lambda span: (span[0], span[1]),
+    )
+    kept: list[tuple[int, int, str]] = []
+    for start, end, content in spans:
+        if kept and start < kept[-1][1]:
+            continue
+        kept.append((start, end, content))
+    for start, end, content in reversed(kept):
+        text = text[:start] + content + text[end:]
+    return text
+
+
+def fix_edits(diagnostics: Iterable[Diagnostic]) -> list[TextEdit]:
+    """The preferred fix of each diagnostic, dropping fixes that overlap an earlier one whole."""
+    taken: list[TextEdit] = []
+    for diagnostic in diagnostics:
+        fix = diagnostic.fix
+        if fix is None:
+            continue
+        if any(_overlaps(edit, other) for edit in fix.edits for other in taken):
+            continue
+        if any(edit in taken for edit in fix.edits):
+            continue
+        taken.extend(fix.edits)
+    return taken
+
+
+def _overlaps(a: TextEdit, b: TextEdit) -> bool:
+    return a.range.start < b.range.end and b.range.start < a.range.end

@@ -1,0 +1,1 @@
+"""Knowledge tables: what NumPy, TensorFlow and Keras functions do to shapes."""

@@ -1,0 +1,774 @@
+"""NumPy (and TensorFlow eager) transfer functions: arguments' abstract values -> result.
+
+Each entry maps a canonical function name to a small function of the call's arguments.
+A function that cannot know its result returns UNKNOWN; a call NumPy itself would
+reject (a reshape to the wrong size) raises ArrayProblem so a rule can report it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+from shapelint.calls import CallArgs
+from shapelint.shapes import (
+    UNKNOWN_SHAPE,
+    Dim,
+    ReshapeError,
+    Shape,
+    broadcast,
+    concatenate,
+    format_shape,
+    normalize_axis,
+    reshape,
+)
+from shapelint.values import (
+    UNKNOWN,
+    ArrayValue,
+    Const,
+    ObjectValue,
+    RefValue,
+    Seq,
+    Value,
+    const_int,
+    const_str,
+    int_tuple,
+)
+
+
+class ArrayProblem(Exception):
+    """A NumPy call that would raise at run time (kind: "reshape", "axis", "concatenate")."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+Transfer = Callable[[CallArgs], Value]
+
+_DTYPE_ALIASES = {
+    "float": "float64",
+    "int": "int64",
+    "bool": "bool",
+    "complex": "complex128",
+    "float_": "float64",
+    "int_": "int64",
+    "double": "float64",
+    "single": "float32",
+    "half": "float16",
+    "uint8": "uint8",
+}
+_DTYPE_NAMES = {
+    "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
+    "uint64", "bool", "complex64", "complex128", "bfloat16", "str", "object",
+}
+
+
+def dtype_name(value: Value | None) -> str | None:
+    """'float32' for np.float32, tf.float32, 'float32', float, int, ..."""
+    if value is None:
+        return None
+    if isinstance(value, Const) and isinstance(value.value, str):
+        name = value.value
+    elif isinstance(value, RefValue):
+        name = value.name.rsplit(".", 1)[-1]
+    else:
+        return None
+    name = _DTYPE_ALIASES.get(name, name)
+    return name if name in _DTYPE_NAMES else None
+
+
+def is_integer_dtype(dtype: str | None) -> bool:
+    return dtype is not None and (dtype.startswith("int") or dtype.startswith("uint"))
+
+
+def is_float_dtype(dtype: str | None) -> bool:
+    return dtype is not None and (dtype.startswith("float") or dtype == "bfloat16")
+
+
+def _shape_from(value: Value | None) -> Shape | None:
+    """A shape argument: an int, a tuple/list of ints, or x.shape."""
+    if value is None:
+        return None
+    dims = int_tuple(value)
+    return Shape(dims) if dims is not None else None
+
+
+def _array(shape: Shape | None, dtype: str | None, kind: str = "ndarray") -> Value:
+    return UNKNOWN if shape is None else ArrayValue(shape, dtype, kind=kind)
+
+
+def _sized(index: int | None, name: str = "size", dtype: str = "float64") -> Transfer:
+    """Functions whose result shape is their `size` argument (scalar when absent)."""
+
+    def transfer(call: CallArgs) -> Value:
+        size = call.get(index, name)
+        if size is None or (isinstance(size, Const) and size.value is None):
+            return UNKNOWN  # a scalar
+        return _array(_shape_from(size), dtype_name(call.get(None, "dtype")) or dtype)
+
+    return transfer
+
+
+def _dims_varargs(dtype: str) -> Transfer:
+    """np.random.rand(d0, d1, ...)."""
+
+    def transfer(call: CallArgs) -> Value:
+        if call.has_star or call.kwargs:
+            return UNKNOWN
+        if not call.args:
+            return UNKNOWN
+        dims = [const_int(a) for a in call.args]
+        if any(d is None for d in dims):
+            return ArrayValue(Shape(tuple(dims)), dtype)
+        return ArrayValue(Shape(tuple(dims)), dtype)
+
+    return transfer
+
+
+def _filled(dtype_default: str, shape_index: int = 0, dtype_index: int | None = 1) -> Transfer:
+    def transfer(call: CallArgs) -> Value:
+        shape = _shape_from(call.get(shape_index, "shape"))
+        return _array(shape, dtype_name(call.get(dtype_index, "dtype")) or dtype_default)
+
+    return transfer
+
+
+def _like(call: CallArgs) -> Value:
+    source = call.get(0, "a") or call.get(0, "prototype")
+    if not isinstance(source, ArrayValue):
+        return UNKNOWN
+    return ArrayValue(source.shape, dtype_name(call.get(None, "dtype")) or source.dtype)
+
+
+def literal_array_shape(value: Value) -> tuple[Shape, str | None] | None:
+    """Shape and dtype of a nested list literal (or of arrays inside it), as np.array sees it."""
+    if isinstance(value, ArrayValue):
+        return value.shape, value.dtype
+    if isinstance(value, Const):
+        if isinstance(value.value, bool):
+            return Shape(()), "bool"
+        if isinstance(value.value, int):
+            return Shape(()), "int64"
+        if isinstance(value.value, float):
+            return Shape(()), "float64"
+        return None
+    if isinstance(value, Seq):
+        if not value.items:
+            return Shape((0,)), "float64"
+        inner = [literal_array_shape(item) for item in value.items]
+        if any(i is None for i in inner):
+            # Unknown elements of a flat list are still scalars in practice (variables).
+            if all(i is None and not isinstance(item, Seq) for i, item in zip(inner, value.items)):
+                return Shape((len(value.items),)), None
+            return None
+        shapes = {i[0] for i in inner if i is not None}
+        if len(shapes) != 1:
+            return None  # ragged: NumPy makes an object array or raises
+        dtypes = {i[1] for i in inner if i is not None}
+        dtype = "float64" if "float64" in dtypes else dtypes.pop() if len(dtypes) == 1 else None
+        (shape,) = shapes
+        if shape.dims is None:
+            return None
+        return Shape((len(value.items), *shape.dims)), dtype
+    return None
+
+
+def _np_array(call: CallArgs) -> Value:
+    source = call.get(0, "object")
+    if source is None:
+        return UNKNOWN
+    found = literal_array_shape(source)
+    if found is None:
+        return UNKNOWN
+    shape, dtype = found
+    if shape.dims == ():
+        return UNKNOWN
+    return ArrayValue(shape, dtype_name(call.get(1, "dtype")) or dtype)
+
+
+def _arange(call: CallArgs) -> Value:
+    numbers = [const_int(a) for a in call.args[:3]]
+    if not numbers or any(n is None for n in numbers) or call.has_star:
+        return ArrayValue(Shape((None,)), "int64") if call.args else UNKNOWN
+    values = [n for n in numbers if n is not None]
+    return ArrayValue(Shape((len(range(*values)),)), dtype_name(call.get(None, "dtype")) or "int64")
+
+
+def _linspace(call: CallArgs) -> Value:
+    num = call.get(2, "num")
+    count = 50 if num is None else const_int(num)
+    return ArrayValue(Shape((count,)), "float64")
+
+
+def expand_dims(shape: Shape, axes: Sequence[int]) -> Shape:
+    if shape.dims is None:
+        return UNKNOWN_SHAPE
+    rank = len(shape.dims) + len(axes)
+    positions = []
+    for axis in axes:
+        index = normalize_axis(axis, rank)
+        if index is None:
+            raise ArrayProblem("axis", f"axis {axis} is out of bounds for the result of rank {rank}")
+        positions.append(index)
+    dims = list(shape.dims)
+    out: list[Dim] = []
+    source = iter(dims)
+    for i in range(rank):
+        out.append(1 if i in positions else next(source))
+    return Shape(tuple(out))
+
+
+def _axes(value: Value | None) -> list[int] | None:
+    if value is None:
+        return None
+    dims = int_tuple(value, allow_none=False)
+    if dims is None:
+        return None
+    return [d for d in dims if d is not None]
+
+
+def _expand_dims(call: CallArgs) -> Value:
+    source = call.get(0, "a")
+    axes = _axes(call.get(1, "axis"))
+    if not isinstance(source, ArrayValue) or axes is None:
+        return UNKNOWN
+    return ArrayValue(expand_dims(source.shape, axes), source.dtype, kind=source.kind)
+
+
+def reshape_array(source: ArrayValue, target: Value | Sequence[Value]) -> Value:
+    if isinstance(target, Value):
+        dims = int_tuple(target)
+    else:
+        if len(target) == 1:
+            dims = int_tuple(target[0])
+        else:
+            collected = [const_int(v) for v in target]
+            dims = tuple(collected)
+    if dims is None:
+        return UNKNOWN
+    try:
+        return ArrayValue(reshape(source.shape, dims), source.dtype, kind=source.kind)
+    except ReshapeError as error:
+        raise ArrayProblem("reshape", str(error)) from None
+
+
+def _reshape(call: CallArgs) -> Value:
+    source = call.get(0, "a")
+    target = call.get(1, "newshape") or call.get(1, "shape")
+    if not isinstance(source, ArrayValue) or target is None:
+        return UNKNOWN
+    return reshape_array(source, target)
+
+
+def squeeze(shape: Shape, axes: list[int] | None) -> Shape:
+    if shape.dims is None:
+        return UNKNOWN_SHAPE
+    if axes is None:
+        if any(d is None for d in shape.dims):
+            return UNKNOWN_SHAPE
+        return Shape(tuple(d for d in shape.dims if d != 1))
+    rank = len(shape.dims)
+    drop = set()
+    for axis in axes:
+        index = normalize_axis(axis, rank)
+        if index is None:
+            raise ArrayProblem("axis", f"axis {axis} is out of bounds for an array of rank {rank}")
+        if shape.dims[index] not in (1, None):
+            raise ArrayProblem("axis", f"cannot squeeze axis {axis} of size {shape.dims[index]}: only size-1 axes")
+        drop.add(index)
+    return Shape(tuple(d for i, d in enumerate(shape.dims) if i not in drop))
+
+
+def _squeeze(call: CallArgs) -> Value:
+    source = call.get(0, "a")
+    if not isinstance(source, ArrayValue):
+        return UNKNOWN
+    axes = _axes(call.get(1, "axis"))
+    if call.get(1, "axis") is not None and axes is None:
+        return UNKNOWN
+    return ArrayValue(squeeze(source.shape, axes), source.dtype, kind=source.kind)
+
+
+def transpose(shape: Shape, axes: list[int] | None) -> Shape:
+    if shape.dims is None:
+        return UNKNOWN_SHAPE
+    if axes is None:
+        return Shape(tuple(reversed(shape.dims)))
+    rank = len(shape.dims)
+    if sorted(a % rank for a in axes) != list(range(rank)) or len(axes) != rank:
+        raise ArrayProblem("axis", f"axes {tuple(axes)} do not match an array of rank {rank}")
+    return Shape(tuple(shape.dims[a] for a in axes))
+
+
+def _transpose(call: CallArgs) -> Value:
+    source = call.get(0, "a")
+    if not isinstance(source, ArrayValue):
+        return UNKNOWN
+    raw = call.get(1, "axes")
+    axes = _axes(raw)
+    if raw is not None and axes is None:
+        return UNKNOWN
+    return ArrayValue(transpose(source.shape, axes), source.dtype, kind=source.kind)
+
+
+def moveaxis(shape: Shape, source: list[int], destination: list[int]) -> Shape:
+    if shape.dims is None:
+        return UNKNOWN_SHAPE
+    rank = len(shape.dims)
+    src = [normalize_axis(a, rank) for a in source]
+    dst = [normalize_axis(a, rank) for a in destination]
+    if None in src or None in dst or len(src) != len(dst):
+        raise ArrayProblem("axis", f"moveaxis axes out of bounds for an array of rank {rank}")
+    order = [n for n in range(rank) if n not in src]
+    for d, s in sorted(zip(dst, src)):
+        assert d is not None
+        order.insert(d, s)
+    return Shape(tuple(shape.dims[i] for i in order if i is not None))
+
+
+def _moveaxis(call: CallArgs) -> Value:
+    array = call.get(0, "a")
+    source = _axes(call.get(1, "source"))
+    destination = _axes(call.get(2, "destination"))
+    if not isinstance(array, ArrayValue) or source is None or destination is None:
+        return UNKNOWN
+    return ArrayValue(moveaxis(array.shape, source, destination), array.dtype, kind=array.kind)
+
+
+def _swapaxes(call: CallArgs) -> Value:
+    array = call.get(0, "a")
+    first = const_int(call.get(1, "axis1") or UNKNOWN)
+    second = const_int(call.get(2, "axis2") or UNKNOWN)
+    if not isinstance(array, ArrayValue) or first is None or second is None or array.shape.dims is None:
+        return UNKNOWN
+    rank = len(array.shape.dims)
+    a, b = normalize_axis(first, rank), normalize_axis(second, rank)
+    if a is None or b is None:
+        raise ArrayProblem("axis", f"swapaxes axes out of bounds for an array of rank {rank}")
+    dims = list(array.shape.dims)
+    dims[a], dims[b] = dims[b], dims[a]
+    return ArrayValue(Shape(tuple(dims)), array.dtype, kind=array.kind)
+
+
+def _arrays(value: Value | None) -> list[ArrayValue] | None:
+    if not isinstance(value, Seq):
+        return None
+    arrays = []
+    for item in value.items:
+        found = literal_array_shape(item)
+        if found is None:
+            return None
+        arrays.append(item if isinstance(item, ArrayValue) else ArrayValue(found[0], found[1]))
+    return arrays
+
+
+def _common_dtype(arrays: Sequence[ArrayValue]) -> str | None:
+    dtypes = {a.dtype for a in arrays}
+    return dtypes.pop() if len(dtypes) == 1 else None
+
+
+def _concatenate(axis_default: int | None, promote: int = 0) -> Transfer:
+    def transfer(call: CallArgs) -> Value:
+        arrays = _arrays(call.get(0, "arrays") or call.get(0, "tup"))
+        if not arrays:
+            return UNKNOWN
+        axis_value = call.get(1, "axis")
+        axis = axis_default if axis_value is None else const_int(axis_value)
+        if axis is None:
+            return UNKNOWN
+        shapes = [a.shape for a in arrays]
+        if promote:  # hstack/vstack promote 1-D inputs
+            shapes = [
+                Shape((1, *s.dims)) if promote == 2 and s.dims is not None and len(s.dims) == 1 else s for s in shapes
+            ]
+            if promote == 1 and all(s.dims is not None and len(s.dims) == 1 for s in shapes):
+                axis = 0
+        joined = concatenate(shapes, axis)
+        if joined is None:
+            listed = ", ".join(format_shape(s) for s in shapes)
+            raise ArrayProblem("concatenate", f"cannot concatenate arrays of shapes {listed} along axis {axis}")
+        return ArrayValue(joined, _common_dtype(arrays))
+
+    return transfer
+
+
+def _stack(call: CallArgs) -> Value:
+    arrays = _arrays(call.get(0, "arrays"))
+    if not arrays:
+        return UNKNOWN
+    axis = const_int(call.get(1, "axis") or Const(0))
+    if axis is None:
+        return UNKNOWN
+    shapes = {a.shape for a in arrays}
+    if len(shapes) != 1:
+        if all(s.fully_known for s in shapes):
+            listed = ", ".join(format_shape(a.shape) for a in arrays)
+            raise ArrayProblem("concatenate", f"np.stack needs arrays of one shape, got {listed}")
+        return UNKNOWN
+    (shape,) = shapes
+    if shape.dims is None:
+        return UNKNOWN
+    index = normalize_axis(axis, len(shape.dims) + 1)
+    if index is None:
+        return UNKNOWN
+    dims = list(shape.dims)
+    dims.insert(index, len(arrays))
+    return ArrayValue(Shape(tuple(dims)), _common_dtype(arrays))
+
+
+def _eye(call: CallArgs) -> Value:
+    n = const_int(call.get(0, "N") or UNKNOWN)
+    m_value = call.get(1, "M")
+    m = n if m_value is None or m_value == Const(None) else const_int(m_value)
+    return ArrayValue(Shape((n, m)), dtype_name(call.get(3, "dtype")) or "float64")
+
+
+def _elementwise_unary(call: CallArgs) -> Value:
+    source = call.get(0, "x")
+    return source if isinstance(source, ArrayValue) else UNKNOWN
+
+
+def _reduction(call: CallArgs) -> Value:
+    source = call.get(0, "a")
+    if not isinstance(source, ArrayValue) or source.shape.dims is None:
+        return UNKNOWN
+    axis_value = call.get(1, "axis")
+    keepdims = call.get(None, "keepdims")
+    if axis_value is None or keepdims is not None:
+        return UNKNOWN
+    axis = const_int(axis_value)
+    if axis is None:
+        return UNKNOWN
+    index = normalize_axis(axis, len(source.shape.dims))
+    if index is None:
+        return UNKNOWN
+    dims = tuple(d for i, d in enumerate(source.shape.dims) if i != index)
+    return ArrayValue(Shape(dims), source.dtype)
+
+
+def _argmax(call: CallArgs) -> Value:
+    result = _reduction(call)
+    return ArrayValue(result.shape, "int64") if isinstance(result, ArrayValue) else UNKNOWN
+
+
+def _to_categorical(call: CallArgs) -> Value:
+    labels = call.get(0, "x") or call.get(0, "y")
+    if not isinstance(labels, ArrayValue) or labels.shape.dims is None:
+        return UNKNOWN
+    classes_value = call.get(1, "num_classes")
+    classes = const_int(classes_value) if classes_value is not None else None
+    dims = labels.shape.dims
+    if dims and dims[-1] == 1 and len(dims) > 1:
+        dims = dims[:-1]
+    return ArrayValue(Shape((*dims, classes)), "float32")
+
+
+def _tensor_constant(call: CallArgs) -> Value:
+    source = call.get(0, "value")
+    if source is None:
+        return UNKNOWN
+    found = literal_array_shape(source)
+    if found is None or found[0].dims == ():
+        return UNKNOWN
+    shape_value = call.get(2, "shape")
+    shape = _shape_from(shape_value) if shape_value is not None else found[0]
+    return _array(shape, dtype_name(call.get(1, "dtype")) or found[1], kind="tensor")
+
+
+def _tensor_filled(call: CallArgs) -> Value:
+    shape = _shape_from(call.get(0, "shape"))
+    return _array(shape, dtype_name(call.get(None, "dtype")) or "float32", kind="tensor")
+
+
+def _permutation(call: CallArgs) -> Value:
+    source = call.get(0, "x")
+    if isinstance(source, ArrayValue):
+        return source
+    n = const_int(source) if source is not None else None
+    return ArrayValue(Shape((n,)), "int64") if source is not None else UNKNOWN
+
+
+def _choice(call: CallArgs) -> Value:
+    size = call.get(1, "size")
+    if size is None or size == Const(None):
+        return UNKNOWN
+    source = call.get(0, "a")
+    dtype = source.dtype if isinstance(source, ArrayValue) else "int64"
+    return _array(_shape_from(size), dtype)
+
+
+def _randint(call: CallArgs) -> Value:
+    size = call.get(2, "size")
+    if size is None or size == Const(None):
+        return UNKNOWN
+    return _array(_shape_from(size), dtype_name(call.get(3, "dtype")) or "int64")
+
+
+def _integers(call: CallArgs) -> Value:
+    size = call.get(2, "size")
+    if size is None or size == Const(None):
+        return UNKNOWN
+    return _array(_shape_from(size), dtype_name(call.get(3, "dtype")) or "int64")
+
+
+def _default_rng(call: CallArgs) -> Value:
+    return ObjectValue("numpy.random.Generator")
+
+
+def _random_state(call: CallArgs) -> Value:
+    return ObjectValue("numpy.random.RandomState")
+
+
+_RANDOM_MODULE: dict[str, Transfer] = {
+    "rand": _dims_varargs("float64"),
+    "randn": _dims_varargs("float64"),
+    "random": _sized(0),
+    "random_sample": _sized(0),
+    "ranf": _sized(0),
+    "sample": _sized(0),
+    "standard_normal": _sized(0),
+    "randint": _randint,
+    "normal": _sized(2),
+    "uniform": _sized(2),
+    "binomial": _sized(2, dtype="int64"),
+    "poisson": _sized(1, dtype="int64"),
+    "exponential": _sized(1),
+    "beta": _sized(2),
+    "gamma": _sized(2),
+    "choice": _choice,
+    "permutation": _permutation,
+}
+_GENERATOR: dict[str, Transfer] = {
+    "random": _sized(0),
+    "standard_normal": _sized(0),
+    "integers": _integers,
+    "normal": _sized(2),
+    "uniform": _sized(2),
+    "binomial": _sized(2, dtype="int64"),
+    "poisson": _sized(1, dtype="int64"),
+    "exponential": _sized(1),
+    "choice": _choice,
+    "permutation": _permutation,
+}
+
+FUNCTIONS: dict[str, Transfer] = {
+    "numpy.zeros": _filled("float64"),
+    "numpy.ones": _filled("float64"),
+    "numpy.empty": _filled("float64"),
+    "numpy.full": _filled("float64", dtype_index=2),
+    "numpy.zeros_like": _like,
+    "numpy.ones_like": _like,
+    "numpy.empty_like": _like,
+    "numpy.full_like": _like,
+    "numpy.array": _np_array,
+    "numpy.asarray": _np_array,
+    "numpy.asanyarray": _np_array,
+    "numpy.ascontiguousarray": _np_array,
+    "numpy.copy": _np_array,
+    "numpy.arange": _arange,
+    "numpy.linspace": _linspace,
+    "numpy.expand_dims": _expand_dims,
+    "numpy.reshape": _reshape,
+    "numpy.squeeze": _squeeze,
+    "numpy.transpose": _transpose,
+    "numpy.moveaxis": _moveaxis,
+    "numpy.rollaxis": lambda call: UNKNOWN,
+    "numpy.swapaxes": _swapaxes,
+    "numpy.concatenate": _concatenate(0),
+    "numpy.stack": _stack,
+    "numpy.vstack": _concatenate(0, promote=2),
+    "numpy.row_stack": _concatenate(0, promote=2),
+    "numpy.hstack": _concatenate(1, promote=1),
+    "numpy.eye": _eye,
+    "numpy.identity": lambda call: _eye(CallArgs([call.get(0, "n") or UNKNOWN], {})),
+    "numpy.sqrt": _elementwise_unary,
+    "numpy.exp": _elementwise_unary,
+    "numpy.log": _elementwise_unary,
+    "numpy.abs": _elementwise_unary,
+    "numpy.sin": _elementwise_unary,
+    "numpy.cos": _elementwise_unary,
+    "numpy.tanh": _elementwise_unary,
+    "numpy.clip": _elementwise_unary,
+    "numpy.round": _elementwise_unary,
+    "numpy.floor": _elementwise_unary,
+    "numpy.sum": _reduction,
+    "numpy.mean": _reduction,
+    "numpy.max": _reduction,
+    "numpy.min": _reduction,
+    "numpy.std": _reduction,
+    "numpy.argmax": _argmax,
+    "numpy.argmin": _argmax,
+    "numpy.random.default_rng": _default_rng,
+    "numpy.random.RandomState": _random_state,
+    "keras.utils.to_categorical": _to_categorical,
+    "keras.utils.np_utils.to_categorical": _to_categorical,
+    "tensorflow.constant": _tensor_constant,
+    "tensorflow.convert_to_tensor": _tensor_constant,
+    "tensorflow.zeros": _tensor_filled,
+    "tensorflow.ones": _tensor_filled,
+    "tensorflow.random.normal": _tensor_filled,
+    "tensorflow.random.uniform": _tensor_filled,
+    "tensorflow.random.truncated_normal": _tensor_filled,
+    "keras.ops.zeros": _tensor_filled,
+    "keras.ops.ones": _tensor_filled,
+}
+for _name, _transfer in _RANDOM_MODULE.items():
+    FUNCTIONS[f"numpy.random.{_name}"] = _transfer
+    FUNCTIONS[f"numpy.random.RandomState.{_name}"] = _transfer
+for _name, _transfer in _GENERATOR.items():
+    FUNCTIONS[f"numpy.random.Generator.{_name}"] = _transfer
+
+
+# Methods and attributes of arrays -------------------------------------------------------------
+
+def array_method(array: ArrayValue, name: str, call: CallArgs) -> Value:
+    """x.reshape(...), x.astype(...), ... ; UNKNOWN for anything not modelled."""
+    if name == "reshape":
+        if not call.args and "shape" in call.kwargs:
+            return reshape_array(array, call.kwargs["shape"])
+        if call.has_star or not call.args:
+            return UNKNOWN
+        return reshape_array(array, call.args)
+    if name == "astype":
+        return ArrayValue(array.shape, dtype_name(call.get(0, "dtype")), array.name, kind=array.kind)
+    if name in ("flatten", "ravel"):
+        size = array.shape.size
+        return ArrayValue(Shape((size,)) if array.shape.dims is not None else UNKNOWN_SHAPE, array.dtype)
+    if name == "squeeze":
+        raw = call.get(0, "axis")
+        axes = _axes(raw)
+        if raw is not None and axes is None:
+            return UNKNOWN
+        return ArrayValue(squeeze(array.shape, axes), array.dtype, kind=array.kind)
+    if name == "transpose":
+        if not call.args:
+            return ArrayValue(transpose(array.shape, None), array.dtype, kind=array.kind)
+        axes = _axes(call.args[0]) if len(call.args) == 1 else [const_int(a) for a in call.args]  # type: ignore[misc]
+        if axes is None or any(a is None for a in axes):
+            return UNKNOWN
+        return ArrayValue(transpose(array.shape, axes), array.dtype, kind=array.kind)
+    if name in ("copy", "numpy"):
+        return ArrayValue(array.shape, array.dtype, kind="ndarray" if name == "numpy" else array.kind)
+    if name == "swapaxes":
+        return _swapaxes(CallArgs([array, *call.args], call.kwargs))
+    if name in ("sum", "mean", "max", "min", "std", "argmax", "argmin"):
+        result = _reduction(CallArgs([array, *call.args], call.kwargs))
+        if name.startswith("arg") and isinstance(result, ArrayValue):
+            return ArrayValue(result.shape, "int64")
+        return result
+    return UNKNOWN
+
+
+def array_attribute(array: ArrayValue, name: str) -> Value:
+    if name == "shape":
+        if array.shape.dims is None:
+            return UNKNOWN
+        return Seq(tuple(Const(d) if d is not None else UNKNOWN for d in array.shape.dims), shape_of=array)
+    if name == "T":
+        return ArrayValue(transpose(array.shape, None), array.dtype, kind=array.kind)
+    if name == "ndim":
+        return Const(array.shape.rank) if array.shape.rank is not None else UNKNOWN
+    if name == "size":
+        size = array.shape.size
+        return Const(size) if size is not None else UNKNOWN
+    if name == "dtype":
+        return Const(array.dtype) if array.dtype else UNKNOWN
+    return UNKNOWN
+
+
+def binary_result(left: Value, right: Value, operator: str) -> Value:
+    """Arithmetic between arrays and scalars, with NumPy broadcasting."""
+    if operator == "@":
+        return _matmul(left, right)
+    arrays = [v for v in (left, right) if isinstance(v, ArrayValue)]
+    if not arrays:
+        return UNKNOWN
+    if len(arrays) == 2:
+        assert isinstance(left, ArrayValue) and isinstance(right, ArrayValue)
+        shape = broadcast(left.shape, right.shape)
+        if shape is None:
+            raise ArrayProblem(
+                "broadcast",
+                f"operands could not be broadcast together with shapes {format_shape(left.shape)} "
+                f"{format_shape(right.shape)}",
+            )
+        dtype = left.dtype if left.dtype == right.dtype else None
+        return ArrayValue(shape, dtype, kind=left.kind)
+    array = arrays[0]
+    other = right if array is left else left
+    if not isinstance(other, Const) or not isinstance(other.value, (int, float)):
+        return ArrayValue(array.shape, None, kind=array.kind)
+    dtype = array.dtype
+    if operator == "/" or isinstance(other.value, float):
+        dtype = "float64" if not is_float_dtype(dtype) else dtype
+    return ArrayValue(array.shape, dtype, kind=array.kind)
+
+
+def _matmul(left: Value, right: Value) -> Value:
+    if not isinstance(left, ArrayValue) or not isinstance(right, ArrayValue):
+        return UNKNOWN
+    a, b = left.shape.dims, right.shape.dims
+    if a is None or b is None or len(a) < 1 or len(b) < 1:
+        return UNKNOWN
+    if len(a) == 2 and len(b) == 2:
+        if a[1] is not None and b[0] is not None and a[1] != b[0]:
+            raise ArrayProblem("matmul", f"matmul: shapes {format_shape(left.shape)} and {format_shape(right.shape)}"
+                                         f" are not aligned ({a[1]} != {b[0]})")
+        return ArrayValue(Shape((a[0], b[1])), left.dtype if left.dtype == right.dtype else None)
+    return UNKNOWN
+
+
+def scalar_const(value: Value) -> float | int | None:
+    if isinstance(value, Const) and isinstance(value.value, (int, float)) and not isinstance(value.value, bool):
+        return value.value
+    return None
+
+
+def const_binary(left: Value, right: Value, operator: str) -> Value:
+    """Arithmetic on int/float constants (28 * 28, n_classes + 1)."""
+    a, b = scalar_const(left), scalar_const(right)
+    if a is None or b is None:
+        if isinstance(left, Const) and isinstance(right, Const) and operator == "+":
+            if isinstance(left.value, str) and isinstance(right.value, str):
+                return Const(left.value + right.value)
+        if isinstance(left, Seq) and isinstance(right, Seq) and operator == "+":
+            return Seq(left.items + right.items, left.kind)
+        return UNKNOWN
+    try:
+        result: float | int
+        if operator == "+":
+            result = a + b
+        elif operator == "-":
+            result = a - b
+        elif operator == "*":
+            result = a * b
+        elif operator == "/":
+            result = a / b
+        elif operator == "//":
+            result = a // b
+        elif operator == "%":
+            result = a % b
+        elif operator == "**":
+            if abs(b) > 64:
+                return UNKNOWN
+            result = a**b
+        else:
+            return UNKNOWN
+    except (ZeroDivisionError, OverflowError, ValueError):
+        return UNKNOWN
+    if isinstance(result, float) and not math.isfinite(result):
+        return UNKNOWN
+    return Const(result)
+
+
+def shape_text(value: Value) -> str | None:
+    """A short description for hovers, e.g. 'ndarray (60000, 28, 28) uint8'."""
+    if isinstance(value, (ArrayValue,)):
+        return value.describe()
+    return None
+
+
+def dtype_of_string(value: Value) -> str | None:
+    return const_str(value)

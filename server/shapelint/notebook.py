@@ -1,0 +1,46 @@
+"""Jupyter notebooks: read the code cells, and write fixed cells back without touching the rest."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+
+class NotebookError(ValueError):
+    """A file that is not a readable notebook; the message says why."""
+
+
+@dataclass
+class Notebook:
+    data: dict[str, Any]
+    code_cell_indexes: list[int]  # index in data["cells"] of each code cell, in order
+
+    @property
+    def code_cells(self) -> list[str]:
+        return [_source(self.data["cells"][i]) for i in self.code_cell_indexes]
+
+    def with_code_cells(self, sources: list[str]) -> str:
+        """The notebook JSON with the code cells replaced (same count, same order)."""
+        for index, source in zip(self.code_cell_indexes, sources):
+            self.data["cells"][index]["source"] = source.splitlines(keepends=True)
+        return json.dumps(self.data, indent=1, ensure_ascii=False) + "\n"
+
+
+def _source(cell: dict[str, Any]) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def read_notebook(text: str) -> Notebook:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise NotebookError(f"not valid notebook JSON: {error}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+        raise NotebookError("not a notebook: no 'cells' list")
+    language = data.get("metadata", {}).get("language_info", {}).get("name", "python")
+    if language not in ("python", "python3", ""):
+        return Notebook(data, [])
+    indexes = [i for i, cell in enumerate(data["cells"]) if isinstance(cell, dict) and cell.get("cell_type") == "code"]
+    return Notebook(data, indexes)

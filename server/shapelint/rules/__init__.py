@@ -1,0 +1,54 @@
+"""The rule registry: every rule, in code order, and the function that runs them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from shapelint.config import Config
+from shapelint.diagnostics import Diagnostic
+from shapelint.facts import ProgramFacts
+from shapelint.rules.base import Rule, RuleContext
+from shapelint.rules.sl101_input_includes_batch_axis import InputIncludesBatchAxis
+from shapelint.rules.sl102_missing_channel_axis import MissingChannelAxis
+from shapelint.rules.sl103_data_input_mismatch import DataInputMismatch
+from shapelint.source import Program
+
+RULES: tuple[type[Rule], ...] = (
+    InputIncludesBatchAxis,
+    MissingChannelAxis,
+    DataInputMismatch,
+)
+_BY_CODE = {rule.code: rule for rule in RULES}
+
+
+def all_rules() -> tuple[type[Rule], ...]:
+    return RULES
+
+
+def get_rule(code: str) -> type[Rule] | None:
+    """A rule by code (SL101) or name (input-includes-batch-axis)."""
+    found = _BY_CODE.get(code.upper())
+    if found is not None:
+        return found
+    return next((rule for rule in RULES if rule.name == code.lower()), None)
+
+
+def rule_docs(code: str) -> str | None:
+    rule = get_rule(code)
+    return rule.docs() if rule is not None else None
+
+
+def run_rules(facts: ProgramFacts, program: Program, config: Config) -> Iterator[Diagnostic]:
+    """Every enabled rule's diagnostics; a rule that fails is recorded, never fatal."""
+    context = RuleContext(facts, program, config, config.target_keras)
+    for rule in RULES:
+        if not config.is_enabled(rule.code):
+            continue
+        try:
+            yield from list(rule().check(context))
+        except Exception as error:  # a broken rule must not hide the others' findings
+            from shapelint.interpreter import _STRICT
+
+            if _STRICT:
+                raise
+            facts.internal_errors.append(f"{rule.code}: {type(error).__name__}: {error}")

@@ -1,0 +1,224 @@
+"""What every rule is: a code, a name, docs, examples, and a check over the program's facts.
+
+Like Fixit's lint rules, each rule file carries its own VALID and INVALID examples;
+the test suite runs every one of them. INVALID examples mark the expected line with
+`# error: SLxxx` (or `# warning:` / `# info:`), exactly like the fixture corpus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+import libcst as cst
+
+from shapelint.config import Config
+from shapelint.diagnostics import Diagnostic, Fix, Range, Severity, TextEdit
+from shapelint.facts import FeedFact, InputFact, ProgramFacts
+from shapelint.shapes import Shape, format_dims, shapes_compatible
+from shapelint.source import NodeRef, Program
+from shapelint.values import ArrayValue, DictValue, ModelValue, Seq, TensorValue, Value
+
+
+class Rule:
+    """Base class of every rule. Subclasses set the class attributes and implement `check`."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    severity: ClassVar[Severity] = Severity.ERROR
+    what_it_does: ClassVar[str]
+    why_is_this_bad: ClassVar[str]
+    example: ClassVar[str]
+    use_instead: ClassVar[str]
+    VALID: ClassVar[Sequence[str]] = ()
+    INVALID: ClassVar[Sequence[str]] = ()
+
+    def check(self, context: RuleContext) -> Iterable[Diagnostic]:
+        raise NotImplementedError
+
+    @classmethod
+    def docs(cls) -> str:
+        """The rule's documentation in Markdown, as `shapelint explain` and hovers show it."""
+        return "\n".join(
+            [
+                f"# {cls.code} {cls.name}",
+                "",
+                cls.summary,
+                "",
+                "## What it does",
+                cls.what_it_does.strip(),
+                "",
+                "## Why is this bad?",
+                cls.why_is_this_bad.strip(),
+                "",
+                "## Example",
+                "```python",
+                cls.example.strip("\n"),
+                "```",
+                "",
+                "## Use instead",
+                "```python",
+                cls.use_instead.strip("\n"),
+                "```",
+            ]
+        )
+
+
+@dataclass
+class RuleContext:
+    facts: ProgramFacts
+    program: Program
+    config: Config
+    keras_major: int
+
+    def range(self, ref: NodeRef | None) -> Range | None:
+        return self.program.node_range(ref) if ref is not None else None
+
+    def code(self, ref: NodeRef) -> str:
+        return self.program.code_for(ref)
+
+    def replace(self, ref: NodeRef | None, content: str) -> TextEdit | None:
+        span = self.range(ref)
+        return TextEdit(span, content) if span is not None else None
+
+    def diagnostic(
+        self,
+        rule: Rule | type[Rule],
+        ref: NodeRef | None,
+        message: str,
+        fixes: Iterable[Fix | None] = (),
+        related: Iterable[tuple[NodeRef | None, str]] = (),
+    ) -> Diagnostic | None:
+        span = self.range(ref)
+        if span is None:
+            return None
+        related_ranges = tuple((r, text) for ref_, text in related if (r := self.range(ref_)) is not None)
+        return Diagnostic(
+            code=rule.code,
+            message=message,
+            range=span,
+            severity=rule.severity,
+            fixes=tuple(f for f in fixes if f is not None and f.edits),
+            related=related_ranges,
+        )
+
+    def fix(self, message: str, *edits: TextEdit | None) -> Fix | None:
+        if any(edit is None for edit in edits):
+            return None
+        return Fix(message, tuple(edit for edit in edits if edit is not None))
+
+    def line_of(self, ref: NodeRef | None) -> int | None:
+        span = self.range(ref)
+        return span.start.line + 1 if span is not None else None
+
+    @property
+    def numpy(self) -> str | None:
+        return self.facts.numpy_alias
+
+    def expand_dims_code(self, expression: str, axis: int = -1) -> str:
+        """Code that adds a size-1 axis, using the file's own NumPy alias when it has one."""
+        if self.numpy:
+            return f"{self.numpy}.expand_dims({expression}, {axis})"
+        return f"{parenthesize(expression)}[..., None]" if axis == -1 else f"{parenthesize(expression)}[None]"
+
+    def feeds_of(self, model: ModelValue) -> list[FeedFact]:
+        return [feed for feed in self.facts.feeds if feed.model is model]
+
+
+# Shared reasoning about models and the data they are given ----------------------------------
+
+TRAINING_METHODS = frozenset({"fit", "evaluate", "train_on_batch", "test_on_batch"})
+
+
+def array_for_input(feed: FeedFact, model: ModelValue, index: int) -> tuple[ArrayValue, NodeRef | None] | None:
+    """The array a feed gives to the model's `index`-th input, with the node it was written at."""
+    x: Value = feed.x
+    node = feed.x_node
+    if isinstance(x, ArrayValue):
+        return (x, node) if len(model.inputs) == 1 and index == 0 else None
+    if isinstance(x, Seq) and len(x.items) == len(model.inputs):
+        item = x.items[index]
+        element_node = _element(node, index)
+        return (item, element_node) if isinstance(item, ArrayValue) else None
+    if isinstance(x, DictValue) and index < len(model.input_names):
+        name = model.input_names[index]
+        item = x.get(name) if name is not None else None
+        return (item, node) if isinstance(item, ArrayValue) else None
+    return None
+
+
+def _element(ref: NodeRef | None, index: int) -> NodeRef | None:
+    if ref is None or not isinstance(ref.node, (cst.List, cst.Tuple)):
+        return ref
+    elements = ref.node.elements
+    return NodeRef(ref.chunk, elements[index].value) if index < len(elements) else ref
+
+
+def keras3_adjusts(sample: Shape, declared: Shape) -> bool:
+    """Keras 3 adds or drops ONE trailing size-1 axis between data and a declared input."""
+    if sample.dims is None or declared.dims is None:
+        return False
+    if len(sample.dims) == len(declared.dims) + 1 and sample.dims[-1] == 1:
+        return shapes_compatible(Shape(sample.dims[:-1]), declared)
+    if len(sample.dims) + 1 == len(declared.dims) and declared.dims[-1] == 1:
+        return shapes_compatible(sample, Shape(declared.dims[:-1]))
+    return False
+
+
+def includes_sample_axis(fact: InputFact, data: ArrayValue) -> bool:
+    """The declared per-sample shape is the data's full shape (sample count included)."""
+    return data.shape.fully_known and fact.per_sample.fully_known and data.shape == fact.per_sample
+
+
+def input_line_note(context: RuleContext, fact: InputFact) -> str:
+    line = context.line_of(fact.call)
+    return f" (declared on line {line})" if line is not None else ""
+
+
+def parenthesize(code: str) -> str:
+    """`code` safe to put before `.attr` or `[...]`."""
+    stripped = code.strip()
+    if stripped.replace("_", "").replace(".", "").isalnum() or (
+        stripped.endswith((")", "]")) and not any(op in stripped for op in (" + ", " - ", " * ", " / ", " if "))
+    ):
+        return stripped
+    return f"({stripped})"
+
+
+def tuple_code(items: Sequence[str]) -> str:
+    return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+
+
+def shape_literal_items(context: RuleContext, ref: NodeRef) -> list[str] | None:
+    """The source text of each element of a tuple/list literal, or None for other expressions."""
+    node = ref.node
+    if isinstance(node, (cst.Tuple, cst.List)):
+        if any(isinstance(e, cst.StarredElement) for e in node.elements):
+            return None
+        return [context.code(NodeRef(ref.chunk, e.value)) for e in node.elements]
+    if isinstance(node, (cst.Integer, cst.Name)):
+        return [context.code(ref)]
+    return None
+
+
+def dims_code(dims: Shape) -> str:
+    assert dims.dims is not None
+    return format_dims(dims.dims)
+
+
+def tensor_input_fact(context: RuleContext, value: Value) -> InputFact | None:
+    """The declared input a tensor is, looking through layers that keep the shape (Dropout, Rescaling...)."""
+    seen = 0
+    while isinstance(value, TensorValue) and seen < 32:
+        seen += 1
+        fact = context.facts.input_fact(value)
+        if fact is not None:
+            return fact
+        producer = value.producer
+        layer = getattr(producer, "layer", None)
+        if layer is None or layer.spec is None or layer.spec.family != "same" or not producer.inputs:
+            return None
+        value = producer.inputs[0]
+    return None

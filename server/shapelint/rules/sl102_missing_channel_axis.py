@@ -1,0 +1,171 @@
+"""SL102 missing-channel-axis: images without a channel axis fed to a Conv/Pool layer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from shapelint.diagnostics import Diagnostic, Fix, TextEdit
+from shapelint.facts import InputFact, LayerCallFact
+from shapelint.rules.base import (
+    Rule,
+    RuleContext,
+    array_for_input,
+    shape_literal_items,
+    tuple_code,
+)
+from shapelint.shapes import Shape, format_shape
+
+
+class MissingChannelAxis(Rule):
+    code = "SL102"
+    name = "missing-channel-axis"
+    summary = "Images reach a convolution or pooling layer without a channel axis."
+    what_it_does = """
+Checks the rank of what reaches `Conv2D`, `Conv3D`, `MaxPooling2D` and the other
+convolution and pooling layers. Grayscale images of shape `(28, 28)` have no channel
+axis, but `Conv2D` needs `(height, width, channels)` per sample.
+"""
+    why_is_this_bad = """
+Keras raises `Input 0 of layer "conv2d" is incompatible with the layer: expected min_ndim=4,
+found ndim=3` when the model is built or first fed. Grayscale data must carry an explicit
+channel axis of size 1.
+"""
+    example = """
+inputs = keras.Input(shape=(28, 28))
+x = layers.Conv2D(32, 3, activation="relu")(inputs)
+"""
+    use_instead = """
+inputs = keras.Input(shape=(28, 28, 1))
+x = layers.Conv2D(32, 3, activation="relu")(inputs)
+# and give the data its channel axis: x_train = np.expand_dims(x_train, -1)
+"""
+    VALID = (
+        """
+import keras
+from keras import layers
+inputs = keras.Input(shape=(28, 28, 1))
+x = layers.Conv2D(32, 3)(inputs)
+""",
+        """
+import keras
+from keras import layers
+inputs = keras.Input(shape=(3, 64, 64))
+x = layers.Conv2D(16, 3, data_format="channels_first")(inputs)
+""",
+        """
+import keras
+from keras import layers
+inputs = keras.Input(shape=(100, 8))
+x = layers.Conv1D(16, 3)(inputs)
+""",
+    )
+    INVALID = (
+        """
+import keras
+from keras import layers
+input_layer = keras.Input(shape=(64, 64))
+conv = layers.Conv2D(32, (3, 3), activation="relu")(input_layer)  # error: SL102
+""",
+        """
+import tensorflow as tf
+model = tf.keras.Sequential([
+    tf.keras.layers.Conv2D(32, 3, input_shape=(28, 28)),  # error: SL102
+    tf.keras.layers.Flatten(),
+    tf.keras.layers.Dense(10),
+])
+""",
+        """
+import numpy as np
+from keras.models import Sequential
+from keras.layers import Conv2D, Flatten, Dense
+x = np.random.rand(100, 28, 28)
+y = np.random.randint(0, 10, size=(100,))
+model = Sequential([Conv2D(8, 3), Flatten(), Dense(10)])  # error: SL102
+model.compile(loss="sparse_categorical_crossentropy")
+model.fit(x, y)
+""",
+    )
+
+    def check(self, context: RuleContext) -> Iterator[Diagnostic]:
+        for fact in context.facts.layer_calls:
+            if not is_missing_channel_axis(fact):
+                continue
+            problem = fact.problem
+            assert problem is not None
+            spec = fact.layer.spec
+            assert spec is not None
+            shape = fact.input_shapes[0]
+            sample = shape.drop_first()
+            with_channel = format_shape(Shape((*(sample.dims or ()), 1)))
+            if fact.feed is not None:
+                source = "the data" if not getattr(fact.feed.x, "name", None) else f"`{fact.feed.x.name}`"
+                message = (
+                    f"{spec.short_name} needs {problem.expected_rank}-D input (batch, spatial axes, channels) but "
+                    f"{source} gives samples of shape {format_shape(sample)}: the channel axis is missing. Add one, "
+                    f"e.g. {context.expand_dims_code('x')}, so samples are {with_channel}."
+                )
+            else:
+                message = (
+                    f"{spec.short_name} needs {problem.expected_rank}-D input (batch, spatial axes, channels), got "
+                    f"{format_shape(shape)}: the channel axis is missing. For grayscale images declare shape="
+                    f"{with_channel} and give the data a channel axis of size 1."
+                )
+            yield from _diagnostic(context, self, fact, message)
+
+
+def is_missing_channel_axis(fact: LayerCallFact) -> bool:
+    """A 2-D/3-D conv or pooling layer given exactly one axis too few."""
+    problem = fact.problem
+    spec = fact.layer.spec
+    if problem is None or spec is None or problem.kind != "rank":
+        return False
+    if spec.family not in ("conv", "pool", "global-pool") or spec.spatial_rank not in (2, 3):
+        return False
+    return problem.expected_rank is not None and problem.got_rank == problem.expected_rank - 1
+
+
+def _diagnostic(context: RuleContext, rule: Rule, fact: LayerCallFact, message: str) -> Iterator[Diagnostic]:
+    fixes: list[Fix | None] = []
+    if fact.feed is not None:
+        x_node = fact.feed.x_node
+        if x_node is not None:
+            code = context.code(x_node)
+            new = context.expand_dims_code(code)
+            fixes.append(context.fix(f"Add a channel axis: {new}", context.replace(x_node, new)))
+    else:
+        input_fact = _root_input(context, fact)
+        if input_fact is not None:
+            fixes.append(_input_fix(context, input_fact))
+    diagnostic = context.diagnostic(rule, fact.call, message, fixes)
+    if diagnostic is not None:
+        yield diagnostic
+
+
+def _root_input(context: RuleContext, fact: LayerCallFact) -> InputFact | None:
+    from shapelint.rules.base import tensor_input_fact
+
+    return tensor_input_fact(context, fact.inputs[0]) if fact.inputs else None
+
+
+def _input_fix(context: RuleContext, fact: InputFact) -> Fix | None:
+    """Append a channel axis of size 1 to the declared shape (and, for Keras 2, to the data fed)."""
+    node = fact.shape_node
+    if node is None:
+        return None
+    items = shape_literal_items(context, node)
+    if items is None:
+        return None
+    new = tuple_code([*items, "1"])
+    edits: list[TextEdit | None] = [context.replace(node, new)]
+    if context.keras_major < 3:
+        # Keras 2 does not add the axis to the data: expand every array fed to this input.
+        for model in fact.models:
+            index = model.input_facts.index(fact)
+            for feed in context.feeds_of(model):
+                found = array_for_input(feed, model, index)
+                if found is None or found[1] is None:
+                    continue
+                array, x_node = found
+                if array.shape.rank == (fact.per_sample.rank or 0) + 1:
+                    edits.append(context.replace(x_node, context.expand_dims_code(context.code(x_node))))
+    return context.fix(f"Add a channel axis: shape={new}", *edits)

@@ -1,0 +1,171 @@
+"""SL103 data-input-mismatch: the x given to fit/evaluate/predict does not match the model input."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from shapelint.diagnostics import Diagnostic, Fix
+from shapelint.facts import FeedFact, InputFact
+from shapelint.rules.base import (
+    Rule,
+    RuleContext,
+    array_for_input,
+    dims_code,
+    input_line_note,
+    keras3_adjusts,
+    parenthesize,
+    shape_literal_items,
+)
+from shapelint.shapes import first_difference, format_shape, shapes_compatible
+from shapelint.values import ArrayValue
+
+
+class DataInputMismatch(Rule):
+    code = "SL103"
+    name = "data-input-mismatch"
+    summary = "The data given to fit/evaluate/predict does not have the shape the model input declares."
+    what_it_does = """
+Compares the per-sample shape of every array passed to `fit`, `evaluate`, `predict`,
+`train_on_batch` and `validation_data` with the shape the model's input declares, and says
+which axis differs.
+"""
+    why_is_this_bad = """
+Keras raises `Input 0 of layer "dense" is incompatible with the layer: expected axis -1 of
+input shape to have value 784, but received input with shape (32, 28, 28)` — after the
+program has loaded its data and built its model, often minutes in. Keras 3 adds or drops
+one trailing axis of size 1 by itself (so `(N, 28, 28)` data fits `Input(shape=(28, 28, 1))`);
+Keras 2 does not, and shapelint follows the Keras version you target.
+"""
+    example = """
+(x_train, y_train), _ = keras.datasets.mnist.load_data()   # x_train: (60000, 28, 28)
+inputs = keras.Input(shape=(784,))
+...
+model.fit(x_train, y_train)
+"""
+    use_instead = """
+model.fit(x_train.reshape(-1, 784), y_train)
+"""
+    VALID = (
+        """
+import numpy as np
+import keras
+x = np.random.rand(100, 784)
+inputs = keras.Input(shape=(784,))
+model = keras.Model(inputs, keras.layers.Dense(10)(inputs))
+model.fit(x, np.zeros((100, 10)))
+""",
+        """
+import keras
+(x_train, y_train), _ = keras.datasets.mnist.load_data()
+inputs = keras.Input(shape=(28, 28, 1))
+x = keras.layers.Flatten()(keras.layers.Conv2D(4, 3)(inputs))
+model = keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(x))
+model.compile(loss="sparse_categorical_crossentropy")
+model.fit(x_train, y_train)
+""",
+    )
+    INVALID = (
+        """
+import keras
+from keras import layers
+(x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+inputs = keras.Input(shape=(784,))
+outputs = layers.Dense(10, activation="softmax")(layers.Dense(64, activation="relu")(inputs))
+model = keras.Model(inputs, outputs)
+model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+model.fit(x_train, y_train, epochs=5)  # error: SL103
+""",
+        """
+import numpy as np
+from tensorflow.keras.models import Sequential
+from tensorflow.keras.layers import Dense
+x = np.random.rand(100, 10)
+model = Sequential([Dense(4, input_dim=12), Dense(1)])
+model.compile(loss="mse")
+model.fit(x, np.zeros((100, 1)))  # error: SL103
+""",
+    )
+
+    def check(self, context: RuleContext) -> Iterator[Diagnostic]:
+        for feed in context.facts.feeds:
+            model = feed.model
+            if len(model.inputs) != 1:
+                continue  # several inputs: SL106
+            fact = model.input_facts[0]
+            found = array_for_input(feed, model, 0)
+            if found is None:
+                continue
+            data, node = found
+            if not mismatched(context, fact, data):
+                continue
+            message = self._message(context, feed, fact, data)
+            yield from self._diagnostic(context, feed, fact, data, node, message)
+
+    def _message(self, context: RuleContext, feed: FeedFact, fact: InputFact, data: ArrayValue) -> str:
+        sample = data.shape.drop_first()
+        declared = fact.per_sample
+        name = f"`{data.name}`" if data.name else "x"
+        head = (
+            f"{feed.label} gets {name} of shape {format_shape(data.shape)}, i.e. samples of shape "
+            f"{format_shape(sample)}, but the model input expects samples of shape {format_shape(declared)}"
+            f"{input_line_note(context, fact)}"
+        )
+        axis = first_difference(sample, declared)
+        if axis is not None:
+            detail = (
+                f": axis {axis + 1} of the data (axis {axis} of a sample) is {sample[axis]}, "
+                f"the input has {declared[axis]}."
+            )
+        else:
+            detail = f": a sample has {sample.rank} axes, the input {declared.rank}."
+            if keras3_adjusts(sample, declared):
+                detail += " Keras 3 would add or drop this trailing size-1 axis; Keras 2 does not."
+        if sample.size is not None and sample.size == declared.size and sample.rank != declared.rank:
+            detail += f" Reshape the data to (-1, *{format_shape(declared)})."
+        return head + detail
+
+    def _diagnostic(self, context: RuleContext, feed: FeedFact, fact: InputFact, data: ArrayValue,
+                    node: object, message: str) -> Iterator[Diagnostic]:
+        fixes: list[Fix | None] = []
+        sample = data.shape.drop_first()
+        declared = fact.per_sample
+        x_node = node if node is not None else feed.x_node
+        if x_node is not None and sample.size is not None and sample.size == declared.size and declared.dims:
+            code = context.code(x_node)  # type: ignore[arg-type]
+            target = ", ".join(str(d) for d in declared.dims)
+            new = f"{parenthesize(code)}.reshape(-1, {target})"
+            fixes.append(context.fix(f"Reshape the data: {new}", context.replace(x_node, new)))  # type: ignore[arg-type]
+        if fact.shape_node is not None and shape_literal_items(context, fact.shape_node) is not None and sample.dims:
+            new_shape = dims_code(sample) if sample.fully_known else None
+            if new_shape is not None and fact.source != "input_dim":
+                fixes.append(
+                    context.fix(
+                        f"Declare the input as the data's sample shape: {new_shape}",
+                        context.replace(fact.shape_node, new_shape),
+                    )
+                )
+            elif fact.source == "input_dim" and sample.rank == 1 and sample.fully_known:
+                fixes.append(
+                    context.fix(f"Declare input_dim={sample[0]}", context.replace(fact.shape_node, str(sample[0])))
+                )
+        diagnostic = context.diagnostic(
+            self, x_node or feed.call, message, fixes, related=[(fact.call, "the model input is declared here")]  # type: ignore[arg-type]
+        )
+        if diagnostic is not None:
+            yield diagnostic
+
+
+def mismatched(context: RuleContext, fact: InputFact, data: ArrayValue) -> bool:
+    """The data's samples cannot go into the declared input (with the target Keras's own help)."""
+    declared = fact.per_sample
+    if declared.dims is None or data.shape.dims is None or not data.shape.dims:
+        return False
+    sample = data.shape.drop_first()
+    if shapes_compatible(sample, declared):
+        return False
+    if shapes_compatible(data.shape, declared):
+        return False  # the whole array is one sample's shape: SL101 or SL108 says which
+    if context.keras_major >= 3 and keras3_adjusts(sample, declared):
+        return False
+    return True
+

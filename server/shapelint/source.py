@@ -1,0 +1,339 @@
+"""Documents -> top-level statements parsed with libcst, cached by their text.
+
+Parsing the whole module on every keystroke is too slow for an editor (libcst needs
+~270 ms for 2,000 lines), so the text is split into top-level statements ("chunks") by a
+light scanner and each chunk is parsed on its own, cached by its text: an edit re-parses
+only the statement it touches. A chunk that does not parse is reported as a syntax error
+and the rest of the file is still analysed. Positions (libcst metadata) are computed per
+chunk, lazily, only where something is reported.
+
+Notebooks: code cells become one program, each cell chunked on its own; positions map
+back to (cell, line, column).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from shapelint.diagnostics import Diagnostic, Position, Range
+
+# Lines that continue a compound statement rather than start a new one.
+_CONTINUATION = re.compile(r"(else|elif|except|finally|case)\b")
+_SIGNIFICANT = re.compile(r"\"\"\"|'''|[\"'#\\()\[\]{}]")
+_STATEMENT_START = re.compile(r"[A-Za-z_@(\[]")
+
+
+@dataclass(frozen=True)
+class SyntaxErrorInfo:
+    range: Range
+    message: str
+
+
+@dataclass(frozen=True)
+class NodeRef:
+    """A node of one chunk; the chunk index tells twin chunks with the same text apart."""
+
+    chunk: int
+    node: cst.CSTNode
+
+
+@dataclass
+class Chunk:
+    index: int
+    text: str
+    start_line: int  # program line of the chunk's first line
+    line_count: int
+    module: cst.Module | None
+    cell: int | None = None
+
+
+class _ParseCache:
+    """Chunk text -> parsed module (or the syntax error), and its positions, bounded LRU."""
+
+    def __init__(self, capacity: int = 50_000) -> None:
+        self._capacity = capacity
+        self._modules: OrderedDict[str, cst.Module | cst.ParserSyntaxError] = OrderedDict()
+        self._positions: dict[int, tuple[cst.Module, dict[cst.CSTNode, CodeRange]]] = {}
+
+    def parse(self, text: str) -> cst.Module | cst.ParserSyntaxError:
+        found = self._modules.get(text)
+        if found is not None:
+            self._modules.move_to_end(text)
+            return found
+        try:
+            result: cst.Module | cst.ParserSyntaxError = cst.parse_module(text)
+        except cst.ParserSyntaxError as error:
+            result = error
+        except Exception as error:  # libcst raises a few other errors on odd input
+            result = cst.ParserSyntaxError(str(error), lines=[text], raw_line=1, raw_column=0)
+        self._modules[text] = result
+        if len(self._modules) > self._capacity:
+            _, evicted = self._modules.popitem(last=False)
+            if isinstance(evicted, cst.Module):
+                self._positions.pop(id(evicted), None)
+        return result
+
+    def positions(self, module: cst.Module) -> dict[cst.CSTNode, CodeRange]:
+        cached = self._positions.get(id(module))
+        if cached is not None and cached[0] is module:
+            return cached[1]
+        # unsafe_skip_copy keeps node identity, so facts recorded on these nodes find their range.
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        positions = dict(wrapper.resolve(PositionProvider))
+        self._positions[id(module)] = (module, positions)
+        return positions
+
+
+PARSE_CACHE = _ParseCache()
+
+
+def split_statements(lines: Sequence[str]) -> list[int]:
+    """Indexes of the lines that start a top-level statement (line 0 always starts one).
+
+    A light scanner tracks brackets, strings and backslash continuations, so it works on
+    text that does not parse. Blank and comment-only lines stay with the statement above.
+    """
+    starts = [0]
+    depth = 0
+    in_string: str | None = None  # the quote that closes the open string
+    continued = False
+    after_decorator = False
+    for number, line in enumerate(lines):
+        at_top = depth == 0 and in_string is None and not continued
+        if number > 0 and at_top and line[:1] not in ("", " ", "\t", "\n", "\r", "#", "\f"):
+            if not _CONTINUATION.match(line) and not after_decorator and line[0] not in ")]}":
+                starts.append(number)
+        if at_top and line.strip():
+            after_decorator = line.startswith("@")
+        continued = False
+        for match in _SIGNIFICANT.finditer(line):
+            token = match.group()
+            if in_string is not None:
+                if token == in_string:
+                    in_string = None
+                continue
+            if token == "#":
+                break
+            if token in ('"""', "'''", '"', "'"):
+                in_string = token
+            elif token in "([{":
+                depth += 1
+            elif token in ")]}":
+                depth = max(depth - 1, 0)
+            elif token == "\\":
+                continued = line.rstrip("\r\n").endswith("\\")
+        if in_string is not None:
+            # A single-quoted string cannot span lines: it ends (badly) at the end of the line.
+            if in_string in ('"', "'") and not line.rstrip("\r\n").endswith("\\"):
+                in_string = None
+        # Escaped quotes inside strings are rare in Keras code; a mis-scan only costs a
+        # larger chunk, which the parser then checks.
+    return starts
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their endings, split where Python's tokenizer splits (\\n, \\r\\n, \\r only)."""
+    return io.StringIO(text, newline="").readlines()
+
+
+def _strip_magics(text: str) -> str:
+    """IPython magics and shell escapes become comments, keeping every line in place."""
+    out = []
+    for line in split_lines(text):
+        stripped = line.lstrip()
+        if stripped.startswith(("%", "!")):
+            indent = line[: len(line) - len(stripped)]
+            out.append(f"{indent}#{stripped}")
+        else:
+            out.append(line)
+    return "".join(out)
+
+
+@dataclass
+class Program:
+    """A document (or a notebook's code cells) as parsed top-level statements."""
+
+    lines: list[str]
+    chunks: list[Chunk]
+    syntax_errors: list[SyntaxErrorInfo]
+    # Notebook only: the program line each cell starts at.
+    cell_starts: list[int] | None = None
+    _line_lengths: list[int] = field(default_factory=list)
+
+    @property
+    def is_notebook(self) -> bool:
+        return self.cell_starts is not None
+
+    def line_text(self, line: int) -> str:
+        return self.lines[line] if 0 <= line < len(self.lines) else ""
+
+    def node_range(self, ref: NodeRef) -> Range | None:
+        """The program range of a node (computing the chunk's positions on first use)."""
+        chunk = self.chunks[ref.chunk]
+        if chunk.module is None:
+            return None
+        code_range = PARSE_CACHE.positions(chunk.module).get(ref.node)
+        if code_range is None:
+            return None
+        offset = chunk.start_line - 1  # libcst lines are 1-based
+        return Range.of(
+            code_range.start.line + offset,
+            code_range.start.column,
+            code_range.end.line + offset,
+            code_range.end.column,
+        )
+
+    def code_for_range(self, span: Range) -> str:
+        """The program text inside a range (single- or multi-line)."""
+        if span.start.line == span.end.line:
+            return self.line_text(span.start.line)[span.start.column : span.end.column]
+        parts = [self.line_text(span.start.line)[span.start.column :]]
+        parts.extend(self.line_text(line) for line in range(span.start.line + 1, span.end.line))
+        parts.append(self.line_text(span.end.line)[: span.end.column])
+        return "\n".join(parts)
+
+    def code_for(self, ref: NodeRef) -> str:
+        chunk = self.chunks[ref.chunk]
+        assert chunk.module is not None
+        return chunk.module.code_for_node(ref.node)
+
+    def positions_of_chunk(self, chunk: Chunk) -> dict[cst.CSTNode, CodeRange]:
+        return PARSE_CACHE.positions(chunk.module) if chunk.module is not None else {}
+
+    def chunk_at_line(self, line: int) -> Chunk | None:
+        low, high = 0, len(self.chunks) - 1
+        while low <= high:
+            mid = (low + high) // 2
+            chunk = self.chunks[mid]
+            if line < chunk.start_line:
+                high = mid - 1
+            elif line >= chunk.start_line + chunk.line_count:
+                low = mid + 1
+            else:
+                return chunk
+        return None
+
+    # Notebook coordinate mapping (identity for plain files).
+    def _cell_of_line(self, line: int) -> tuple[int | None, int]:
+        if self.cell_starts is None:
+            return None, 0
+        cell = 0
+        for index, start in enumerate(self.cell_starts):
+            if start <= line:
+                cell = index
+        return cell, self.cell_starts[cell]
+
+    def to_cell_position(self, position: Position) -> tuple[Position, int | None]:
+        cell, start = self._cell_of_line(position.line)
+        return Position(position.line - start, position.column), cell
+
+    def to_cell_range(self, span: Range) -> tuple[Range, int | None]:
+        start, cell = self.to_cell_position(span.start)
+        end_cell, cell_start = self._cell_of_line(span.end.line)
+        if end_cell != cell:  # never spans cells; clamp defensively
+            end = Position(start.line, start.column)
+        else:
+            end = Position(span.end.line - cell_start, span.end.column)
+        return Range(start, end), cell
+
+    def to_cell_diagnostic(self, diagnostic: Diagnostic) -> Diagnostic:
+        if self.cell_starts is None:
+            return diagnostic
+        mapped, cell = self.to_cell_range(diagnostic.range)
+        fixes = tuple(
+            replace(fix, edits=tuple(replace(edit, range=self.to_cell_range(edit.range)[0]) for edit in fix.edits))
+            for fix in diagnostic.fixes
+        )
+        related = tuple((self.to_cell_range(r)[0], text) for r, text in diagnostic.related)
+        return replace(diagnostic, range=mapped, cell=cell, fixes=fixes, related=related)
+
+    def to_program_position(self, position: Position, cell: int | None) -> Position:
+        if self.cell_starts is None or cell is None or not 0 <= cell < len(self.cell_starts):
+            return position
+        return Position(position.line + self.cell_starts[cell], position.column)
+
+
+def _parse_segment(
+    text: str, first_line: int, cell: int | None, chunks: list[Chunk], errors: list[SyntaxErrorInfo]
+) -> None:
+    lines = split_lines(text)
+    if not lines:
+        return
+    starts = split_statements(lines)
+    bounds = [*starts, len(lines)]
+    for begin, end in zip(bounds, bounds[1:]):
+        _add_chunk(lines, begin, end, first_line, cell, chunks, errors)
+
+
+def _add_chunk(
+    lines: list[str],
+    begin: int,
+    end: int,
+    first_line: int,
+    cell: int | None,
+    chunks: list[Chunk],
+    errors: list[SyntaxErrorInfo],
+) -> None:
+    text = "".join(lines[begin:end])
+    parsed = PARSE_CACHE.parse(text)
+    if isinstance(parsed, cst.Module):
+        chunks.append(Chunk(len(chunks), text, first_line + begin, end - begin, parsed, cell))
+        return
+    # An unclosed bracket swallows the statements after it: retry from every later line
+    # that looks like the start of a top-level statement, so only the broken one is lost.
+    for split in range(begin + 1, end):
+        line = lines[split]
+        if _STATEMENT_START.match(line) and not _CONTINUATION.match(line):
+            head = "".join(lines[begin:split])
+            head_parsed = PARSE_CACHE.parse(head)
+            if isinstance(head_parsed, cst.Module):
+                chunks.append(Chunk(len(chunks), head, first_line + begin, split - begin, head_parsed, cell))
+            else:
+                _record_error(head_parsed, head, first_line + begin, errors)
+                chunks.append(Chunk(len(chunks), head, first_line + begin, split - begin, None, cell))
+            _add_chunk(lines, split, end, first_line, cell, chunks, errors)
+            return
+    _record_error(parsed, text, first_line + begin, errors)
+    chunks.append(Chunk(len(chunks), text, first_line + begin, end - begin, None, cell))
+
+
+def _record_error(error: cst.ParserSyntaxError, text: str, first_line: int, errors: list[SyntaxErrorInfo]) -> None:
+    chunk_lines = [line.rstrip("\r\n") for line in split_lines(text)]
+    line = max(min(error.raw_line, len(chunk_lines)), 1) - 1
+    line_text = chunk_lines[line] if chunk_lines else ""
+    column = min(max(error.raw_column, 0), len(line_text))
+    end_column = len(line_text) if column < len(line_text) else column
+    if column == end_column and column > 0:
+        column -= 1
+    message = error.message.strip().splitlines()[0] if error.message.strip() else "invalid syntax"
+    errors.append(SyntaxErrorInfo(Range.of(first_line + line, column, first_line + line, end_column), message))
+
+
+def parse_program(segments: Sequence[str], *, notebook: bool) -> Program:
+    """Split and parse a file (one segment) or a notebook's code cells (one segment each)."""
+    chunks: list[Chunk] = []
+    errors: list[SyntaxErrorInfo] = []
+    lines: list[str] = []
+    cell_starts: list[int] | None = [] if notebook else None
+    for cell_index, segment in enumerate(segments):
+        text = _strip_magics(segment) if notebook else segment
+        if notebook:
+            if text.lstrip().startswith("#%%") and not text.lstrip().startswith("#%%time"):
+                text = "\n" * text.count("\n")  # a cell magic (%%bash, ...) is not Python
+            assert cell_starts is not None
+            cell_starts.append(len(lines))
+            if text and not text.endswith("\n"):
+                text += "\n"
+        _parse_segment(text, len(lines), cell_index if notebook else None, chunks, errors)
+        segment_lines = [line.rstrip("\r\n") for line in split_lines(segment)] or [""]
+        if not notebook and segment.endswith(("\n", "\r")):
+            segment_lines.append("")
+        lines.extend(segment_lines)
+    return Program(lines, chunks, errors, cell_starts)

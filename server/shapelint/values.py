@@ -1,0 +1,305 @@
+"""Abstract values the interpreter computes for expressions.
+
+Immutable facts (arrays, tensors, constants) are frozen dataclasses; program objects
+that user code mutates (layers, models, lists built with append) are plain classes with
+identity. `UNKNOWN` is the value of everything the engine cannot know, and every
+consumer treats it as "say nothing".
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from shapelint.shapes import UNKNOWN_SHAPE, Shape, format_shape
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+    from shapelint.knowledge.layers import LayerSpec
+    from shapelint.source import NodeRef
+
+
+class Value:
+    """Base of every abstract value."""
+
+    def describe(self) -> str:
+        return "unknown"
+
+
+class _Unknown(Value):
+    _instance: _Unknown | None = None
+
+    def __new__(cls) -> _Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Value = _Unknown()
+
+
+@dataclass(frozen=True)
+class Const(Value):
+    """A Python literal: int, float, str, bool, None, or a slice/Ellipsis marker."""
+
+    value: Any
+
+    def describe(self) -> str:
+        return repr(self.value)
+
+
+@dataclass(frozen=True)
+class Seq(Value):
+    """A tuple or list of values. `shape_of`/`shape_offset` remember `x.shape[k:]`."""
+
+    items: tuple[Value, ...]
+    kind: str = "tuple"  # "tuple" | "list"
+    shape_of: ArrayValue | None = None
+    shape_offset: int = 0
+
+    def describe(self) -> str:
+        inner = ", ".join(item.describe() for item in self.items)
+        return f"[{inner}]" if self.kind == "list" else f"({inner}{',' if len(self.items) == 1 else ''})"
+
+
+@dataclass(frozen=True)
+class DictValue(Value):
+    keys: tuple[Value, ...]
+    values: tuple[Value, ...]
+
+    def get(self, key: object) -> Value | None:
+        for k, v in zip(self.keys, self.values):
+            if isinstance(k, Const) and k.value == key:
+                return v
+        return None
+
+
+@dataclass(frozen=True)
+class ArrayValue(Value):
+    """A NumPy array or eager tensor: the leading axis is the sample axis when fed to Keras."""
+
+    shape: Shape
+    dtype: str | None = None
+    name: str | None = None  # the variable it was last bound to, for messages
+    origin: NodeRef | None = None  # the expression that created it
+    kind: str = "ndarray"  # "ndarray" | "tensor"
+
+    def describe(self) -> str:
+        dtype = f" {self.dtype}" if self.dtype else ""
+        kind = "ndarray" if self.kind == "ndarray" else "Tensor"
+        return f"{kind} {format_shape(self.shape)}{dtype}"
+
+
+@dataclass(frozen=True)
+class DatasetValue(Value):
+    """A tf.data.Dataset: the element structure (x, y) and whether it is batched."""
+
+    element: Value
+    batched: bool = False
+
+    def describe(self) -> str:
+        return f"Dataset of {self.element.describe()}{' (batched)' if self.batched else ''}"
+
+
+_tensor_ids = itertools.count()
+
+
+@dataclass(frozen=True)
+class TensorValue(Value):
+    """A symbolic Keras tensor; its shape includes the batch axis."""
+
+    shape: Shape
+    dtype: str | None = None
+    # The model inputs it derives from (ids of InputFact), to group findings by root cause.
+    roots: frozenset[int] = frozenset()
+    producer: Any = None  # LayerCallFact or InputFact that made it
+    uid: int = field(default_factory=lambda: next(_tensor_ids), compare=False)
+
+    def describe(self) -> str:
+        return f"KerasTensor {format_shape(self.shape)}"
+
+
+@dataclass(frozen=True)
+class RefValue(Value):
+    """A module, function or class known by its canonical dotted name (e.g. keras.layers.Dense)."""
+
+    name: str
+
+    def describe(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class ObjectValue(Value):
+    """An instance of a known library class, e.g. numpy.random.Generator."""
+
+    cls: str
+    state: Any = None
+
+    def describe(self) -> str:
+        return self.cls
+
+
+@dataclass(frozen=True)
+class BoundMethod(Value):
+    receiver: Value
+    name: str
+
+
+class LayerValue(Value):
+    """A Keras layer instance (identity matters: it may be called, or added, more than once)."""
+
+    def __init__(self, kind: str, spec: LayerSpec | None, config: dict[str, Value], node: NodeRef | None) -> None:
+        self.kind = kind  # canonical class name, e.g. "keras.layers.Conv2D"
+        self.spec = spec
+        self.config = config  # bound constructor arguments by parameter name
+        self.node = node  # the constructor call
+        self.calls: list[Any] = []  # LayerCallFact list
+
+    @property
+    def short_name(self) -> str:
+        return self.kind.rsplit(".", 1)[-1]
+
+    def describe(self) -> str:
+        return f"{self.short_name} layer"
+
+    def __repr__(self) -> str:
+        return f"LayerValue({self.kind})"
+
+
+class ModelValue(Value):
+    """A Keras model: Sequential, functional, an application, or a subclass."""
+
+    def __init__(self, kind: str, node: NodeRef | None) -> None:
+        self.kind = kind  # "sequential" | "functional" | "application" | "subclass"
+        self.node = node
+        self.inputs: list[TensorValue] = []  # declared inputs, in order
+        self.input_facts: list[Any] = []  # InputFact per declared input
+        self.outputs: list[Value] = []
+        self.layers: list[LayerValue] = []  # Sequential order, or application order
+        self.loss: Value = UNKNOWN
+        self.compile_node: NodeRef | None = None
+        self.name: str | None = None
+        self.output_names: list[str] = []
+        self.input_names: list[str | None] = []
+        self.broken = False  # a layer call failed: downstream shapes unknown
+
+    @property
+    def declared(self) -> bool:
+        return bool(self.inputs)
+
+    @property
+    def output(self) -> Value:
+        return self.outputs[0] if len(self.outputs) == 1 else UNKNOWN
+
+    def output_shape(self) -> Shape:
+        out = self.output
+        return out.shape if isinstance(out, TensorValue) else UNKNOWN_SHAPE
+
+    def describe(self) -> str:
+        ins = ", ".join(format_shape(t.shape) for t in self.inputs) or "undeclared"
+        outs = ", ".join(format_shape(o.shape) for o in self.outputs if isinstance(o, TensorValue)) or "?"
+        return f"{self.kind.capitalize()} model: {ins} -> {outs}"
+
+
+class FunctionValue(Value):
+    """A function defined in the analysed file."""
+
+    def __init__(self, node: cst.FunctionDef, chunk: int, closure: dict[str, Value]) -> None:
+        self.node = node
+        self.chunk = chunk
+        self.closure = closure
+
+    def describe(self) -> str:
+        return f"function {self.node.name.value}"
+
+
+class ClassValue(Value):
+    """A class defined in the analysed file (a keras.Model or keras.layers.Layer subclass matters)."""
+
+    def __init__(self, node: cst.ClassDef, chunk: int, bases: list[Value], closure: dict[str, Value]) -> None:
+        self.node = node
+        self.chunk = chunk
+        self.bases = bases
+        self.closure = closure
+        self.methods: dict[str, FunctionValue] = {}
+
+    def describe(self) -> str:
+        return f"class {self.node.name.value}"
+
+
+class InstanceValue(Value):
+    """An instance of a class defined in the file: attributes set in __init__."""
+
+    def __init__(self, cls: ClassValue) -> None:
+        self.cls = cls
+        self.attributes: dict[str, Value] = {}
+        self.model: ModelValue | None = None
+
+    def describe(self) -> str:
+        return f"{self.cls.node.name.value} instance"
+
+
+def join_values(a: Value, b: Value) -> Value:
+    """What is known of a value that is `a` on one path and `b` on another."""
+    if a is b:
+        return a
+    if isinstance(a, ArrayValue) and isinstance(b, ArrayValue):
+        from shapelint.shapes import join
+
+        if a.shape == b.shape and a.dtype == b.dtype:
+            return a
+        return ArrayValue(join(a.shape, b.shape), a.dtype if a.dtype == b.dtype else None, a.name)
+    try:
+        if a == b:
+            return a
+    except Exception:
+        return UNKNOWN
+    return UNKNOWN
+
+
+def const_int(value: Value) -> int | None:
+    if isinstance(value, Const) and isinstance(value.value, int) and not isinstance(value.value, bool):
+        return value.value
+    return None
+
+
+def const_str(value: Value) -> str | None:
+    if isinstance(value, Const) and isinstance(value.value, str):
+        return value.value
+    return None
+
+
+def int_tuple(value: Value, allow_none: bool = True) -> tuple[int | None, ...] | None:
+    """A shape-like literal ((28, 28), [784], 10, x.shape[1:]) as dims; None when not known."""
+    if isinstance(value, Const) and isinstance(value.value, int) and not isinstance(value.value, bool):
+        return (value.value,)
+    if not isinstance(value, Seq):
+        return None
+    dims: list[int | None] = []
+    for item in value.items:
+        number = const_int(item)
+        if number is not None:
+            dims.append(number)
+        elif allow_none and (item is UNKNOWN or (isinstance(item, Const) and item.value is None)):
+            dims.append(None)
+        else:
+            return None
+    return tuple(dims)
+
+
+def literal(value: Value) -> object:
+    """The plain Python value of a fully literal abstract value, or raise ValueError."""
+    if isinstance(value, Const):
+        return value.value
+    if isinstance(value, Seq):
+        items = [literal(item) for item in value.items]
+        return items if value.kind == "list" else tuple(items)
+    if isinstance(value, DictValue):
+        return {literal(k): literal(v) for k, v in zip(value.keys, value.values)}  # type: ignore[misc]
+    raise ValueError("not a literal")
