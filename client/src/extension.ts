@@ -1,0 +1,409 @@
+// The VS Code side: find an interpreter, make sure shapelint is installed in it
+// (offering a one-click install from the bundled wheel), start `shapelint server`,
+// forward settings and show the server's state. No analysis happens here.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import {
+    type ConfigurationParams,
+    DidChangeConfigurationNotification,
+    type LanguageClientOptions,
+    LanguageClient,
+    RevealOutputChannelOn,
+    type ServerOptions,
+    State,
+    TransportKind,
+} from 'vscode-languageclient/node';
+import { checkInterpreter, findBundledWheel, installBundledWheel, type Readiness } from './environment';
+import { chooseInterpreter, describeInterpreter, findOnPath, type Interpreter } from './interpreter';
+import { activePythonCommand, hasPythonExtension, onDidChangePythonEnvironment } from './pythonExtension';
+import { RESTART_KEYS, toServerSettings } from './settings';
+import { COMMANDS, describeStatus, type ServerState } from './status';
+import { runWorkspaceCheck, type Problem } from './workspaceCheck';
+
+const SECTION = 'shapelint';
+const INSTALL = 'Install';
+const SELECT_INTERPRETER = 'Select Interpreter';
+const SHOW_OUTPUT = 'Show Output';
+
+const DOCUMENT_SELECTOR = [
+    { scheme: 'file', language: 'python' },
+    { scheme: 'untitled', language: 'python' },
+    // Notebook cells: synced as notebook documents when the server supports that, else as text.
+    { scheme: 'vscode-notebook-cell', language: 'python' },
+    { notebook: { notebookType: 'jupyter-notebook' }, language: 'python' },
+];
+
+let extension: ShapelintExtension | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+    extension = new ShapelintExtension(context);
+    await extension.initialize();
+}
+
+export async function deactivate(): Promise<void> {
+    await extension?.dispose();
+    extension = undefined;
+}
+
+class ShapelintExtension {
+    private readonly output: vscode.LogOutputChannel;
+    private readonly statusItem: vscode.StatusBarItem;
+    private readonly workspaceProblems: vscode.DiagnosticCollection;
+    private readonly version: string;
+    private client: LanguageClient | undefined;
+    private interpreter: Interpreter | undefined;
+    private state: ServerState = { kind: 'disabled' };
+    // Starts and stops run one at a time, in order, so overlapping triggers cannot race.
+    private queue: Promise<void> = Promise.resolve();
+
+    constructor(private readonly context: vscode.ExtensionContext) {
+        this.version = String(context.extension.packageJSON.version);
+        this.output = vscode.window.createOutputChannel('shapelint', { log: true });
+        this.statusItem = vscode.window.createStatusBarItem('shapelint.status', vscode.StatusBarAlignment.Right, 100);
+        this.statusItem.name = 'shapelint';
+        this.workspaceProblems = vscode.languages.createDiagnosticCollection('shapelint-workspace');
+        context.subscriptions.push(this.output, this.statusItem, this.workspaceProblems);
+    }
+
+    async initialize(): Promise<void> {
+        const { subscriptions } = this.context;
+        subscriptions.push(
+            vscode.commands.registerCommand(COMMANDS.restart, () => this.restart('restart command')),
+            vscode.commands.registerCommand(COMMANDS.showOutput, () => this.output.show()),
+            vscode.commands.registerCommand(COMMANDS.install, () => this.enqueue(() => this.install())),
+            vscode.commands.registerCommand(COMMANDS.checkWorkspace, () => this.checkWorkspace()),
+            vscode.workspace.onDidChangeConfiguration((event) => this.onConfigurationChanged(event)),
+            // Open files get live diagnostics from the server; drop their workspace-check copies.
+            vscode.workspace.onDidOpenTextDocument((document) => this.workspaceProblems.delete(document.uri)),
+        );
+        const pythonListener = await onDidChangePythonEnvironment(() => {
+            if (this.interpreter?.source !== 'setting') {
+                this.restart('Python environment changed');
+            }
+        });
+        if (pythonListener) {
+            subscriptions.push(pythonListener);
+        }
+        this.statusItem.show();
+        await this.restart('activation');
+    }
+
+    async dispose(): Promise<void> {
+        await this.enqueue(() => this.stopClient());
+    }
+
+    private restart(reason: string): Promise<void> {
+        return this.enqueue(async () => {
+            this.output.info(`(re)starting: ${reason}`);
+            await this.stopClient();
+            await this.start();
+        });
+    }
+
+    private enqueue(task: () => Promise<void>): Promise<void> {
+        this.queue = this.queue.then(task, task).catch((error: unknown) => {
+            this.output.error(String(error));
+        });
+        return this.queue;
+    }
+
+    private setState(state: ServerState): void {
+        this.state = state;
+        const presentation = describeStatus(state);
+        this.statusItem.text = presentation.text;
+        this.statusItem.tooltip = presentation.tooltip;
+        this.statusItem.command = presentation.command;
+        this.statusItem.backgroundColor =
+            presentation.emphasis === 'none'
+                ? undefined
+                : new vscode.ThemeColor(`statusBarItem.${presentation.emphasis}Background`);
+    }
+
+    private async resolveInterpreter(): Promise<Interpreter | undefined> {
+        const folder = vscode.workspace.workspaceFolders?.[0];
+        const setting = vscode.workspace.getConfiguration(SECTION, folder).get<string>('interpreter');
+        return chooseInterpreter({
+            setting,
+            pythonExtension: setting?.trim() ? undefined : await activePythonCommand(folder?.uri),
+            workspaceFolder: folder?.uri.fsPath,
+            findOnPath: (name) => findOnPath(name),
+        });
+    }
+
+    private async start(): Promise<void> {
+        const configuration = vscode.workspace.getConfiguration(SECTION);
+        if (!configuration.get<boolean>('enable', true)) {
+            this.setState({ kind: 'disabled' });
+            return;
+        }
+        const interpreter = await this.resolveInterpreter();
+        this.interpreter = interpreter;
+        if (!interpreter) {
+            const message = 'No Python interpreter found: set shapelint.interpreter or put python3 on PATH.';
+            this.output.error(message);
+            this.setState({ kind: 'error', message });
+            this.offerSettings(message);
+            return;
+        }
+        const described = describeInterpreter(interpreter);
+        this.output.info(`interpreter: ${described} (from ${interpreter.source})`);
+        this.setState({ kind: 'starting', interpreter: described });
+        const readiness = await checkInterpreter(interpreter, this.version);
+        this.output.info(`interpreter check: ${JSON.stringify(readiness)}`);
+        if (!this.handleReadiness(readiness, described)) {
+            return;
+        }
+        await this.startClient(interpreter);
+    }
+
+    /** Reports what is wrong with the interpreter; true when the server can start. */
+    private handleReadiness(readiness: Readiness, described: string): boolean {
+        switch (readiness.kind) {
+            case 'ready':
+                return true;
+            case 'outdated':
+                void vscode.window
+                    .showInformationMessage(
+                        `The interpreter ${described} has shapelint ${readiness.installed}; ` +
+                            `this extension ships shapelint ${this.version}.`,
+                        INSTALL,
+                    )
+                    .then((choice) => {
+                        if (choice === INSTALL) {
+                            void this.enqueue(() => this.install());
+                        }
+                    });
+                return true;
+            case 'missing': {
+                const missing = readiness.report.missing;
+                this.setState({ kind: 'missing', interpreter: described, missing });
+                this.output.warn(`${described} lacks ${missing.join(', ')}`);
+                void vscode.window
+                    .showWarningMessage(
+                        `shapelint is not installed in ${described} (missing: ${missing.join(', ')}). ` +
+                            'Install it into this interpreter?',
+                        INSTALL,
+                        SELECT_INTERPRETER,
+                        SHOW_OUTPUT,
+                    )
+                    .then((choice) => this.onMissingChoice(choice));
+                return false;
+            }
+            case 'python-too-old': {
+                const message = `${described} is Python ${readiness.report.python.join('.')}; shapelint needs 3.10 or newer.`;
+                this.output.error(message);
+                this.setState({ kind: 'error', message });
+                this.offerSettings(message);
+                return false;
+            }
+            case 'unusable': {
+                const message = `Cannot run ${described}: ${readiness.reason}`;
+                this.output.error(message);
+                this.setState({ kind: 'error', message });
+                this.offerSettings(message);
+                return false;
+            }
+        }
+    }
+
+    private onMissingChoice(choice: string | undefined): void {
+        if (choice === INSTALL) {
+            void this.enqueue(() => this.install());
+        } else if (choice === SELECT_INTERPRETER) {
+            this.selectInterpreter();
+        } else if (choice === SHOW_OUTPUT) {
+            this.output.show();
+        }
+    }
+
+    private offerSettings(message: string): void {
+        void vscode.window.showErrorMessage(message, SELECT_INTERPRETER, SHOW_OUTPUT).then((choice) => {
+            if (choice === SELECT_INTERPRETER) {
+                this.selectInterpreter();
+            } else if (choice === SHOW_OUTPUT) {
+                this.output.show();
+            }
+        });
+    }
+
+    private selectInterpreter(): void {
+        if (hasPythonExtension()) {
+            void vscode.commands.executeCommand('python.setInterpreter');
+        } else {
+            void vscode.commands.executeCommand('workbench.action.openSettings', 'shapelint.interpreter');
+        }
+    }
+
+    /** Installs the bundled wheel into the current interpreter, then starts the server. */
+    private async install(): Promise<void> {
+        const interpreter = this.interpreter ?? (await this.resolveInterpreter());
+        if (!interpreter) {
+            return;
+        }
+        const described = describeInterpreter(interpreter);
+        const wheel = findBundledWheel(this.context.asAbsolutePath(path.join('client', 'out', 'wheels')), this.version);
+        if (!wheel) {
+            const message = `This build of the extension has no bundled shapelint ${this.version} wheel.`;
+            this.output.error(message);
+            void vscode.window.showErrorMessage(message);
+            return;
+        }
+        await this.stopClient();
+        this.setState({ kind: 'installing', interpreter: described });
+        const result = await vscode.window.withProgress(
+            { location: vscode.ProgressLocation.Notification, title: `Installing shapelint ${this.version} into ${described}` },
+            () => installBundledWheel(interpreter, wheel, (line) => this.output.info(line)),
+        );
+        if (!result.ok) {
+            const message = `Installing shapelint into ${described} failed: ${result.summary.split('\n').pop() ?? ''}`;
+            this.output.error(message);
+            this.setState({ kind: 'error', message });
+            void vscode.window.showErrorMessage(message, SHOW_OUTPUT).then((choice) => {
+                if (choice === SHOW_OUTPUT) {
+                    this.output.show();
+                }
+            });
+            return;
+        }
+        this.output.info(`installed shapelint ${this.version} into ${described}`);
+        await this.start();
+    }
+
+    private async startClient(interpreter: Interpreter): Promise<void> {
+        const described = describeInterpreter(interpreter);
+        const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+        const serverOptions: ServerOptions = {
+            command: interpreter.command,
+            args: [...interpreter.args, '-m', 'shapelint', 'server'],
+            transport: TransportKind.stdio,
+            options: { cwd: folder, env: { ...process.env, PYTHONUNBUFFERED: '1' } },
+        };
+        const clientOptions: LanguageClientOptions = {
+            documentSelector: DOCUMENT_SELECTOR,
+            outputChannel: this.output,
+            revealOutputChannelOn: RevealOutputChannelOn.Never,
+            initializationOptions: { settings: toServerSettings(vscode.workspace.getConfiguration(SECTION)) },
+            middleware: {
+                workspace: {
+                    configuration: async (params: ConfigurationParams, token, next) => {
+                        const result = await next(params, token);
+                        if (!Array.isArray(result)) {
+                            return result;
+                        }
+                        return result.map((value: unknown, index: number) =>
+                            params.items[index]?.section === SECTION ? toServerSettings(value) : value,
+                        );
+                    },
+                },
+            },
+        };
+        const client = new LanguageClient(SECTION, 'shapelint', serverOptions, clientOptions);
+        this.client = client;
+        client.onDidChangeState((event) => {
+            if (client !== this.client) {
+                return;
+            }
+            if (event.newState === State.Starting) {
+                this.setState({ kind: 'starting', interpreter: described });
+            } else if (event.newState === State.Running) {
+                this.setState({ kind: 'ready', interpreter: described, version: client.initializeResult?.serverInfo?.version });
+            } else if (event.newState === State.Stopped && this.state.kind !== 'disabled') {
+                this.setState({ kind: 'error', message: 'The server stopped.' });
+            }
+        });
+        try {
+            await client.start();
+            this.setState({ kind: 'ready', interpreter: described, version: client.initializeResult?.serverInfo?.version });
+            this.output.info(`server ready: ${JSON.stringify(client.initializeResult?.serverInfo ?? {})}`);
+        } catch (error) {
+            const message = `The shapelint server did not start with ${described}: ${String(error)}`;
+            this.output.error(message);
+            this.setState({ kind: 'error', message });
+            void vscode.window.showErrorMessage(message, SHOW_OUTPUT).then((choice) => {
+                if (choice === SHOW_OUTPUT) {
+                    this.output.show();
+                }
+            });
+        }
+    }
+
+    private async stopClient(): Promise<void> {
+        const client = this.client;
+        this.client = undefined;
+        if (!client) {
+            return;
+        }
+        this.setState({ kind: 'disabled' });
+        try {
+            await client.dispose(5000);
+        } catch (error) {
+            this.output.warn(`stopping the server: ${String(error)}`);
+        }
+    }
+
+    private onConfigurationChanged(event: vscode.ConfigurationChangeEvent): void {
+        if (RESTART_KEYS.some((key) => event.affectsConfiguration(key))) {
+            void this.restart('settings changed');
+            return;
+        }
+        if (event.affectsConfiguration(SECTION) && this.client?.isRunning()) {
+            const settings = toServerSettings(vscode.workspace.getConfiguration(SECTION));
+            void this.client.sendNotification(DidChangeConfigurationNotification.type, {
+                settings: { [SECTION]: settings },
+            });
+        }
+    }
+
+    private async checkWorkspace(): Promise<void> {
+        const folders = vscode.workspace.workspaceFolders ?? [];
+        const interpreter = this.interpreter ?? (await this.resolveInterpreter());
+        if (folders.length === 0 || !interpreter) {
+            void vscode.window.showInformationMessage('shapelint: open a folder to check the workspace.');
+            return;
+        }
+        const open = new Set(vscode.workspace.textDocuments.map((document) => document.uri.toString()));
+        let problemCount = 0;
+        let fileCount = 0;
+        await vscode.window.withProgress(
+            { location: vscode.ProgressLocation.Notification, title: 'shapelint: checking the workspace' },
+            async () => {
+                this.workspaceProblems.clear();
+                for (const folder of folders) {
+                    const settings = toServerSettings(vscode.workspace.getConfiguration(SECTION, folder.uri));
+                    try {
+                        const report = await runWorkspaceCheck(interpreter, folder.uri.fsPath, settings);
+                        for (const [file, problems] of report) {
+                            const uri = vscode.Uri.file(file);
+                            fileCount += 1;
+                            problemCount += problems.length;
+                            if (!open.has(uri.toString())) {
+                                this.workspaceProblems.set(uri, problems.map(toDiagnostic));
+                            }
+                        }
+                    } catch (error) {
+                        this.output.error(`checking ${folder.uri.fsPath}: ${String(error)}`);
+                        void vscode.window.showErrorMessage(`shapelint: checking ${folder.name} failed. See the output.`);
+                    }
+                }
+            },
+        );
+        void vscode.window.showInformationMessage(
+            `shapelint: ${problemCount} problem${problemCount === 1 ? '' : 's'} in ${fileCount} file${fileCount === 1 ? '' : 's'}.`,
+        );
+    }
+}
+
+const SEVERITY: Record<Problem['severity'], vscode.DiagnosticSeverity> = {
+    error: vscode.DiagnosticSeverity.Error,
+    warning: vscode.DiagnosticSeverity.Warning,
+    information: vscode.DiagnosticSeverity.Information,
+    hint: vscode.DiagnosticSeverity.Hint,
+};
+
+function toDiagnostic(problem: Problem): vscode.Diagnostic {
+    const range = new vscode.Range(problem.start.line, problem.start.character, problem.end.line, problem.end.character);
+    const diagnostic = new vscode.Diagnostic(range, problem.message, SEVERITY[problem.severity]);
+    diagnostic.source = 'shapelint';
+    diagnostic.code = problem.url ? { value: problem.code, target: vscode.Uri.parse(problem.url) } : problem.code;
+    return diagnostic;
+}

@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { before, describe, it } from 'node:test';
+import {
+    assessReport,
+    checkInterpreter,
+    findBundledWheel,
+    installArguments,
+    installBundledWheel,
+    type InterpreterReport,
+    parseReport,
+    REQUIRED_MODULES,
+} from '../src/environment';
+import { findOnPath, type Interpreter } from '../src/interpreter';
+
+const python3 = findOnPath('python3');
+
+function report(overrides: Partial<InterpreterReport>): InterpreterReport {
+    return { python: [3, 11, 7], executable: '/py', missing: [], shapelint: '0.1.0', pip: true, ...overrides };
+}
+
+/** A wrapper script that runs python3 with `extraPath` on PYTHONPATH, like `conda run`. */
+function wrappedPython(directory: string, extraPath: string): Interpreter {
+    const script = path.join(directory, 'python');
+    fs.writeFileSync(script, `#!/bin/sh\nPYTHONPATH='${extraPath}' exec '${python3}' -S "$@"\n`, { mode: 0o755 });
+    return { command: script, args: [], source: 'setting' };
+}
+
+/** Empty importable packages named like the server's requirements. */
+function stubPackages(directory: string, names: readonly string[]): void {
+    for (const name of names) {
+        fs.mkdirSync(path.join(directory, name), { recursive: true });
+        fs.writeFileSync(path.join(directory, name, '__init__.py'), '');
+    }
+}
+
+describe('assessReport', () => {
+    it('is ready when every module is present and the version matches', () => {
+        assert.equal(assessReport(report({}), '0.1.0').kind, 'ready');
+    });
+
+    it('offers the install when any required module is missing', () => {
+        const readiness = assessReport(report({ missing: ['pygls'] }), '0.1.0');
+        assert.equal(readiness.kind, 'missing');
+    });
+
+    it('reports an installed shapelint of another version as outdated', () => {
+        const readiness = assessReport(report({ shapelint: '0.0.9' }), '0.1.0');
+        assert.deepEqual(readiness.kind === 'outdated' && readiness.installed, '0.0.9');
+    });
+
+    it('rejects Python older than 3.10 before looking at modules', () => {
+        assert.equal(assessReport(report({ python: [3, 9, 18], missing: ['shapelint'] }), '0.1.0').kind, 'python-too-old');
+        assert.equal(assessReport(report({ python: [2, 7, 18] }), '0.1.0').kind, 'python-too-old');
+        assert.equal(assessReport(report({ python: [3, 10, 0] }), '0.1.0').kind, 'ready');
+    });
+});
+
+describe('parseReport', () => {
+    it('reads the last line of output as the report', () => {
+        const parsed = parseReport('a warning printed first\n{"python": [3, 12, 1], "executable": "/x", "missing": ["libcst"], "shapelint": null, "pip": false}\n');
+        assert.deepEqual(parsed.missing, ['libcst']);
+        assert.deepEqual(parsed.python, [3, 12, 1]);
+    });
+
+    it('throws on output that is not a report', () => {
+        assert.throws(() => parseReport('{"hello": 1}'));
+        assert.throws(() => parseReport('Traceback (most recent call last):'));
+    });
+});
+
+describe('checkInterpreter with real interpreters', { skip: python3 === undefined ? 'python3 is not on PATH' : false }, () => {
+    let directory: string;
+    before(() => {
+        directory = fs.mkdtempSync(path.join(os.tmpdir(), 'shapelint-env-'));
+    });
+
+    it('offers the install for an interpreter without shapelint', async () => {
+        const interpreter = wrappedPython(fs.mkdtempSync(path.join(directory, 'bare-')), path.join(directory, 'nothing'));
+        const readiness = await checkInterpreter(interpreter, '0.1.0');
+        assert.equal(readiness.kind, 'missing', JSON.stringify(readiness));
+        assert.deepEqual(readiness.kind === 'missing' && readiness.report.missing, [...REQUIRED_MODULES]);
+    });
+
+    it('names only the modules that are missing', async () => {
+        const packages = fs.mkdtempSync(path.join(directory, 'partial-'));
+        stubPackages(packages, ['shapelint', 'libcst']);
+        const readiness = await checkInterpreter(wrappedPython(packages, packages), '0.1.0');
+        assert.deepEqual(readiness.kind === 'missing' && readiness.report.missing, ['pygls', 'lsprotocol']);
+    });
+
+    it('is ready when all modules import', async () => {
+        const packages = fs.mkdtempSync(path.join(directory, 'full-'));
+        stubPackages(packages, REQUIRED_MODULES);
+        const readiness = await checkInterpreter(wrappedPython(packages, packages), '0.1.0');
+        assert.equal(readiness.kind, 'ready', JSON.stringify(readiness));
+    });
+
+    it('reads the installed shapelint version from its metadata', async () => {
+        const packages = fs.mkdtempSync(path.join(directory, 'old-'));
+        stubPackages(packages, REQUIRED_MODULES);
+        fs.mkdirSync(path.join(packages, 'shapelint-0.0.9.dist-info'));
+        fs.writeFileSync(path.join(packages, 'shapelint-0.0.9.dist-info', 'METADATA'), 'Metadata-Version: 2.1\nName: shapelint\nVersion: 0.0.9\n');
+        const readiness = await checkInterpreter(wrappedPython(packages, packages), '0.1.0');
+        assert.deepEqual(readiness.kind === 'outdated' && readiness.installed, '0.0.9');
+    });
+
+    it('reports an interpreter that does not exist as unusable', async () => {
+        const readiness = await checkInterpreter({ command: path.join(directory, 'no-such-python'), args: [], source: 'setting' }, '0.1.0');
+        assert.equal(readiness.kind, 'unusable');
+        assert.match(readiness.kind === 'unusable' ? readiness.reason : '', /ENOENT/);
+    });
+
+    it('reports an interpreter that crashes as unusable', async () => {
+        const script = path.join(directory, 'broken-python');
+        fs.writeFileSync(script, '#!/bin/sh\necho "libpython3.so: cannot open shared object file" >&2\nexit 127\n', { mode: 0o755 });
+        const readiness = await checkInterpreter({ command: script, args: [], source: 'setting' }, '0.1.0');
+        assert.equal(readiness.kind, 'unusable');
+        assert.match(readiness.kind === 'unusable' ? readiness.reason : '', /cannot open shared object/);
+    });
+
+    it('reports a failed pip install with pip\'s own message', async () => {
+        const venv = path.join(directory, 'venv-without-pip');
+        execFileSync(python3!, ['-m', 'venv', '--without-pip', venv]);
+        const interpreter: Interpreter = { command: path.join(venv, 'bin', 'python'), args: [], source: 'setting' };
+        const logged: string[] = [];
+        const result = await installBundledWheel(interpreter, { path: '/nowhere/shapelint-0.1.0-py3-none-any.whl', version: '0.1.0' }, (line) => logged.push(line));
+        assert.equal(result.ok, false);
+        assert.match(result.summary, /No module named pip/);
+        assert.match(logged[0], /-m pip install .*shapelint-0\.1\.0-py3-none-any\.whl$/);
+    });
+});
+
+describe('bundled wheel', () => {
+    it('finds the wheel of the extension version only', () => {
+        const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'shapelint-wheels-'));
+        for (const name of ['shapelint-0.0.9-py3-none-any.whl', 'shapelint-0.1.0-py3-none-any.whl', 'README.txt']) {
+            fs.writeFileSync(path.join(directory, name), '');
+        }
+        assert.equal(findBundledWheel(directory, '0.1.0')?.path, path.join(directory, 'shapelint-0.1.0-py3-none-any.whl'));
+        assert.equal(findBundledWheel(directory, '0.2.0'), undefined);
+        assert.equal(findBundledWheel(path.join(directory, 'absent'), '0.1.0'), undefined);
+    });
+
+    it('installs with pip through the chosen interpreter, keeping its arguments', () => {
+        const args = installArguments({ command: 'conda', args: ['run', '-n', 'ml', 'python'], source: 'python-extension' }, { path: '/ext/w.whl', version: '0.1.0' });
+        assert.deepEqual(args.slice(0, 7), ['run', '-n', 'ml', 'python', '-m', 'pip', 'install']);
+        assert.equal(args[args.length - 1], '/ext/w.whl');
+        assert.ok(args.includes('--no-input'));
+    });
+});
