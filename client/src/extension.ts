@@ -16,7 +16,7 @@ import {
 import { checkInterpreter, findBundledWheel, installBundledWheel, type Readiness } from './environment';
 import { chooseInterpreter, describeInterpreter, findOnPath, type Interpreter } from './interpreter';
 import { activePythonCommand, hasPythonExtension, onDidChangePythonEnvironment } from './pythonExtension';
-import { RESTART_KEYS, toServerSettings } from './settings';
+import { RESTART_KEYS, type ServerSettings, toServerSettings } from './settings';
 import { COMMANDS, describeStatus, type ServerState } from './status';
 import { runWorkspaceCheck, type Problem } from './workspaceCheck';
 
@@ -282,7 +282,7 @@ class ShapelintExtension {
             documentSelector: DOCUMENT_SELECTOR,
             outputChannel: this.output,
             revealOutputChannelOn: RevealOutputChannelOn.Never,
-            initializationOptions: { settings: toServerSettings(vscode.workspace.getConfiguration(SECTION)) },
+            initializationOptions: { settings: serverSettings(undefined) },
             middleware: {
                 workspace: {
                     configuration: async (params: ConfigurationParams, token, next) => {
@@ -290,9 +290,14 @@ class ShapelintExtension {
                         if (!Array.isArray(result)) {
                             return result;
                         }
-                        return result.map((value: unknown, index: number) =>
-                            params.items[index]?.section === SECTION ? toServerSettings(value) : value,
-                        );
+                        return result.map((value: unknown, index: number) => {
+                            const item = params.items[index];
+                            if (item?.section !== SECTION) {
+                                return value;
+                            }
+                            const scope = item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined;
+                            return toServerSettings(value, isSetByUser(scope));
+                        });
                     },
                 },
             },
@@ -347,7 +352,7 @@ class ShapelintExtension {
             return;
         }
         if (event.affectsConfiguration(SECTION) && this.client?.isRunning()) {
-            const settings = toServerSettings(vscode.workspace.getConfiguration(SECTION));
+            const settings = serverSettings(undefined);
             void this.client.sendNotification(DidChangeConfigurationNotification.type, {
                 settings: { [SECTION]: settings },
             });
@@ -369,7 +374,7 @@ class ShapelintExtension {
             async () => {
                 this.workspaceProblems.clear();
                 for (const folder of folders) {
-                    const settings = toServerSettings(vscode.workspace.getConfiguration(SECTION, folder.uri));
+                    const settings = serverSettings(folder.uri);
                     try {
                         const report = await runWorkspaceCheck(interpreter, folder.uri.fsPath, settings);
                         for (const [file, problems] of report) {
@@ -391,6 +396,33 @@ class ShapelintExtension {
             `shapelint: ${problemCount} problem${problemCount === 1 ? '' : 's'} in ${fileCount} file${fileCount === 1 ? '' : 's'}.`,
         );
     }
+}
+
+/** The `shapelint` settings for `scope` as the server reads them. */
+function serverSettings(scope: vscode.Uri | undefined): ServerSettings {
+    const configuration = vscode.workspace.getConfiguration(SECTION, scope);
+    // A plain object of the values (the configuration object also carries get/inspect/update).
+    const values: unknown = JSON.parse(JSON.stringify(configuration));
+    return toServerSettings(values, isSetByUser(scope));
+}
+
+/** True for keys set in a settings file, false for keys that only have the contributed default. */
+function isSetByUser(scope: vscode.Uri | undefined): (key: string) => boolean {
+    const configuration = vscode.workspace.getConfiguration(SECTION, scope);
+    return (key) => {
+        const inspected = configuration.inspect(key);
+        return (
+            inspected !== undefined &&
+            [
+                inspected.globalValue,
+                inspected.workspaceValue,
+                inspected.workspaceFolderValue,
+                inspected.globalLanguageValue,
+                inspected.workspaceLanguageValue,
+                inspected.workspaceFolderLanguageValue,
+            ].some((value) => value !== undefined)
+        );
+    };
 }
 
 const SEVERITY: Record<Problem['severity'], vscode.DiagnosticSeverity> = {

@@ -9,7 +9,8 @@ export interface ServerSettings {
     readonly enable: boolean;
     readonly severity: Readonly<Record<string, Severity>>;
     readonly inlayHints: boolean;
-    readonly confirm: ConfirmMode;
+    /** null: not set in the editor, so `[tool.shapelint]` in pyproject.toml (or the server default) decides. */
+    readonly confirm: ConfirmMode | null;
     readonly select: readonly string[];
     readonly ignore: readonly string[];
 }
@@ -18,7 +19,7 @@ export const DEFAULT_SERVER_SETTINGS: ServerSettings = {
     enable: true,
     severity: {},
     inlayHints: true,
-    confirm: 'auto',
+    confirm: null,
     select: [],
     ignore: [],
 };
@@ -37,14 +38,20 @@ export const RESTART_KEYS: readonly string[] = ['shapelint.interpreter', 'shapel
  * Normalizes the raw `shapelint` configuration object (whatever the user typed) into
  * ServerSettings: unknown keys dropped, codes upper-cased, invalid values replaced by
  * their defaults, so the server never receives a value it must second-guess.
+ *
+ * `isSetByUser` tells whether a key was set in some settings file rather than coming
+ * from the contributed default. Rule settings the user did not set are sent as
+ * "not set" (null or empty), so the editor's defaults never hide a project's
+ * `[tool.shapelint]` table.
  */
-export function toServerSettings(raw: unknown): ServerSettings {
+export function toServerSettings(raw: unknown, isSetByUser: (key: string) => boolean = () => true): ServerSettings {
     const source = isRecord(raw) ? raw : {};
+    const confirm = source.confirm === 'off' || source.confirm === 'auto' ? source.confirm : null;
     return {
         enable: typeof source.enable === 'boolean' ? source.enable : DEFAULT_SERVER_SETTINGS.enable,
         severity: toSeverityOverrides(source.severity),
         inlayHints: typeof source.inlayHints === 'boolean' ? source.inlayHints : DEFAULT_SERVER_SETTINGS.inlayHints,
-        confirm: source.confirm === 'off' || source.confirm === 'auto' ? source.confirm : DEFAULT_SERVER_SETTINGS.confirm,
+        confirm: isSetByUser('confirm') ? confirm : null,
         select: toCodeList(source.select),
         ignore: toCodeList(source.ignore),
     };

@@ -20,7 +20,13 @@ describe('toServerSettings', () => {
         for (const [key, property] of Object.entries(properties)) {
             raw[key.replace(/^shapelint\./, '')] = property.default;
         }
-        assert.deepEqual(toServerSettings(raw), DEFAULT_SERVER_SETTINGS);
+        assert.deepEqual(toServerSettings(raw, () => false), DEFAULT_SERVER_SETTINGS);
+    });
+
+    it('sends confirm only when the user set it, so pyproject.toml decides otherwise', () => {
+        assert.equal(toServerSettings({ confirm: 'off' }, () => false).confirm, null);
+        assert.equal(toServerSettings({ confirm: 'auto' }, (key) => key === 'confirm').confirm, 'auto');
+        assert.equal(toServerSettings({ confirm: 'off' }, (key) => key === 'confirm').confirm, 'off');
     });
 
     it('drops the client-only keys interpreter and trace', () => {
