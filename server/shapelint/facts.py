@@ -108,10 +108,12 @@ class ProgramFacts:
     numpy_alias: str | None = None
     internal_errors: list[str] = field(default_factory=list)
 
-    def record(self, ref: NodeRef, value: Value | LayerCallFact) -> None:
+    def record(self, ref: NodeRef, value: Value | LayerCallFact, overwrite: bool = True) -> None:
         if value is UNKNOWN:
             return
-        self.node_values[(ref.chunk, id(ref.node))] = (ref.node, value)
+        key = (ref.chunk, id(ref.node))
+        if overwrite or key not in self.node_values:
+            self.node_values[key] = (ref.node, value)
 
     def input_fact(self, tensor: TensorValue) -> InputFact | None:
         producer = tensor.producer
@@ -126,7 +128,7 @@ class ProgramFacts:
             return None
         positions = program.positions_of_chunk(chunk)
         line = position.line - chunk.start_line + 1  # libcst lines are 1-based
-        best: tuple[int, Range, Value | LayerCallFact] | None = None
+        candidates: list[tuple[int, Range, Value | LayerCallFact]] = []
         for (chunk_index, _), (node, value) in self.node_values.items():
             if chunk_index != chunk.index:
                 continue
@@ -136,15 +138,15 @@ class ProgramFacts:
             start, end = code_range.start, code_range.end
             if (start.line, start.column) <= (line, position.column) <= (end.line, end.column):
                 size = (end.line - start.line) * 10_000 + (end.column - start.column)
-                if best is None or size < best[0]:
-                    span = Range.of(
-                        start.line + chunk.start_line - 1, start.column, end.line + chunk.start_line - 1, end.column
-                    )
-                    best = (size, span, value)
-        if best is None:
-            return None
-        text = self.describe(best[2], program.code_for_range(best[1]))
-        return (best[1], text) if text else None
+                offset = chunk.start_line - 1
+                span = Range.of(start.line + offset, start.column, end.line + offset, end.column)
+                candidates.append((size, span, value))
+        # The innermost node that has something to say (a module name has not).
+        for _, span, value in sorted(candidates, key=lambda c: c[0]):
+            text = self.describe(value, program.code_for_range(span))
+            if text:
+                return span, text
+        return None
 
     def describe(self, value: Value | LayerCallFact, code: str) -> str | None:
         if isinstance(value, LayerCallFact):

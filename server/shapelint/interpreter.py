@@ -443,7 +443,8 @@ class Interpreter:
         if isinstance(node, cst.Call):
             value = self.eval_call(node, scope)
             if isinstance(value, (ArrayValue, TensorValue, ModelValue)):
-                self.facts.record(self.ref(node), value)
+                # A layer call keeps its richer record (input and output shapes).
+                self.facts.record(self.ref(node), value, overwrite=False)
             return value
         if isinstance(node, cst.Integer):
             try:

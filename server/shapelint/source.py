@@ -13,6 +13,7 @@ back to (cell, line, column).
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 from collections import OrderedDict
@@ -183,12 +184,45 @@ class Program:
         if code_range is None:
             return None
         offset = chunk.start_line - 1  # libcst lines are 1-based
-        return Range.of(
+        span = Range.of(
             code_range.start.line + offset,
             code_range.start.column,
             code_range.end.line + offset,
             code_range.end.column,
         )
+        parentheses = len(getattr(ref.node, "lpar", ()) or ())
+        return self._widen(span, parentheses) if parentheses else span
+
+    def _widen(self, span: Range, parentheses: int) -> Range:
+        """libcst positions leave out an expression's own parentheses; a replacement must cover them."""
+        line, column = span.start.line, span.start.column
+        for _ in range(parentheses):
+            while True:
+                text = self.line_text(line)
+                if column > 0 and text[column - 1] in " \t":
+                    column -= 1
+                elif column > 0 and text[column - 1] == "(":
+                    column -= 1
+                    break
+                elif column == 0 and line > 0:
+                    line -= 1
+                    column = len(self.line_text(line))
+                else:
+                    return span
+        end_line, end_column = span.end.line, span.end.column
+        for _ in range(parentheses):
+            while True:
+                text = self.line_text(end_line)
+                if end_column < len(text) and text[end_column] in " \t":
+                    end_column += 1
+                elif end_column < len(text) and text[end_column] == ")":
+                    end_column += 1
+                    break
+                elif end_column >= len(text) and end_line + 1 < len(self.lines):
+                    end_line, end_column = end_line + 1, 0
+                else:
+                    return span
+        return Range.of(line, column, end_line, end_column)
 
     def code_for_range(self, span: Range) -> str:
         """The program text inside a range (single- or multi-line)."""
@@ -306,13 +340,23 @@ def _add_chunk(
 
 def _record_error(error: cst.ParserSyntaxError, text: str, first_line: int, errors: list[SyntaxErrorInfo]) -> None:
     chunk_lines = [line.rstrip("\r\n") for line in split_lines(text)]
-    line = max(min(error.raw_line, len(chunk_lines)), 1) - 1
+    # Python's own parser places the error best and says it most clearly ("'(' was never closed").
+    try:
+        compile(text, "<statement>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        raw_line, raw_column = error.raw_line, error.raw_column
+        message = error.message.strip().splitlines()[0] if error.message.strip() else "invalid syntax"
+    except SyntaxError as python_error:
+        raw_line = python_error.lineno or 1
+        raw_column = (python_error.offset or 1) - 1
+        message = python_error.msg
+    except (ValueError, RecursionError, MemoryError):
+        raw_line, raw_column, message = 1, 0, "invalid source"
+    line = max(min(raw_line, len(chunk_lines)), 1) - 1
     line_text = chunk_lines[line] if chunk_lines else ""
-    column = min(max(error.raw_column, 0), len(line_text))
+    column = min(max(raw_column, 0), len(line_text))
     end_column = len(line_text) if column < len(line_text) else column
     if column == end_column and column > 0:
         column -= 1
-    message = error.message.strip().splitlines()[0] if error.message.strip() else "invalid syntax"
     errors.append(SyntaxErrorInfo(Range.of(first_line + line, column, first_line + line, end_column), message))
 
 

@@ -120,8 +120,9 @@ model.fit(x, np.zeros((100, 1)))  # error: SL103
             detail = f": a sample has {sample.rank} axes, the input {declared.rank}."
             if keras3_adjusts(sample, declared):
                 detail += " Keras 3 would add or drop this trailing size-1 axis; Keras 2 does not."
-        if sample.size is not None and sample.size == declared.size and sample.rank != declared.rank:
-            detail += f" Reshape the data to (-1, *{format_shape(declared)})."
+        if sample.size is not None and sample.size == declared.size and declared.dims:
+            target = ", ".join(str(d) for d in declared.dims)
+            detail += f" The sizes agree: reshape the data with {data.name or 'x'}.reshape(-1, {target})."
         return head + detail
 
     def _diagnostic(self, context: RuleContext, feed: FeedFact, fact: InputFact, data: ArrayValue,

@@ -1,0 +1,148 @@
+"""The confirmation worker: `python -m shapelint.confirm.worker`.
+
+Imports TensorFlow once, then answers length-prefixed JSON requests on stdin with
+length-prefixed JSON responses on stdout (see `framing.py`) until stdin closes.
+
+Requests:
+    {"id": 1, "op": "confirm", "description": {...}, "max_weight_bytes": 4294967296}
+    {"id": 2, "op": "ping"}
+With SHAPELINT_CONFIRM_TEST_OPS=1 in the environment (tests only), also:
+    {"op": "sleep", "seconds": 30}, {"op": "allocate", "bytes": 8589934592}, {"op": "exit", "code": 3}
+
+The first message the worker writes is {"op": "ready", "tf_version", "keras_version",
+"pid", "import_seconds"}, once TensorFlow is imported.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import traceback
+from typing import Any, BinaryIO
+
+from shapelint.confirm.framing import read_frame, write_frame
+
+TEST_OPS_VARIABLE = "SHAPELINT_CONFIRM_TEST_OPS"
+DEFAULT_MAX_WEIGHT_BYTES = 4 * 1024**3
+_PR_SET_PDEATHSIG = 1
+_SIGKILL = 9
+
+
+def _claim_protocol_channel() -> tuple[BinaryIO, BinaryIO]:
+    """Keep private copies of stdin/stdout for the protocol and send fd 1 to stderr.
+
+    TensorFlow and its C++ libraries print to fd 1 and 2 directly; without this a
+    stray line would corrupt a frame.
+    """
+    protocol_in = os.fdopen(os.dup(0), "rb", buffering=0)
+    protocol_out = os.fdopen(os.dup(1), "wb", buffering=0)
+    os.dup2(2, 1)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    sys.stdout = sys.stderr
+    return protocol_in, protocol_out
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when the client goes away (no orphaned TF processes)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, _SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return  # not Linux: the closed stdin still ends the loop
+    if os.getppid() == 1:
+        os._exit(0)  # the parent died before the request took effect
+
+
+def _import_tensorflow() -> tuple[str, str]:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ["CUDA_VISIBLE_DEVICES"] = ""
+    os.environ["KERAS_BACKEND"] = "tensorflow"  # the rebuild relies on TensorFlow graphs
+    import keras
+    import tensorflow as tf
+
+    # Shape inference needs no parallelism; fewer threads keep the editor machine responsive.
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    import absl.logging
+
+    absl.logging.set_verbosity(absl.logging.ERROR)
+    return str(tf.__version__), str(keras.__version__)
+
+
+def _handle(request: dict[str, Any], versions: dict[str, str], test_ops: bool) -> dict[str, Any]:
+    op = request.get("op")
+    if op == "confirm":
+        return _confirm(request, versions)
+    if op == "ping":
+        return {"ok": True, **versions}
+    if test_ops and op == "sleep":
+        time.sleep(float(request.get("seconds", 0)))
+        return {"ok": True}
+    if test_ops and op == "allocate":
+        import numpy as np
+
+        block = np.ones(int(request.get("bytes", 0)), dtype=np.uint8)  # touched, so resident
+        return {"ok": True, "allocated": int(block.nbytes)}
+    if test_ops and op == "exit":
+        os._exit(int(request.get("code", 1)))
+    return _unsupported(f"unknown request op {op!r}", versions)
+
+
+def _confirm(request: dict[str, Any], versions: dict[str, str]) -> dict[str, Any]:
+    from shapelint.confirm.description import DescriptionError, ModelDescription
+    from shapelint.confirm.rebuild import confirm_description
+
+    started = time.perf_counter()
+    try:
+        description = ModelDescription.from_dict(request.get("description") or {})
+    except DescriptionError as error:
+        return _unsupported(f"invalid model description: {error}", versions)
+    limit = request.get("max_weight_bytes")
+    max_weight_bytes = limit if isinstance(limit, int) and limit > 0 else DEFAULT_MAX_WEIGHT_BYTES
+    try:
+        answer = confirm_description(description, max_weight_bytes)
+    except Exception:
+        # A failure of the rebuild itself says nothing about the user's model.
+        detail = traceback.format_exc(limit=-3)
+        return _unsupported(f"the confirmation worker could not rebuild the model:\n{detail}", versions)
+    return {
+        **answer,
+        **versions,
+        "keras_major_target": description.keras_major,
+        "elapsed_seconds": round(time.perf_counter() - started, 6),
+    }
+
+
+def _unsupported(message: str, versions: dict[str, str]) -> dict[str, Any]:
+    error = {"kind": "unsupported", "message": message, "layer": None, "feed_index": None}
+    return {"ok": False, "error": error, "layer_shapes": {}, "output_shapes": [], "feed_errors": [], **versions}
+
+
+def main() -> int:
+    """Serve requests until stdin closes; exit status 0 on a clean end."""
+    protocol_in, protocol_out = _claim_protocol_channel()
+    _die_with_parent()
+    started = time.perf_counter()
+    tf_version, keras_version = _import_tensorflow()
+    versions = {"tf_version": tf_version, "keras_version": keras_version}
+    test_ops = os.environ.get(TEST_OPS_VARIABLE) == "1"
+    write_frame(
+        protocol_out,
+        {"op": "ready", "pid": os.getpid(), "import_seconds": round(time.perf_counter() - started, 3), **versions},
+    )
+    while True:
+        request = read_frame(protocol_in)
+        if request is None:
+            return 0
+        response = _handle(request, versions, test_ops)
+        response["id"] = request.get("id")
+        write_frame(protocol_out, response)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

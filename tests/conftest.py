@@ -1,0 +1,21 @@
+"""Shared test setup: strict engine (internal errors raise) and the TensorFlow marker policy."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+
+import pytest
+
+# An exception inside the interpreter or a rule fails the test instead of being swallowed.
+os.environ.setdefault("SHAPELINT_STRICT", "1")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """TensorFlow tests skip where TensorFlow is absent, except in CI, where they must run."""
+    if importlib.util.find_spec("tensorflow") is not None or os.environ.get("CI") == "true":
+        return
+    skip = pytest.mark.skip(reason="TensorFlow is not installed (pip install 'shapelint[confirm]')")
+    for item in items:
+        if "tensorflow" in item.keywords:
+            item.add_marker(skip)

@@ -1,0 +1,185 @@
+"""Engine guarantees: unknown is silent, broken code still gets checked, the target Keras matters."""
+
+from __future__ import annotations
+
+import pytest
+
+from shapelint.config import Config
+from shapelint.diagnostics import Position
+from shapelint.engine import SYNTAX_ERROR_CODE, analyze, analyze_notebook
+
+KERAS3 = Config(keras_version=3)
+KERAS2 = Config(keras_version=2)
+
+MODEL_784 = """
+inputs = keras.Input(shape=(784,))
+model = keras.Model(inputs, keras.layers.Dense(10)(inputs))
+model.compile(loss="mse")
+model.fit(x_train, y_train)
+"""
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import numpy as np\nimport keras\nx_train = np.load('x.npy')\ny_train = np.load('y.npy')\n",
+        "import pandas as pd\nimport keras\ndf = pd.read_csv('d.csv')\nx_train = df.values\ny_train = df['y'].values\n",
+        "import numpy as np\nimport keras\ndef train(x_train, y_train):\n    pass\n",
+        "import tensorflow as tf\nimport keras\nds = tf.data.TFRecordDataset('f')\nx_train = ds\ny_train = None\n",
+        "import numpy as np\nimport keras\nx_train = np.random.rand(n, 28, 28)\ny_train = np.zeros(n)\n",
+    ],
+    ids=["np.load", "pandas", "parameters", "tf.data", "unknown-count"],
+)
+def test_unknown_data_is_silent(source: str) -> None:
+    # For the unknown-count case the sample shape is still known: (28, 28) vs (784,) is reported.
+    text = source + MODEL_784
+    codes = [d.code for d in analyze(text, KERAS3).diagnostics]
+    if "unknown-count" in source or "rand(n, 28, 28)" in source:
+        assert codes == ["SL103"]
+    else:
+        assert codes == []
+
+
+def test_function_parameters_are_unknown_inside_the_function() -> None:
+    text = """
+import keras
+def build(shape):
+    inputs = keras.Input(shape=shape)
+    return keras.Model(inputs, keras.layers.Conv2D(4, 3)(inputs))
+"""
+    assert analyze(text, KERAS3).diagnostics == ()
+
+
+def test_functions_called_with_known_arguments_are_followed() -> None:
+    text = """
+import keras
+def build(shape):
+    inputs = keras.Input(shape=shape)
+    return keras.Model(inputs, keras.layers.Conv2D(4, 3)(inputs))
+model = build((28, 28))
+"""
+    found = [(d.code, d.range.start.line) for d in analyze(text, KERAS3).diagnostics]
+    assert found == [("SL102", 4)]
+
+
+def test_if_else_with_different_shapes_is_unknown() -> None:
+    text = """
+import numpy as np
+import keras
+if flag:
+    x = np.zeros((100, 28, 28))
+else:
+    x = np.zeros((100, 784))
+inputs = keras.Input(shape=(784,))
+model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
+model.fit(x, np.zeros((100, 1)))
+"""
+    assert analyze(text, KERAS3).diagnostics == ()
+
+
+def test_if_else_with_the_same_shape_stays_known() -> None:
+    text = """
+import numpy as np
+import keras
+if flag:
+    x = np.zeros((100, 28, 28))
+else:
+    x = np.ones((100, 28, 28))
+inputs = keras.Input(shape=(784,))
+model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
+model.fit(x, np.zeros((100, 1)))
+"""
+    assert [d.code for d in analyze(text, KERAS3).diagnostics] == ["SL103"]
+
+
+def test_syntax_error_is_reported_and_the_rest_is_checked() -> None:
+    text = """
+import numpy as np
+import keras
+data = np.random.rand(1000, 50, 1)
+oops = (1, 2
+inputs = keras.Input(shape=(1000, 50, 1))
+model = keras.Model(inputs, keras.layers.Dense(1)(keras.layers.LSTM(4)(inputs)))
+model.fit(data, np.zeros((1000, 1)))
+def broken(:
+    pass
+"""
+    diagnostics = analyze(text, KERAS3).diagnostics
+    codes = [(d.code, d.range.start.line) for d in diagnostics]
+    assert ("SL101", 5) in codes
+    syntax = [d for d in diagnostics if d.code == SYNTAX_ERROR_CODE]
+    assert {d.range.start.line for d in syntax} == {4, 8}
+    assert all("does not parse" in d.message for d in syntax)
+
+
+@pytest.mark.parametrize("cut", range(1, 12))
+def test_half_typed_file_never_crashes(cut: int) -> None:
+    text = (
+        "import numpy as np\nimport keras\nx = np.random.rand(10, 28, 28)\n"
+        "inputs = keras.Input(shape=(28, 28, 1))\nh = keras.layers.Conv2D(8, 3)(inputs)\n"
+        "model = keras.Model(inputs, keras.layers.Dense(10)(keras.layers.Flatten()(h)))\nmodel.fit(x, y)\n"
+    )
+    for end in range(0, len(text), max(1, len(text) // (cut * 7))):
+        analyze(text[:end], KERAS3)
+
+
+def test_target_keras_version_decides_the_trailing_axis_case() -> None:
+    text = """
+import keras
+(x_train, y_train), _ = keras.datasets.mnist.load_data()
+inputs = keras.Input(shape=(28, 28, 1))
+x = keras.layers.Flatten()(keras.layers.Conv2D(4, 3)(inputs))
+model = keras.Model(inputs, keras.layers.Dense(10)(x))
+model.fit(x_train, y_train)
+"""
+    assert analyze(text, KERAS3).diagnostics == ()
+    keras2 = analyze(text, KERAS2).diagnostics
+    assert [(d.code, d.range.start.line) for d in keras2] == [("SL103", 6)]
+    assert "Keras 2" in keras2[0].message
+
+
+def test_noqa_silences_a_code_or_everything() -> None:
+    line = "inputs = keras.Input(shape=(64, 64))\nx = keras.layers.Conv2D(8, 3)(inputs)"
+    base = "import keras\n" + line
+    assert [d.code for d in analyze(base, KERAS3).diagnostics] == ["SL102"]
+    assert analyze(base + "  # noqa: SL102", KERAS3).diagnostics == ()
+    assert analyze(base + "  # noqa", KERAS3).diagnostics == ()
+    assert [d.code for d in analyze(base + "  # noqa: SL101", KERAS3).diagnostics] == ["SL102"]
+
+
+def test_select_and_ignore() -> None:
+    text = "import keras\ninputs = keras.Input(shape=(64, 64))\nx = keras.layers.Conv2D(8, 3)(inputs)\n"
+    assert analyze(text, Config(keras_version=3, ignore=frozenset({"SL102"}))).diagnostics == ()
+    assert analyze(text, Config(keras_version=3, select=frozenset({"SL101"}))).diagnostics == ()
+    assert len(analyze(text, Config(keras_version=3, select=frozenset({"SL1"}))).diagnostics) == 1
+
+
+def test_notebook_cells_are_one_program_and_positions_are_cell_relative() -> None:
+    cells = [
+        "import numpy as np\nimport keras\n%matplotlib inline\ndata = np.random.rand(1000, 50, 1)\n",
+        "# the model\ninputs = keras.Input(shape=(1000, 50, 1))\n"
+        "model = keras.Model(inputs, keras.layers.Dense(1)(keras.layers.LSTM(4)(inputs)))\n",
+        "model.fit(data, np.zeros((1000, 1)))",
+    ]
+    analysis = analyze_notebook(cells, KERAS3)
+    (diagnostic,) = analysis.diagnostics
+    assert (diagnostic.code, diagnostic.cell, diagnostic.range.start.line) == ("SL101", 1, 1)
+    hover = analysis.hover_at(Position(3, 1), cell=0)
+    assert hover is not None and hover.cell == 0 and "(1000, 50, 1)" in hover.markdown
+
+
+def test_hover_and_inlay_hints() -> None:
+    text = """import keras
+(x_train, y_train), _ = keras.datasets.mnist.load_data()
+inputs = keras.Input(shape=(28, 28, 1))
+h = keras.layers.Conv2D(32, 3)(inputs)
+model = keras.Model(inputs, h)
+"""
+    analysis = analyze(text, KERAS3)
+    hover = analysis.hover_at(Position(1, 2))
+    assert hover is not None and hover.markdown == "`x_train`: ndarray (60000, 28, 28) uint8"
+    assert [(h.position.line, h.label) for h in analysis.inlay_hints] == [(3, "→ (None, 26, 26, 32)")]
+    layer_hover = analysis.hover_at(Position(3, 6))
+    assert layer_hover is not None and "(None, 28, 28, 1) → output (None, 26, 26, 32)" in layer_hover.markdown
+    model_hover = analysis.hover_at(Position(4, 2))
+    assert model_hover is not None and "| Conv2D | (None, 26, 26, 32) |" in model_hover.markdown
