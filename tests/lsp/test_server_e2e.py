@@ -1,0 +1,407 @@
+"""`shapelint server` end to end over stdio, as VS Code and Neovim (recorded capabilities) drive it."""
+
+from __future__ import annotations
+
+import copy
+import textwrap
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsp_support import (
+    FIXTURES,
+    SERVER_COMMAND,
+    apply_text_edits,
+    edits_for,
+    error_lines,
+    initialize_params,
+    make_client,
+    open_file,
+    recorder,
+    replace_text,
+    server_environment,
+    wait_for_diagnostics,
+)
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+from shapelint.engine import analyze
+from shapelint.rules import get_rule
+
+CLIENTS = ["visual-studio-code", "neovim"]
+
+# The seed's mistake: Input(shape=...) given the whole array's shape, sample count included.
+SEED_BATCH_AXIS = textwrap.dedent(
+    """\
+    import numpy as np
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    time_series_data = np.random.rand(1000, 50, 1)
+    targets = np.random.rand(1000, 1)
+
+    input_layer = keras.Input(shape=time_series_data.shape)
+    recurrent_layer = layers.LSTM(32)(input_layer)
+    output_layer = layers.Dense(1)(recurrent_layer)
+    model = keras.Model(inputs=input_layer, outputs=output_layer)
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(time_series_data, targets, epochs=2)
+    """
+)
+SEED_BATCH_AXIS_LINE = 7
+
+MNIST_CNN = textwrap.dedent(
+    """\
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+    x_train = x_train.reshape(-1, 28, 28, 1).astype("float32") / 255.0
+
+    inputs = keras.Input(shape=(28, 28, 1))
+    x = layers.Conv2D(32, (3, 3), activation="relu")(inputs)
+    x = layers.Flatten()(x)
+    outputs = layers.Dense(10, activation="softmax")(x)
+    model = keras.Model(inputs=inputs, outputs=outputs)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(x_train, y_train, epochs=1)
+    """
+)
+
+
+def capabilities_of(name: str) -> types.ClientCapabilities:
+    """The recorded capabilities; VS Code's recording predates notebook sync, which it has today."""
+    capabilities = copy.deepcopy(client_capabilities(name))
+    if capabilities.notebook_document is None:
+        capabilities.notebook_document = types.NotebookDocumentClientCapabilities(
+            synchronization=types.NotebookDocumentSyncClientCapabilities(dynamic_registration=False)
+        )
+    return capabilities
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(server_command=SERVER_COMMAND, server_env=server_environment(), client_factory=make_client),
+    params=CLIENTS,
+)
+async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest, tmp_path: Path):
+    await lsp_client.initialize_session(initialize_params(capabilities_of(request.param), tmp_path))
+    yield
+    await lsp_client.shutdown_session()
+    assert error_lines(lsp_client) == []
+
+
+def codes(diagnostics) -> list[str]:
+    return [str(diagnostic.code) for diagnostic in diagnostics]
+
+
+# Diagnostics --------------------------------------------------------------------------------
+async def test_seed_mistake_is_reported_with_code_docs_and_severity(client: LanguageClient, tmp_path: Path) -> None:
+    uri = open_file(client, tmp_path / "seed.py", SEED_BATCH_AXIS)
+    diagnostics = await wait_for_diagnostics(client, uri, version=1)
+    assert codes(diagnostics) == ["SL101"]
+    (diagnostic,) = diagnostics
+    assert diagnostic.source == "shapelint"
+    assert diagnostic.range.start.line == SEED_BATCH_AXIS_LINE
+    assert diagnostic.severity == types.DiagnosticSeverity.Error
+    assert diagnostic.code_description is not None and diagnostic.code_description.href.endswith("#sl101")
+    assert "(1000, 50, 1)" in diagnostic.message
+
+
+async def test_correct_program_has_no_diagnostics(client: LanguageClient, tmp_path: Path) -> None:
+    uri = open_file(client, tmp_path / "mnist.py", MNIST_CNN)
+    assert await wait_for_diagnostics(client, uri, version=1) == []
+
+
+BUGGY = sorted((FIXTURES / "buggy").glob("*.py"))
+
+
+async def test_buggy_fixtures_publish_what_the_engine_finds(client: LanguageClient, tmp_path: Path) -> None:
+    """Every fixture through one server: it publishes exactly what the engine finds (the rule suites check the engine)."""
+    assert BUGGY, "the buggy fixture corpus is missing"
+    opened = {fixture: open_file(client, tmp_path / fixture.name, fixture.read_text()) for fixture in BUGGY}
+    for fixture, uri in opened.items():
+        text = fixture.read_text()
+        published = await wait_for_diagnostics(client, uri, version=1)
+        engine = analyze(text)
+        assert [(str(d.code), d.range.start.line) for d in published] == [
+            (d.code, d.range.start.line) for d in engine.diagnostics
+        ], fixture.name
+
+
+async def test_edits_update_diagnostics_and_close_clears_them(client: LanguageClient, tmp_path: Path) -> None:
+    uri = open_file(client, tmp_path / "seed.py", SEED_BATCH_AXIS)
+    await wait_for_diagnostics(client, uri, version=1, until=lambda ds: codes(ds) == ["SL101"])
+    # An incremental edit at the mistake: `.shape` -> `.shape[1:]`.
+    line = SEED_BATCH_AXIS.splitlines()[SEED_BATCH_AXIS_LINE]
+    column = line.index(".shape") + len(".shape")
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[
+                types.TextDocumentContentChangePartial(
+                    range=types.Range(
+                        start=types.Position(line=SEED_BATCH_AXIS_LINE, character=column),
+                        end=types.Position(line=SEED_BATCH_AXIS_LINE, character=column),
+                    ),
+                    text="[1:]",
+                )
+            ],
+        )
+    )
+    assert await wait_for_diagnostics(client, uri, version=2) == []
+    replace_text(client, uri, SEED_BATCH_AXIS, 3)
+    assert codes(await wait_for_diagnostics(client, uri, version=3)) == ["SL101"]
+    count = recorder(client).published[uri].count
+    client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    assert await wait_for_diagnostics(client, uri, after_count=count) == []
+
+
+async def test_a_burst_of_edits_ends_with_diagnostics_for_the_last_version(client: LanguageClient, tmp_path: Path) -> None:
+    uri = open_file(client, tmp_path / "seed.py", MNIST_CNN)
+    await wait_for_diagnostics(client, uri, version=1)
+    versions = []
+    for version in range(2, 30):
+        text = SEED_BATCH_AXIS if version % 2 else MNIST_CNN
+        replace_text(client, uri, text, version)
+        versions.append(version)
+    final = await wait_for_diagnostics(client, uri, version=versions[-1])
+    assert codes(final) == ["SL101"]  # version 29 is the buggy text
+    assert recorder(client).published[uri].version == versions[-1]
+
+
+async def test_syntax_error_keeps_reporting_the_statements_that_parse(client: LanguageClient, tmp_path: Path) -> None:
+    half_typed = SEED_BATCH_AXIS.replace("targets = np.random.rand(1000, 1)\n", "targets = np.random.rand(1000,\n")
+    uri = open_file(client, tmp_path / "typing.py", half_typed)
+    diagnostics = await wait_for_diagnostics(client, uri, version=1)
+    assert "SL001" in codes(diagnostics)
+    assert "SL101" in codes(diagnostics)
+
+
+# Code actions -------------------------------------------------------------------------------
+async def request_actions(client: LanguageClient, uri: str, diagnostic: types.Diagnostic, only=None):
+    return await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=diagnostic.range,
+            context=types.CodeActionContext(diagnostics=[diagnostic], only=only),
+        )
+    )
+
+
+async def test_quick_fix_is_preferred_and_gives_a_clean_file(client: LanguageClient, tmp_path: Path) -> None:
+    uri = open_file(client, tmp_path / "seed.py", SEED_BATCH_AXIS)
+    (diagnostic,) = await wait_for_diagnostics(client, uri, version=1)
+    actions = await request_actions(client, uri, diagnostic)
+    preferred = [action for action in actions if action.is_preferred]
+    assert len(preferred) == 1
+    assert preferred[0].kind == types.CodeActionKind.QuickFix
+    assert preferred[0].diagnostics and preferred[0].diagnostics[0].code == "SL101"
+    fixed = apply_text_edits(SEED_BATCH_AXIS, edits_for(preferred[0].edit, uri))
+    assert fixed != SEED_BATCH_AXIS
+    replace_text(client, uri, fixed, 2)
+    assert await wait_for_diagnostics(client, uri, version=2) == []
+
+
+async def test_ignore_action_adds_noqa_and_silences_the_line(client: LanguageClient, tmp_path: Path) -> None:
+    uri = open_file(client, tmp_path / "seed.py", SEED_BATCH_AXIS)
+    (diagnostic,) = await wait_for_diagnostics(client, uri, version=1)
+    actions = await request_actions(client, uri, diagnostic, only=[types.CodeActionKind.QuickFix])
+    (ignore,) = [action for action in actions if action.title == "Ignore SL101 on this line"]
+    silenced = apply_text_edits(SEED_BATCH_AXIS, edits_for(ignore.edit, uri))
+    assert silenced.splitlines()[SEED_BATCH_AXIS_LINE].endswith("# noqa: SL101")
+    replace_text(client, uri, silenced, 2)
+    assert await wait_for_diagnostics(client, uri, version=2) == []
+
+
+async def test_fix_all_source_action(client: LanguageClient, tmp_path: Path) -> None:
+    uri = open_file(client, tmp_path / "seed.py", SEED_BATCH_AXIS)
+    (diagnostic,) = await wait_for_diagnostics(client, uri, version=1)
+    actions = await request_actions(client, uri, diagnostic, only=[types.CodeActionKind.SourceFixAll])
+    (fix_all,) = actions
+    assert fix_all.kind == "source.fixAll.shapelint"
+    fixed = apply_text_edits(SEED_BATCH_AXIS, edits_for(fix_all.edit, uri))
+    replace_text(client, uri, fixed, 2)
+    assert await wait_for_diagnostics(client, uri, version=2) == []
+
+
+# Hover and inlay hints ------------------------------------------------------------------------
+async def hover_text(client: LanguageClient, uri: str, line: int, character: int) -> str | None:
+    result = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            position=types.Position(line=line, character=character),
+        )
+    )
+    if result is None:
+        return None
+    assert isinstance(result.contents, types.MarkupContent)
+    return result.contents.value
+
+
+async def test_hover_shows_shapes_model_summary_and_rule_docs(client: LanguageClient, tmp_path: Path) -> None:
+    uri = open_file(client, tmp_path / "seed.py", SEED_BATCH_AXIS)
+    await wait_for_diagnostics(client, uri, version=1)
+    lines = SEED_BATCH_AXIS.splitlines()
+
+    array = await hover_text(client, uri, 4, 2)
+    assert array is not None and "(1000, 50, 1)" in array and "time_series_data" in array
+
+    model_line = next(n for n, text in enumerate(lines) if text.startswith("model = "))
+    summary = await hover_text(client, uri, model_line, 1)
+    assert summary is not None and "LSTM" in summary and "Dense" in summary
+
+    column = lines[SEED_BATCH_AXIS_LINE].index("time_series_data.shape") + 3
+    docs = await hover_text(client, uri, SEED_BATCH_AXIS_LINE, column)
+    assert docs is not None and "SL101" in docs
+    rule_docs = get_rule("SL101")
+    assert rule_docs is not None and rule_docs.docs().strip().splitlines()[0] in docs
+
+
+async def test_hover_outside_the_document_or_on_nothing_is_empty(client: LanguageClient, tmp_path: Path) -> None:
+    uri = open_file(client, tmp_path / "seed.py", SEED_BATCH_AXIS)
+    await wait_for_diagnostics(client, uri, version=1)
+    assert await hover_text(client, uri, 500, 3) is None
+    assert await hover_text(client, uri, 3, 0) is None  # a blank line
+    assert await hover_text(client, (tmp_path / "never-opened.py").as_uri(), 0, 0) is None
+
+
+async def test_inlay_hints_show_each_layers_output_shape(client: LanguageClient, tmp_path: Path) -> None:
+    uri = open_file(client, tmp_path / "mnist.py", MNIST_CNN)
+    await wait_for_diagnostics(client, uri, version=1)
+    hints = await client.text_document_inlay_hint_async(
+        types.InlayHintParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=99, character=0)),
+        )
+    )
+    labels = {hint.position.line: hint.label for hint in hints}
+    lines = MNIST_CNN.splitlines()
+    conv = next(n for n, text in enumerate(lines) if "Conv2D" in text)
+    assert labels[conv] == "→ (None, 26, 26, 32)"
+    assert hints[0].position.character == len(lines[hints[0].position.line])  # at the end of the line
+
+
+# Configuration --------------------------------------------------------------------------------
+async def test_configuration_changes_take_effect(client: LanguageClient, tmp_path: Path) -> None:
+    uri = open_file(client, tmp_path / "seed.py", SEED_BATCH_AXIS)
+    await wait_for_diagnostics(client, uri, version=1, until=lambda ds: codes(ds) == ["SL101"])
+
+    # Pull model: the client answers workspace/configuration with the new values.
+    client.set_configuration({"severity": {"SL101": "hint"}}, section="shapelint")
+    count = recorder(client).published[uri].count
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    (diagnostic,) = await wait_for_diagnostics(client, uri, after_count=count)
+    assert diagnostic.severity == types.DiagnosticSeverity.Hint
+
+    # Push model: the settings come in the notification itself.
+    count = recorder(client).published[uri].count
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"shapelint": {"ignore": ["SL101"]}})
+    )
+    assert await wait_for_diagnostics(client, uri, after_count=count) == []
+
+    count = recorder(client).published[uri].count
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"shapelint": {"enable": True}}))
+    assert codes(await wait_for_diagnostics(client, uri, after_count=count)) == ["SL101"]
+
+
+async def test_a_broken_setting_is_reported_and_the_previous_ones_kept(client: LanguageClient, tmp_path: Path) -> None:
+    uri = open_file(client, tmp_path / "seed.py", SEED_BATCH_AXIS)
+    await wait_for_diagnostics(client, uri, version=1)
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"shapelint": {"severity": {"SL101": "catastrophic"}}})
+    )
+    replace_text(client, uri, SEED_BATCH_AXIS + "\n", 2)
+    (diagnostic,) = await wait_for_diagnostics(client, uri, version=2)
+    assert diagnostic.severity == types.DiagnosticSeverity.Error
+    assert any("catastrophic" in message.message for message in client.messages)
+
+
+async def test_pyproject_configuration_and_its_changes(client: LanguageClient, tmp_path: Path) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[tool.shapelint]\nseverity = { SL101 = "warning" }\n')
+    uri = open_file(client, tmp_path / "seed.py", SEED_BATCH_AXIS)
+    (diagnostic,) = await wait_for_diagnostics(client, uri, version=1)
+    assert diagnostic.severity == types.DiagnosticSeverity.Warning
+
+    pyproject.write_text('[tool.shapelint]\nignore = ["SL101"]\n')
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=pyproject.as_uri(), type=types.FileChangeType.Changed)]
+        )
+    )
+    # Clients that do not watch files are covered by the server's own polling.
+    assert await wait_for_diagnostics(client, uri, until=lambda ds: not ds, timeout=10) == []
+
+    # Editor settings win over pyproject.toml.
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"shapelint": {"select": ["SL1"], "ignore": ["SL2"]}})
+    )
+    assert codes(await wait_for_diagnostics(client, uri, until=lambda ds: len(ds) > 0)) == ["SL101"]
+
+
+# Notebooks --------------------------------------------------------------------------------------
+NOTEBOOK_CELLS = [
+    "import numpy as np\nfrom tensorflow import keras\nfrom tensorflow.keras import layers\n\n"
+    "x_train = np.random.rand(1000, 50, 1)\ny_train = np.random.rand(1000, 1)\n",
+    "# Training data\n\nThe model reads sequences of 50 steps.",
+    "inputs = keras.Input(shape=x_train.shape)\nhidden = layers.LSTM(8)(inputs)\n"
+    "outputs = layers.Dense(1)(hidden)\nmodel = keras.Model(inputs, outputs)\n",
+]
+
+
+async def test_notebook_cell_two_uses_an_array_from_cell_one(client: LanguageClient, tmp_path: Path) -> None:
+    notebook_uri = (tmp_path / "train.ipynb").as_uri()
+    cell_uris = [f"vscode-notebook-cell:{tmp_path / 'train.ipynb'}#cell{index}" for index in range(3)]
+    kinds = [types.NotebookCellKind.Code, types.NotebookCellKind.Markup, types.NotebookCellKind.Code]
+    languages = ["python", "markdown", "python"]
+    client.notebook_document_did_open(
+        types.DidOpenNotebookDocumentParams(
+            notebook_document=types.NotebookDocument(
+                uri=notebook_uri,
+                notebook_type="jupyter-notebook",
+                version=1,
+                cells=[types.NotebookCell(kind=kind, document=uri) for kind, uri in zip(kinds, cell_uris)],
+            ),
+            cell_text_documents=[
+                types.TextDocumentItem(uri=uri, language_id=language, version=1, text=text)
+                for uri, language, text in zip(cell_uris, languages, NOTEBOOK_CELLS)
+            ],
+        )
+    )
+    diagnostics = await wait_for_diagnostics(client, cell_uris[2], until=lambda ds: len(ds) > 0)
+    assert codes(diagnostics) == ["SL101"]
+    assert diagnostics[0].range.start.line == 0  # cell-relative
+    assert await wait_for_diagnostics(client, cell_uris[0]) == []
+
+    hover = await hover_text(client, cell_uris[2], 0, 30)
+    assert hover is not None and "SL101" in hover
+    shape = await hover_text(client, cell_uris[0], 4, 2)
+    assert shape is not None and "(1000, 50, 1)" in shape
+
+    # Fix cell 2 in place: the diagnostic goes away for the same notebook.
+    fixed = NOTEBOOK_CELLS[2].replace("x_train.shape", "x_train.shape[1:]")
+    client.notebook_document_did_change(
+        types.DidChangeNotebookDocumentParams(
+            notebook_document=types.VersionedNotebookDocumentIdentifier(uri=notebook_uri, version=2),
+            change=types.NotebookDocumentChangeEvent(
+                cells=types.NotebookDocumentCellChanges(
+                    text_content=[
+                        types.NotebookDocumentCellContentChanges(
+                            document=types.VersionedTextDocumentIdentifier(uri=cell_uris[2], version=2),
+                            changes=[types.TextDocumentContentChangeWholeDocument(text=fixed)],
+                        )
+                    ]
+                )
+            ),
+        )
+    )
+    assert await wait_for_diagnostics(client, cell_uris[2], version=2) == []
+    count = recorder(client).published[cell_uris[2]].count
+    client.notebook_document_did_close(
+        types.DidCloseNotebookDocumentParams(
+            notebook_document=types.NotebookDocumentIdentifier(uri=notebook_uri),
+            cell_text_documents=[types.TextDocumentIdentifier(uri=uri) for uri in cell_uris],
+        )
+    )
+    assert await wait_for_diagnostics(client, cell_uris[2], after_count=count) == []
