@@ -97,44 +97,12 @@ model.fit(x, y)
     )
 
     def check(self, context: RuleContext) -> Iterator[Diagnostic]:
-        for fact in context.facts.inputs:
-            if fact.source in ("batch_shape", "batch_input_shape", "build") or not fact.per_sample.dims:
-                continue
-            found = self._full_data_shape(context, fact)
-            if found is None:
-                continue
-            data, via_attribute = found
-            diagnostic = self._report(context, fact, data, via_attribute)
+        for fact, data in inputs_with_sample_axis(context):
+            diagnostic = self._report(context, fact, data)
             if diagnostic is not None:
                 yield diagnostic
 
-    def _full_data_shape(self, context: RuleContext, fact: InputFact) -> tuple[ArrayValue, bool] | None:
-        """The array whose full shape was declared, and whether it was written as `x.shape`."""
-        fed_samples: list[ArrayValue] = []
-        for model in fact.models:
-            index = model.input_facts.index(fact)
-            for feed in context.feeds_of(model):
-                found = array_for_input(feed, model, index)
-                if found is not None:
-                    fed_samples.append(found[0])
-        # Data that fits the declared shape proves the declaration right.
-        if any(shapes_compatible(a.shape.drop_first(), fact.per_sample) for a in fed_samples if a.shape.dims):
-            return None
-        value = fact.shape_value
-        if isinstance(value, Seq) and value.shape_of is not None and value.shape_offset == 0:
-            if value.shape_of.shape.rank and value.shape_of.shape.rank >= 1:
-                return value.shape_of, True
-        for model in fact.models:
-            index = model.input_facts.index(fact)
-            for feed in context.feeds_of(model):
-                if feed.method not in TRAINING_METHODS:
-                    continue
-                found = array_for_input(feed, model, index)
-                if found is not None and includes_sample_axis(fact, found[0]):
-                    return found[0], False
-        return None
-
-    def _report(self, context: RuleContext, fact: InputFact, data: ArrayValue, via_attribute: bool) -> Diagnostic | None:
+    def _report(self, context: RuleContext, fact: InputFact, data: ArrayValue) -> Diagnostic | None:
         sample = data.shape.drop_first()
         what = "input_shape" if fact.source == "input_shape" else "input_dim" if fact.source == "input_dim" else "shape"
         name = f"`{data.name}`" if data.name else "the data"
@@ -159,3 +127,46 @@ model.fit(x, y)
         code = context.code(node)
         new = f"{parenthesize(code)}[1:]"
         return context.fix(f"Use one sample's shape: {new}", context.replace(node, new))
+
+
+def inputs_with_sample_axis(context: RuleContext) -> list[tuple[InputFact, ArrayValue]]:
+    """Declared inputs whose shape is a whole data array's shape, with that array.
+
+    Other rules use this to stay quiet about what follows from the same root cause.
+    """
+    found = []
+    for fact in context.facts.inputs:
+        if fact.source in ("batch_shape", "batch_input_shape", "build") or not fact.per_sample.dims:
+            continue
+        data = _full_data_shape(context, fact)
+        if data is not None:
+            found.append((fact, data))
+    return found
+
+
+def _full_data_shape(context: RuleContext, fact: InputFact) -> ArrayValue | None:
+    """The array whose full shape was declared (in the data fed, or written as `x.shape`)."""
+    fed_samples: list[ArrayValue] = []
+    for model in fact.models:
+        index = model.input_facts.index(fact)
+        for feed in context.feeds_of(model):
+            found = array_for_input(feed, model, index)
+            if found is not None:
+                fed_samples.append(found[0])
+    # Data that fits the declared shape proves the declaration right.
+    if any(shapes_compatible(a.shape.drop_first(), fact.per_sample) for a in fed_samples if a.shape.dims):
+        return None
+    value = fact.shape_value
+    if isinstance(value, Seq) and value.shape_of is not None and value.shape_offset == 0:
+        if value.shape_of.shape.rank and value.shape_of.shape.rank >= 1:
+            return value.shape_of
+    for model in fact.models:
+        index = model.input_facts.index(fact)
+        for feed in context.feeds_of(model):
+            if feed.method not in TRAINING_METHODS:
+                continue
+            found = array_for_input(feed, model, index)
+            if found is not None and includes_sample_axis(fact, found[0]):
+                return found[0]
+    return None
+
