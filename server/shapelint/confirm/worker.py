@@ -8,6 +8,8 @@ Requests:
     {"id": 2, "op": "ping"}
 With SHAPELINT_CONFIRM_TEST_OPS=1 in the environment (tests only), also:
     {"op": "sleep", "seconds": 30}, {"op": "allocate", "bytes": 8589934592}, {"op": "exit", "code": 3}
+and SHAPELINT_CONFIRM_TEST_WITHOUT_TENSORFLOW=1 skips the TensorFlow import, so tests of
+the process machinery (timeouts, crashes, memory) start a worker in milliseconds.
 
 The first message the worker writes is {"op": "ready", "tf_version", "keras_version",
 "pid", "import_seconds"}, once TensorFlow is imported.
@@ -15,6 +17,7 @@ The first message the worker writes is {"op": "ready", "tf_version", "keras_vers
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import time
@@ -24,6 +27,7 @@ from typing import Any, BinaryIO
 from shapelint.confirm.framing import read_frame, write_frame
 
 TEST_OPS_VARIABLE = "SHAPELINT_CONFIRM_TEST_OPS"
+TEST_WITHOUT_TENSORFLOW_VARIABLE = "SHAPELINT_CONFIRM_TEST_WITHOUT_TENSORFLOW"
 DEFAULT_MAX_WEIGHT_BYTES = 4 * 1024**3
 _PR_SET_PDEATHSIG = 1
 _SIGKILL = 9
@@ -77,6 +81,8 @@ def _import_tensorflow() -> tuple[str, str]:
 def _handle(request: dict[str, Any], versions: dict[str, str], test_ops: bool) -> dict[str, Any]:
     op = request.get("op")
     if op == "confirm":
+        if "tensorflow" not in sys.modules:
+            return _unsupported("this test worker runs without TensorFlow", versions)
         return _confirm(request, versions)
     if op == "ping":
         return {"ok": True, **versions}
@@ -128,9 +134,12 @@ def main() -> int:
     protocol_in, protocol_out = _claim_protocol_channel()
     _die_with_parent()
     started = time.perf_counter()
-    tf_version, keras_version = _import_tensorflow()
-    versions = {"tf_version": tf_version, "keras_version": keras_version}
     test_ops = os.environ.get(TEST_OPS_VARIABLE) == "1"
+    if test_ops and os.environ.get(TEST_WITHOUT_TENSORFLOW_VARIABLE) == "1":
+        tf_version, keras_version = "absent (test worker)", "absent (test worker)"
+    else:
+        tf_version, keras_version = _import_tensorflow()
+    versions = {"tf_version": tf_version, "keras_version": keras_version}
     write_frame(
         protocol_out,
         {"op": "ready", "pid": os.getpid(), "import_seconds": round(time.perf_counter() - started, 3), **versions},
@@ -142,6 +151,8 @@ def main() -> int:
         response = _handle(request, versions, test_ops)
         response["id"] = request.get("id")
         write_frame(protocol_out, response)
+        if request.get("op") == "confirm":
+            gc.collect()  # after answering: the models just built are garbage, and nobody waits now
 
 
 if __name__ == "__main__":

@@ -1,0 +1,242 @@
+"""`ConfirmClient`: confirm model descriptions with TensorFlow, off the caller's process.
+
+The client owns one worker process (started lazily, replaced when it crashes, hangs
+or outgrows its memory limit), serializes requests to it, applies time limits and
+caches answers. It never imports TensorFlow. Every failure of the worker becomes an
+"unconfirmed" `Confirmation`; the caller keeps working.
+
+From asyncio (the language server): `await client.confirm_async(description)`,
+which runs the blocking call in the default executor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import threading
+import time
+import weakref
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from shapelint.confirm.availability import ENABLE_MESSAGE, keras_version, tensorflow_available, tensorflow_version
+from shapelint.confirm.cache import ConfirmCache, cache_key
+from shapelint.confirm.description import ModelDescription
+from shapelint.confirm.process import WorkerFailure, WorkerInfo, WorkerProcess, resident_bytes
+from shapelint.confirm.result import Confirmation, confirmation_from_response, unconfirmed
+
+GIB = 1024**3
+DEFAULT_REQUEST_TIMEOUT = 20.0
+DEFAULT_STARTUP_TIMEOUT = 90.0
+DEFAULT_MEMORY_LIMIT = 3 * GIB
+DEFAULT_MAX_WEIGHT_BYTES = 4 * GIB
+# After a worker fails to start, do not try again for this long: each try can cost the startup timeout.
+STARTUP_RETRY_SECONDS = 30.0
+# The directory that holds the `shapelint` package, so the worker imports this very copy.
+_PACKAGE_PARENT = Path(__file__).resolve().parents[2]
+
+
+class ConfirmClient:
+    """Confirms `ModelDescription`s in a TensorFlow worker process. Thread-safe.
+
+    python: interpreter that runs the worker (default: this one).
+    request_timeout: seconds one confirmation may take once the worker is ready.
+    startup_timeout: seconds the worker may take to import TensorFlow.
+    memory_limit_bytes: RSS past which the worker is killed (watched from this process).
+    max_weight_bytes: models whose weights would need more are answered "memory", unbuilt.
+    cache: answers by content; default in memory only (pass `ConfirmCache(directory=...)`).
+    extra_env: added to the worker's environment.
+    """
+
+    def __init__(
+        self,
+        *,
+        python: str | None = None,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+        startup_timeout: float = DEFAULT_STARTUP_TIMEOUT,
+        memory_limit_bytes: int = DEFAULT_MEMORY_LIMIT,
+        max_weight_bytes: int = DEFAULT_MAX_WEIGHT_BYTES,
+        cache: ConfirmCache | None = None,
+        extra_env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.python = python or sys.executable
+        self.request_timeout = request_timeout
+        self.startup_timeout = startup_timeout
+        self.memory_limit_bytes = memory_limit_bytes
+        self.max_weight_bytes = max_weight_bytes
+        self.cache = cache if cache is not None else ConfirmCache()
+        self.extra_env = dict(extra_env or {})
+        self.replacements = 0
+        self._slot = _WorkerSlot()
+        self._lock = threading.RLock()
+        self._closed = False
+        self._startup_failed: tuple[float, str] | None = None
+        same_interpreter = os.path.realpath(self.python) == os.path.realpath(sys.executable)
+        # For this interpreter the versions come from package metadata, so cache hits need no worker.
+        self._tensorflow_missing = same_interpreter and not tensorflow_available()
+        self._versions: tuple[str | None, str | None] | None = (
+            (tensorflow_version(), keras_version()) if same_interpreter else None
+        )
+        # At interpreter exit or garbage collection: no TensorFlow process outlives its client.
+        weakref.finalize(self, self._slot.kill)
+
+    # Public API ------------------------------------------------------------------------------
+
+    def confirm(self, description: ModelDescription, *, timeout: float | None = None) -> Confirmation:
+        """Build and feed the model in the worker; never raises for worker faults."""
+        started = time.perf_counter()
+        if self._tensorflow_missing:
+            return unconfirmed("unsupported", ENABLE_MESSAGE).with_timing(
+                from_cache=False, elapsed_seconds=time.perf_counter() - started
+            )
+        with self._lock:
+            try:
+                key = self._key(description)
+            except WorkerFailure as failure:
+                return unconfirmed(failure.kind, failure.message).with_timing(
+                    from_cache=False, elapsed_seconds=time.perf_counter() - started
+                )
+            cached = self.cache.get(key)
+            if cached is not None:
+                return confirmation_from_response(cached).with_timing(
+                    from_cache=True, elapsed_seconds=time.perf_counter() - started
+                )
+            message = {"op": "confirm", "description": description.to_dict(), "max_weight_bytes": self.max_weight_bytes}
+            try:
+                response = self.call(message, timeout=timeout)
+            except WorkerFailure as failure:
+                return unconfirmed(failure.kind, failure.message).with_timing(
+                    from_cache=False, elapsed_seconds=time.perf_counter() - started
+                )
+            self.cache.put(key, response)
+            return confirmation_from_response(response).with_timing(
+                from_cache=False, elapsed_seconds=time.perf_counter() - started
+            )
+
+    async def confirm_async(self, description: ModelDescription, *, timeout: float | None = None) -> Confirmation:
+        """`confirm` without blocking the event loop (runs in the loop's default executor)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, lambda: self.confirm(description, timeout=timeout))
+
+    def call(self, message: Mapping[str, Any], *, timeout: float | None = None) -> dict[str, Any]:
+        """Send one raw request to the worker and return its raw response.
+
+        Raises `WorkerFailure` when the worker times out, crashes or passes the memory
+        limit; the worker is then already replaced (a new one is starting).
+        """
+        with self._lock:
+            worker = self._ready_worker()
+            try:
+                return worker.request(message, self.request_timeout if timeout is None else timeout)
+            except WorkerFailure:
+                self._replace(worker)
+                raise
+
+    def start(self) -> WorkerInfo:
+        """Start the worker now (it is otherwise started by the first request) and wait until ready."""
+        with self._lock:
+            return self._ready_worker().wait_ready(self.startup_timeout)
+
+    @property
+    def worker_pid(self) -> int | None:
+        """The current worker's process id, if one is running."""
+        worker = self._worker
+        return worker.pid if worker is not None and worker.alive() else None
+
+    @property
+    def worker_info(self) -> WorkerInfo | None:
+        """Versions and import time the current worker announced."""
+        worker = self._worker
+        return worker.info if worker is not None else None
+
+    def worker_peak_rss(self) -> int | None:
+        """Peak resident memory of the current worker in bytes (VmHWM), if known."""
+        pid = self.worker_pid
+        return resident_bytes(pid, "VmHWM") if pid is not None else None
+
+    def close(self) -> None:
+        """Stop the worker. The client can not be used afterwards."""
+        with self._lock:
+            self._closed = True
+            if self._worker is not None:
+                self._worker.close()
+                self._worker = None
+
+    def __enter__(self) -> ConfirmClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # Worker lifecycle ------------------------------------------------------------------------
+
+    @property
+    def _worker(self) -> WorkerProcess | None:
+        return self._slot.worker
+
+    @_worker.setter
+    def _worker(self, worker: WorkerProcess | None) -> None:
+        self._slot.worker = worker
+
+    def _key(self, description: ModelDescription) -> str:
+        if self._versions is None:
+            info = self.start()
+            self._versions = (info.tf_version, info.keras_version)
+        tf_version, keras = self._versions
+        return cache_key(description.content_hash(), tf_version, keras, self.max_weight_bytes)
+
+    def _ready_worker(self) -> WorkerProcess:
+        if self._closed:
+            raise WorkerFailure("crashed", "the confirmation client is closed")
+        if self._startup_failed is not None:
+            failed_at, reason = self._startup_failed
+            if time.monotonic() - failed_at < STARTUP_RETRY_SECONDS:
+                raise WorkerFailure("crashed", f"the worker could not start: {reason}")
+            self._startup_failed = None
+        worker = self._worker
+        if worker is None:
+            worker = self._worker = self._spawn()
+        elif not worker.alive():
+            self._replace(worker)  # died while idle (killed from outside, or OOM killer)
+            worker = self._worker
+            assert worker is not None
+        try:
+            worker.wait_ready(max(0.0, self.startup_timeout - (time.monotonic() - worker.started_at)))
+        except WorkerFailure as failure:
+            self._startup_failed = (time.monotonic(), failure.message)
+            worker.kill()
+            self._worker = None
+            raise
+        return worker
+
+    def _replace(self, worker: WorkerProcess) -> None:
+        """Kill a failed worker and start its successor now, so it is warm by the next request."""
+        worker.kill()
+        self.replacements += 1
+        self._worker = None if self._closed else self._spawn()
+
+    def _spawn(self) -> WorkerProcess:
+        env = dict(os.environ)
+        path = env.get("PYTHONPATH")
+        env["PYTHONPATH"] = str(_PACKAGE_PARENT) + (os.pathsep + path if path else "")
+        env["TF_CPP_MIN_LOG_LEVEL"] = env.get("TF_CPP_MIN_LOG_LEVEL", "3")
+        env["CUDA_VISIBLE_DEVICES"] = ""
+        env["KERAS_BACKEND"] = "tensorflow"
+        env.update(self.extra_env)
+        return WorkerProcess(
+            [self.python, "-m", "shapelint.confirm.worker"], env=env, memory_limit_bytes=self.memory_limit_bytes
+        )
+
+
+class _WorkerSlot:
+    """Holds the current worker apart from the client, so a finalizer can stop it."""
+
+    def __init__(self) -> None:
+        self.worker: WorkerProcess | None = None
+
+    def kill(self) -> None:
+        if self.worker is not None:
+            self.worker.kill()
+            self.worker = None
