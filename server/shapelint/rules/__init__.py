@@ -11,12 +11,14 @@ from shapelint.rules.base import Rule, RuleContext
 from shapelint.rules.sl101_input_includes_batch_axis import InputIncludesBatchAxis
 from shapelint.rules.sl102_missing_channel_axis import MissingChannelAxis
 from shapelint.rules.sl103_data_input_mismatch import DataInputMismatch
+from shapelint.rules.sl104_layer_input_incompatible import LayerInputIncompatible
 from shapelint.source import Program
 
 RULES: tuple[type[Rule], ...] = (
     InputIncludesBatchAxis,
     MissingChannelAxis,
     DataInputMismatch,
+    LayerInputIncompatible,
 )
 _BY_CODE = {rule.code: rule for rule in RULES}
 

@@ -13,12 +13,13 @@ from typing import ClassVar
 
 import libcst as cst
 
+from shapelint.calls import CallArgs
 from shapelint.config import Config
-from shapelint.diagnostics import Diagnostic, Fix, Range, Severity, TextEdit
-from shapelint.facts import FeedFact, InputFact, ProgramFacts
+from shapelint.diagnostics import Diagnostic, Fix, Position, Range, Severity, TextEdit
+from shapelint.facts import FeedFact, InputFact, LayerCallFact, ProgramFacts
 from shapelint.shapes import Shape, format_dims, shapes_compatible
 from shapelint.source import NodeRef, Program
-from shapelint.values import ArrayValue, DictValue, ModelValue, Seq, TensorValue, Value
+from shapelint.values import ArrayValue, DictValue, LayerValue, ModelValue, Seq, TensorValue, Value
 
 
 class Rule:
@@ -222,3 +223,60 @@ def tensor_input_fact(context: RuleContext, value: Value) -> InputFact | None:
             return None
         value = producer.inputs[0]
     return None
+
+
+# Root causes and constructor edits shared by the layer rules ---------------------------------
+
+
+def inputs_with_sample_axis(context: RuleContext) -> frozenset[int]:
+    """Ids of the declared inputs SL101 reports: failures downstream of them are its cascade."""
+    from shapelint.rules.sl101_input_includes_batch_axis import InputIncludesBatchAxis
+
+    spans = {diagnostic.range for diagnostic in InputIncludesBatchAxis().check(context)}
+    if not spans:
+        return frozenset()
+    facts = context.facts.inputs
+    return frozenset(fact.id for fact in facts if context.range(fact.shape_node or fact.call) in spans)
+
+
+def layer_producer(value: Value) -> LayerCallFact | None:
+    """The layer call that made a tensor, or None (a declared input, or unknown)."""
+    producer = value.producer if isinstance(value, TensorValue) else None
+    return producer if isinstance(producer, LayerCallFact) else None
+
+
+def line_note(context: RuleContext, ref: NodeRef | None) -> str:
+    line = context.line_of(ref)
+    return f" on line {line}" if line is not None else ""
+
+
+def constructor_argument_edit(
+    context: RuleContext, layer: LayerValue, keyword: str, value_code: str
+) -> TextEdit | None:
+    """An edit of the layer's constructor call that makes `keyword=value_code`.
+
+    Replaces the argument when it is given (by keyword or position), else appends it;
+    None when the constructor is not a plain call this edit can spell safely.
+    """
+    ref = layer.node
+    args: CallArgs | None = getattr(layer, "args", None)
+    if ref is None or args is None or args.has_star or not isinstance(ref.node, cst.Call):
+        return None
+    params = layer.spec.params if layer.spec is not None else ()
+    index = params.index(keyword) if keyword in params else None
+    given = args.node_of(index, keyword)
+    if given is not None:
+        return context.replace(given, value_code)
+    if keyword in layer.config:
+        return None  # bound some way this edit cannot see
+    call = ref.node
+    if call.args:
+        end = context.range(NodeRef(ref.chunk, call.args[-1].value))
+        if end is None:
+            return None
+        return TextEdit(Range(end.end, end.end), f", {keyword}={value_code}")
+    span = context.range(ref)
+    if span is None or not context.code(ref).endswith("()"):
+        return None
+    closing = Position(span.end.line, span.end.column - 1)
+    return TextEdit(Range(closing, closing), f"{keyword}={value_code}")
