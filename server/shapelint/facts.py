@@ -56,6 +56,13 @@ class FeedFact:
     x_node: NodeRef | None = None
     y_node: NodeRef | None = None
     validation: bool = False
+    # The model's compile() in force when the data was given (a program may compile twice).
+    compiled: CompileFact | None = None
+    dataset: DatasetValue | None = None  # x and y came from this tf.data.Dataset
+
+    @property
+    def loss(self) -> Value:
+        return self.compiled.loss if self.compiled is not None else UNKNOWN
 
     @property
     def label(self) -> str:
@@ -106,6 +113,8 @@ class ProgramFacts:
     # Values of names and calls by (chunk, id(node)), for hovers; the node keeps the id alive.
     node_values: dict[tuple[int, int], tuple[cst.CSTNode, Value | LayerCallFact]] = field(default_factory=dict)
     numpy_alias: str | None = None
+    # The module's names after the last statement, for fixes that need an import's spelling.
+    module_names: dict[str, Value] = field(default_factory=dict)
     internal_errors: list[str] = field(default_factory=list)
 
     def record(self, ref: NodeRef, value: Value | LayerCallFact, overwrite: bool = True) -> None:
@@ -114,6 +123,25 @@ class ProgramFacts:
         key = (ref.chunk, id(ref.node))
         if overwrite or key not in self.node_values:
             self.node_values[key] = (ref.node, value)
+
+    def spelling(self, canonical: str) -> str | None:
+        """How this file can write a library name: `layers.Flatten` for keras.layers.Flatten, or None."""
+        from shapelint.values import RefValue
+
+        best: str | None = None
+        for name, value in self.module_names.items():
+            if not isinstance(value, RefValue):
+                continue
+            if value.name == canonical:
+                return name
+            prefix = value.name
+            if prefix == "tensorflow" and canonical.startswith("keras."):
+                prefix, name = "keras", f"{name}.keras"  # tf.keras.X is keras.X
+            if canonical.startswith(prefix + "."):
+                candidate = name + canonical[len(prefix):]
+                if best is None or len(candidate) < len(best):
+                    best = candidate
+        return best
 
     def input_fact(self, tensor: TensorValue) -> InputFact | None:
         producer = tensor.producer

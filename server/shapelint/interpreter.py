@@ -150,6 +150,7 @@ class Interpreter:
         self.functions: list[FunctionValue] = []
         self.called: set[int] = set()
         self._input_ids = itertools.count(1)
+        self.compiled: dict[int, CompileFact] = {}  # the latest compile() per model
 
     # Driving ------------------------------------------------------------------------------------
 
@@ -165,10 +166,8 @@ class Interpreter:
             if id(function) not in self.called:
                 self.chunk = function.chunk
                 self._guarded_call(function)
-        for name, value in self.module_scope.names.items():
-            if value == RefValue("numpy"):
-                self.facts.numpy_alias = name
-                break
+        self.facts.module_names = dict(self.module_scope.names)
+        self.facts.numpy_alias = self.facts.spelling("numpy")
         return self.facts
 
     def _guarded(self, statement: cst.BaseStatement | cst.BaseSmallStatement, scope: Scope) -> None:
@@ -606,7 +605,7 @@ class Interpreter:
             if shape is None:
                 return UNKNOWN
             if isinstance(base, ArrayValue):
-                return ArrayValue(shape, base.dtype, kind=base.kind)
+                return ArrayValue(shape, base.dtype, kind=base.kind, classes=base.classes)
             return TensorValue(shape, base.dtype, base.roots)
         return UNKNOWN
 
@@ -739,18 +738,24 @@ class Interpreter:
         if name.endswith(".load_data"):
             dataset = DATASETS.get(name[: -len(".load_data")])
             if dataset is not None:
-                def array(spec: object) -> ArrayValue:
-                    return ArrayValue(spec.shape, spec.dtype, origin=call.node)  # type: ignore[attr-defined]
+                def array(spec: object, classes: int | None = None) -> ArrayValue:
+                    return ArrayValue(spec.shape, spec.dtype, origin=call.node, classes=classes)  # type: ignore[attr-defined]
 
                 return Seq(
                     (
-                        Seq((array(dataset.x_train), array(dataset.y_train))),
-                        Seq((array(dataset.x_test), array(dataset.y_test))),
+                        Seq((array(dataset.x_train), array(dataset.y_train, dataset.classes))),
+                        Seq((array(dataset.x_test), array(dataset.y_test, dataset.classes))),
                     )
                 )
             return UNKNOWN
         if name.startswith("builtins."):
             return self.call_builtin(name[9:], call)
+        if name.startswith("keras.losses.") and name[13:14].isupper():
+            return ObjectValue(name)
+        if name == "tensorflow.data.Dataset.from_tensor_slices":
+            source = call.get(0, "tensors")
+            element = _slice_element(source) if source is not None else UNKNOWN
+            return DatasetValue(element) if element is not UNKNOWN else UNKNOWN
         return UNKNOWN
 
     def call_builtin(self, name: str, call: CallArgs) -> Value:
@@ -864,6 +869,8 @@ class Interpreter:
             if function is not None:
                 return self.call_function(function, CallArgs([receiver, *call.args], call.kwargs, call.node))
             return UNKNOWN
+        if isinstance(receiver, DatasetValue):
+            return _dataset_method(receiver, method.name, call)
         if isinstance(receiver, Seq) and method.name == "copy":
             return receiver
         if isinstance(receiver, DictValue):
@@ -1013,6 +1020,9 @@ class Interpreter:
         """input_shape= / input_dim= / batch_input_shape= on a Sequential's first layer, or an InputLayer."""
         args: CallArgs | None = getattr(layer, "args", None)
         config = layer.config
+        length = config.get("input_length")
+        if layer.spec is not None and layer.spec.family == "embedding" and const_int(length or UNKNOWN) is not None:
+            config = {**config, "input_shape": Seq((length or UNKNOWN,))}
         for key, source in (
             ("input_shape", "input_shape"),
             ("shape", "InputLayer"),
@@ -1025,6 +1035,8 @@ class Interpreter:
                 continue
             if key == "shape" and layer.kind != "keras.layers.InputLayer":
                 continue
+            if key == "input_dim" and layer.spec is not None and "input_dim" in layer.spec.params:
+                continue  # Embedding's input_dim is its vocabulary size, not an input shape
             dims = int_tuple(value)
             if dims is None:
                 return
@@ -1089,7 +1101,9 @@ class Interpreter:
             loss = call.get(1, "loss") or UNKNOWN
             model.loss = loss
             model.compile_node = call.node
-            self.facts.compiles.append(CompileFact(model, loss, call.node, call.node_of(1, "loss")))
+            compiled = CompileFact(model, loss, call.node, call.node_of(1, "loss"))
+            self.facts.compiles.append(compiled)
+            self.compiled[id(model)] = compiled
             return Const(None)
         if name == "build":
             shape = call.get(0, "input_shape")
@@ -1107,11 +1121,13 @@ class Interpreter:
         bound = call.bind(params)
         x = bound.get("x", UNKNOWN)
         y = bound.get("y", UNKNOWN)
-        if isinstance(x, DatasetValue):
-            return UNKNOWN
+        dataset = x if isinstance(x, DatasetValue) else None
+        if dataset is not None:
+            # Keras reads each dataset element as one batch: its first axis is the batch axis.
+            x, y = _dataset_batches(dataset)
         x_node = call.node_of(0, "x")
         y_node = call.node_of(1, "y") if "y" in params else None
-        self.record_feed(model, name, x, y, call, x_node, y_node)
+        self.record_feed(model, name, x, y, call, x_node, y_node, dataset)
         validation = bound.get("validation_data")
         if name == "fit" and isinstance(validation, Seq) and len(validation.items) >= 2:
             node = call.node_of(7, "validation_data")
@@ -1119,15 +1135,16 @@ class Interpreter:
             xv_node = element_nodes[0] if element_nodes else node
             yv_node = element_nodes[1] if len(element_nodes) > 1 else node
             feed = FeedFact(model, "fit", validation.items[0], validation.items[1], call.node, xv_node, yv_node,
-                            validation=True)
+                            validation=True, compiled=self.compiled.get(id(model)))
             self.facts.feeds.append(feed)
         if name in ("predict", "predict_on_batch") and isinstance(x, ArrayValue):
             return self.predicted(model, x)
         return UNKNOWN
 
     def record_feed(self, model: ModelValue, method: str, x: Value, y: Value, call: CallArgs,
-                    x_node: NodeRef | None, y_node: NodeRef | None) -> None:
-        feed = FeedFact(model, method, x, y, call.node, x_node, y_node)
+                    x_node: NodeRef | None, y_node: NodeRef | None, dataset: DatasetValue | None = None) -> None:
+        feed = FeedFact(model, method, x, y, call.node, x_node, y_node, compiled=self.compiled.get(id(model)),
+                        dataset=dataset)
         self.facts.feeds.append(feed)
         if model.kind == "sequential" and not model.inputs and not model.broken and model.layers:
             if isinstance(x, ArrayValue) and x.shape.dims and not getattr(model, "built_from", None):
@@ -1211,6 +1228,54 @@ def index_shape(shape: Shape, indexes: list[tuple[str, object]]) -> Shape | None
             out.extend(index.dims)
     out.extend(dims[axis:])
     return Shape(tuple(out))
+
+
+def _slice_element(value: Value) -> Value:
+    """One element of Dataset.from_tensor_slices(value): every array loses its first axis."""
+    if isinstance(value, ArrayValue):
+        if not value.shape.dims:
+            return UNKNOWN
+        return ArrayValue(value.shape.drop_first(), value.dtype, value.name, classes=value.classes)
+    if isinstance(value, Seq):
+        items = tuple(_slice_element(item) for item in value.items)
+        return UNKNOWN if any(i is UNKNOWN for i in items) else Seq(items, "tuple")
+    if isinstance(value, DictValue):
+        values = tuple(_slice_element(item) for item in value.values)
+        return UNKNOWN if any(v is UNKNOWN for v in values) else DictValue(value.keys, values)
+    return UNKNOWN
+
+
+_DATASET_SAME = frozenset({"shuffle", "prefetch", "cache", "repeat", "take", "skip", "with_options", "filter",
+                           "apply", "shard", "ignore_errors", "enumerate_not"})
+
+
+def _dataset_method(dataset: DatasetValue, name: str, call: CallArgs) -> Value:
+    if name in _DATASET_SAME:
+        return dataset
+    if name in ("batch", "padded_batch"):
+        return DatasetValue(dataset.element, batched=True) if not dataset.batched else UNKNOWN
+    if name == "unbatch":
+        return DatasetValue(dataset.element, batched=False) if dataset.batched else UNKNOWN
+    return UNKNOWN
+
+
+def _batched(value: Value, batched: bool) -> Value:
+    if isinstance(value, ArrayValue):
+        shape = value.shape.with_batch(None) if batched else value.shape
+        return ArrayValue(shape, value.dtype, value.name, classes=value.classes)
+    if isinstance(value, Seq):
+        return Seq(tuple(_batched(item, batched) for item in value.items), value.kind)
+    if isinstance(value, DictValue):
+        return DictValue(value.keys, tuple(_batched(item, batched) for item in value.values))
+    return UNKNOWN
+
+
+def _dataset_batches(dataset: DatasetValue) -> tuple[Value, Value]:
+    """What fit() sees from a dataset: (x, y) batches, x alone, or unknown."""
+    element = _batched(dataset.element, dataset.batched)
+    if isinstance(element, Seq) and len(element.items) in (2, 3):
+        return element.items[0], element.items[1]
+    return element, UNKNOWN
 
 
 def _iteration_items(value: Value) -> tuple[Value, ...] | None:

@@ -88,6 +88,7 @@ class ArrayValue(Value):
     name: str | None = None  # the variable it was last bound to, for messages
     origin: NodeRef | None = None  # the expression that created it
     kind: str = "ndarray"  # "ndarray" | "tensor"
+    classes: int | None = None  # integer labels: how many classes their values span (max + 1)
 
     def describe(self) -> str:
         dtype = f" {self.dtype}" if self.dtype else ""

@@ -249,7 +249,7 @@ def reshape_array(source: ArrayValue, target: Value | Sequence[Value]) -> Value:
     if dims is None:
         return UNKNOWN
     try:
-        return ArrayValue(reshape(source.shape, dims), source.dtype, kind=source.kind)
+        return ArrayValue(reshape(source.shape, dims), source.dtype, kind=source.kind, classes=source.classes)
     except ReshapeError as error:
         raise ArrayProblem("reshape", str(error)) from None
 
@@ -462,6 +462,8 @@ def _to_categorical(call: CallArgs) -> Value:
     dims = labels.shape.dims
     if dims and dims[-1] == 1 and len(dims) > 1:
         dims = dims[:-1]
+    if classes is None and classes_value is None:
+        classes = labels.classes  # Keras uses max(label) + 1
     return ArrayValue(Shape((*dims, classes)), "float32")
 
 
@@ -499,18 +501,27 @@ def _choice(call: CallArgs) -> Value:
     return _array(_shape_from(size), dtype)
 
 
+def _label_range(call: CallArgs) -> int | None:
+    """randint(low, high) / integers(low, high) draw from [low, high): labels of high classes."""
+    low = const_int(call.get(0, "low") or UNKNOWN)
+    high_value = call.get(1, "high")
+    high = low if high_value is None or high_value == Const(None) else const_int(high_value)
+    if high_value is None or high_value == Const(None):
+        low = 0
+    return high if low == 0 and high is not None and high > 0 else None
+
+
 def _randint(call: CallArgs) -> Value:
     size = call.get(2, "size")
     if size is None or size == Const(None):
         return UNKNOWN
-    return _array(_shape_from(size), dtype_name(call.get(3, "dtype")) or "int64")
-
-
-def _integers(call: CallArgs) -> Value:
-    size = call.get(2, "size")
-    if size is None or size == Const(None):
+    shape = _shape_from(size)
+    if shape is None:
         return UNKNOWN
-    return _array(_shape_from(size), dtype_name(call.get(3, "dtype")) or "int64")
+    return ArrayValue(shape, dtype_name(call.get(3, "dtype")) or "int64", classes=_label_range(call))
+
+
+_integers = _randint
 
 
 def _default_rng(call: CallArgs) -> Value:
@@ -632,10 +643,12 @@ def array_method(array: ArrayValue, name: str, call: CallArgs) -> Value:
             return UNKNOWN
         return reshape_array(array, call.args)
     if name == "astype":
-        return ArrayValue(array.shape, dtype_name(call.get(0, "dtype")), array.name, kind=array.kind)
+        return ArrayValue(array.shape, dtype_name(call.get(0, "dtype")), array.name, kind=array.kind,
+                          classes=array.classes)
     if name in ("flatten", "ravel"):
         size = array.shape.size
-        return ArrayValue(Shape((size,)) if array.shape.dims is not None else UNKNOWN_SHAPE, array.dtype)
+        return ArrayValue(Shape((size,)) if array.shape.dims is not None else UNKNOWN_SHAPE, array.dtype,
+                          classes=array.classes)
     if name == "squeeze":
         raw = call.get(0, "axis")
         axes = _axes(raw)

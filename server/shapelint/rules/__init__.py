@@ -12,6 +12,8 @@ from shapelint.rules.sl101_input_includes_batch_axis import InputIncludesBatchAx
 from shapelint.rules.sl102_missing_channel_axis import MissingChannelAxis
 from shapelint.rules.sl103_data_input_mismatch import DataInputMismatch
 from shapelint.rules.sl104_layer_input_incompatible import LayerInputIncompatible
+from shapelint.rules.sl105_label_output_mismatch import LabelOutputMismatch
+from shapelint.rules.sl109_non_positive_dimension import NonPositiveDimension
 from shapelint.source import Program
 
 RULES: tuple[type[Rule], ...] = (
@@ -19,6 +21,8 @@ RULES: tuple[type[Rule], ...] = (
     MissingChannelAxis,
     DataInputMismatch,
     LayerInputIncompatible,
+    LabelOutputMismatch,
+    NonPositiveDimension,
 )
 _BY_CODE = {rule.code: rule for rule in RULES}
 

@@ -163,8 +163,8 @@ def _full_data_shape(context: RuleContext, fact: InputFact) -> ArrayValue | None
     for model in fact.models:
         index = model.input_facts.index(fact)
         for feed in context.feeds_of(model):
-            if feed.method not in TRAINING_METHODS:
-                continue
+            if feed.method not in TRAINING_METHODS or (feed.dataset is not None and not feed.dataset.batched):
+                continue  # an unbatched dataset's elements look like whole arrays: SL103 explains it
             found = array_for_input(feed, model, index)
             if found is not None and includes_sample_axis(fact, found[0]):
                 return found[0]

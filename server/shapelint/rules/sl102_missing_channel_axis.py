@@ -80,9 +80,9 @@ from keras.models import Sequential
 from keras.layers import Conv2D, Flatten, Dense
 x = np.random.rand(100, 28, 28)
 y = np.random.randint(0, 10, size=(100,))
-model = Sequential([Conv2D(8, 3), Flatten(), Dense(10)])  # error: SL102
+model = Sequential([Conv2D(8, 3), Flatten(), Dense(10)])
 model.compile(loss="sparse_categorical_crossentropy")
-model.fit(x, y)
+model.fit(x, y)  # error: SL102
 """,
     )
 
@@ -136,7 +136,9 @@ def _diagnostic(context: RuleContext, rule: Rule, fact: LayerCallFact, message: 
         input_fact = _root_input(context, fact)
         if input_fact is not None:
             fixes.append(_input_fix(context, input_fact))
-    diagnostic = context.diagnostic(rule, fact.call, message, fixes)
+    # Without a declared input the data decides the shape: the fix, and the report, go where it is given.
+    where = fact.feed.x_node if fact.feed is not None and fact.feed.x_node is not None else fact.call
+    diagnostic = context.diagnostic(rule, where, message, fixes)
     if diagnostic is not None:
         yield diagnostic
 

@@ -16,6 +16,7 @@ from shapelint.rules.base import (
     parenthesize,
     shape_literal_items,
 )
+from shapelint.rules.sl101_input_includes_batch_axis import inputs_with_sample_axis
 from shapelint.shapes import first_difference, format_shape, shapes_compatible
 from shapelint.values import ArrayValue
 
@@ -87,19 +88,43 @@ model.fit(x, np.zeros((100, 1)))  # error: SL103
     )
 
     def check(self, context: RuleContext) -> Iterator[Diagnostic]:
+        flagged = {fact.id for fact, _ in inputs_with_sample_axis(context)}
         for feed in context.facts.feeds:
             model = feed.model
             if len(model.inputs) != 1:
                 continue  # several inputs: SL106
             fact = model.input_facts[0]
+            if fact.id in flagged:
+                continue  # SL101 names the root cause
             found = array_for_input(feed, model, 0)
             if found is None:
                 continue
             data, node = found
+            if feed.dataset is not None and not feed.dataset.batched:
+                diagnostic = self._unbatched(context, feed, fact, data)
+                if diagnostic is not None:
+                    yield diagnostic
+                continue
             if not mismatched(context, fact, data):
                 continue
             message = self._message(context, feed, fact, data)
             yield from self._diagnostic(context, feed, fact, data, node, message)
+
+    def _unbatched(self, context: RuleContext, feed: FeedFact, fact: InputFact, data: ArrayValue) -> Diagnostic | None:
+        """fit(dataset) where the dataset was never batched: each element is read as a batch."""
+        if not shapes_compatible(data.shape, fact.per_sample) and not mismatched(context, fact, data):
+            return None
+        node = feed.x_node
+        name = context.code(node) if node is not None else "the dataset"
+        message = (
+            f"{feed.label} gets a tf.data.Dataset whose elements are single samples of shape "
+            f"{format_shape(data.shape)}, but Keras reads each element as a batch, so its first axis is taken as "
+            f"the batch axis and samples look like {format_shape(data.shape.drop_first())} against the input's "
+            f"{format_shape(fact.per_sample)}{input_line_note(context, fact)}. Batch the dataset: {name}.batch(32)."
+        )
+        fix = context.fix(f"Batch the dataset: {name}.batch(32)",
+                          context.replace(node, f"{parenthesize(name)}.batch(32)")) if node is not None else None
+        return context.diagnostic(self, node or feed.call, message, [fix])
 
     def _message(self, context: RuleContext, feed: FeedFact, fact: InputFact, data: ArrayValue) -> str:
         sample = data.shape.drop_first()

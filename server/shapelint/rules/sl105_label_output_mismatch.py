@@ -1,0 +1,381 @@
+"""SL105 label-output-mismatch: labels that do not fit the model's output and loss."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+from shapelint.diagnostics import Diagnostic, Fix, Position, Range, TextEdit
+from shapelint.facts import FeedFact, LayerCallFact
+from shapelint.knowledge.losses import loss_family, loss_name
+from shapelint.rules.base import TRAINING_METHODS, Rule, RuleContext
+from shapelint.rules.sl101_input_includes_batch_axis import inputs_with_sample_axis
+from shapelint.shapes import format_shape
+from shapelint.source import NodeRef
+from shapelint.values import ArrayValue, Seq, TensorValue, Value
+
+
+class LabelOutputMismatch(Rule):
+    code = "SL105"
+    name = "label-output-mismatch"
+    summary = "The labels do not match the model's output and loss."
+    what_it_does = """
+Compares the labels given to `fit`/`evaluate` with the model's output shape and its loss:
+integer class ids with `categorical_crossentropy`, one-hot labels with
+`sparse_categorical_crossentropy`, a last layer whose unit count differs from the number of
+classes, an output that is still 3-D or 4-D (a missing `Flatten`, or `return_sequences=True`
+on the last recurrent layer) against flat labels, a binary loss with several units, and
+labels whose sample count differs from the inputs'.
+"""
+    why_is_this_bad = """
+Keras raises only when the loss is first computed, e.g. `Arguments target and output must
+have the same rank (ndim). Received: target.shape=(None,), output.shape=(None, 10)`, after
+data loading and model building. The message rarely says which layer to change.
+"""
+    example = """
+(x_train, y_train), _ = keras.datasets.mnist.load_data()      # y_train: (60000,) class ids
+model.compile(loss="categorical_crossentropy", optimizer="adam")
+model.fit(x_train, y_train)
+"""
+    use_instead = """
+model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
+model.fit(x_train, y_train)
+# or: model.fit(x_train, keras.utils.to_categorical(y_train, 10))
+"""
+    VALID = (
+        """
+import keras
+(x_train, y_train), _ = keras.datasets.mnist.load_data()
+model = keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
+model.fit(x_train, y_train)
+model.compile(loss="categorical_crossentropy", optimizer="adam")
+model.fit(x_train, keras.utils.to_categorical(y_train, 10))
+""",
+        """
+import numpy as np
+import keras
+x = np.random.rand(100, 8)
+y = np.random.randint(0, 2, size=(100,))
+model = keras.Sequential([keras.Input(shape=(8,)), keras.layers.Dense(1, activation="sigmoid")])
+model.compile(loss="binary_crossentropy", optimizer="adam")
+model.fit(x, y)
+""",
+        """
+import numpy as np
+import keras
+x = np.random.rand(100, 20, 4)
+y = np.random.rand(100, 20, 1)
+inputs = keras.Input(shape=(20, 4))
+outputs = keras.layers.Dense(1)(keras.layers.LSTM(8, return_sequences=True)(inputs))
+model = keras.Model(inputs, outputs)
+model.compile(loss="mse", optimizer="adam")
+model.fit(x, y)
+""",
+    )
+    INVALID = (
+        """
+import keras
+from keras import layers
+(x_train, y_train), _ = keras.datasets.mnist.load_data()
+model = keras.Sequential([keras.Input(shape=(28, 28)), layers.Flatten(), layers.Dense(10, activation="softmax")])
+model.compile(loss="categorical_crossentropy", optimizer="adam")
+model.fit(x_train, y_train)  # error: SL105
+""",
+        """
+import numpy as np
+from tensorflow import keras
+from tensorflow.keras import layers
+x = np.random.rand(200, 32, 32, 3)
+y = keras.utils.to_categorical(np.random.randint(0, 10, size=(200,)), 10)
+model = keras.Sequential([
+    keras.Input(shape=(32, 32, 3)),
+    layers.Conv2D(16, 3, activation="relu"),
+    layers.MaxPooling2D(),
+    layers.Dense(10, activation="softmax"),
+])
+model.compile(loss="categorical_crossentropy", optimizer="adam")
+model.fit(x, y)  # error: SL105
+""",
+        """
+import numpy as np
+import keras
+x = np.random.rand(100, 8)
+y = np.random.randint(0, 2, size=(100,))
+model = keras.Sequential([keras.Input(shape=(8,)), keras.layers.Dense(2, activation="sigmoid")])
+model.compile(loss="binary_crossentropy", optimizer="adam")
+model.fit(x, y)  # error: SL105
+""",
+        """
+import numpy as np
+import keras
+x = np.random.rand(100, 8)
+y = keras.utils.to_categorical(np.random.randint(0, 5, size=(100,)), 5)
+model = keras.Sequential([keras.Input(shape=(8,)), keras.layers.Dense(3, activation="softmax")])
+model.compile(loss="categorical_crossentropy", optimizer="adam")
+model.fit(x, y)  # error: SL105
+""",
+        """
+import numpy as np
+import keras
+x = np.random.rand(100, 8)
+y = np.random.rand(90, 1)
+model = keras.Sequential([keras.Input(shape=(8,)), keras.layers.Dense(1)])
+model.compile(loss="mse", optimizer="adam")
+model.fit(x, y)  # error: SL105
+""",
+        """
+import numpy as np
+import keras
+x = np.random.rand(100, 20, 4)
+y = keras.utils.to_categorical(np.random.randint(0, 3, size=(100,)), 3)
+inputs = keras.Input(shape=(20, 4))
+h = keras.layers.LSTM(16, return_sequences=True)(inputs)
+model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(h))
+model.compile(loss="categorical_crossentropy", optimizer="adam")
+model.fit(x, y)  # error: SL105
+""",
+    )
+
+    def check(self, context: RuleContext) -> Iterator[Diagnostic]:
+        flagged = {fact.id for fact, _ in inputs_with_sample_axis(context)}
+        for feed in context.facts.feeds:
+            if feed.method not in TRAINING_METHODS or not isinstance(feed.y, ArrayValue):
+                continue
+            diagnostic = self._sample_counts(context, feed) or self._labels(context, feed, flagged)
+            if diagnostic is not None:
+                yield diagnostic
+
+    def _sample_counts(self, context: RuleContext, feed: FeedFact) -> Diagnostic | None:
+        y = feed.y
+        assert isinstance(y, ArrayValue)
+        arrays = [feed.x] if isinstance(feed.x, ArrayValue) else list(feed.x.items) if isinstance(feed.x, Seq) else []
+        x = next((a for a in arrays if isinstance(a, ArrayValue) and a.shape.dims), None)
+        if x is None or not y.shape.dims or x.shape[0] is None or y.shape[0] is None or x.shape[0] == y.shape[0]:
+            return None
+        message = (
+            f"{feed.label} gets {x.shape[0]} input samples ({_name(x, 'x')} {format_shape(x.shape)}) but "
+            f"{y.shape[0]} labels ({_name(y, 'y')} {format_shape(y.shape)}): axis 0 of x and y must have the "
+            "same length, one label per sample."
+        )
+        return context.diagnostic(self, feed.y_node or feed.call, message)
+
+    def _labels(self, context: RuleContext, feed: FeedFact, flagged: set[int]) -> Diagnostic | None:
+        model = feed.model
+        y = feed.y
+        assert isinstance(y, ArrayValue)
+        if len(model.outputs) != 1 or y.shape.dims is None or not y.shape.dims:
+            return None
+        out = model.outputs[0]
+        if not isinstance(out, TensorValue) or out.shape.dims is None or out.roots & flagged:
+            return None
+        family = loss_family(feed.loss)
+        if family is None or family == "regression":
+            return None
+        loss = loss_name(feed.loss)
+        output, labels = out.shape, y.shape
+        units = output[-1]
+        assert output.dims is not None and labels.dims is not None
+        if len(output.dims) > 2 and len(labels.dims) <= 2:
+            return self._too_many_output_axes(context, feed, out, y, loss)
+        if family == "categorical":
+            if len(labels.dims) == len(output.dims) - 1 or (labels[-1] == 1 and units not in (1, None)):
+                return self._integer_labels(context, feed, y, units, loss)
+            if len(labels.dims) == len(output.dims) and None not in (labels[-1], units) and labels[-1] != units:
+                return self._unit_count(context, feed, out, y, loss)
+        elif family == "sparse":
+            if len(labels.dims) == len(output.dims) and labels[-1] not in (1, None) and labels[-1] == units:
+                return self._one_hot_with_sparse(context, feed, y, units, loss)
+            class_ids = len(labels.dims) == len(output.dims) - 1 or labels[-1] == 1
+            if class_ids and y.classes is not None and isinstance(units, int) and y.classes > units:
+                return self._too_few_units(context, feed, out, y, loss)
+        elif family == "binary":
+            single_column = len(labels.dims) == len(output.dims) - 1 or labels[-1] == 1
+            if single_column and units not in (1, None):
+                return self._binary_units(context, feed, out, y, loss)
+            if len(labels.dims) == len(output.dims) and None not in (labels[-1], units) and labels[-1] != units:
+                return self._unit_count(context, feed, out, y, loss)
+        return None
+
+    # The findings ------------------------------------------------------------------------------
+
+    def _integer_labels(self, context: RuleContext, feed: FeedFact, y: ArrayValue, units: object,
+                        loss: str | None) -> Diagnostic | None:
+        message = (
+            f"{loss} needs one-hot labels of shape (N, {units}) to match the output, but {_name(y, 'y')} has shape "
+            f"{format_shape(y.shape)}: integer class ids. Use loss='sparse_categorical_crossentropy', or one-hot "
+            f"encode the labels with to_categorical({_name(y, 'y', quoted=False)}, {units})."
+        )
+        fixes = [self._loss_fix(context, feed, "sparse_categorical_crossentropy")]
+        to_categorical = context.facts.spelling("keras.utils.to_categorical")
+        if feed.y_node is not None and to_categorical and isinstance(units, int):
+            new = f"{to_categorical}({context.code(feed.y_node)}, {units})"
+            fixes.append(context.fix(f"One-hot encode the labels: {new}", context.replace(feed.y_node, new)))
+        return context.diagnostic(self, feed.y_node or feed.call, message, fixes)
+
+    def _one_hot_with_sparse(self, context: RuleContext, feed: FeedFact, y: ArrayValue, units: object,
+                             loss: str | None) -> Diagnostic | None:
+        message = (
+            f"sparse_categorical_crossentropy needs integer class ids of shape (N,) but {_name(y, 'y')} has shape "
+            f"{format_shape(y.shape)}: one-hot labels over {units} classes. Use loss='categorical_crossentropy', "
+            "or pass the class ids (np.argmax(y, axis=-1))."
+        )
+        fixes = [self._loss_fix(context, feed, "categorical_crossentropy")]
+        return context.diagnostic(self, feed.y_node or feed.call, message, fixes)
+
+    def _unit_count(self, context: RuleContext, feed: FeedFact, out: TensorValue, y: ArrayValue,
+                    loss: str | None) -> Diagnostic | None:
+        classes = y.shape[-1]
+        layer = _producer(out)
+        name = layer.layer.short_name if layer is not None else "The last layer"
+        message = (
+            f"The model outputs {format_shape(out.shape)} ({name} with {out.shape[-1]} units) but "
+            f"{_name(y, 'y')} has shape {format_shape(y.shape)}: {classes} classes. The last layer needs "
+            f"{classes} units for {loss}."
+        )
+        fixes = [_units_fix(context, layer, classes)]
+        return context.diagnostic(self, feed.y_node or feed.call, message, fixes,
+                                  related=[(layer.call if layer else None, "the output layer")])
+
+    def _too_few_units(self, context: RuleContext, feed: FeedFact, out: TensorValue, y: ArrayValue,
+                       loss: str | None) -> Diagnostic | None:
+        layer = _producer(out)
+        classes = y.classes
+        message = (
+            f"{_name(y, 'y')} holds class ids 0 to {(classes or 1) - 1} ({classes} classes) but the model outputs "
+            f"{format_shape(out.shape)}: {out.shape[-1]} units. {loss} needs one output unit per class, so ids from "
+            f"{out.shape[-1]} up fail with \"Received a label value of ... which is outside the valid range\"."
+        )
+        fixes = [_units_fix(context, layer, classes)]
+        return context.diagnostic(self, feed.y_node or feed.call, message, fixes,
+                                  related=[(layer.call if layer else None, "the output layer")])
+
+    def _binary_units(self, context: RuleContext, feed: FeedFact, out: TensorValue, y: ArrayValue,
+                      loss: str | None) -> Diagnostic | None:
+        layer = _producer(out)
+        message = (
+            f"{loss} compares each output unit with one label, but the model outputs {format_shape(out.shape)} "
+            f"({out.shape[-1]} units) and {_name(y, 'y')} has shape {format_shape(y.shape)}: one label per sample. "
+            "For a yes/no label use one unit with a sigmoid: Dense(1, activation='sigmoid')."
+        )
+        fixes = [_units_fix(context, layer, 1)]
+        return context.diagnostic(self, feed.y_node or feed.call, message, fixes,
+                                  related=[(layer.call if layer else None, "the output layer")])
+
+    def _too_many_output_axes(self, context: RuleContext, feed: FeedFact, out: TensorValue, y: ArrayValue,
+                              loss: str | None) -> Diagnostic | None:
+        recurrent = _sequence_source(out)
+        if recurrent is not None:
+            message = (
+                f"The model outputs {format_shape(out.shape)}, one prediction per time step, because "
+                f"{recurrent.layer.short_name} has return_sequences=True, but {_name(y, 'y')} has shape "
+                f"{format_shape(y.shape)}: one label per sequence. Set return_sequences=False on the last recurrent "
+                "layer."
+            )
+            fixes = [_return_sequences_fix(context, recurrent)]
+        else:
+            dense = _first_dense_on_grid(out)
+            message = (
+                f"The model outputs {format_shape(out.shape)} but {_name(y, 'y')} has shape {format_shape(y.shape)}: "
+                f"the output still has {len(out.shape.dims or ()) - 2} spatial axes. Add Flatten() (or "
+                "GlobalAveragePooling) before the last Dense layer."
+            )
+            fixes = [_flatten_fix(context, dense)] if dense is not None else []
+        return context.diagnostic(self, feed.y_node or feed.call, message, fixes)
+
+    def _loss_fix(self, context: RuleContext, feed: FeedFact, new_loss: str) -> Fix | None:
+        node = feed.compiled.loss_node if feed.compiled is not None else None
+        if node is None or not isinstance(node.node, cst.SimpleString):
+            return None
+        quote = node.node.quote
+        return context.fix(f"Use loss={quote}{new_loss}{quote}", context.replace(node, f"{quote}{new_loss}{quote}"))
+
+
+def _name(array: ArrayValue, fallback: str, quoted: bool = True) -> str:
+    name = array.name or fallback
+    return f"`{name}`" if quoted else name
+
+
+def _producer(tensor: Value) -> LayerCallFact | None:
+    producer = getattr(tensor, "producer", None)
+    return producer if isinstance(producer, LayerCallFact) else None
+
+
+def _chain(tensor: Value) -> Iterator[LayerCallFact]:
+    """Layer calls from the output backwards, through single-input layers."""
+    seen = 0
+    fact = _producer(tensor)
+    while fact is not None and seen < 64:
+        yield fact
+        seen += 1
+        fact = _producer(fact.inputs[0]) if len(fact.inputs) == 1 else None
+
+
+def _sequence_source(out: TensorValue) -> LayerCallFact | None:
+    """The recurrent layer with return_sequences=True that makes the output 3-D, if nothing else does."""
+    for fact in _chain(out):
+        spec = fact.layer.spec
+        if spec is None:
+            return None
+        if spec.family == "recurrent":
+            value = fact.layer.config.get("return_sequences")
+            return fact if value is not None and getattr(value, "value", None) is True else None
+        if spec.family not in ("dense", "same"):
+            return None
+    return None
+
+
+def _first_dense_on_grid(out: TensorValue) -> LayerCallFact | None:
+    """The earliest Dense of the trailing Dense/Dropout run that received a rank > 2 input."""
+    found = None
+    for fact in _chain(out):
+        spec = fact.layer.spec
+        if spec is None or spec.family not in ("dense", "same"):
+            break
+        if spec.family == "dense" and fact.input_shapes and (fact.input_shapes[0].rank or 0) > 2:
+            found = fact
+    return found
+
+
+def _units_fix(context: RuleContext, layer: LayerCallFact | None, units: object) -> Fix | None:
+    args = getattr(layer.layer, "args", None) if layer is not None else None
+    node = args.node_of(0, "units") if args is not None else None
+    if node is None or not isinstance(units, int):
+        return None
+    return context.fix(f"Give the output layer {units} units", context.replace(node, str(units)))
+
+
+def _return_sequences_fix(context: RuleContext, fact: LayerCallFact) -> Fix | None:
+    args = getattr(fact.layer, "args", None)
+    node = args.node_of(None, "return_sequences") if args is not None else None
+    return context.fix("Set return_sequences=False", context.replace(node, "False")) if node else None
+
+
+def _flatten_fix(context: RuleContext, dense: LayerCallFact) -> Fix | None:
+    """Insert Flatten() before the Dense: in a Sequential list, as model.add(...), or around its input."""
+    flatten = context.facts.spelling("keras.layers.Flatten")
+    if flatten is None or dense.call is None:
+        return None
+    span = context.range(dense.call)
+    if span is None:
+        return None
+    node = dense.call.node
+    if dense.model is None and isinstance(node, cst.Call) and node.args:
+        argument = NodeRef(dense.call.chunk, node.args[0].value)
+        code = context.code(argument)
+        return context.fix(f"Flatten before {dense.layer.short_name}",
+                           context.replace(argument, f"{flatten}()({code})"))
+    before = context.program.line_text(span.start.line)[: span.start.column].rstrip()
+    if before.endswith(("[", ",")) or before == "":
+        insert = TextEdit(Range(span.start, span.start), f"{flatten}(), ")
+        return context.fix(f"Insert {flatten}() before {dense.layer.short_name}", insert)
+    if before.endswith(".add("):
+        line_text = context.program.line_text(span.start.line)
+        indent = line_text[: len(line_text) - len(line_text.lstrip())]
+        receiver = before.strip()[: -len("(")]
+        start = Position(span.start.line, 0)
+        return context.fix(f"Insert {flatten}() before {dense.layer.short_name}",
+                           TextEdit(Range(start, start), f"{indent}{receiver}({flatten}())\n"))
+    return None
+

@@ -1,0 +1,57 @@
+"""The fixture corpus: real-looking buggy programs (each proven to crash under TensorFlow) and
+correct look-alikes (each proven to run). Every marked mistake must be found on its marked line
+with its code, and correct programs must get no error or warning at all."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from shapelint.config import Config
+from shapelint.diagnostics import Severity
+from shapelint.engine import analyze
+from shapelint.testing import Expectation, actual, expected
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+CONFIG = Config(keras_version=3)
+BUGGY = sorted((FIXTURES / "buggy").glob("*.py"))
+CORRECT = sorted((FIXTURES / "correct").glob("*.py"))
+
+
+def statement_lines(text: str, found: set[Expectation]) -> set[Expectation]:
+    """Each finding also counts at the first line of the statement it is in (a multi-line fit call
+    is marked where it starts, while the finding points at the argument on a later line)."""
+    statements = [n for n in ast.walk(ast.parse(text)) if isinstance(n, ast.stmt)]
+    widened = set(found)
+    for line, code, kind in found:
+        enclosing = [s.lineno for s in statements if s.lineno <= line <= (s.end_lineno or s.lineno)]
+        if enclosing:
+            widened.add((max(enclosing), code, kind))
+    return widened
+
+
+def test_corpus_is_there() -> None:
+    assert len(BUGGY) >= 60 and len(CORRECT) >= 40
+
+
+@pytest.mark.parametrize("path", BUGGY, ids=lambda p: p.stem)
+def test_buggy_fixture_is_detected_on_its_marked_line(path: Path) -> None:
+    text = path.read_text()
+    want = expected(text)
+    assert want, "a buggy fixture must mark where the mistake is"
+    found = actual(analyze(text, CONFIG).diagnostics)
+    missing = want - statement_lines(text, found)
+    assert not missing, f"not found: {sorted(missing)}; found: {sorted(found)}"
+    unexpected = {f for f in found if f[2] in ("error", "warning") and not statement_lines(text, {f}) & want}
+    assert not unexpected, f"unexpected findings: {sorted(unexpected)}"
+
+
+@pytest.mark.parametrize("path", CORRECT, ids=lambda p: p.stem)
+def test_correct_fixture_has_no_error_or_warning(path: Path) -> None:
+    text = path.read_text()
+    diagnostics = analyze(text, CONFIG).diagnostics
+    blocking = [d for d in diagnostics if d.severity in (Severity.ERROR, Severity.WARNING)]
+    assert not blocking, [(d.range.start.line + 1, d.code, d.message) for d in blocking]
+    assert actual(diagnostics) == expected(text)
