@@ -134,7 +134,7 @@ model.add(Conv2D(128, 3, strides=2, padding="valid"))  # error: SL109
                 text += f" {origin} {before} by " + ", ".join(steps) + "."
         padding = fact.layer.config.get("padding")
         if padding != Const("same"):
-            text += ' Use padding="same" on this layer, drop a pooling or strided layer, or use larger inputs.'
+            text += ' Use padding="same" here, drop a pooling or strided layer, or use larger inputs.'
         else:
             text += " Drop a pooling or strided layer, or use larger inputs."
         return text
