@@ -225,18 +225,7 @@ def tensor_input_fact(context: RuleContext, value: Value) -> InputFact | None:
     return None
 
 
-# Root causes and constructor edits shared by the layer rules ---------------------------------
-
-
-def inputs_with_sample_axis(context: RuleContext) -> frozenset[int]:
-    """Ids of the declared inputs SL101 reports: failures downstream of them are its cascade."""
-    from shapelint.rules.sl101_input_includes_batch_axis import InputIncludesBatchAxis
-
-    spans = {diagnostic.range for diagnostic in InputIncludesBatchAxis().check(context)}
-    if not spans:
-        return frozenset()
-    facts = context.facts.inputs
-    return frozenset(fact.id for fact in facts if context.range(fact.shape_node or fact.call) in spans)
+# Producers and constructor edits shared by the layer rules ---------------------------------
 
 
 def layer_producer(value: Value) -> LayerCallFact | None:

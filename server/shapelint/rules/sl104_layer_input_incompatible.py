@@ -15,11 +15,11 @@ from shapelint.rules.base import (
     Rule,
     RuleContext,
     constructor_argument_edit,
-    inputs_with_sample_axis,
     layer_producer,
     line_note,
     tensor_input_fact,
 )
+from shapelint.rules.sl101_input_includes_batch_axis import inputs_with_sample_axis
 from shapelint.rules.sl102_missing_channel_axis import _input_fix, is_missing_channel_axis
 from shapelint.shapes import Dim, Shape, format_dims, format_shape
 from shapelint.source import NodeRef
@@ -212,7 +212,7 @@ model = keras.Sequential([
     )
 
     def check(self, context: RuleContext) -> Iterator[Diagnostic]:
-        cascaded = inputs_with_sample_axis(context)
+        cascaded = frozenset(fact.id for fact, _ in inputs_with_sample_axis(context))
         for fact in context.facts.layer_calls:
             if fact.roots & cascaded:
                 continue

@@ -11,9 +11,9 @@ from shapelint.rules.base import (
     Rule,
     RuleContext,
     constructor_argument_edit,
-    inputs_with_sample_axis,
     line_note,
 )
+from shapelint.rules.sl101_input_includes_batch_axis import inputs_with_sample_axis
 from shapelint.values import Const, TensorValue
 
 _AXIS_NAMES = {1: ("steps",), 2: ("height", "width"), 3: ("depth", "height", "width")}
@@ -105,7 +105,7 @@ model.add(Conv2D(128, 3, strides=2, padding="valid"))  # error: SL109
     )
 
     def check(self, context: RuleContext) -> Iterator[Diagnostic]:
-        cascaded = inputs_with_sample_axis(context)
+        cascaded = frozenset(fact.id for fact, _ in inputs_with_sample_axis(context))
         for fact in context.facts.layer_calls:
             problem = fact.problem
             if problem is None or problem.kind != "nonpositive" or fact.roots & cascaded:
