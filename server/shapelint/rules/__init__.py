@@ -14,6 +14,7 @@ from shapelint.rules.sl103_data_input_mismatch import DataInputMismatch
 from shapelint.rules.sl104_layer_input_incompatible import LayerInputIncompatible
 from shapelint.rules.sl105_label_output_mismatch import LabelOutputMismatch
 from shapelint.rules.sl109_non_positive_dimension import NonPositiveDimension
+from shapelint.rules.sl110_invalid_reshape import InvalidReshape
 from shapelint.source import Program
 
 RULES: tuple[type[Rule], ...] = (
@@ -23,6 +24,7 @@ RULES: tuple[type[Rule], ...] = (
     LayerInputIncompatible,
     LabelOutputMismatch,
     NonPositiveDimension,
+    InvalidReshape,
 )
 _BY_CODE = {rule.code: rule for rule in RULES}
 
