@@ -15,6 +15,7 @@ from shapelint.rules.sl104_layer_input_incompatible import LayerInputIncompatibl
 from shapelint.rules.sl105_label_output_mismatch import LabelOutputMismatch
 from shapelint.rules.sl109_non_positive_dimension import NonPositiveDimension
 from shapelint.rules.sl110_invalid_reshape import InvalidReshape
+from shapelint.rules.sl201_input_shape_argument import InputShapeArgument
 from shapelint.source import Program
 
 RULES: tuple[type[Rule], ...] = (
@@ -25,6 +26,7 @@ RULES: tuple[type[Rule], ...] = (
     LabelOutputMismatch,
     NonPositiveDimension,
     InvalidReshape,
+    InputShapeArgument,
 )
 _BY_CODE = {rule.code: rule for rule in RULES}
 
