@@ -1,0 +1,94 @@
+"""In-process timings of the engine against the parsers, run in a fresh process per file size.
+
+    python bench/engine_timing.py --lines 2000 --repetitions 7 [--edits 15]
+
+Prints one JSON object of samples in seconds:
+- `cold`: `shapelint.engine.analyze(text)` with an empty parse cache (a file seen for the
+  first time), `libcst`: `libcst.parse_module(text)`, `ast`: `ast.parse(text)`. One
+  repetition runs all three on the same text, in an order that rotates, so the machine's
+  noise hits them alike.
+- `edit`: `analyze` after a one-character edit in the middle of the file, the previous
+  version having been analysed (what the language server does on a keystroke).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import gc
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import libcst  # noqa: E402
+
+import corpus  # noqa: E402
+from shapelint import source  # noqa: E402
+from shapelint.engine import analyze  # noqa: E402
+
+
+def _timed(function: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    function()
+    return time.perf_counter() - started
+
+
+def forget_parses() -> None:
+    """Start from an empty parse cache, as a process that has never seen the file."""
+    source.PARSE_CACHE = source._ParseCache()
+    gc.collect()
+
+
+def cold_analysis(text: str) -> float:
+    forget_parses()
+    return _timed(lambda: analyze(text))
+
+
+def measure(lines: int, repetitions: int, edits: int, seed: int) -> dict[str, object]:
+    text = corpus.keras_program(lines, seed)
+    # Warm up imports and lazily built tables, on another file.
+    analyze(corpus.keras_program(min(lines, 200), seed + 1))
+    libcst.parse_module(text)
+    samples: dict[str, list[float]] = {"cold": [], "libcst": [], "ast": [], "edit": []}
+    subjects: list[tuple[str, Callable[[], float]]] = [
+        ("cold", lambda: cold_analysis(text)),
+        ("libcst", lambda: _timed(lambda: libcst.parse_module(text))),
+        ("ast", lambda: _timed(lambda: ast.parse(text))),
+    ]
+    for repetition in range(repetitions):
+        shift = repetition % len(subjects)
+        for name, run in subjects[shift:] + subjects[:shift]:
+            gc.collect()
+            samples[name].append(run())
+    forget_parses()
+    analysis = analyze(text)
+    keystroke = corpus.middle_keystroke(text)
+    current = text
+    for _ in range(edits):
+        current = keystroke.apply(current)
+        samples["edit"].append(_timed(lambda: analyze(current)))
+    return {
+        "lines": lines,
+        "characters": len(text),
+        "diagnostics": len(analysis.diagnostics),
+        "generator": corpus.GENERATOR,
+        "samples": samples,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, required=True)
+    parser.add_argument("--repetitions", type=int, default=5)
+    parser.add_argument("--edits", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    print(json.dumps(measure(args.lines, args.repetitions, args.edits, args.seed)))
+
+
+if __name__ == "__main__":
+    main()

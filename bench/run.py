@@ -1,0 +1,599 @@
+"""shapelint's benchmark suite: one command, one report.
+
+    .venv/bin/python bench/run.py            # full run, writes docs/benchmarks.md (~15 min)
+    .venv/bin/python bench/run.py --smoke    # tiny sizes, < 60 s, proves the suite still works
+
+Each section compares shapelint with a reference measured in the same run (see
+docs/benchmarks.md for what each one answers). The full run installs what it lacks:
+pyright into bench/node_modules (`npm ci`, pinned by bench/package-lock.json) and
+TensorFlow into the venv. The exit status is 1 only when something is broken (a server
+that does not answer, a mistake that shapelint no longer reports, a crash), never
+because a figure is slow: timings never gate CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import corpus  # noqa: E402
+import process_bench  # noqa: E402
+import server_bench  # noqa: E402
+from environment import Environment, pyright_version  # noqa: E402
+from report import Section, Target, render  # noqa: E402
+from stats import Summary, format_number, format_ratio, format_summary, ratios  # noqa: E402
+
+BENCH = Path(__file__).resolve().parent
+REPOSITORY = BENCH.parent
+REPORT = REPOSITORY / "docs" / "benchmarks.md"
+MISTAKES = sorted((REPOSITORY / "examples" / "mistakes").glob("*.py"))
+CORRECT = sorted((REPOSITORY / "examples" / "correct").glob("*.py"))
+MS = 1000.0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much to measure: the full run, or the smoke that only proves the suite works."""
+
+    smoke: bool
+    script_repetitions: int  # `python file.py` runs per mistake (0: skipped)
+    check_repetitions: int
+    parse_sizes: tuple[int, ...]
+    parse_repetitions: Callable[[int], int]
+    seed_edits: int  # keystrokes per seed example, per server
+    large_lsp_lines: int
+    large_edits: int
+    pyright_edits: int  # pyright is slow on large files: fewer keystrokes, same edits
+    pyright: bool
+    incremental_sizes: tuple[int, ...]
+    incremental_edits: int
+    memory_counts: tuple[int, ...]
+    memory_lines: int
+    memory_repetitions: int
+    corpus_files: int
+    corpus_sizes: tuple[int, ...]
+    corpus_repetitions: int
+
+
+FULL = Plan(
+    smoke=False,
+    script_repetitions=5,
+    check_repetitions=5,
+    parse_sizes=(50, 500, 2000, 10000),
+    parse_repetitions=lambda lines: {50: 30, 500: 15, 2000: 9}.get(lines, 5),
+    seed_edits=20,
+    large_lsp_lines=2000,
+    large_edits=20,
+    pyright_edits=8,
+    pyright=True,
+    incremental_sizes=(2000, 10000),
+    incremental_edits=15,
+    memory_counts=(1, 10, 50),
+    memory_lines=500,
+    memory_repetitions=2,
+    corpus_files=200,
+    corpus_sizes=(100, 200, 400, 800),
+    corpus_repetitions=3,
+)
+
+SMOKE = Plan(
+    smoke=True,
+    script_repetitions=0,
+    check_repetitions=1,
+    parse_sizes=(50, 300),
+    parse_repetitions=lambda lines: 2,
+    seed_edits=2,
+    large_lsp_lines=300,
+    large_edits=2,
+    pyright_edits=0,
+    pyright=False,
+    incremental_sizes=(300,),
+    incremental_edits=2,
+    memory_counts=(1, 3),
+    memory_lines=100,
+    memory_repetitions=1,
+    corpus_files=8,
+    corpus_sizes=(100,),
+    corpus_repetitions=1,
+)
+
+
+class Broken(RuntimeError):
+    """The suite cannot measure what it claims to: fail loudly (exit 1)."""
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def ms(values: Sequence[float]) -> Summary:
+    return Summary.of([value * MS for value in values])
+
+
+def lines_of(path: Path) -> int:
+    return len(path.read_text(encoding="utf-8").splitlines())
+
+
+# Tools ----------------------------------------------------------------------------------------
+def ensure_tools(plan: Plan) -> list[str]:
+    """Install what the full run needs and is missing; returns notes for the report."""
+    notes = []
+    if plan.pyright and server_bench.pyright_server() is None:
+        npm = shutil.which("npm")
+        if npm is None:
+            notes.append("npm is not installed: the pyright rows are not measured.")
+        else:
+            log("installing pyright into bench/node_modules (npm ci)")
+            subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=BENCH, check=True)
+    if plan.script_repetitions:
+        try:
+            import importlib.util
+
+            has_tensorflow = importlib.util.find_spec("tensorflow") is not None
+        except (ImportError, ValueError):
+            has_tensorflow = False
+        if not has_tensorflow:
+            log("installing TensorFlow into the venv (pip install -e .[confirm])")
+            subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "-e", ".[confirm]"],
+                           cwd=REPOSITORY, check=True)
+    return notes
+
+
+# 1. Versus running the script ----------------------------------------------------------------
+def section_script(plan: Plan, targets: list[Target]) -> Section:
+    section = Section(
+        "Versus running the script",
+        "Time from start to the shape error: `shapelint check file.py` (exits with the finding) versus "
+        "`python file.py` with TensorFlow installed (exits with Keras's exception), on the bundled mistakes.",
+        ("file", "`shapelint check` → finding", "`python file.py` → crash", "speed-up", "shapelint reports",
+         "Keras raises"),
+    )
+    medians = []
+    for mistake in MISTAKES:
+        checks: list[float] = []
+        scripts: list[float] = []
+        reported = raised = ""
+        for repetition in range(max(plan.check_repetitions, plan.script_repetitions)):
+            if repetition < plan.check_repetitions:
+                checked = process_bench.shapelint_check([mistake])
+                findings = json.loads(checked.stdout or "[]")
+                if checked.returncode != 1 or not findings:
+                    raise Broken(f"shapelint check no longer reports the mistake in {mistake.name}")
+                checks.append(checked.seconds)
+                reported = ", ".join(sorted({finding["code"] for finding in findings}))
+            if repetition < plan.script_repetitions:
+                ran = process_bench.run_script(mistake)
+                raised = process_bench.last_error_line(ran.stderr) or f"no exception (exit {ran.returncode})"
+                scripts.append(ran.seconds)
+        log(f"script row: {mistake.name} done")
+        speedups = ratios(scripts, checks)
+        if speedups:
+            medians.append(Summary.of(speedups).median)
+        section.rows.append((
+            mistake.name,
+            format_summary(ms(checks)),
+            format_summary(Summary.of(scripts), "s") if scripts else "not run (smoke)",
+            format_ratio(speedups),
+            reported,
+            f"`{raised[:110]}`" if raised else "—",
+        ))
+    section.notes += [
+        f"{plan.check_repetitions} runs of each command per file, alternating; each is a fresh process "
+        "timed from spawn to exit (shapelint exits right after printing its finding; the script dies at "
+        "Keras's exception, so both are measured to the moment the user learns of the mistake).",
+        "`mnist_not_flattened.py` calls `keras.datasets.mnist.load_data()`, which cannot download on this "
+        "machine: the `python file.py` side runs it through `bench/run_offline.py`, which makes `load_data` "
+        "return zero arrays of MNIST's real shapes and dtypes (no download time is counted, which favours "
+        "the script). Files without `load_data` run unchanged through the same wrapper.",
+        "Both sides run with bytecode caching on (PYTHONDONTWRITEBYTECODE unset), as an installed tool does.",
+    ]
+    if medians:
+        worst = min(medians)
+        targets.append(Target("faster than running the script", "≥ 100×", f"{format_number(worst)}× (slowest file)",
+                              worst >= 100))
+    else:
+        targets.append(Target("faster than running the script", "≥ 100×", "not run (smoke)", None))
+    return section
+
+
+# 2. Versus the parse floor --------------------------------------------------------------------
+def engine_timing(lines: int, repetitions: int, edits: int) -> dict[str, object]:
+    completed = subprocess.run(
+        [sys.executable, str(BENCH / "engine_timing.py"), "--lines", str(lines),
+         "--repetitions", str(repetitions), "--edits", str(edits)],
+        capture_output=True, text=True, timeout=1800, env=process_bench.command_env(),
+    )
+    if completed.returncode != 0:
+        raise Broken(f"engine_timing.py --lines {lines} failed:\n{completed.stderr[-3000:]}")
+    result: dict[str, object] = json.loads(completed.stdout)
+    return result
+
+
+def section_parse(plan: Plan, targets: list[Target], timings: dict[int, dict[str, object]]) -> Section:
+    section = Section(
+        "Versus the parse floor",
+        "Cold analysis of generated Keras files of growing size: shapelint's engine on text it has never seen, "
+        "versus `libcst.parse_module` alone and `ast.parse` on the same text, plus the whole `shapelint check` "
+        "process.",
+        ("lines", "shapelint analysis (cold)", "`libcst.parse_module`", "`ast.parse`", "analysis / libcst",
+         "analysis / ast", "per 1,000 lines", "`shapelint check` process"),
+    )
+    per_line: dict[int, float] = {}
+    worst_ratio = 0.0
+    with tempfile.TemporaryDirectory(prefix="shapelint-bench-") as folder:
+        for lines in plan.parse_sizes:
+            repetitions = plan.parse_repetitions(lines)
+            edits = plan.incremental_edits if lines in plan.incremental_sizes else 0
+            log(f"parse floor: {lines} lines x {repetitions}")
+            timing = engine_timing(lines, repetitions, edits)
+            timings[lines] = timing
+            samples = timing["samples"]
+            assert isinstance(samples, dict)
+            path = Path(folder) / f"generated_{lines}.py"
+            path.write_text(corpus.keras_program(lines, 7), encoding="utf-8")
+            checks = [process_bench.shapelint_check([path]).seconds for _ in range(min(repetitions, 5))]
+            cold = ms(samples["cold"])
+            versus_libcst = ratios(samples["cold"], samples["libcst"])
+            worst_ratio = max(worst_ratio, Summary.of(versus_libcst).median)
+            per_line[lines] = cold.median / lines
+            section.rows.append((
+                f"{lines:,}",
+                format_summary(cold),
+                format_summary(ms(samples["libcst"])),
+                format_summary(ms(samples["ast"])),
+                format_ratio(versus_libcst),
+                format_ratio(ratios(samples["cold"], samples["ast"])),
+                f"{format_number(cold.median / lines * 1000)} ms",
+                format_summary(ms(checks)),
+            ))
+    sizes = sorted(per_line)
+    growth = None
+    if len(sizes) >= 2:
+        small, large = (sizes[1] if len(sizes) > 2 else sizes[0]), sizes[-1]
+        growth = math.log((per_line[large] * large) / (per_line[small] * small)) / math.log(large / small)
+        section.notes.append(
+            f"Growth: from {small:,} to {large:,} lines the cold analysis time grows as lines^{growth:.2f} "
+            f"({'linear or better' if growth <= 1.1 else 'worse than linear'}; 1.00 is linear). The cost per "
+            "1,000 lines column shows the same."
+        )
+    section.notes += [
+        "Cold = a fresh parse cache (the engine has never seen any statement of the file); the file is "
+        f"generated by `{corpus.GENERATOR}` (`keras_program(lines, seed=7)`): NumPy data, Sequential and "
+        "functional models, compile/fit, and an occasional shape mistake.",
+        "One repetition times the three subjects on the same text in a rotating order, in one process per size "
+        "(bench/engine_timing.py), with a garbage collection before each. Repetitions: "
+        + ", ".join(f"{lines:,} lines: {plan.parse_repetitions(lines)}" for lines in plan.parse_sizes)
+        + ". The `shapelint check` column is a new process each time (interpreter start-up and imports "
+        "included), up to 5 runs.",
+    ]
+    figure_size = 2000 if 2000 in timings else sizes[-1]
+    at_size = ratios(timings[figure_size]["samples"]["cold"], timings[figure_size]["samples"]["libcst"])  # type: ignore[index]
+    targets.append(Target(
+        "cold analysis vs `libcst.parse_module`", "≤ 2×",
+        f"{format_ratio(at_size)} at {figure_size:,} lines; worst size {format_number(worst_ratio)}×",
+        worst_ratio <= 2.0,
+    ))
+    if growth is not None:
+        targets.append(Target("cost grows linearly or better", "exponent ≤ 1.1", f"lines^{growth:.2f}",
+                              growth <= 1.1))
+    return section
+
+
+# 3. Versus the language server users already run ----------------------------------------------
+def section_servers(
+    plan: Plan, targets: list[Target], lsp_samples: dict[int, list[float]], notes: list[str]
+) -> Section:
+    pyright = server_bench.pyright_server() if plan.pyright else None
+    section = Section(
+        "Versus the language server users already run",
+        "Change-to-diagnostics latency over stdio: a one-character edit (a digit typed into an integer literal "
+        "near the middle of the file) until the server publishes diagnostics for that version. Same client "
+        "code (bench/lsp_client.py), same files, same edits for both servers.",
+        ("files", "edits", "shapelint", "pyright", "pyright / shapelint", "didOpen → diagnostics, shapelint",
+         "didOpen → diagnostics, pyright"),
+    )
+    seeds = [*MISTAKES, *CORRECT]
+    large_text = corpus.keras_program(plan.large_lsp_lines, 11)
+    groups = [
+        (f"seed examples ({len(seeds)} files, {min(map(lines_of, seeds))}–{max(map(lines_of, seeds))} lines)",
+         [(path.name, path.read_text(encoding="utf-8")) for path in seeds], plan.seed_edits),
+        (f"generated, {plan.large_lsp_lines:,} lines", [("generated.py", large_text)], plan.large_edits),
+    ]
+    results: dict[str, dict[str, list[server_bench.LatencyResult]]] = {}
+    for label, files, edits in groups:
+        results[label] = {}
+        specs = [server_bench.shapelint_server(), *([pyright] if pyright else [])]
+        for spec in specs:
+            count = edits if spec.name == "shapelint" else min(edits, plan.pyright_edits)
+            log(f"servers: {spec.name} on {label}, {count} edits per file")
+            with tempfile.TemporaryDirectory(prefix="shapelint-bench-") as folder:
+                root = Path(folder)
+                placed = [(root / name, text) for name, text in files]
+                try:
+                    results[label][spec.name] = server_bench.edit_latencies(spec, root, placed, count)
+                except Exception as error:
+                    if spec.name == "shapelint":
+                        raise Broken(f"shapelint server: {error}") from error
+                    notes.append(f"pyright on {label} failed: {error}")
+        shapelint_edits = [s for r in results[label]["shapelint"] for s in r.edit_seconds]
+        shapelint_opens = [r.open_seconds for r in results[label]["shapelint"]]
+        if "generated" in label:
+            lsp_samples[plan.large_lsp_lines] = shapelint_edits
+        pyright_results = results[label].get("pyright")
+        pyright_edits = [s for r in pyright_results for s in r.edit_seconds] if pyright_results else []
+        # Pair the servers keystroke by keystroke (same file, same edit number) for the ratio.
+        paired = []
+        if pyright_results:
+            for ours, theirs in zip(results[label]["shapelint"], pyright_results):
+                paired += ratios(theirs.edit_seconds, ours.edit_seconds[: len(theirs.edit_seconds)])
+        section.rows.append((
+            label,
+            f"{len(shapelint_edits)} / {len(pyright_edits) or '—'}",
+            format_summary(ms(shapelint_edits)),
+            format_summary(ms(pyright_edits)) if pyright_edits else "not measured",
+            format_ratio(paired),
+            format_summary(ms(shapelint_opens)),
+            format_summary(ms([r.open_seconds for r in pyright_results])) if pyright_results else "not measured",
+        ))
+    seed_label, large_label = groups[0][0], groups[1][0]
+    seed_median = ms([s for r in results[seed_label]["shapelint"] for s in r.edit_seconds]).median
+    large_median = ms(lsp_samples[plan.large_lsp_lines]).median
+    targets.append(Target("change → diagnostics, seed examples", "median ≤ 30 ms", f"{format_number(seed_median)} ms",
+                          seed_median <= 30))
+    targets.append(Target(f"change → diagnostics, {plan.large_lsp_lines:,} lines", "median ≤ 100 ms",
+                          f"{format_number(large_median)} ms",
+                          large_median <= 100 if plan.large_lsp_lines == 2000 else None))
+    section.notes += [
+        "Seed examples: examples/mistakes/*.py and examples/correct/*.py. Both servers run one process for a "
+        "group of files, opened one after the other; the first keystroke in each file is a warm-up and not "
+        f"counted; {server_bench.PAUSE_BETWEEN_EDITS * MS:.0f} ms of idle time separate keystrokes.",
+        f"pyright {pyright_version()} runs `pyright-langserver --stdio` from bench/node_modules "
+        "with `python.pythonPath` set to the project's venv (so `numpy`, `keras` and `tensorflow` resolve as in "
+        "a user's editor), `diagnosticMode: openFilesOnly`, `typeCheckingMode: standard`. It gets fewer "
+        f"keystrokes per file ({plan.pyright_edits}) because each takes seconds on the generated file; the "
+        "ratio pairs the first keystrokes of both servers.",
+        "shapelint runs `shapelint server` with default settings (TensorFlow confirmation off, as shipped).",
+    ]
+    if not pyright:
+        section.notes.append("pyright was not measured in this run (smoke run, or npm missing).")
+    return section
+
+
+# 4. Incremental edits ------------------------------------------------------------------------
+def section_incremental(
+    plan: Plan, targets: list[Target], timings: dict[int, dict[str, object]], lsp_samples: dict[int, list[float]]
+) -> Section:
+    section = Section(
+        "Incremental edits",
+        "A one-character edit in the middle of a large file, versus a cold analysis of the same file.",
+        ("lines", "edit → diagnostics (server, over stdio)", "edit, engine only", "cold analysis (engine)",
+         "cold / edit (engine)"),
+    )
+    for lines in plan.incremental_sizes:
+        if lines not in lsp_samples:
+            log(f"incremental: shapelint server, {lines} lines")
+            with tempfile.TemporaryDirectory(prefix="shapelint-bench-") as folder:
+                root = Path(folder)
+                placed = [(root / "generated.py", corpus.keras_program(lines, 11))]
+                try:
+                    found = server_bench.edit_latencies(server_bench.shapelint_server(), root, placed,
+                                                        plan.incremental_edits)
+                except Exception as error:
+                    raise Broken(f"shapelint server: {error}") from error
+            lsp_samples[lines] = found[0].edit_seconds
+        if lines not in timings:
+            timings[lines] = engine_timing(lines, plan.parse_repetitions(lines), plan.incremental_edits)
+        samples = timings[lines]["samples"]
+        assert isinstance(samples, dict)
+        server = ms(lsp_samples[lines])
+        section.rows.append((
+            f"{lines:,}",
+            format_summary(server),
+            format_summary(ms(samples["edit"])),
+            format_summary(ms(samples["cold"])),
+            f"{format_number(Summary.of(samples['cold']).median / Summary.of(samples['edit']).median)}×",
+        ))
+        if lines == max(plan.incremental_sizes):
+            targets.append(Target(f"one-character edit, {lines:,} lines", "median ≤ 100 ms",
+                                  f"{format_number(server.median)} ms (engine alone "
+                                  f"{format_number(ms(samples['edit']).median)} ms)",
+                                  server.median <= 100 if lines >= 10000 else None))
+    section.notes += [
+        "The edit types a digit into an integer literal near the middle line; every version is new text, so "
+        "only the statement that changed can come from the parse cache. The engine-only column is "
+        "`analyze(text)` in-process after the previous version was analysed; the server column adds the "
+        "document store, scheduling, LSP conversion and JSON over stdio.",
+        f"Server keystrokes per file: {plan.incremental_edits} (after one warm-up); the "
+        f"{plan.large_lsp_lines:,}-line server figures are the ones of section 3.",
+    ]
+    return section
+
+
+# 5. Memory -------------------------------------------------------------------------------------
+def section_memory(plan: Plan, targets: list[Target]) -> Section:
+    pyright = server_bench.pyright_server() if plan.pyright else None
+    section = Section(
+        "Memory",
+        "Peak resident memory (VmHWM, process and children) of a fresh server after N files are open and "
+        "their diagnostics published.",
+        ("open files", "shapelint server", "pyright-langserver", "pyright / shapelint"),
+    )
+    shapelint_at_most: float | None = None
+    for count in plan.memory_counts:
+        files = [(f"program_{index:03d}.py", corpus.keras_program(plan.memory_lines, 100 + index))
+                 for index in range(count)]
+        measured: dict[str, list[float]] = {"shapelint": [], "pyright": []}
+        for repetition in range(plan.memory_repetitions):
+            for spec in [server_bench.shapelint_server(), *([pyright] if pyright else [])]:
+                if spec.name == "pyright" and repetition > 0:
+                    continue  # one pyright run per count: each takes a minute at 50 files
+                log(f"memory: {spec.name} with {count} files")
+                with tempfile.TemporaryDirectory(prefix="shapelint-bench-") as folder:
+                    root = Path(folder)
+                    try:
+                        measured[spec.name].append(
+                            server_bench.peak_memory(spec, root, [(root / name, text) for name, text in files])
+                        )
+                    except Exception as error:
+                        if spec.name == "shapelint":
+                            raise Broken(f"shapelint server: {error}") from error
+        ours = Summary.of(measured["shapelint"])
+        shapelint_at_most = ours.median
+        theirs = Summary.of(measured["pyright"]) if measured["pyright"] else None
+        section.rows.append((
+            str(count),
+            format_summary(ours, "MiB"),
+            format_summary(theirs, "MiB") if theirs else "not measured",
+            f"{format_number(theirs.median / ours.median)}×" if theirs else "—",
+        ))
+    worker = tensorflow_worker_rss(plan)
+    section.rows.append(("TensorFlow confirmation worker", worker, "—", "—"))
+    section.notes += [
+        f"Each file is a different generated program of {plan.memory_lines} lines. shapelint: "
+        f"{plan.memory_repetitions} fresh servers per count; pyright: one (it needs about a minute for 50 files).",
+    ]
+    largest = max(plan.memory_counts)
+    if shapelint_at_most is not None:
+        targets.append(Target(f"server RSS with {largest} files", "< 150 MB",
+                              f"{format_number(shapelint_at_most * 1.048576)} MB ({format_number(shapelint_at_most)} MiB)",
+                              shapelint_at_most * 1.048576 < 150 if largest >= 50 else None))
+    return section
+
+
+def tensorflow_worker_rss(plan: Plan) -> str:
+    """Peak RSS of the confirmation worker, when `shapelint.confirm` provides a ConfirmClient."""
+    try:
+        from shapelint import confirm
+    except ImportError:
+        return "not measured (shapelint.confirm is not importable)"
+    client_class = getattr(confirm, "ConfirmClient", None)
+    if client_class is None:
+        return "not measured (shapelint.confirm has no ConfirmClient yet)"
+    if plan.smoke:
+        return "not measured (smoke run)"
+    try:
+        import confirm_memory  # bench/confirm_memory.py: drives the worker through its public client
+
+        return confirm_memory.worker_peak_rss(client_class)
+    except Exception as error:  # an API this suite does not know yet is "not measured", not broken
+        return f"not measured ({type(error).__name__}: {str(error)[:120]})"
+
+
+# 6. Corpus throughput ------------------------------------------------------------------------
+def section_corpus(plan: Plan, targets: list[Target]) -> Section:
+    cores = os.cpu_count() or 1
+    section = Section(
+        "Corpus throughput",
+        f"Files per second of `shapelint check` on a folder of {plan.corpus_files} generated Keras programs, in "
+        f"one process and in {cores} processes (one per core), against parsing the same files.",
+        ("command", "wall time", "files / s", "vs shapelint, 1 process"),
+    )
+    with tempfile.TemporaryDirectory(prefix="shapelint-bench-") as folder:
+        root = Path(folder) / "corpus"
+        root.mkdir()
+        paths = []
+        for index in range(plan.corpus_files):
+            lines = plan.corpus_sizes[index % len(plan.corpus_sizes)]
+            path = root / f"program_{index:04d}.py"
+            path.write_text(corpus.keras_program(lines, 1000 + index), encoding="utf-8")
+            paths.append(path)
+        total_lines = sum(plan.corpus_sizes[index % len(plan.corpus_sizes)] for index in range(plan.corpus_files))
+        shares = process_bench.split_evenly(paths, cores)
+        single: list[float] = []
+        parallel: list[float] = []
+        floor: list[float] = []
+        for repetition in range(plan.corpus_repetitions):
+            log(f"corpus: repetition {repetition + 1}")
+            single.append(process_bench.shapelint_check([root], timeout=1800).seconds)
+            seconds, _ = process_bench.run_parallel_timed(
+                [[process_bench.SHAPELINT, "check", *map(str, share), "--format", "json"] for share in shares], 1800
+            )
+            parallel.append(seconds)
+            floor.append(process_bench.libcst_parse_files(paths).seconds)
+        rows: list[tuple[str, list[float]]] = [
+            ("`shapelint check corpus/` (1 process)", single),
+            (f"`shapelint check` × {len(shares)} processes, files split evenly", parallel),
+            ("`libcst.parse_module` of every file (1 process, no analysis)", floor),
+        ]
+        pyright_cli = BENCH / "node_modules" / ".bin" / "pyright"
+        if plan.pyright and pyright_cli.exists():
+            log("corpus: pyright CLI")
+            ran = process_bench.run_timed(
+                [str(pyright_cli), "--pythonpath", str(server_bench.VENV_PYTHON), str(root)], 1800, cwd=root
+            )
+            rows.append(("`pyright corpus/` (reference checker, one run)", [ran.seconds]))
+        for label, seconds in rows:
+            summary = Summary.of(seconds)
+            section.rows.append((
+                label,
+                format_summary(summary, "s"),
+                format_number(plan.corpus_files / summary.median),
+                format_ratio(ratios(single, seconds)) if seconds is not single else "1×",
+            ))
+    section.notes += [
+        f"{plan.corpus_files} files of {', '.join(map(str, plan.corpus_sizes))} lines in turn "
+        f"({total_lines:,} lines in all); {plan.corpus_repetitions} repetitions, commands alternating. "
+        "Every figure includes interpreter start-up. `vs shapelint, 1 process` > 1× means faster than "
+        "one shapelint process.",
+    ]
+    return section
+
+
+# Main ---------------------------------------------------------------------------------------
+def run(plan: Plan, output: Path, command: str) -> int:
+    started = time.perf_counter()
+    environment = Environment.capture()
+    notes = ensure_tools(plan) if not plan.smoke else []
+    targets: list[Target] = []
+    timings: dict[int, dict[str, object]] = {}
+    lsp_samples: dict[int, list[float]] = {}
+    sections = [
+        section_script(plan, targets),
+        section_parse(plan, targets, timings),
+        section_servers(plan, targets, lsp_samples, notes),
+        section_incremental(plan, targets, timings, lsp_samples),
+        section_memory(plan, targets),
+        section_corpus(plan, targets),
+    ]
+    sections[2].notes += notes
+    text = render(environment, sections, targets, command=command, smoke=plan.smoke,
+                  elapsed_seconds=time.perf_counter() - started)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    log(f"wrote {output} in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run shapelint's benchmarks and write the report.")
+    parser.add_argument("--smoke", action="store_true",
+                        help="tiny sizes, 1-2 repetitions, no pyright or TensorFlow: proves the suite works")
+    parser.add_argument("--output", type=Path,
+                        help="where to write the report (default: docs/benchmarks.md; a temporary file for --smoke)")
+    args = parser.parse_args(argv)
+    plan = SMOKE if args.smoke else FULL
+    output = args.output or (Path(tempfile.gettempdir()) / "shapelint-benchmarks-smoke.md" if args.smoke else REPORT)
+    command = ".venv/bin/python bench/run.py" + (" --smoke" if args.smoke else "")
+    try:
+        return run(plan, output, command)
+    except Exception:
+        traceback.print_exc()
+        log("BROKEN: the benchmark suite could not run (see the traceback above)")
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
