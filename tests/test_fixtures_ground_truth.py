@@ -1,0 +1,109 @@
+"""Ground truth of the fixture corpus, proven under real TensorFlow.
+
+Every ``tests/fixtures/correct/*.py`` must run to the end and every
+``tests/fixtures/buggy/*.py`` must raise a shape error whose traceback passes through the
+line marked ``# error: ...`` (see ``tests/fixtures/validate_with_tensorflow.py``). All
+fixtures share one TensorFlow import. Without TensorFlow these tests are skipped, except
+when ``CI=true``: then a missing TensorFlow is a failure.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+KNOWN_CODES = {f"SL{n}" for n in range(101, 111)} | {"SL201"}
+
+
+def _load_validation() -> ModuleType:
+    name = "shapelint_fixture_validation"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, FIXTURES / "validate_with_tensorflow.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+validation = _load_validation()
+PATHS = validation.fixture_paths()
+BUGGY = [p for p in PATHS if p.parent.name == "buggy"]
+CORRECT = [p for p in PATHS if p.parent.name == "correct"]
+
+
+def _fixture_id(path: Path) -> str:
+    return f"{path.parent.name}/{path.stem}"
+
+
+@pytest.fixture(scope="module")
+def runner() -> Any:
+    try:
+        import tensorflow  # noqa: F401
+    except ImportError as exc:
+        if os.environ.get("CI", "").strip().lower() == "true":
+            pytest.fail(f"TensorFlow is required when CI=true: {exc}", pytrace=False)
+        pytest.skip("TensorFlow is not installed")
+    return validation.Runner()
+
+
+@pytest.mark.tensorflow
+@pytest.mark.parametrize("path", PATHS, ids=_fixture_id)
+def test_fixture_ground_truth(runner: Any, path: Path) -> None:
+    result = runner.run(path)
+    assert result.ok, f"{result.name}: {result.detail}"
+    if result.outcome == "skipped":
+        pytest.skip(f"not executed: {result.detail}")
+
+
+# -- checks of the corpus itself (no TensorFlow needed) ------------------------------------
+
+
+def test_corpus_size() -> None:
+    assert len(BUGGY) >= 70, len(BUGGY)
+    assert len(CORRECT) >= 45, len(CORRECT)
+
+
+@pytest.mark.parametrize("path", PATHS, ids=_fixture_id)
+def test_markers_are_well_formed(path: Path) -> None:
+    source = path.read_text(encoding="utf-8")
+    markers = validation.parse_markers(source)
+    validation.parse_directives(source)  # raises on an unknown directive
+    for marker in markers:
+        assert set(marker.codes) <= KNOWN_CODES, marker
+        assert (marker.severity == "info") == (marker.codes == ("SL201",)), marker
+    blocking = [m for m in markers if m.severity in ("error", "warning")]
+    if path.parent.name == "buggy":
+        assert blocking, "a buggy fixture must mark the line to fix with '# error: SLxxx'"
+    else:
+        assert not blocking, "a correct fixture may only carry '# info:' markers"
+
+
+def _is_application(func: ast.expr) -> bool:
+    """keras.applications.VGG16(input_shape=...) is the proper API, not a layer argument."""
+    dotted = ast.unparse(func)
+    return "applications" in dotted or dotted.split(".")[-1][:1].isupper() and any(
+        dotted.endswith(name) for name in ("VGG16", "VGG19", "ResNet50", "MobileNet", "MobileNetV2", "InceptionV3")
+    )
+
+
+@pytest.mark.parametrize("path", PATHS, ids=_fixture_id)
+def test_every_layer_input_shape_argument_is_marked_sl201(path: Path) -> None:
+    source = path.read_text(encoding="utf-8")
+    info_lines = {m.line for m in validation.parse_markers(source) if "SL201" in m.codes}
+    argument_lines = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and not _is_application(node.func):
+            for keyword in node.keywords:
+                if keyword.arg in ("input_shape", "input_dim"):
+                    argument_lines.add(keyword.lineno)
+    assert info_lines == argument_lines
