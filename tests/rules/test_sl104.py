@@ -140,3 +140,31 @@ def test_reshape_layer_message_shows_both_sizes() -> None:
     (diagnostic,) = findings(source)
     assert "6,272" in diagnostic.message and "3,136" in diagnostic.message
     assert "Reshape((7, 7, 64))" in diagnostic.message
+
+
+def test_without_a_declared_input_the_finding_is_at_the_data() -> None:
+    source = (
+        "import numpy as np\nimport keras\nfrom keras import layers\n"
+        "x = np.random.rand(100, 13)\n"
+        "model = keras.Sequential([layers.LSTM(8), layers.Dense(1)])\n"
+        "model.compile(loss='mse')\n"
+        "model.fit(x, np.zeros((100, 1)))\n"
+    )
+    (diagnostic,) = findings(source)
+    assert diagnostic.range.start.line == 6
+    fixed = apply_edits(source, fix_edits([diagnostic]))
+    assert "model.fit(np.expand_dims(x, -1), np.zeros((100, 1)))" in fixed
+    assert not findings(fixed)
+
+
+def test_stacked_lstm_without_declared_input_is_reported_at_the_layer() -> None:
+    source = (
+        "import numpy as np\nimport keras\nfrom keras import layers\n"
+        "x = np.random.rand(100, 10, 3)\n"
+        "model = keras.Sequential([layers.LSTM(8), layers.LSTM(4)])\n"
+        "model.compile(loss='mse')\n"
+        "model.fit(x, np.zeros((100, 4)))\n"
+    )
+    (diagnostic,) = findings(source)
+    assert diagnostic.range.start.line == 4
+    assert "return_sequences=True" in diagnostic.message

@@ -262,7 +262,13 @@ model = keras.Sequential([
             detail = _image_hint(sample, expected)
         else:
             detail = "."
-        return context.diagnostic(self, fact.call, head + detail, fixes)
+        # Without a declared input the data decides the shape: report where the data is given, like SL102.
+        feed = fact.feed
+        data_fix = feed is not None and any(
+            fix is not None and fix.edits[0].range == context.range(feed.x_node) for fix in fixes
+        )
+        where = feed.x_node if feed is not None and data_fix else fact.call
+        return context.diagnostic(self, where, head + detail, fixes)
 
     def _missing_time_axis(
         self, context: RuleContext, fact: LayerCallFact, sample: Shape
