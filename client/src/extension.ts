@@ -11,7 +11,6 @@ import {
     RevealOutputChannelOn,
     type ServerOptions,
     State,
-    TransportKind,
 } from 'vscode-languageclient/node';
 import { checkInterpreter, findBundledWheel, installBundledWheel, type Readiness } from './environment';
 import { chooseInterpreter, describeInterpreter, findOnPath, type Interpreter } from './interpreter';
@@ -37,6 +36,7 @@ let extension: ShapelintExtension | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
     extension = new ShapelintExtension(context);
+    extension.log(`activating shapelint ${context.extension.packageJSON.version} in ${vscode.env.appName} ${vscode.version}`);
     await extension.initialize();
 }
 
@@ -63,6 +63,10 @@ class ShapelintExtension {
         this.statusItem.name = 'shapelint';
         this.workspaceProblems = vscode.languages.createDiagnosticCollection('shapelint-workspace');
         context.subscriptions.push(this.output, this.statusItem, this.workspaceProblems);
+    }
+
+    log(message: string): void {
+        this.output.info(message);
     }
 
     async initialize(): Promise<void> {
@@ -148,8 +152,9 @@ class ShapelintExtension {
         const described = describeInterpreter(interpreter);
         this.output.info(`interpreter: ${described} (from ${interpreter.source})`);
         this.setState({ kind: 'starting', interpreter: described });
+        const checkStarted = Date.now();
         const readiness = await checkInterpreter(interpreter, this.version);
-        this.output.info(`interpreter check: ${JSON.stringify(readiness)}`);
+        this.output.info(`interpreter check (${Date.now() - checkStarted} ms): ${JSON.stringify(readiness)}`);
         if (!this.handleReadiness(readiness, described)) {
             return;
         }
@@ -274,8 +279,8 @@ class ShapelintExtension {
         const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
         const serverOptions: ServerOptions = {
             command: interpreter.command,
+            // No `transport`: languageclient would append `--stdio`; `shapelint server` talks stdio by default.
             args: [...interpreter.args, '-m', 'shapelint', 'server'],
-            transport: TransportKind.stdio,
             options: { cwd: folder, env: { ...process.env, PYTHONUNBUFFERED: '1' } },
         };
         const clientOptions: LanguageClientOptions = {
@@ -316,12 +321,16 @@ class ShapelintExtension {
                 this.setState({ kind: 'error', message: 'The server stopped.' });
             }
         });
+        const startedAt = Date.now();
         try {
             await client.start();
             this.setState({ kind: 'ready', interpreter: described, version: client.initializeResult?.serverInfo?.version });
-            this.output.info(`server ready: ${JSON.stringify(client.initializeResult?.serverInfo ?? {})}`);
+            this.output.info(
+                `server ready after ${Date.now() - startedAt} ms: ${JSON.stringify(client.initializeResult?.serverInfo ?? {})}`,
+            );
         } catch (error) {
-            const message = `The shapelint server did not start with ${described}: ${String(error)}`;
+            const message = `The shapelint server did not start with ${described}; its error is in the output.`;
+            this.output.error(String(error));
             this.output.error(message);
             this.setState({ kind: 'error', message });
             void vscode.window.showErrorMessage(message, SHOW_OUTPUT).then((choice) => {

@@ -1,0 +1,415 @@
+// End-to-end test of the packaged extension in real VS Code: code-server serves the
+// workbench, headless Chromium (driven by playwright-core) is the user.
+//
+// Scenario "diagnose and fix": an interpreter with shapelint installed (from the
+// wheel inside the .vsix); open the seed's batch-axis mistake, wait for the problems
+// counter, read the hover, apply the quick fix through Ctrl+., check the file text
+// and that the problems counter drops to zero.
+// Scenario "install offer": an interpreter without shapelint; the notification and
+// the status bar item offer the install, one click installs the bundled wheel and the
+// diagnostics appear.
+//
+// Environment: SHAPELINT_VSIX (required), SHAPELINT_CI_CACHE, SHAPELINT_PYTHON,
+// SHAPELINT_E2E_OUT (screenshots, logs, timings), SHAPELINT_E2E_DOCS=1 (also copy the
+// README screenshots to docs/images), SHAPELINT_E2E_ONLY=<scenario name>.
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '..', '..');
+const vsix = requiredEnvironment('SHAPELINT_VSIX');
+const cache = process.env.SHAPELINT_CI_CACHE ?? path.join(os.homedir(), '.cache', 'shapelint-ci');
+const basePython = process.env.SHAPELINT_PYTHON ?? 'python3';
+const outDirectory = process.env.SHAPELINT_E2E_OUT ?? path.join(here, 'out');
+const codeServer = path.join(here, 'node_modules', '.bin', 'code-server');
+const chromiumPath = process.env.SHAPELINT_CHROMIUM ?? '/usr/bin/chromium';
+const MISTAKE = path.join(repo, 'examples', 'mistakes', 'batch_axis_in_input.py');
+const FILE_NAME = path.basename(MISTAKE);
+const DIAGNOSTIC_TIMEOUT = 90_000;
+const INSTALL_TIMEOUT = 300_000;
+
+function requiredEnvironment(name) {
+    const value = process.env[name];
+    if (!value) {
+        throw new Error(`${name} is not set`);
+    }
+    return path.resolve(value);
+}
+
+function log(message) {
+    console.log(`[e2e ${new Date().toISOString().slice(11, 23)}] ${message}`);
+}
+
+function run(command, args, options = {}) {
+    const result = spawnSync(command, args, { encoding: 'utf8', ...options });
+    if (result.status !== 0) {
+        throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
+    }
+    return result.stdout;
+}
+
+// ---- Python environments ------------------------------------------------------------
+
+/** The wheel inside the .vsix: the e2e test runs exactly the server that ships. */
+function extractBundledWheel(into) {
+    const script = [
+        'import sys, zipfile, os',
+        'archive = zipfile.ZipFile(sys.argv[1])',
+        'names = [n for n in archive.namelist() if n.endswith(".whl")]',
+        'assert len(names) == 1, names',
+        'target = os.path.join(sys.argv[2], os.path.basename(names[0]))',
+        'open(target, "wb").write(archive.read(names[0]))',
+        'print(target)',
+    ].join('\n');
+    fs.mkdirSync(into, { recursive: true });
+    return run(basePython, ['-c', script, vsix, into]).trim();
+}
+
+function createVenv(directory) {
+    fs.rmSync(directory, { recursive: true, force: true });
+    run(basePython, ['-m', 'venv', directory]);
+    return path.join(directory, 'bin', 'python');
+}
+
+function pythonWithShapelint(wheel) {
+    const python = path.join(cache, 'e2e-python-with-shapelint', 'bin', 'python');
+    if (!fs.existsSync(python)) {
+        createVenv(path.dirname(path.dirname(python)));
+    }
+    const quiet = ['--disable-pip-version-check', '--no-input', '--quiet'];
+    run(python, ['-m', 'pip', 'install', ...quiet, wheel]);
+    // Replace whatever an earlier run installed with this build's server.
+    run(python, ['-m', 'pip', 'install', ...quiet, '--force-reinstall', '--no-deps', wheel]);
+    return python;
+}
+
+function importsShapelint(python) {
+    return spawnSync(python, ['-c', 'import shapelint, pygls, lsprotocol, libcst']).status === 0;
+}
+
+// ---- code-server --------------------------------------------------------------------
+
+function freePort() {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => {
+            const { port } = server.address();
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+function workbenchSettings(interpreter) {
+    return {
+        'shapelint.interpreter': interpreter,
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'workbench.enableExperiments': false,
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        'chat.disableAIFeatures': true,
+        'security.workspace.trust.enabled': false,
+        'telemetry.telemetryLevel': 'off',
+        'update.mode': 'none',
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'extensions.ignoreRecommendations': true,
+        'editor.minimap.enabled': false,
+        'editor.hover.delay': 300,
+        'files.autoSave': 'off',
+        'window.restoreWindows': 'none',
+    };
+}
+
+async function startCodeServer(name, interpreter, extensionsDirectory) {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), `shapelint-e2e-${name}-`));
+    const userData = path.join(root, 'user-data');
+    const workspace = path.join(root, 'workspace');
+    fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
+    fs.mkdirSync(workspace);
+    fs.copyFileSync(MISTAKE, path.join(workspace, FILE_NAME));
+    fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify(workbenchSettings(interpreter), null, 2));
+    const port = await freePort();
+    const logFile = fs.openSync(path.join(outDirectory, `code-server-${name}.log`), 'w');
+    const child = spawn(
+        codeServer,
+        [
+            '--auth', 'none',
+            '--bind-addr', `127.0.0.1:${port}`,
+            '--user-data-dir', userData,
+            '--extensions-dir', extensionsDirectory,
+            '--disable-telemetry',
+            '--disable-update-check',
+            '--disable-workspace-trust',
+            '--disable-getting-started-override',
+            workspace,
+        ],
+        { stdio: ['ignore', logFile, logFile], detached: true, env: { ...process.env, SHAPELINT_E2E: '1' } },
+    );
+    const url = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+        try {
+            const response = await fetch(`${url}/healthz`);
+            if (response.ok) {
+                break;
+            }
+        } catch {
+            // not listening yet
+        }
+        if (Date.now() > deadline || child.exitCode !== null) {
+            throw new Error(`code-server did not start; see ${outDirectory}/code-server-${name}.log`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    return {
+        url: `${url}/?folder=${encodeURIComponent(workspace)}`,
+        workspace,
+        userData,
+        stop() {
+            try {
+                process.kill(-child.pid, 'SIGTERM');
+            } catch {
+                // already gone
+            }
+            // Keep VS Code's logs (the extension's output channel among them) next to the screenshots.
+            fs.cpSync(path.join(userData, 'logs'), path.join(outDirectory, `logs-${name}`), { recursive: true });
+            fs.rmSync(root, { recursive: true, force: true });
+        },
+    };
+}
+
+// ---- the workbench, as a user sees it -----------------------------------------------
+
+/** The problems counter in the status bar as numbers, read from its accessible label. */
+async function problemCounts(page) {
+    const label = await page
+        .locator('[id="status.problems"]')
+        .first()
+        .evaluate((element) => element.getAttribute('aria-label') || element.querySelector('[aria-label]')?.getAttribute('aria-label') || element.textContent || '');
+    if (/no problems/i.test(label)) {
+        return { errors: 0, warnings: 0, label };
+    }
+    const errors = Number(/(\d+)\s*error/i.exec(label)?.[1] ?? /errors?:\s*(\d+)/i.exec(label)?.[1] ?? NaN);
+    const warnings = Number(/(\d+)\s*warning/i.exec(label)?.[1] ?? /warnings?:\s*(\d+)/i.exec(label)?.[1] ?? NaN);
+    return { errors, warnings, label };
+}
+
+async function waitForProblems(page, predicate, timeout, what) {
+    const deadline = Date.now() + timeout;
+    let last;
+    for (;;) {
+        last = await problemCounts(page).catch((error) => ({ errors: NaN, warnings: NaN, label: String(error) }));
+        if (predicate(last)) {
+            return last;
+        }
+        if (Date.now() > deadline) {
+            throw new Error(`timed out waiting for ${what}; problems counter says "${last.label}"`);
+        }
+        await page.waitForTimeout(100);
+    }
+}
+
+async function openWorkbench(browser, server) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 760 }, deviceScaleFactor: 1 });
+    const page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    await page.goto(server.url);
+    await page.locator('.monaco-workbench').waitFor();
+    await page.locator('[id="status.problems"]').first().waitFor();
+    return { context, page };
+}
+
+/** Opens the file from the Explorer; resolves with the time the click happened. */
+async function openFileFromExplorer(page) {
+    const item = page.getByRole('treeitem', { name: FILE_NAME });
+    await item.waitFor();
+    const openedAt = Date.now();
+    await item.dblclick();
+    await page.locator('.monaco-editor .view-lines', { hasText: 'keras.Input' }).first().waitFor();
+    return openedAt;
+}
+
+async function editorText(page) {
+    const text = await page.locator('.monaco-editor .view-lines').first().innerText();
+    return text.replace(/\u00a0/g, ' ');
+}
+
+async function screenshot(page, name) {
+    const file = path.join(outDirectory, `${name}.png`);
+    await page.screenshot({ path: file });
+    log(`screenshot ${file}`);
+    return file;
+}
+
+function assert(condition, message) {
+    if (!condition) {
+        throw new Error(`assertion failed: ${message}`);
+    }
+}
+
+// ---- scenarios ----------------------------------------------------------------------
+
+async function diagnoseAndFix(browser, extensionsDirectory, wheel, timings) {
+    const python = pythonWithShapelint(wheel);
+    assert(importsShapelint(python), `${python} imports shapelint`);
+    const server = await startCodeServer('fix', python, extensionsDirectory);
+    const { context, page } = await openWorkbench(browser, server);
+    try {
+        assert((await problemCounts(page)).errors === 0, 'no problems before the file is opened');
+        const openedAt = await openFileFromExplorer(page);
+        const counts = await waitForProblems(page, (c) => c.errors >= 1, DIAGNOSTIC_TIMEOUT, 'the SL101 error');
+        timings.openToFirstDiagnosticMs = Date.now() - openedAt;
+        log(`first diagnostic after ${timings.openToFirstDiagnosticMs} ms (${counts.label})`);
+
+        // The hover over the squiggle shows the diagnostic message.
+        const squiggle = page.locator('.monaco-editor .squiggly-error').first();
+        await squiggle.waitFor();
+        const box = await squiggle.boundingBox();
+        assert(box !== null, 'the squiggle is visible');
+        await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+        const hover = page.locator('.monaco-hover:visible', { hasText: 'SL101' }).first();
+        await hover.waitFor();
+        const hoverText = await hover.innerText();
+        log(`hover: ${hoverText.replace(/\s+/g, ' ').slice(0, 300)}`);
+        assert(/sample axis|batch axis/i.test(hoverText), 'the hover explains the batch/sample axis');
+        assert(hoverText.includes('(1000, 50, 1)') && hoverText.includes('(50, 1)'), 'the hover names both shapes');
+        assert(/shapelint/i.test(hoverText), 'the hover names shapelint as the source');
+        await screenshot(page, 'vscode-squiggle-hover');
+
+        // The quick fix through Ctrl+. at the squiggle.
+        await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+        await page.keyboard.press('Escape');
+        await page.keyboard.press('Control+Period');
+        const menu = page.locator('.action-widget:visible').first();
+        await menu.waitFor();
+        const items = menu.locator('.monaco-list-row.action');
+        await items.first().waitFor();
+        const titles = await items.allInnerTexts();
+        log(`quick fixes: ${JSON.stringify(titles)}`);
+        const fixIndex = titles.findIndex((title) => /sample axis|batch axis|shape=\(50, 1\)/i.test(title));
+        assert(fixIndex >= 0, `the menu offers the batch-axis fix (got ${JSON.stringify(titles)})`);
+        await items.nth(fixIndex).hover();
+        await screenshot(page, 'vscode-quick-fix');
+        const before = fs.readFileSync(path.join(server.workspace, FILE_NAME), 'utf8');
+        await items.nth(fixIndex).click();
+        await page.locator('.monaco-editor .view-lines', { hasText: 'keras.Input(shape=(50, 1))' }).first().waitFor();
+        assert(!(await editorText(page)).includes('shape=(1000, 50, 1)'), 'the batch axis is gone from the editor');
+
+        const cleared = await waitForProblems(page, (c) => c.errors === 0 && c.warnings === 0, DIAGNOSTIC_TIMEOUT, 'zero problems');
+        log(`after the fix: ${cleared.label}`);
+        await page.keyboard.press('Control+S');
+        const file = path.join(server.workspace, FILE_NAME);
+        const deadline = Date.now() + 10_000;
+        while (fs.readFileSync(file, 'utf8') === before && Date.now() < deadline) {
+            await page.waitForTimeout(100);
+        }
+        const after = fs.readFileSync(file, 'utf8');
+        assert(after !== before, 'the saved file changed');
+        assert(after.includes('keras.Input(shape=(50, 1))'), 'the saved file declares shape=(50, 1)');
+        assert(after.replace('keras.Input(shape=(50, 1))', 'keras.Input(shape=(1000, 50, 1))') === before, 'the fix changed only the shape');
+        await screenshot(page, 'vscode-fixed');
+    } catch (error) {
+        await screenshot(page, 'failure-fix').catch(() => undefined);
+        throw error;
+    } finally {
+        await context.close();
+        server.stop();
+    }
+}
+
+async function installOffer(browser, extensionsDirectory, timings) {
+    const python = createVenv(fs.mkdtempSync(path.join(os.tmpdir(), 'shapelint-e2e-bare-python-')));
+    assert(!importsShapelint(python), `${python} starts without shapelint`);
+    const server = await startCodeServer('install', python, extensionsDirectory);
+    const { context, page } = await openWorkbench(browser, server);
+    try {
+        await openFileFromExplorer(page);
+        const toast = page.locator('.notification-toast', { hasText: 'shapelint is not installed' }).first();
+        await toast.waitFor({ timeout: DIAGNOSTIC_TIMEOUT });
+        // A warning toast hides itself after a while unless the pointer rests on it.
+        await toast.hover();
+        const message = await toast.innerText();
+        log(`notification: ${message.replace(/\s+/g, ' ')}`);
+        assert(message.includes(python), 'the notification names the interpreter');
+        assert(/missing: shapelint/.test(message), 'the notification names the missing modules');
+        const status = page.locator('.statusbar-item', { hasText: 'shapelint: not installed' }).first();
+        await status.waitFor();
+        assert((await problemCounts(page)).errors === 0, 'no diagnostics without the server');
+        await screenshot(page, 'vscode-install-offer');
+
+        const installStartedAt = Date.now();
+        await toast.getByRole('button', { name: 'Install' }).click();
+        await waitForProblems(page, (c) => c.errors >= 1, INSTALL_TIMEOUT, 'diagnostics after the install');
+        timings.installToFirstDiagnosticMs = Date.now() - installStartedAt;
+        log(`installed and diagnosed after ${timings.installToFirstDiagnosticMs} ms`);
+        assert(importsShapelint(python), 'shapelint is installed in the interpreter');
+        const version = run(python, ['-c', 'from importlib.metadata import version; print(version("shapelint"))']).trim();
+        const expected = JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')).version;
+        assert(version === expected, `the installed shapelint is the bundled ${expected} (got ${version})`);
+        await page.locator('.statusbar-item', { hasText: 'shapelint' }).filter({ hasNotText: 'not installed' }).first().waitFor();
+        await screenshot(page, 'vscode-installed');
+    } catch (error) {
+        await screenshot(page, 'failure-install').catch(() => undefined);
+        throw error;
+    } finally {
+        await context.close();
+        server.stop();
+        fs.rmSync(path.dirname(path.dirname(python)), { recursive: true, force: true });
+    }
+}
+
+async function main() {
+    fs.rmSync(outDirectory, { recursive: true, force: true });
+    fs.mkdirSync(outDirectory, { recursive: true });
+    const started = Date.now();
+    const timings = { vsixBytes: fs.statSync(vsix).size };
+    const extensionsDirectory = fs.mkdtempSync(path.join(os.tmpdir(), 'shapelint-e2e-extensions-'));
+    log(`installing ${vsix}`);
+    run(codeServer, ['--extensions-dir', extensionsDirectory, '--install-extension', vsix]);
+    const wheel = extractBundledWheel(path.join(outDirectory, 'wheel'));
+    const browser = await chromium.launch({
+        executablePath: chromiumPath,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    const scenarios = { 'diagnose-and-fix': () => diagnoseAndFix(browser, extensionsDirectory, wheel, timings), 'install-offer': () => installOffer(browser, extensionsDirectory, timings) };
+    const only = process.env.SHAPELINT_E2E_ONLY;
+    let failed = false;
+    try {
+        for (const [name, scenario] of Object.entries(scenarios)) {
+            if (only && only !== name) {
+                continue;
+            }
+            log(`scenario ${name}`);
+            try {
+                await scenario();
+                log(`PASS ${name}`);
+            } catch (error) {
+                failed = true;
+                log(`FAIL ${name}: ${error.stack ?? error}`);
+            }
+        }
+    } finally {
+        await browser.close();
+        fs.rmSync(extensionsDirectory, { recursive: true, force: true });
+    }
+    timings.totalMs = Date.now() - started;
+    fs.writeFileSync(path.join(outDirectory, 'timings.json'), `${JSON.stringify(timings, null, 2)}\n`);
+    log(`timings: ${JSON.stringify(timings)}`);
+    if (process.env.SHAPELINT_E2E_DOCS === '1' && !failed) {
+        const images = path.join(repo, 'docs', 'images');
+        fs.mkdirSync(images, { recursive: true });
+        for (const name of ['vscode-squiggle-hover', 'vscode-quick-fix', 'vscode-install-offer']) {
+            fs.copyFileSync(path.join(outDirectory, `${name}.png`), path.join(images, `${name}.png`));
+        }
+        log(`copied the README screenshots to ${images}`);
+    }
+    process.exitCode = failed ? 1 : 0;
+}
+
+await main();
