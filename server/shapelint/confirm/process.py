@@ -151,16 +151,6 @@ class WorkerProcess:
                 except OSError:
                     pass
 
-    def close(self, grace_seconds: float = 2.0) -> None:
-        """Ask the worker to finish (close its stdin), then kill it if it lingers."""
-        if self.alive() and self.process.stdin is not None:
-            try:
-                self.process.stdin.close()
-                self.process.wait(timeout=grace_seconds)
-            except (OSError, subprocess.TimeoutExpired):
-                pass
-        self.kill()
-
     def stderr_tail(self) -> str:
         """The last lines the worker wrote to stderr (TensorFlow's logs, tracebacks)."""
         return "\n".join(self._stderr_tail)

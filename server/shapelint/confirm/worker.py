@@ -20,6 +20,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import threading
 import time
 import traceback
 from typing import Any, BinaryIO
@@ -29,8 +30,7 @@ from shapelint.confirm.framing import read_frame, write_frame
 TEST_OPS_VARIABLE = "SHAPELINT_CONFIRM_TEST_OPS"
 TEST_WITHOUT_TENSORFLOW_VARIABLE = "SHAPELINT_CONFIRM_TEST_WITHOUT_TENSORFLOW"
 DEFAULT_MAX_WEIGHT_BYTES = 4 * 1024**3
-_PR_SET_PDEATHSIG = 1
-_SIGKILL = 9
+_PARENT_POLL_SECONDS = 1.0
 
 
 def _claim_protocol_channel() -> tuple[BinaryIO, BinaryIO]:
@@ -50,16 +50,20 @@ def _claim_protocol_channel() -> tuple[BinaryIO, BinaryIO]:
 
 
 def _die_with_parent() -> None:
-    """Ask Linux to kill this process when the client goes away (no orphaned TF processes)."""
-    try:
-        import ctypes
+    """Exit when the client process goes away, even in the middle of a request.
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, _SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        return  # not Linux: the closed stdin still ends the loop
-    if os.getppid() == 1:
-        os._exit(0)  # the parent died before the request took effect
+    A closed stdin ends the request loop, but a worker stuck in a long request would
+    never read it. (PR_SET_PDEATHSIG is no help: it fires when the *thread* that
+    started the worker ends, and clients start workers from executor threads.)
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_PARENT_POLL_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _import_tensorflow() -> tuple[str, str]:
