@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ class Finished:
     returncode: int
     stdout: str
     stderr: str
+    peak_rss_mib: float  # the process's own peak resident memory (ru_maxrss)
 
 
 def command_env() -> dict[str, str]:
@@ -42,14 +45,29 @@ def command_env() -> dict[str, str]:
 
 
 def run_timed(command: Sequence[str], timeout: float, cwd: Path = REPOSITORY) -> Finished:
-    started = time.perf_counter()
-    try:
-        completed = subprocess.run(
-            list(command), capture_output=True, text=True, timeout=timeout, cwd=cwd, env=command_env()
+    """Run a command to its end; wall time from spawn to exit, output, and its peak RSS."""
+    with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
+        started = time.perf_counter()
+        process = subprocess.Popen(list(command), stdout=stdout, stderr=stderr, cwd=cwd, env=command_env())
+        timer = threading.Timer(timeout, process.kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(process.pid, 0)  # wait4: this child's own rusage
+            seconds = time.perf_counter() - started
+        finally:
+            timer.cancel()
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if seconds >= timeout:
+            raise CommandFailed(f"{' '.join(command)} did not finish in {timeout} s")
+        stdout.seek(0)
+        stderr.seek(0)
+        return Finished(
+            seconds,
+            process.returncode,
+            stdout.read().decode("utf-8", "replace"),
+            stderr.read().decode("utf-8", "replace"),
+            usage.ru_maxrss / 1024,  # KiB on Linux
         )
-    except subprocess.TimeoutExpired as error:
-        raise CommandFailed(f"{' '.join(command)} did not finish in {timeout} s") from error
-    return Finished(time.perf_counter() - started, completed.returncode, completed.stdout, completed.stderr)
 
 
 def run_parallel_timed(commands: Sequence[Sequence[str]], timeout: float) -> tuple[float, list[int]]:

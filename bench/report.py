@@ -77,7 +77,10 @@ def render(
         ],
     )
     out += ["", "## Targets", ""]
-    out += _table(("target", "goal", "measured", "verdict"), [(t.name, t.goal, t.figure, t.verdict) for t in targets])
+    out += _table(
+        ("target", "goal", "measured", "verdict"),
+        [(t.name, t.goal, t.figure, "not judged (smoke)" if smoke else t.verdict) for t in targets],
+    )
     for number, section in enumerate(sections, 1):
         out += ["", f"## {number}. {section.title}", "", section.question, ""]
         out += _table(section.headers, section.rows)

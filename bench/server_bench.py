@@ -118,3 +118,21 @@ def peak_memory(spec: ServerSpec, root: Path, files: Sequence[tuple[Path, str]])
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     return asyncio.run(_peak_memory(spec, root, files))
+
+
+async def _first_diagnostics(spec: ServerSpec, root: Path, path: Path, text: str) -> float:
+    client = _client(spec, root)
+    await client.start(timeout=spec.timeout)
+    try:
+        _, seconds = await client.open_and_wait(path, text, spec.timeout)
+        return seconds
+    finally:
+        await client.stop()
+
+
+def first_diagnostics(spec: ServerSpec, root: Path, path: Path) -> float:
+    """Seconds from didOpen to the first diagnostics, in a fresh (already initialised) server.
+
+    What an editor user waits for when opening a file: the server is running, the file is new to it.
+    """
+    return asyncio.run(_first_diagnostics(spec, root, path, path.read_text(encoding="utf-8")))
