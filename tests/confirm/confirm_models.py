@@ -14,7 +14,9 @@ from shapelint.confirm.description import (
 )
 
 
-def layer(node_id: str, name: str, *args: LiteralValue, inputs: tuple[str, ...] = (), **kwargs: LiteralValue) -> LayerNode:
+def layer(
+    node_id: str, name: str, *args: LiteralValue, inputs: tuple[str, ...] = (), **kwargs: LiteralValue
+) -> LayerNode:
     """`keras.layers.<name>(*args, **kwargs)`, called on `inputs` in a functional model."""
     return LayerNode(
         id=node_id, class_name=f"keras.layers.{name}", args=args, kwargs=tuple(kwargs.items()), inputs=inputs
@@ -105,7 +107,10 @@ def dense_classifier(y: ArraySpec, loss: str) -> ModelDescription:
         keras_major=3,
         kind="sequential",
         inputs=(InputSpec("x", (784,)),),
-        layers=(layer("hidden", "Dense", 64, activation="relu"), layer("out", "Dense", 10, activation="softmax")),
+        layers=(
+            layer("hidden", "Dense", 64, activation="relu"),
+            layer("out", "Dense", 10, activation="softmax"),
+        ),
         loss=loss,
         feeds=(feed("fit", array(60000, 784, dtype="float32"), y),),
     )

@@ -6,7 +6,6 @@ import os
 from collections.abc import Iterator
 
 import pytest
-
 from shapelint.confirm import ENABLE_MESSAGE, ConfirmClient, tensorflow_available
 
 TEST_OPS = {"SHAPELINT_CONFIRM_TEST_OPS": "1"}

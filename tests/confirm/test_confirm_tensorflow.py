@@ -10,7 +10,6 @@ import os
 import signal
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -27,8 +26,14 @@ from confirm_models import (
     seed_lstm,
     seed_two_inputs,
 )
-
-from shapelint.confirm import ConfirmCache, ConfirmClient, LayerNode, ModelDescription, WorkerFailure
+from shapelint.confirm import (
+    ConfirmCache,
+    ConfirmClient,
+    InputSpec,
+    LayerNode,
+    ModelDescription,
+    WorkerFailure,
+)
 
 pytestmark = pytest.mark.tensorflow
 
@@ -105,7 +110,11 @@ def test_missing_channel_axis_without_declared_input_fails_when_fed(fresh: Confi
     description = mnist_sequential(None, conv_3x3, array(60000, 28, 28))
     confirmation = fresh.confirm(description)
     assert confirmation.error is not None
-    assert (confirmation.error.kind, confirmation.error.layer, confirmation.error.feed_index) == ("feed", "conv", 0)
+    assert (confirmation.error.kind, confirmation.error.layer, confirmation.error.feed_index) == (
+        "feed",
+        "conv",
+        0,
+    )
     assert "found ndim=3. Full shape received: (32, 28, 28)" in confirmation.error.message
 
 
@@ -128,7 +137,10 @@ def test_mnist_images_into_a_784_input_fail_when_fed(fresh: ConfirmClient) -> No
     confirmation = fresh.confirm(description)
     assert confirmation.error is not None
     assert (confirmation.error.kind, confirmation.error.feed_index) == ("feed", 0)
-    assert "Expected shape (None, 784), but input has incompatible shape (32, 28, 28)" in confirmation.error.message
+    assert (
+        "Expected shape (None, 784), but input has incompatible shape (32, 28, 28)"
+        in confirmation.error.message
+    )
 
 
 def test_integer_labels_with_categorical_crossentropy_fail_in_the_loss(fresh: ConfirmClient) -> None:
@@ -140,7 +152,9 @@ def test_integer_labels_with_categorical_crossentropy_fail_in_the_loss(fresh: Co
 
 
 def test_integer_labels_with_sparse_categorical_crossentropy_are_fine(fresh: ConfirmClient) -> None:
-    confirmation = fresh.confirm(dense_classifier(array(60000, dtype="int64"), "sparse_categorical_crossentropy"))
+    confirmation = fresh.confirm(
+        dense_classifier(array(60000, dtype="int64"), "sparse_categorical_crossentropy")
+    )
     assert confirmation.status == "no-error", confirmation.error
 
 
@@ -182,7 +196,9 @@ def test_each_feed_gets_its_own_verdict(fresh: ConfirmClient) -> None:
 
 
 def test_sample_counts_that_differ_between_x_and_y_fail_like_fit(fresh: ConfirmClient) -> None:
-    confirmation = fresh.confirm(dense_classifier(array(59999, dtype="int64"), "sparse_categorical_crossentropy"))
+    confirmation = fresh.confirm(
+        dense_classifier(array(59999, dtype="int64"), "sparse_categorical_crossentropy")
+    )
     assert confirmation.error is not None
     assert confirmation.error.kind == "feed"
     assert "Data cardinality is ambiguous" in confirmation.error.message
@@ -225,6 +241,39 @@ def test_multi_output_layers_are_indexed_by_reference(fresh: ConfirmClient) -> N
     assert confirmation.output_shapes == ((None, 2), (None, 8))
 
 
+def test_attention_takes_query_and_value_as_separate_tensors(fresh: ConfirmClient) -> None:
+    description = ModelDescription(
+        keras_major=3,
+        kind="functional",
+        inputs=(InputSpec("query", (10, 16)), InputSpec("value", (20, 16))),
+        layers=(
+            layer(
+                "attention",
+                "MultiHeadAttention",
+                inputs=("input:query", "input:value"),
+                num_heads=2,
+                key_dim=8,
+            ),
+            layer("merged", "Concatenate", inputs=("attention", "input:query")),
+        ),
+        outputs=("merged",),
+    )
+    confirmation = fresh.confirm(description)
+    assert confirmation.status == "no-error", confirmation.error
+    assert confirmation.shapes_of("attention") == ((None, 10, 16),)  # query's length, query's width
+    assert confirmation.shapes_of("merged") == ((None, 10, 32),)
+
+
+def test_a_call_with_a_mask_is_unsupported(fresh: ConfirmClient) -> None:
+    base = seed_lstm()
+    node = LayerNode(
+        "lstm", "keras.layers.LSTM", (4,), inputs=("input:input_layer",), call_kwargs=(("mask", None),)
+    )
+    description = ModelDescription(3, "functional", base.inputs, (node,), ("lstm",))
+    confirmation = fresh.confirm(description)
+    assert confirmation.error is not None and confirmation.error.kind == "unsupported"
+
+
 def test_application_is_built_without_downloading_weights(fresh: ConfirmClient) -> None:
     description = ModelDescription(
         keras_major=3,
@@ -261,7 +310,8 @@ def test_application_keeps_the_pretrained_weights_input_check(fresh: ConfirmClie
 
 
 @pytest.mark.parametrize(
-    "class_name", ["keras.layers.Lambda", "keras.layers.TFSMLayer", "os.system", "keras.layers.Dense;x", "keras.ops.add"]
+    "class_name",
+    ["keras.layers.Lambda", "keras.layers.TFSMLayer", "os.system", "keras.layers.Dense;x", "keras.ops.add"],
 )
 def test_anything_outside_the_whitelist_is_unsupported(fresh: ConfirmClient, class_name: str) -> None:
     description = ModelDescription(3, "sequential", (), (LayerNode("x", class_name, ("a",)),))

@@ -6,7 +6,6 @@ import json
 
 import pytest
 from confirm_models import bidirectional_lstm, layer, seed_conv, seed_lstm, seed_two_inputs
-
 from shapelint.confirm.description import DescriptionError, LayerNode, ModelDescription
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from confirm_models import seed_lstm
-
 from shapelint.confirm import ENABLE_MESSAGE
 from shapelint.confirm import client as client_module
 from shapelint.confirm.cache import ConfirmCache, cache_key, default_cache_dir
@@ -82,9 +81,15 @@ def test_cache_dir_respects_xdg_cache_home(monkeypatch: pytest.MonkeyPatch, tmp_
 
 @pytest.mark.parametrize(
     ("kind", "status"),
-    [("build", "confirmed-error"), ("feed", "confirmed-error"), ("loss", "confirmed-error"),
-     ("unsupported", "unconfirmed"), ("timeout", "unconfirmed"), ("crashed", "unconfirmed"),
-     ("memory", "unconfirmed")],
+    [
+        ("build", "confirmed-error"),
+        ("feed", "confirmed-error"),
+        ("loss", "confirmed-error"),
+        ("unsupported", "unconfirmed"),
+        ("timeout", "unconfirmed"),
+        ("crashed", "unconfirmed"),
+        ("memory", "unconfirmed"),
+    ],
 )
 def test_error_kinds_map_to_statuses(kind: str, status: str) -> None:
     assert status_for(ConfirmError(kind=kind, message="m")) == status  # type: ignore[arg-type]

@@ -13,7 +13,6 @@ import threading
 import time
 
 import pytest
-
 from shapelint.confirm import ConfirmClient, WorkerFailure
 
 
@@ -31,7 +30,16 @@ def test_worker_answers_ping(test_worker_client: ConfirmClient) -> None:
     assert test_worker_client.call({"op": "ping"})["ok"] is True
 
 
-def test_request_past_its_time_limit_is_stopped_and_the_worker_replaced(test_worker_client: ConfirmClient) -> None:
+def test_output_written_to_stdout_and_fd_1_does_not_corrupt_the_protocol(
+    test_worker_client: ConfirmClient,
+) -> None:
+    assert test_worker_client.call({"op": "noise"})["ok"] is True
+    assert test_worker_client.call({"op": "ping"})["ok"] is True
+
+
+def test_request_past_its_time_limit_is_stopped_and_the_worker_replaced(
+    test_worker_client: ConfirmClient,
+) -> None:
     first_pid = test_worker_client.start().pid
     started = time.monotonic()
     with pytest.raises(WorkerFailure) as failure:
@@ -72,7 +80,9 @@ def test_worker_that_exits_is_reported_with_its_status(test_worker_client: Confi
     assert test_worker_client.call({"op": "ping"})["ok"] is True
 
 
-def test_worker_that_died_while_idle_is_replaced_on_the_next_request(test_worker_client: ConfirmClient) -> None:
+def test_worker_that_died_while_idle_is_replaced_on_the_next_request(
+    test_worker_client: ConfirmClient,
+) -> None:
     pid = test_worker_client.start().pid
     os.kill(pid, signal.SIGKILL)
     time.sleep(0.2)
@@ -123,7 +133,9 @@ def test_worker_exits_when_its_client_process_dies_abruptly() -> None:
         "print(client.start().pid, flush=True)\n"
         "os._exit(0)\n"
     )
-    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    output = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
     pid = int(output.stdout.split()[0])
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:

@@ -15,7 +15,13 @@ ENABLE_MESSAGE = (
 )
 
 # Distributions that provide the `tensorflow` package, most common first.
-_TENSORFLOW_DISTRIBUTIONS = ("tensorflow-cpu", "tensorflow", "tensorflow-intel", "tensorflow-macos", "tf-nightly")
+_TENSORFLOW_DISTRIBUTIONS = (
+    "tensorflow-cpu",
+    "tensorflow",
+    "tensorflow-intel",
+    "tensorflow-macos",
+    "tf-nightly",
+)
 
 
 def tensorflow_available() -> bool:

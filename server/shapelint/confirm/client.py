@@ -21,7 +21,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from shapelint.confirm.availability import ENABLE_MESSAGE, keras_version, tensorflow_available, tensorflow_version
+from shapelint.confirm.availability import (
+    ENABLE_MESSAGE,
+    keras_version,
+    tensorflow_available,
+    tensorflow_version,
+)
 from shapelint.confirm.cache import ConfirmCache, cache_key
 from shapelint.confirm.description import ModelDescription
 from shapelint.confirm.process import WorkerFailure, WorkerInfo, WorkerProcess, resident_bytes
@@ -103,7 +108,11 @@ class ConfirmClient:
                 return confirmation_from_response(cached).with_timing(
                     from_cache=True, elapsed_seconds=time.perf_counter() - started
                 )
-            message = {"op": "confirm", "description": description.to_dict(), "max_weight_bytes": self.max_weight_bytes}
+            message = {
+                "op": "confirm",
+                "description": description.to_dict(),
+                "max_weight_bytes": self.max_weight_bytes,
+            }
             try:
                 response = self.call(message, timeout=timeout)
             except WorkerFailure as failure:
@@ -115,7 +124,9 @@ class ConfirmClient:
                 from_cache=False, elapsed_seconds=time.perf_counter() - started
             )
 
-    async def confirm_async(self, description: ModelDescription, *, timeout: float | None = None) -> Confirmation:
+    async def confirm_async(
+        self, description: ModelDescription, *, timeout: float | None = None
+    ) -> Confirmation:
         """`confirm` without blocking the event loop (runs in the loop's default executor)."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(None, lambda: self.confirm(description, timeout=timeout))
@@ -226,7 +237,9 @@ class ConfirmClient:
         env["KERAS_BACKEND"] = "tensorflow"
         env.update(self.extra_env)
         return WorkerProcess(
-            [self.python, "-m", "shapelint.confirm.worker"], env=env, memory_limit_bytes=self.memory_limit_bytes
+            [self.python, "-m", "shapelint.confirm.worker"],
+            env=env,
+            memory_limit_bytes=self.memory_limit_bytes,
         )
 
 

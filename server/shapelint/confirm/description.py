@@ -35,8 +35,8 @@ MODEL_KINDS: tuple[str, ...] = get_args(ModelKind)
 FEED_METHODS: tuple[str, ...] = get_args(FeedMethod)
 
 # A literal argument value. Lists are held as tuples so descriptions stay hashable.
-LiteralValue: TypeAlias = Union[int, float, str, bool, None, tuple["LiteralValue", ...], "NestedLayer"]
-Dim: TypeAlias = Union[int, None]
+LiteralValue: TypeAlias = Union[int, float, str, bool, tuple["LiteralValue", ...], "NestedLayer", None]
+Dim: TypeAlias = int | None
 
 _NESTED_LAYER_KEY = "__layer__"
 
@@ -173,7 +173,9 @@ class ModelDescription:
         layers = tuple(_layer_from_json(item, f"layers[{i}]") for i, item in enumerate(root.array("layers")))
         outputs = tuple(root.strings("outputs", default=()))
         loss = root.optional_string("loss")
-        feeds = tuple(_feed_from_json(item, f"feeds[{i}]") for i, item in enumerate(root.array("feeds", default=())))
+        feeds = tuple(
+            _feed_from_json(item, f"feeds[{i}]") for i, item in enumerate(root.array("feeds", default=()))
+        )
         return cls(
             keras_major=keras_major,
             kind=cast(ModelKind, kind),
@@ -266,7 +268,7 @@ class _Reader:
         value = self._get(key, None)
         if value is not None and not isinstance(value, str):
             raise DescriptionError(f"{self.where}.{key} must be a string or null")
-        return cast("str | None", value)
+        return value
 
     def choice(self, key: str, allowed: Sequence[str]) -> str:
         value = self.string(key)
@@ -330,7 +332,8 @@ def _literal_from_json(value: object, where: str) -> LiteralValue:
         return NestedLayer(
             class_name=reader.string(_NESTED_LAYER_KEY),
             args=tuple(
-                _literal_from_json(item, f"{where}.args[{i}]") for i, item in enumerate(reader.array("args", ()))
+                _literal_from_json(item, f"{where}.args[{i}]")
+                for i, item in enumerate(reader.array("args", ()))
             ),
             kwargs=reader.pairs("kwargs"),
         )
@@ -354,7 +357,9 @@ def _layer_from_json(data: object, where: str) -> LayerNode:
     return LayerNode(
         id=reader.string("id"),
         class_name=reader.string("class_name"),
-        args=tuple(_literal_from_json(item, f"{where}.args[{i}]") for i, item in enumerate(reader.array("args", ()))),
+        args=tuple(
+            _literal_from_json(item, f"{where}.args[{i}]") for i, item in enumerate(reader.array("args", ()))
+        ),
         kwargs=reader.pairs("kwargs"),
         inputs=tuple(reader.strings("inputs", ())),
         call_kwargs=reader.pairs("call_kwargs"),

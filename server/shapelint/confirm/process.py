@@ -8,6 +8,7 @@ imports TensorFlow.
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
 import select
 import signal
@@ -136,20 +137,14 @@ class WorkerProcess:
     def kill(self) -> None:
         """Stop the process now and reap it."""
         if self.alive():
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 self.process.kill()
-            except ProcessLookupError:
-                pass
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
         for stream in (self.process.stdin, self.process.stdout):
             if stream is not None:
-                try:
+                with contextlib.suppress(OSError):
                     stream.close()
-                except OSError:
-                    pass
 
     def stderr_tail(self) -> str:
         """The last lines the worker wrote to stderr (TensorFlow's logs, tracebacks)."""
@@ -168,7 +163,9 @@ class WorkerProcess:
             if remaining <= 0:
                 self.kill()
                 what = "start (import TensorFlow)" if starting else "answer"
-                raise WorkerFailure("timeout", f"the worker did not {what} within the time limit; it was stopped")
+                raise WorkerFailure(
+                    "timeout", f"the worker did not {what} within the time limit; it was stopped"
+                )
             try:
                 ready, _, _ = select.select([fd], [], [], remaining)
             except (OSError, ValueError):
@@ -222,10 +219,8 @@ class WorkerProcess:
                 self.peak_rss_bytes = max(self.peak_rss_bytes, rss)
                 if rss > self.memory_limit_bytes:
                     self._memory_kill_rss = rss
-                    try:
+                    with contextlib.suppress(ProcessLookupError):
                         self.process.kill()
-                    except ProcessLookupError:
-                        pass
                     return
             self._busy.wait(_IDLE_POLL_SECONDS)
             if self._busy.is_set():

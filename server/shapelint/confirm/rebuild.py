@@ -16,6 +16,7 @@ downloaded), with literal arguments. Nothing is evaluated and nothing else impor
 
 from __future__ import annotations
 
+import inspect
 import math
 import re
 import traceback
@@ -51,7 +52,17 @@ DEFAULT_BATCH_SIZE = 32
 
 # keras.layers names that are not plain layers: they take code, load files or mean an input.
 _REFUSED_LAYERS = frozenset(
-    {"Input", "InputLayer", "Lambda", "TFSMLayer", "JaxLayer", "FlaxLayer", "TorchModuleWrapper", "Layer", "Wrapper"}
+    {
+        "Input",
+        "InputLayer",
+        "Lambda",
+        "TFSMLayer",
+        "JaxLayer",
+        "FlaxLayer",
+        "TorchModuleWrapper",
+        "Layer",
+        "Wrapper",
+    }
 )
 # Arguments that make preprocessing layers read a file when given a string.
 _FILE_ARGUMENTS = frozenset({"vocabulary", "idf_weights"})
@@ -73,11 +84,25 @@ class Failure(Exception):
     feed_index: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "message": self.message, "layer": self.layer, "feed_index": self.feed_index}
+        return {
+            "kind": self.kind,
+            "message": self.message,
+            "layer": self.layer,
+            "feed_index": self.feed_index,
+        }
 
 
 class _WeightsRequested(Exception):
     """An application asked to download its pretrained weights: the build itself is done."""
+
+
+def keras_failure(
+    kind: str, error: BaseException, layer: str | None = None, feed_index: int | None = None
+) -> Failure:
+    """A failure Keras raised; running out of memory is about this machine, not the model."""
+    if isinstance(error, (MemoryError, tf.errors.ResourceExhaustedError)):
+        return Failure("memory", f"the worker ran out of memory: {keras_message(error)}", layer, feed_index)
+    return Failure(kind, keras_message(error), layer=layer, feed_index=feed_index)
 
 
 def keras_message(error: BaseException) -> str:
@@ -182,7 +207,11 @@ class _Rebuild:
         description = self.description
         for node in description.layers:
             _factory(node.class_name)
-            for value in (*node.args, *(value for _, value in node.kwargs), *(v for _, v in node.call_kwargs)):
+            for value in (
+                *node.args,
+                *(value for _, value in node.kwargs),
+                *(v for _, v in node.call_kwargs),
+            ):
                 _check_literal(value)
         known = {f"input:{spec.name}" for spec in description.inputs}
         if description.kind == "sequential":
@@ -198,6 +227,8 @@ class _Rebuild:
         for node in description.layers:
             if not node.inputs:
                 raise Unsupported(f"layer {node.id!r} is not called on any tensor")
+            if "mask" in dict(node.call_kwargs):
+                raise Unsupported(f"layer {node.id!r} is called with a mask")
             for ref in node.inputs:
                 _check_reference(ref, known)
             known.add(node.id)
@@ -222,11 +253,18 @@ class _Rebuild:
         for node in description.layers:
             layer = self._construct(node)
             arguments = [self._tensor(ref) for ref in node.inputs]
-            call_kwargs = {name: _python_value(value, self._construct_nested) for name, value in node.call_kwargs}
+            call_kwargs = {
+                name: _python_value(value, self._construct_nested) for name, value in node.call_kwargs
+            }
             try:
-                output = layer(arguments[0] if len(arguments) == 1 else arguments, **call_kwargs)
+                if len(arguments) == 1:
+                    output = layer(arguments[0], **call_kwargs)
+                elif _takes_tensors_positionally(layer, len(arguments)):
+                    output = layer(*arguments, **call_kwargs)  # MultiHeadAttention(query, value)
+                else:
+                    output = layer(arguments, **call_kwargs)  # Concatenate([a, b])
             except Exception as error:
-                raise Failure("build", keras_message(error), layer=node.id) from None
+                raise keras_failure("build", error, layer=node.id) from None
             self.tensors[node.id] = output
         outputs = [self._tensor(ref) for ref in description.outputs]
         try:
@@ -235,7 +273,7 @@ class _Rebuild:
                 outputs=outputs[0] if len(outputs) == 1 else outputs,
             )
         except Exception as error:
-            raise Failure("build", keras_message(error)) from None
+            raise keras_failure("build", error) from None
 
     def _build_sequential(self) -> None:
         model = keras.Sequential()
@@ -248,7 +286,7 @@ class _Rebuild:
                 # With a declared input each `add` rebuilds the model, so a failure names its layer.
                 model.add(layer)
             except Exception as error:
-                raise Failure("build", keras_message(error), layer=node.id) from None
+                raise keras_failure("build", error, layer=node.id) from None
 
     def _construct(self, node: LayerNode) -> Any:
         try:
@@ -256,7 +294,7 @@ class _Rebuild:
         except (Unsupported, Failure):
             raise
         except Exception as error:
-            raise Failure("build", keras_message(error), layer=node.id) from None
+            raise keras_failure("build", error, layer=node.id) from None
         self.node_of_layer[id(layer)] = node.id
         self.layer_of_node[node.id] = layer
         return layer
@@ -314,14 +352,14 @@ class _Rebuild:
 
     def _run_feeds(self) -> list[Failure | None]:
         description = self.description
-        if description.kind == "sequential" and not description.inputs and not self.model.built:
-            if not any(feed.x for feed in description.feeds):
-                raise Unsupported("the Sequential model declares no input and no data is fed to it")
+        unbuilt = description.kind == "sequential" and not description.inputs and not self.model.built
+        if unbuilt and not any(feed.x for feed in description.feeds):
+            raise Unsupported("the Sequential model declares no input and no data is fed to it")
         if description.loss is not None and any(feed.y for feed in description.feeds):
             try:
                 self.model.compile(loss=description.loss, optimizer="sgd")
             except Exception as error:
-                raise Failure("loss", keras_message(error)) from None
+                raise keras_failure("loss", error) from None
         return [self._feed(index, feed) for index, feed in enumerate(description.feeds)]
 
     def _feed(self, index: int, feed: Feed) -> Failure | None:
@@ -332,7 +370,7 @@ class _Rebuild:
         try:
             _check_cardinality(feed, check_labels)
         except Exception as error:
-            return Failure("feed", keras_message(error), feed_index=index)
+            return keras_failure("feed", error, feed_index=index)
         batch = _traced_batch(feed)
         with _scratch_graph():
             x = _placeholders(feed.x, batch)
@@ -343,14 +381,14 @@ class _Rebuild:
             try:
                 predicted = call_model()
             except Exception as error:
-                return Failure("feed", keras_message(error), layer=self._blame(call_model), feed_index=index)
+                return keras_failure("feed", error, layer=self._blame(call_model), feed_index=index)
             if not check_labels:
                 return None
             y = _placeholders(feed.y, batch)
             try:
                 self.model.compute_loss(x=x, y=y, y_pred=predicted, training=training)
             except Exception as error:
-                return Failure("loss", keras_message(error), feed_index=index)
+                return keras_failure("loss", error, feed_index=index)
         return None
 
     def _blame(self, call: Callable[[], Any]) -> str | None:
@@ -440,15 +478,28 @@ def _application(
     weights = kwargs.get("weights", "imagenet")
     if weights not in (None, "imagenet"):
         raise Unsupported(f"{class_name}(weights=...) loads a file; only 'imagenet' or None are rebuilt")
-    if weights == "imagenet":
-        # Build with the user's weights argument so Keras checks what pretrained weights
-        # require (e.g. a 224x224 input with include_top); stop where the download begins.
+    if weights != "imagenet":
+        return factory(*args, **kwargs)
+    # Build with the user's weights argument so Keras checks what pretrained weights
+    # require (e.g. a 224x224 input with include_top); stop where the download begins.
+    try:
         with _no_weight_downloads():
-            try:
-                factory(*args, **kwargs)
-            except _WeightsRequested:
-                pass
-    return factory(*args, **{**kwargs, "weights": None})
+            return factory(*args, **kwargs)
+    except _WeightsRequested as request:
+        # The model was complete when the download was asked for: take it from the
+        # application's frame instead of building it a second time.
+        built = _model_in_frames(request)
+    return built if built is not None else factory(*args, **{**kwargs, "weights": None})
+
+
+def _model_in_frames(error: BaseException) -> Any:
+    """The innermost local named `model` that is a Keras model, in the traceback of `error`."""
+    found = None
+    for frame, _ in traceback.walk_tb(error.__traceback__):
+        candidate = frame.f_locals.get("model")
+        if isinstance(candidate, keras.Model):
+            found = candidate
+    return found
 
 
 def _check_literal(value: LiteralValue) -> None:
@@ -467,6 +518,21 @@ def _python_value(value: LiteralValue, construct: Callable[[NestedLayer], Any]) 
     if isinstance(value, tuple):
         return tuple(_python_value(item, construct) for item in value)
     return value
+
+
+def _takes_tensors_positionally(layer: Any, count: int) -> bool:
+    """True when `call` has 2..count required positional parameters (query, value), not one list."""
+    try:
+        parameters = list(inspect.signature(layer.call).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    required = [
+        parameter
+        for parameter in parameters
+        if parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD)
+        and parameter.default is parameter.empty
+    ]
+    return 2 <= len(required) <= count
 
 
 def _is_indexed(ref: str) -> bool:
@@ -514,7 +580,9 @@ def _traced_batch(feed: Feed) -> int | None:
 
 def _placeholders(specs: Sequence[ArraySpec], batch: int | None) -> Any:
     tensors = [
-        tf.compat.v1.placeholder(shape=(batch, *spec.shape[1:]) if spec.shape else (), dtype=_data_dtype(spec.dtype), name="data")
+        tf.compat.v1.placeholder(
+            shape=(batch, *spec.shape[1:]) if spec.shape else (), dtype=_data_dtype(spec.dtype), name="data"
+        )
         for spec in specs
     ]
     return tensors[0] if len(tensors) == 1 else tensors
@@ -525,10 +593,10 @@ def _data_dtype(numpy_dtype: str) -> str:
     try:
         kind = np.dtype(numpy_dtype).kind
     except TypeError:
-        return keras.backend.floatx()
+        return str(keras.backend.floatx())
     if kind == "f":
-        return keras.backend.floatx()
-    return keras.backend.standardize_dtype(numpy_dtype)
+        return str(keras.backend.floatx())
+    return str(keras.backend.standardize_dtype(numpy_dtype))
 
 
 # Shapes ----------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ Requests:
     {"id": 1, "op": "confirm", "description": {...}, "max_weight_bytes": 4294967296}
     {"id": 2, "op": "ping"}
 With SHAPELINT_CONFIRM_TEST_OPS=1 in the environment (tests only), also:
-    {"op": "sleep", "seconds": 30}, {"op": "allocate", "bytes": 8589934592}, {"op": "exit", "code": 3}
+    {"op": "sleep", "seconds": 30}, {"op": "allocate", "bytes": 8589934592}, {"op": "exit", "code": 3},
+    {"op": "noise"} (writes to stdout and fd 1/2 like TensorFlow's C++ logging)
 and SHAPELINT_CONFIRM_TEST_WITHOUT_TENSORFLOW=1 skips the TensorFlow import, so tests of
 the process machinery (timeouts, crashes, memory) start a worker in milliseconds.
 
@@ -98,6 +99,12 @@ def _handle(request: dict[str, Any], versions: dict[str, str], test_ops: bool) -
 
         block = np.ones(int(request.get("bytes", 0)), dtype=np.uint8)  # touched, so resident
         return {"ok": True, "allocated": int(block.nbytes)}
+    if test_ops and op == "noise":
+        # What TensorFlow's C++ logging does: write straight to fd 1 and 2.
+        print("noise on sys.stdout")
+        os.write(1, b"noise on fd 1\n")
+        os.write(2, b"noise on fd 2\n")
+        return {"ok": True}
     if test_ops and op == "exit":
         os._exit(int(request.get("code", 1)))
     return _unsupported(f"unknown request op {op!r}", versions)
@@ -130,7 +137,14 @@ def _confirm(request: dict[str, Any], versions: dict[str, str]) -> dict[str, Any
 
 def _unsupported(message: str, versions: dict[str, str]) -> dict[str, Any]:
     error = {"kind": "unsupported", "message": message, "layer": None, "feed_index": None}
-    return {"ok": False, "error": error, "layer_shapes": {}, "output_shapes": [], "feed_errors": [], **versions}
+    return {
+        "ok": False,
+        "error": error,
+        "layer_shapes": {},
+        "output_shapes": [],
+        "feed_errors": [],
+        **versions,
+    }
 
 
 def main() -> int:
@@ -146,7 +160,12 @@ def main() -> int:
     versions = {"tf_version": tf_version, "keras_version": keras_version}
     write_frame(
         protocol_out,
-        {"op": "ready", "pid": os.getpid(), "import_seconds": round(time.perf_counter() - started, 3), **versions},
+        {
+            "op": "ready",
+            "pid": os.getpid(),
+            "import_seconds": round(time.perf_counter() - started, 3),
+            **versions,
+        },
     )
     while True:
         request = read_frame(protocol_in)
