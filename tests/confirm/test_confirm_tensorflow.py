@@ -6,8 +6,10 @@ from Keras's rules (valid convolution: n - k + 1; pooling: n // 2).
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -27,8 +29,10 @@ from confirm_models import (
     seed_two_inputs,
 )
 from shapelint.confirm import (
+    ArraySpec,
     ConfirmCache,
     ConfirmClient,
+    Feed,
     InputSpec,
     LayerNode,
     ModelDescription,
@@ -394,3 +398,50 @@ def test_confirming_never_imports_tensorflow_into_the_caller(fresh: ConfirmClien
     assert confirmation.status == "no-error" and not confirmation.from_cache
     after = {name for name in ("tensorflow", "keras") if name in sys.modules}
     assert after == before
+
+
+# Ground truth: the same mistakes run for real with model.fit -----------------------------------
+
+
+def _same_program(
+    input_shape: tuple[int, ...], x: ArraySpec, loss: str, dense_only: bool = False
+) -> ModelDescription:
+    first = layer("dense", "Dense", 10) if dense_only else layer("conv", "Conv2D", 4, 3)
+    rest = () if dense_only else (layer("flatten", "Flatten"), layer("dense", "Dense", 10))
+    return ModelDescription(
+        keras_major=3,
+        kind="sequential",
+        inputs=(InputSpec("x", input_shape),),
+        layers=(first, *rest),
+        loss=loss,
+        feeds=(Feed("fit", (x,), (array(64, dtype="int64"),)),),
+    )
+
+
+def test_error_text_is_exactly_what_model_fit_raises(fresh: ConfirmClient) -> None:
+    program = Path(__file__).with_name("real_fit_program.py")
+    real = subprocess.run(
+        [sys.executable, str(program)], capture_output=True, text=True, timeout=300, check=True
+    ).stdout
+    expected = json.loads(real.strip().splitlines()[-1])
+    sparse = "sparse_categorical_crossentropy"
+    ours = {
+        "batch_axis": fresh.confirm(_same_program((64, 28, 28), array(64, 28, 28, dtype="uint8"), sparse)),
+        "no_channel": fresh.confirm(_same_program((28, 28), array(64, 28, 28), sparse)),
+        "mnist_784": fresh.confirm(
+            _same_program((784,), array(64, 28, 28, dtype="uint8"), sparse, dense_only=True)
+        ),
+        "integer_labels": fresh.confirm(
+            _same_program(
+                (784,), array(64, 784, dtype="float32"), "categorical_crossentropy", dense_only=True
+            )
+        ),
+        "correct": fresh.confirm(_same_program((28, 28, 1), array(64, 28, 28, 1), sparse)),
+    }
+    for case, confirmation in ours.items():
+        message = None if confirmation.error is None else confirmation.error.message
+        # The model-build errors differ only in the batch axis Keras prints (None when built, 32 when fit).
+        assert message == expected[case] or (
+            message is not None
+            and message.replace("(None,", "(32,") == expected[case].replace("(None,", "(32,")
+        ), case
