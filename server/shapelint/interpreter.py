@@ -60,6 +60,7 @@ from shapelint.values import (
 )
 
 MAX_UNROLL = 64
+MAX_ELEMENTS = 1_000_000  # longest list comprehension modelled as repeated elements
 MAX_CALL_DEPTH = 8
 _BINARY_OPERATORS: dict[type[cst.BaseBinaryOp], str] = {
     cst.Add: "+",
@@ -610,6 +611,8 @@ class Interpreter:
         return UNKNOWN
 
     def index_item(self, item: cst.BaseSlice, scope: Scope) -> tuple[str, object]:
+        if isinstance(item, cst.Slice) and item.step is None and _window_length(item, self, scope) is not None:
+            return "window", _window_length(item, self, scope)
         if isinstance(item, cst.Slice):
             bounds: list[object] = []
             for part in (item.lower, item.upper, item.step):
@@ -662,7 +665,14 @@ class Interpreter:
         clause = node.for_in
         if clause.inner_for_in is not None or clause.ifs:
             return UNKNOWN
-        items = _iteration_items(self.eval(clause.iter, scope))
+        iterable = self.eval(clause.iter, scope)
+        if isinstance(iterable, ObjectValue) and iterable.cls == "builtins.range" and iterable.state <= MAX_ELEMENTS:
+            # A long range: the element is computed once, with the index unknown (windows, batches).
+            inner = Scope({}, scope)
+            self.assign(clause.target, UNKNOWN, inner)
+            element = self.eval(node.elt, inner)
+            return Seq((element,) * iterable.state, "list") if element is not UNKNOWN else UNKNOWN
+        items = _iteration_items(iterable)
         if items is None or len(items) > MAX_UNROLL:
             return UNKNOWN
         inner = Scope({}, scope)
@@ -773,7 +783,7 @@ class Interpreter:
                 return UNKNOWN
             values = range(*[n for n in numbers if n is not None])
             if len(values) > MAX_UNROLL:
-                return UNKNOWN
+                return ObjectValue("builtins.range", len(values))  # too long to unroll; its length still counts
             return Seq(tuple(Const(v) for v in values), "list")
         if name in ("list", "tuple"):
             if isinstance(first, Seq):
@@ -1183,7 +1193,7 @@ def index_shape(shape: Shape, indexes: list[tuple[str, object]]) -> Shape | None
         return None
     if any(kind in ("unknown", "key", "mask") for kind, _ in indexes):
         return None
-    consumed = sum(1 for kind, _ in indexes if kind in ("int", "slice", "array"))
+    consumed = sum(1 for kind, _ in indexes if kind in ("int", "slice", "array", "window"))
     ellipses = sum(1 for kind, _ in indexes if kind == "ellipsis")
     if ellipses > 1 or consumed > len(shape.dims):
         return None
@@ -1204,6 +1214,9 @@ def index_shape(shape: Shape, indexes: list[tuple[str, object]]) -> Shape | None
         dim = dims[axis]
         axis += 1
         if kind == "int":
+            continue
+        if kind == "window":
+            out.append(value if dim is None or (isinstance(value, int) and value <= dim) else None)  # type: ignore[arg-type]
             continue
         if kind == "slice":
             start, stop, step = value  # type: ignore[misc]
@@ -1276,6 +1289,19 @@ def _dataset_batches(dataset: DatasetValue) -> tuple[Value, Value]:
     if isinstance(element, Seq) and len(element.items) in (2, 3):
         return element.items[0], element.items[1]
     return element, UNKNOWN
+
+
+def _window_length(item: cst.Slice, interpreter: Interpreter, scope: Scope) -> int | None:
+    """`a[i:i + k]` (the sliding-window idiom) has length k whatever i is, if i + k stays in bounds."""
+    lower, upper = item.lower, item.upper
+    if not isinstance(lower, cst.Name) or not isinstance(upper, cst.BinaryOperation):
+        return None
+    if not isinstance(upper.operator, cst.Add) or not isinstance(upper.left, cst.Name):
+        return None
+    if upper.left.value != lower.value or const_int(scope.lookup(lower.value) or UNKNOWN) is not None:
+        return None
+    length = const_int(interpreter.eval(upper.right, scope))
+    return length if length is not None and length >= 0 else None
 
 
 def _iteration_items(value: Value) -> tuple[Value, ...] | None:

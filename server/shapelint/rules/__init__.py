@@ -13,6 +13,9 @@ from shapelint.rules.sl102_missing_channel_axis import MissingChannelAxis
 from shapelint.rules.sl103_data_input_mismatch import DataInputMismatch
 from shapelint.rules.sl104_layer_input_incompatible import LayerInputIncompatible
 from shapelint.rules.sl105_label_output_mismatch import LabelOutputMismatch
+from shapelint.rules.sl106_multi_input_mismatch import MultiInputMismatch
+from shapelint.rules.sl107_channel_order_mismatch import ChannelOrderMismatch
+from shapelint.rules.sl108_missing_batch_axis import MissingBatchAxis
 from shapelint.rules.sl109_non_positive_dimension import NonPositiveDimension
 from shapelint.rules.sl110_invalid_reshape import InvalidReshape
 from shapelint.rules.sl201_input_shape_argument import InputShapeArgument
@@ -24,6 +27,9 @@ RULES: tuple[type[Rule], ...] = (
     DataInputMismatch,
     LayerInputIncompatible,
     LabelOutputMismatch,
+    MultiInputMismatch,
+    ChannelOrderMismatch,
+    MissingBatchAxis,
     NonPositiveDimension,
     InvalidReshape,
     InputShapeArgument,

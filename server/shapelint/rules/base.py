@@ -269,3 +269,36 @@ def constructor_argument_edit(
         return None
     closing = Position(span.end.line, span.end.column - 1)
     return TextEdit(Range(closing, closing), f"{keyword}={value_code}")
+
+
+def channel_order_swapped(sample: Shape, declared: Shape) -> str | None:
+    """"first->last" when channels-first images meet a channels-last input, "last->first" for the reverse."""
+    if sample.dims is None or declared.dims is None or len(sample.dims) != 3 or len(declared.dims) != 3:
+        return None
+    if sample.dims == declared.dims:
+        return None
+    if sample.dims[0] in (1, 3, 4) and sample.dims[0] == declared.dims[2]:
+        if shapes_compatible(Shape(sample.dims[1:]), Shape(declared.dims[:2])):
+            return "first->last"
+    if sample.dims[2] in (1, 3, 4) and sample.dims[2] == declared.dims[0]:
+        if shapes_compatible(Shape(sample.dims[:2]), Shape(declared.dims[1:])):
+            return "last->first"
+    return None
+
+
+def fitting_order(arrays: Sequence[ArrayValue], inputs: Sequence[Shape], keras_major: int) -> tuple[int, ...] | None:
+    """A reordering of the arrays under which each fits its input, when the given order does not."""
+    from itertools import permutations
+
+    def fits(array: ArrayValue, declared: Shape) -> bool:
+        sample = array.shape.drop_first()
+        return shapes_compatible(sample, declared) or (keras_major >= 3 and keras3_adjusts(sample, declared))
+
+    if len(arrays) > 5 or any(a.shape.dims is None for a in arrays):
+        return None
+    if all(fits(a, d) for a, d in zip(arrays, inputs)):
+        return None
+    for order in permutations(range(len(arrays))):
+        if all(fits(arrays[order[i]], inputs[i]) for i in range(len(inputs))):
+            return order
+    return None

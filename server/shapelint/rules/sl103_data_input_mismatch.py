@@ -8,6 +8,8 @@ from shapelint.diagnostics import Diagnostic, Fix
 from shapelint.facts import FeedFact, InputFact
 from shapelint.rules.base import (
     Rule,
+    channel_order_swapped,
+    fitting_order,
     RuleContext,
     array_for_input,
     dims_code,
@@ -18,7 +20,7 @@ from shapelint.rules.base import (
 )
 from shapelint.rules.sl101_input_includes_batch_axis import inputs_with_sample_axis
 from shapelint.shapes import first_difference, format_shape, shapes_compatible
-from shapelint.values import ArrayValue
+from shapelint.values import ArrayValue, Seq
 
 
 class DataInputMismatch(Rule):
@@ -91,24 +93,26 @@ model.fit(x, np.zeros((100, 1)))  # error: SL103
         flagged = {fact.id for fact, _ in inputs_with_sample_axis(context)}
         for feed in context.facts.feeds:
             model = feed.model
-            if len(model.inputs) != 1:
-                continue  # several inputs: SL106
-            fact = model.input_facts[0]
-            if fact.id in flagged:
-                continue  # SL101 names the root cause
-            found = array_for_input(feed, model, 0)
-            if found is None:
-                continue
-            data, node = found
-            if feed.dataset is not None and not feed.dataset.batched:
-                diagnostic = self._unbatched(context, feed, fact, data)
-                if diagnostic is not None:
-                    yield diagnostic
-                continue
-            if not mismatched(context, fact, data):
-                continue
-            message = self._message(context, feed, fact, data)
-            yield from self._diagnostic(context, feed, fact, data, node, message)
+            for index, fact in enumerate(model.input_facts):
+                if fact.id not in flagged and not _reordering_fixes(context, feed):
+                    yield from self._check_input(context, feed, index)
+
+    def _check_input(self, context: RuleContext, feed: FeedFact, index: int) -> Iterator[Diagnostic]:
+        model = feed.model
+        fact = model.input_facts[index]
+        found = array_for_input(feed, model, index)
+        if found is None:
+            return
+        data, node = found
+        if feed.dataset is not None and not feed.dataset.batched:
+            diagnostic = self._unbatched(context, feed, fact, data)
+            if diagnostic is not None:
+                yield diagnostic
+            return
+        if not mismatched(context, fact, data):
+            return
+        message = self._message(context, feed, fact, data)
+        yield from self._diagnostic(context, feed, fact, data, node, message)
 
     def _unbatched(self, context: RuleContext, feed: FeedFact, fact: InputFact, data: ArrayValue) -> Diagnostic | None:
         """fit(dataset) where the dataset was never batched: each element is read as a batch."""
@@ -181,6 +185,18 @@ model.fit(x, np.zeros((100, 1)))  # error: SL103
             yield diagnostic
 
 
+def _reordering_fixes(context: RuleContext, feed: FeedFact) -> bool:
+    """Several arrays that only need reordering: SL106 reports that."""
+    x = feed.x
+    if len(feed.model.input_facts) < 2 or not isinstance(x, Seq) or len(x.items) != len(feed.model.input_facts):
+        return False
+    arrays = [item for item in x.items if isinstance(item, ArrayValue)]
+    if len(arrays) != len(x.items):
+        return False
+    declared = [fact.per_sample for fact in feed.model.input_facts]
+    return fitting_order(arrays, declared, context.keras_major) is not None
+
+
 def mismatched(context: RuleContext, fact: InputFact, data: ArrayValue) -> bool:
     """The data's samples cannot go into the declared input (with the target Keras's own help)."""
     declared = fact.per_sample
@@ -193,5 +209,5 @@ def mismatched(context: RuleContext, fact: InputFact, data: ArrayValue) -> bool:
         return False  # the whole array is one sample's shape: SL101 or SL108 says which
     if context.keras_major >= 3 and keras3_adjusts(sample, declared):
         return False
-    return True
+    return channel_order_swapped(sample, declared) is None  # SL107 says which axis moved
 

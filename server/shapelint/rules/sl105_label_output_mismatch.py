@@ -154,6 +154,9 @@ model.fit(x, y)  # error: SL105
         x = next((a for a in arrays if isinstance(a, ArrayValue) and a.shape.dims), None)
         if x is None or not y.shape.dims or x.shape[0] is None or y.shape[0] is None or x.shape[0] == y.shape[0]:
             return None
+        if any(x is array and x.shape.rank == fact.per_sample.rank for fact in feed.model.input_facts
+               for array in [feed.x]):
+            return None  # x is a single sample: SL108 says so
         message = (
             f"{feed.label} gets {x.shape[0]} input samples ({_name(x, 'x')} {format_shape(x.shape)}) but "
             f"{y.shape[0]} labels ({_name(y, 'y')} {format_shape(y.shape)}): axis 0 of x and y must have the "
