@@ -238,6 +238,11 @@ class ShapelintServer(LanguageServer):
             analysis = analyze_notebook(snapshot.texts, config, path=path)
         else:
             analysis = analyze(snapshot.texts[0], config, path=path)
+        internal_errors = getattr(analysis.facts, "internal_errors", None)
+        if internal_errors:
+            # The engine contains its own failures (the rest of the file is still checked);
+            # they are logged so that they get reported and fixed.
+            logger.warning("shapelint: engine problem in %s: %s", key, "; ".join(internal_errors[:3]))
         diagnostics = convert.diagnostics_by_uri(
             snapshot, analysis.diagnostics, profile.encoding, related_information=profile.related_information
         )
@@ -560,7 +565,7 @@ def notebook_did_close(ls: ShapelintServer, params: types.DidCloseNotebookDocume
 @guarded()
 async def did_change_configuration(ls: ShapelintServer, params: types.DidChangeConfigurationParams) -> None:
     section = settings_from_payload(params.settings)
-    if isinstance(section, dict) and section:
+    if section:
         if ls.apply_settings(section):
             ls.settings_changed()
     else:

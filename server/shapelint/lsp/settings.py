@@ -89,8 +89,8 @@ def settings_from_payload(payload: Any) -> Any:
 
     Clients send either `{"shapelint": {...}}` or the section itself.
     """
-    if isinstance(payload, Mapping) and isinstance(payload.get(SECTION), Mapping):
-        return payload[SECTION]
+    if isinstance(payload, Mapping) and SECTION in payload:
+        return payload[SECTION]  # whatever its type: a broken section is reported, not ignored
     return payload
 
 
