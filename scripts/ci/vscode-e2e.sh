@@ -33,6 +33,8 @@ install_apt_packages() {
     [ -x /usr/bin/chromium ] || missing+=(chromium)
     command -v make >/dev/null 2>&1 || missing+=(make)
     command -v g++ >/dev/null 2>&1 || missing+=(g++)
+    # The test creates virtual environments (one of them without shapelint).
+    "${SHAPELINT_PYTHON:-python3}" -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
     if [ "${#missing[@]}" -eq 0 ]; then
         log "apt packages present (libkrb5-dev, chromium)"
         return
