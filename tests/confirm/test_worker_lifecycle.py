@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -122,9 +124,6 @@ def test_closing_stops_the_worker(test_worker_client: ConfirmClient) -> None:
 
 
 def test_worker_exits_when_its_client_process_dies_abruptly() -> None:
-    import subprocess
-    import sys
-
     code = (
         "import os, shapelint.confirm as c\n"
         "client = c.ConfirmClient(extra_env={'SHAPELINT_CONFIRM_TEST_OPS': '1',"
@@ -146,3 +145,23 @@ def test_worker_exits_when_its_client_process_dies_abruptly() -> None:
         time.sleep(0.1)
     os.kill(pid, signal.SIGKILL)
     pytest.fail("the worker outlived its client process")
+
+
+def test_an_interpreter_without_tensorflow_gives_the_enable_message() -> None:
+    import shutil
+
+    from confirm_models import seed_lstm
+    from shapelint.confirm import ENABLE_MESSAGE
+
+    python = shutil.which("python3", path="/usr/bin")
+    if (
+        python is None
+        or subprocess.run([python, "-c", "import tensorflow"], capture_output=True).returncode == 0
+    ):
+        pytest.skip("needs a system python3 without TensorFlow")
+    with ConfirmClient(python=python) as client:
+        confirmation = client.confirm(seed_lstm())
+    assert confirmation.status == "unconfirmed"
+    assert confirmation.error is not None and confirmation.error.kind == "unsupported"
+    assert confirmation.reason is not None and confirmation.reason.startswith(ENABLE_MESSAGE)
+    assert "No module named" in confirmation.reason

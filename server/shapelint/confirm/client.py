@@ -92,37 +92,33 @@ class ConfirmClient:
     def confirm(self, description: ModelDescription, *, timeout: float | None = None) -> Confirmation:
         """Build and feed the model in the worker; never raises for worker faults."""
         started = time.perf_counter()
+
+        def done(confirmation: Confirmation, from_cache: bool = False) -> Confirmation:
+            return confirmation.with_timing(
+                from_cache=from_cache, elapsed_seconds=time.perf_counter() - started
+            )
+
         if self._tensorflow_missing:
-            return unconfirmed("unsupported", ENABLE_MESSAGE).with_timing(
-                from_cache=False, elapsed_seconds=time.perf_counter() - started
-            )
-        with self._lock:
-            try:
-                key = self._key(description)
-            except WorkerFailure as failure:
-                return unconfirmed(failure.kind, failure.message).with_timing(
-                    from_cache=False, elapsed_seconds=time.perf_counter() - started
-                )
-            cached = self.cache.get(key)
-            if cached is not None:
-                return confirmation_from_response(cached).with_timing(
-                    from_cache=True, elapsed_seconds=time.perf_counter() - started
-                )
-            message = {
-                "op": "confirm",
-                "description": description.to_dict(),
-                "max_weight_bytes": self.max_weight_bytes,
-            }
-            try:
-                response = self.call(message, timeout=timeout)
-            except WorkerFailure as failure:
-                return unconfirmed(failure.kind, failure.message).with_timing(
-                    from_cache=False, elapsed_seconds=time.perf_counter() - started
-                )
-            self.cache.put(key, response)
-            return confirmation_from_response(response).with_timing(
-                from_cache=False, elapsed_seconds=time.perf_counter() - started
-            )
+            return done(unconfirmed("unsupported", ENABLE_MESSAGE))
+        try:
+            key = self._key(description)
+        except WorkerFailure as failure:
+            return done(unconfirmed(failure.kind, failure.message))
+        # The cache is thread-safe: a hit never waits behind a request the worker is running.
+        cached = self.cache.get(key)
+        if cached is not None:
+            return done(confirmation_from_response(cached), from_cache=True)
+        message = {
+            "op": "confirm",
+            "description": description.to_dict(),
+            "max_weight_bytes": self.max_weight_bytes,
+        }
+        try:
+            response = self.call(message, timeout=timeout)
+        except WorkerFailure as failure:
+            return done(unconfirmed(failure.kind, failure.message))
+        self.cache.put(key, response)
+        return done(confirmation_from_response(response))
 
     async def confirm_async(
         self, description: ModelDescription, *, timeout: float | None = None
@@ -192,10 +188,12 @@ class ConfirmClient:
         self._slot.worker = worker
 
     def _key(self, description: ModelDescription) -> str:
-        if self._versions is None:
+        versions = self._versions
+        if versions is None:
+            # Another interpreter: only its worker can tell which TensorFlow it has.
             info = self.start()
-            self._versions = (info.tf_version, info.keras_version)
-        tf_version, keras = self._versions
+            versions = self._versions = (info.tf_version, info.keras_version)
+        tf_version, keras = versions
         return cache_key(description.content_hash(), tf_version, keras, self.max_weight_bytes)
 
     def _ready_worker(self) -> WorkerProcess:

@@ -19,9 +19,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from shapelint.confirm.availability import ENABLE_MESSAGE
 from shapelint.confirm.framing import HEADER, FramingError, decode_body, encode_frame, frame_length
 
-FailureKind = Literal["timeout", "crashed", "memory"]
+FailureKind = Literal["timeout", "crashed", "memory", "unsupported"]
 STDERR_LINES_KEPT = 40
 # Poll RSS often while a request runs (memory can grow by GBs per second), rarely when idle.
 _BUSY_POLL_SECONDS = 0.02
@@ -29,7 +30,8 @@ _IDLE_POLL_SECONDS = 0.25
 
 
 class WorkerFailure(Exception):
-    """The worker gave no answer: it timed out, crashed or was stopped for its memory use."""
+    """The worker gave no answer: it timed out, crashed, was stopped for its memory use,
+    or ("unsupported") its interpreter cannot import TensorFlow."""
 
     def __init__(self, kind: FailureKind, message: str) -> None:
         super().__init__(message)
@@ -102,6 +104,9 @@ class WorkerProcess:
             message = self._read_message(time.monotonic() + timeout, starting=True)
         finally:
             self._busy.clear()
+        if message.get("op") == "unavailable":
+            self.kill()
+            raise WorkerFailure("unsupported", f"{ENABLE_MESSAGE} ({message.get('message', '')})")
         if message.get("op") != "ready":
             self.kill()
             raise WorkerFailure("crashed", f"the worker did not announce itself: {message!r}")

@@ -13,7 +13,8 @@ and SHAPELINT_CONFIRM_TEST_WITHOUT_TENSORFLOW=1 skips the TensorFlow import, so 
 the process machinery (timeouts, crashes, memory) start a worker in milliseconds.
 
 The first message the worker writes is {"op": "ready", "tf_version", "keras_version",
-"pid", "import_seconds"}, once TensorFlow is imported.
+"pid", "import_seconds"}, once TensorFlow is imported, or {"op": "unavailable", "message"}
+when this interpreter cannot import it.
 """
 
 from __future__ import annotations
@@ -156,7 +157,12 @@ def main() -> int:
     if test_ops and os.environ.get(TEST_WITHOUT_TENSORFLOW_VARIABLE) == "1":
         tf_version, keras_version = "absent (test worker)", "absent (test worker)"
     else:
-        tf_version, keras_version = _import_tensorflow()
+        try:
+            tf_version, keras_version = _import_tensorflow()
+        except ImportError as error:
+            # This interpreter has no TensorFlow: say so instead of dying with a traceback.
+            write_frame(protocol_out, {"op": "unavailable", "message": f"{type(error).__name__}: {error}"})
+            return 0
     versions = {"tf_version": tf_version, "keras_version": keras_version}
     write_frame(
         protocol_out,
