@@ -47,8 +47,9 @@ def check_text(text: str, config: Config, notebook: bool = False) -> Analysis:
     return analyze(text, config)
 
 
-def check_file(path: Path, base: Config, overrides: dict[str, object], fix: bool = False) -> CheckedFile:
-    """Check one file (and fix it in place when asked); never raises for a bad file."""
+def check_file(path: Path, base: Config, overrides: dict[str, object], fix: bool = False,
+               confirm_client: object | None = None) -> CheckedFile:
+    """Check one file (fix it in place, or confirm findings with TensorFlow, when asked); never raises."""
     display = str(path)
     try:
         config = config_for(path.resolve(), base).merged(overrides)
@@ -63,9 +64,12 @@ def check_file(path: Path, base: Config, overrides: dict[str, object], fix: bool
         if is_notebook:
             notebook = read_notebook(text)
             cells = notebook.code_cells
-            analysis = analyze_notebook(cells, config)
-        else:
-            analysis = analyze(text, config)
+        if confirm_client is not None:
+            from shapelint.confirmation import confirm_document
+
+            _, confirmed = confirm_document(cells if is_notebook else text, config, confirm_client, is_notebook)
+            return CheckedFile(FileResult(display, confirmed, notebook=is_notebook))
+        analysis = analyze_notebook(cells, config) if is_notebook else analyze(text, config)
     except NotebookError as error:
         return CheckedFile(FileResult(display, (), str(error), notebook=True))
     diagnostics = analysis.diagnostics

@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from shapelint import __version__
 from shapelint.config import Config, ConfigError, codes_from_cli
@@ -97,12 +98,15 @@ def run_check(args: argparse.Namespace) -> int:
             for path in missing:
                 print(f"shapelint: {path}: no such file or folder", file=sys.stderr)
             return EXIT_ERROR
-        for path in discover(args.paths):
-            checked = check_file(path, base, overrides, fix=args.fix)
-            results.append(checked.result)
-            fixed += checked.fixed
-    if args.confirm:
-        results = confirm_results(results, args)
+        client = confirm_client() if args.confirm and not args.fix else None
+        try:
+            for path in discover(args.paths):
+                checked = check_file(path, base, overrides, fix=args.fix, confirm_client=client)
+                results.append(checked.result)
+                fixed += checked.fixed
+        finally:
+            if client is not None:
+                client.close()
     output = formatter(args.format)(results)
     if output:
         print(output)
@@ -116,14 +120,14 @@ def run_check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if blocking and not args.exit_zero else EXIT_CLEAN
 
 
-def confirm_results(results: list[FileResult], args: argparse.Namespace) -> list[FileResult]:
-    """Confirm static findings with TensorFlow (see shapelint.confirm)."""
-    try:
-        from shapelint.confirm.run import confirm_files
-    except ImportError:
-        print("shapelint: TensorFlow confirmation is not available in this build.", file=sys.stderr)
-        return results
-    return confirm_files(results, args)
+def confirm_client() -> Any:
+    """A TensorFlow worker client, or None (with one clear message) when TensorFlow is absent."""
+    from shapelint.confirm import ENABLE_MESSAGE, ConfirmCache, ConfirmClient, default_cache_dir, tensorflow_available
+
+    if not tensorflow_available():
+        print(f"shapelint: {ENABLE_MESSAGE}", file=sys.stderr)
+        return None
+    return ConfirmClient(cache=ConfirmCache(directory=default_cache_dir()))
 
 
 def run_rules(output_format: str) -> int:

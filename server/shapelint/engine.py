@@ -11,7 +11,7 @@ position in the result is relative to its cell (`Diagnostic.cell`, `InlayHint.ce
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -20,6 +20,7 @@ from shapelint.diagnostics import Diagnostic, Position, Range, Severity
 from shapelint.facts import ProgramFacts
 from shapelint.interpreter import Interpreter
 from shapelint.rules import run_rules
+from shapelint.shapes import Shape
 from shapelint.source import Program, parse_program
 from shapelint.suppression import is_suppressed
 
@@ -67,18 +68,20 @@ class Analysis:
         return Hover(mapped, text, hover_cell)
 
 
-def analyze(text: str, config: Config | None = None, *, path: str | None = None) -> Analysis:
-    """Analyze one Python file's text."""
-    return _analyze(parse_program([text], notebook=False), config or Config())
+def analyze(text: str, config: Config | None = None, *, path: str | None = None,
+            learned: Mapping[str, Shape] | None = None) -> Analysis:
+    """Analyze one Python file's text. `learned`: layer output shapes TensorFlow taught (confirmation.py)."""
+    return _analyze(parse_program([text], notebook=False), config or Config(), learned)
 
 
-def analyze_notebook(cells: Sequence[str], config: Config | None = None, *, path: str | None = None) -> Analysis:
+def analyze_notebook(cells: Sequence[str], config: Config | None = None, *, path: str | None = None,
+                     learned: Mapping[str, Shape] | None = None) -> Analysis:
     """Analyze a notebook's code cells, in order, as one program."""
-    return _analyze(parse_program(list(cells), notebook=True), config or Config())
+    return _analyze(parse_program(list(cells), notebook=True), config or Config(), learned)
 
 
-def _analyze(program: Program, config: Config) -> Analysis:
-    facts = Interpreter(program, keras_major=config.target_keras).run()
+def _analyze(program: Program, config: Config, learned: Mapping[str, Shape] | None = None) -> Analysis:
+    facts = Interpreter(program, keras_major=config.target_keras, learned=learned).run()
     found: list[Diagnostic] = [
         Diagnostic(
             code=SYNTAX_ERROR_CODE,

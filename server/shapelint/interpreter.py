@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 
 import libcst as cst
@@ -139,9 +139,11 @@ class Scope:
 class Interpreter:
     """Walks a Program and returns the ProgramFacts the rules read."""
 
-    def __init__(self, program: Program, keras_major: int = 3) -> None:
+    def __init__(self, program: Program, keras_major: int = 3, learned: Mapping[str, Shape] | None = None) -> None:
         self.program = program
         self.keras_major = keras_major
+        # Output shapes TensorFlow reported for layers the catalog does not know (see confirmation.py).
+        self.learned = learned or {}
         self.facts = ProgramFacts()
         self.module_scope = Scope()
         self.chunk = 0
@@ -740,6 +742,7 @@ class Interpreter:
             inputs = call.get(0, "inputs")
             kwargs = {k: v for k, v in call.kwargs.items() if k != "inputs"}
             layer = LayerValue(spec.name, spec, bind_arguments(spec, (), kwargs), call.node)
+            layer.args = CallArgs([], kwargs, call.node)  # type: ignore[attr-defined]
             return self.apply_layer_call(layer, CallArgs([inputs or UNKNOWN], {}, call.node, call.arg_nodes[:1]))
         if name == "keras.Sequential":
             return self.make_sequential(call)
@@ -959,6 +962,10 @@ class Interpreter:
                         output = Seq(tuple(TensorValue(s, None, roots) for s in outcome.output), "list")
                     else:
                         output = TensorValue(outcome.output, None, roots)
+        if layer.spec is None and self.learned and all(s.fully_known or s.dims for s in shapes):
+            taught = self.learned.get(layer_signature(layer, shapes))
+            if taught is not None:
+                output = TensorValue(taught, None, roots)
         fact = LayerCallFact(layer, tuple(inputs), shapes, output, node, problem, model, feed, roots)
         if isinstance(output, TensorValue):
             output = replace(output, producer=fact, uid=output.uid)
@@ -1185,6 +1192,17 @@ class Interpreter:
         if isinstance(out, TensorValue) and out.shape.dims is not None and x.shape.dims:
             return ArrayValue(Shape((x.shape.dims[0], *out.shape.dims[1:])), "float32")
         return UNKNOWN
+
+
+def layer_signature(layer: LayerValue, input_shapes: Sequence[Shape]) -> str:
+    """A key for a layer's output shape: its class, literal config and input shapes."""
+    from shapelint.values import literal
+
+    try:
+        config = sorted((k, repr(literal(v))) for k, v in layer.config.items())
+    except ValueError:
+        config = [("?", str(id(layer)))]
+    return f"{layer.kind}|{config}|{[s.dims for s in input_shapes]}"
 
 
 def index_shape(shape: Shape, indexes: list[tuple[str, object]]) -> Shape | None:

@@ -26,9 +26,8 @@ def format_results(results: Sequence[FileResult]) -> str:
             marker = " [*]" if d.fix is not None else ""
             fixable += d.fix is not None
             counts[d.severity.value] += 1
-            confirmed = " (confirmed by TensorFlow)" if d.confirmed else ""
             where = location(result, d.range.start.line + 1, d.range.start.column + 1, d.cell)
-            lines.append(f"{where}: {d.code}{marker} {d.message}{confirmed}")
+            lines.append(f"{where}: {d.code}{marker} {d.message}")
     total = sum(counts.values())
     if total:
         noun = "problem" if total == 1 else "problems"
