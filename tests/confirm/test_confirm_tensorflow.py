@@ -130,6 +130,14 @@ def test_keras3_adds_the_trailing_channel_axis_to_a_declared_input(fresh: Confir
     assert confirmation.shapes_of("conv") == ((None, 26, 26, 32),)
 
 
+def test_input_shape_argument_on_the_first_layer_declares_the_input(fresh: ConfirmClient) -> None:
+    first = layer("conv", "Conv2D", 8, 3, input_shape=(28, 28, 1))
+    confirmation = fresh.confirm(mnist_sequential(None, first, array(100, 28, 28)))
+    assert confirmation.status == "no-error", confirmation.error  # declared input: Keras 3 adds the axis
+    assert confirmation.shapes_of("conv") == ((None, 26, 26, 8),)
+    assert confirmation.shapes_of("flatten") == ((None, 26 * 26 * 8),)
+
+
 def test_mnist_images_into_a_784_input_fail_when_fed(fresh: ConfirmClient) -> None:
     description = ModelDescription(
         keras_major=3,

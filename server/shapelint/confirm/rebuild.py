@@ -213,6 +213,9 @@ class _Rebuild:
                 *(v for _, v in node.call_kwargs),
             ):
                 _check_literal(value)
+        ids = [node.id for node in description.layers]
+        if len(set(ids)) != len(ids):
+            raise Unsupported("two layer nodes share an id")
         known = {f"input:{spec.name}" for spec in description.inputs}
         if description.kind == "sequential":
             if len(description.inputs) > 1:
