@@ -7,7 +7,9 @@ cases with the real TensorFlow worker.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,7 +17,8 @@ import threading
 import time
 
 import pytest
-from shapelint.confirm import ConfirmClient, WorkerFailure
+from confirm_models import seed_lstm
+from shapelint.confirm import ENABLE_MESSAGE, ConfirmClient, WorkerFailure
 
 
 def kill_soon(pid: int, delay: float) -> threading.Thread:
@@ -93,8 +96,6 @@ def test_worker_that_died_while_idle_is_replaced_on_the_next_request(
 
 
 def test_confirm_turns_worker_failures_into_unconfirmed(test_worker_client: ConfirmClient) -> None:
-    from confirm_models import seed_lstm
-
     confirmation = test_worker_client.confirm(seed_lstm())
     # The test worker has no TensorFlow: it answers "unsupported", which is no verdict.
     assert confirmation.status == "unconfirmed"
@@ -148,10 +149,6 @@ def test_worker_exits_when_its_client_process_dies_abruptly() -> None:
 
 
 def test_an_interpreter_without_tensorflow_gives_the_enable_message() -> None:
-    import shutil
-
-    from confirm_models import seed_lstm
-    from shapelint.confirm import ENABLE_MESSAGE
 
     python = shutil.which("python3", path="/usr/bin")
     if (
@@ -165,3 +162,23 @@ def test_an_interpreter_without_tensorflow_gives_the_enable_message() -> None:
     assert confirmation.error is not None and confirmation.error.kind == "unsupported"
     assert confirmation.reason is not None and confirmation.reason.startswith(ENABLE_MESSAGE)
     assert "No module named" in confirmation.reason
+
+
+def test_confirm_async_runs_off_the_event_loop(test_worker_client: ConfirmClient) -> None:
+    async def scenario() -> tuple[str, int]:
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        ticker = asyncio.create_task(tick())
+        confirmation = await test_worker_client.confirm_async(seed_lstm())
+        ticker.cancel()
+        return confirmation.status, ticks
+
+    status, ticks = asyncio.run(scenario())
+    assert status == "unconfirmed"  # the test worker has no TensorFlow
+    assert ticks > 1  # the loop kept running while the worker started and answered
