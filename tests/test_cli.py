@@ -167,3 +167,9 @@ def test_pre_commit_hook_definition_runs_check() -> None:
 @pytest.mark.parametrize("flag", ["--version", "--help"])
 def test_version_and_help(flag: str) -> None:
     assert run(flag).returncode == 0
+
+
+def test_rules_reference_in_docs_is_up_to_date() -> None:
+    generated = run("rules", "--format", "markdown").stdout
+    committed = (Path(__file__).resolve().parent.parent / "docs" / "rules.md").read_text()
+    assert committed == generated, "regenerate with: shapelint rules --format markdown > docs/rules.md"
