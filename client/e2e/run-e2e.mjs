@@ -30,6 +30,7 @@ const codeServer = path.join(here, 'node_modules', '.bin', 'code-server');
 const chromiumPath = process.env.SHAPELINT_CHROMIUM ?? '/usr/bin/chromium';
 const MISTAKE = path.join(repo, 'examples', 'mistakes', 'batch_axis_in_input.py');
 const FILE_NAME = path.basename(MISTAKE);
+const NOTEBOOK_NAME = FILE_NAME.replace(/\.py$/, '.ipynb');
 const DIAGNOSTIC_TIMEOUT = 90_000;
 const INSTALL_TIMEOUT = 300_000;
 
@@ -126,6 +127,27 @@ function workbenchSettings(interpreter) {
     };
 }
 
+/** The mistake as a Jupyter notebook: one code cell per blank-line-separated block. */
+function notebookOf(source) {
+    const blocks = source.split(/\n\s*\n/).map((block) => block.trim()).filter(Boolean);
+    const cells = blocks.map((block) => ({
+        cell_type: 'code',
+        execution_count: null,
+        metadata: {},
+        outputs: [],
+        source: block.split('\n').map((line, index, lines) => (index < lines.length - 1 ? `${line}\n` : line)),
+    }));
+    return {
+        cells,
+        metadata: {
+            kernelspec: { display_name: 'Python 3', language: 'python', name: 'python3' },
+            language_info: { name: 'python' },
+        },
+        nbformat: 4,
+        nbformat_minor: 5,
+    };
+}
+
 async function startCodeServer(name, interpreter, extensionsDirectory) {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), `shapelint-e2e-${name}-`));
     const userData = path.join(root, 'user-data');
@@ -133,6 +155,7 @@ async function startCodeServer(name, interpreter, extensionsDirectory) {
     fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
     fs.mkdirSync(workspace);
     fs.copyFileSync(MISTAKE, path.join(workspace, FILE_NAME));
+    fs.writeFileSync(path.join(workspace, NOTEBOOK_NAME), JSON.stringify(notebookOf(fs.readFileSync(MISTAKE, 'utf8')), null, 1));
     fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify(workbenchSettings(interpreter), null, 2));
     const port = await freePort();
     const logFile = fs.openSync(path.join(outDirectory, `code-server-${name}.log`), 'w');
@@ -225,9 +248,9 @@ async function openWorkbench(browser, server) {
     return { context, page };
 }
 
-/** Opens the file from the Explorer; resolves with the time the click happened. */
-async function openFileFromExplorer(page) {
-    const item = page.getByRole('treeitem', { name: FILE_NAME });
+/** Opens a file from the Explorer; resolves with the time the click happened. */
+async function openFileFromExplorer(page, name = FILE_NAME) {
+    const item = page.getByRole('treeitem', { name });
     await item.waitFor();
     const openedAt = Date.now();
     await item.dblclick();
@@ -266,6 +289,7 @@ async function diagnoseAndFix(browser, extensionsDirectory, wheel, timings) {
         const counts = await waitForProblems(page, (c) => c.errors >= 1, DIAGNOSTIC_TIMEOUT, 'the SL101 error');
         timings.openToFirstDiagnosticMs = Date.now() - openedAt;
         log(`first diagnostic after ${timings.openToFirstDiagnosticMs} ms (${counts.label})`);
+        await page.locator('.statusbar-item', { hasText: 'shapelint' }).locator('.codicon-check').first().waitFor();
 
         // The hover over the squiggle shows the diagnostic message.
         const squiggle = page.locator('.monaco-editor .squiggly-error').first();
@@ -314,6 +338,19 @@ async function diagnoseAndFix(browser, extensionsDirectory, wheel, timings) {
         assert(after.includes('keras.Input(shape=(50, 1))'), 'the saved file declares shape=(50, 1)');
         assert(after.replace('keras.Input(shape=(50, 1))', 'keras.Input(shape=(1000, 50, 1))') === before, 'the fix changed only the shape');
         await screenshot(page, 'vscode-fixed');
+
+        // The same mistake in a notebook. Opened now, with the extension host surely up:
+        // a notebook opened before code-server has registered the ipynb serializer opens as JSON text.
+        const notebookOpenedAt = await openFileFromExplorer(page, NOTEBOOK_NAME);
+        await page.locator('.notebook-editor').first().waitFor();
+        await waitForProblems(page, (c) => c.errors >= 1, DIAGNOSTIC_TIMEOUT, 'the SL101 error in the notebook');
+        timings.notebookOpenToFirstDiagnosticMs = Date.now() - notebookOpenedAt;
+        log(`notebook: first diagnostic after ${timings.notebookOpenToFirstDiagnosticMs} ms`);
+        const cellEditor = page.locator('.notebook-editor .monaco-editor', { has: page.locator('.squiggly-error') }).first();
+        await cellEditor.waitFor();
+        const cellText = (await cellEditor.locator('.view-lines').innerText()).replace(/\u00a0/g, ' ');
+        assert(cellText.includes('keras.Input(shape=(1000, 50, 1))'), `the squiggle is in the cell declaring the Input (got ${cellText})`);
+        await screenshot(page, 'vscode-notebook');
     } catch (error) {
         await screenshot(page, 'failure-fix').catch(() => undefined);
         throw error;
@@ -377,7 +414,10 @@ async function main() {
         executablePath: chromiumPath,
         args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     });
-    const scenarios = { 'diagnose-and-fix': () => diagnoseAndFix(browser, extensionsDirectory, wheel, timings), 'install-offer': () => installOffer(browser, extensionsDirectory, timings) };
+    const scenarios = {
+        'diagnose-and-fix': () => diagnoseAndFix(browser, extensionsDirectory, wheel, timings),
+        'install-offer': () => installOffer(browser, extensionsDirectory, timings),
+    };
     const only = process.env.SHAPELINT_E2E_ONLY;
     let failed = false;
     try {

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import type { Interpreter } from '../src/interpreter';
 import { DEFAULT_SERVER_SETTINGS, toServerSettings } from '../src/settings';
-import { checkArguments, parseCheckReport } from '../src/workspaceCheck';
+import { checkArguments, parseCheckReport, runWorkspaceCheck } from '../src/workspaceCheck';
 
 const entry = {
     filename: 'models/train.py',
@@ -64,5 +68,42 @@ describe('checkArguments', () => {
         assert.deepEqual(checkArguments({ command: '/py', args: [], source: 'path' }, '/p', DEFAULT_SERVER_SETTINGS), [
             '-m', 'shapelint', 'check', '--format', 'json', '/p',
         ]);
+    });
+});
+
+describe('runWorkspaceCheck', () => {
+    /** A stand-in interpreter: prints `stdout`, then exits with `status`. */
+    function fakePython(stdout: string, status: number, stderr = ''): Interpreter {
+        const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'shapelint-check-'));
+        const script = path.join(directory, 'python');
+        fs.writeFileSync(path.join(directory, 'out.json'), stdout);
+        fs.writeFileSync(
+            script,
+            `#!/bin/sh\necho "$@" > '${directory}/args'\ncat '${directory}/out.json'\necho '${stderr}' >&2\nexit ${status}\n`,
+            { mode: 0o755 },
+        );
+        return { command: script, args: [], source: 'setting' };
+    }
+
+    it('reads the report when the check finds problems (exit status 1)', async () => {
+        const interpreter = fakePython(JSON.stringify([entry]), 1);
+        const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'shapelint-folder-'));
+        const report = await runWorkspaceCheck(interpreter, folder, DEFAULT_SERVER_SETTINGS);
+        assert.deepEqual([...report.keys()], [path.join(folder, 'models', 'train.py')]);
+        const args = fs.readFileSync(path.join(path.dirname(interpreter.command), 'args'), 'utf8').trim();
+        assert.equal(args, `-m shapelint check --format json ${folder}`);
+    });
+
+    it('reads an empty report when the workspace is clean (exit status 0)', async () => {
+        const report = await runWorkspaceCheck(fakePython('[]', 0), os.tmpdir(), DEFAULT_SERVER_SETTINGS);
+        assert.equal(report.size, 0);
+    });
+
+    it('fails with the CLI error for a usage or internal error (exit status 2)', async () => {
+        await assert.rejects(runWorkspaceCheck(fakePython('', 2, 'shapelint: error: bad path'), os.tmpdir(), DEFAULT_SERVER_SETTINGS), /bad path/);
+    });
+
+    it('fails when the folder does not exist', async () => {
+        await assert.rejects(runWorkspaceCheck(fakePython('[]', 0), path.join(os.tmpdir(), 'no-such-folder-shapelint'), DEFAULT_SERVER_SETTINGS), /ENOENT/);
     });
 });
