@@ -147,6 +147,21 @@ export interface InstallResult {
     readonly summary: string;
 }
 
+/** One sentence for the notification when the install failed, with what to do about it. */
+export function describeInstallFailure(result: InstallResult, interpreter: string): string {
+    if (/externally-managed-environment/.test(result.summary)) {
+        return (
+            `${interpreter} is managed by the system (PEP 668), so pip may not install into it. ` +
+            'Create a virtual environment (python3 -m venv .venv) and select it with shapelint.interpreter.'
+        );
+    }
+    if (/No module named pip/.test(result.summary)) {
+        return `${interpreter} has no pip. Install pip into it (python -m ensurepip) or select another interpreter.`;
+    }
+    const lastLine = result.summary.trim().split(/\r?\n/).pop() ?? '';
+    return `Installing shapelint into ${interpreter} failed: ${lastLine}`;
+}
+
 /** Installs the bundled wheel with pip; every output line goes to `log`. */
 export async function installBundledWheel(
     interpreter: Interpreter,
@@ -170,7 +185,7 @@ function runLogged(command: string, args: string[], log: (line: string) => void)
                 if (line.trim()) {
                     log(line);
                     recent.push(line);
-                    if (recent.length > 5) {
+                    if (recent.length > 20) {
                         recent.shift();
                     }
                 }

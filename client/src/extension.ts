@@ -12,7 +12,7 @@ import {
     type ServerOptions,
     State,
 } from 'vscode-languageclient/node';
-import { checkInterpreter, findBundledWheel, installBundledWheel, type Readiness } from './environment';
+import { checkInterpreter, describeInstallFailure, findBundledWheel, installBundledWheel, type Readiness } from './environment';
 import { chooseInterpreter, describeInterpreter, findOnPath, type Interpreter } from './interpreter';
 import { activePythonCommand, hasPythonExtension, onDidChangePythonEnvironment } from './pythonExtension';
 import { RESTART_KEYS, type ServerSettings, toServerSettings } from './settings';
@@ -89,7 +89,8 @@ class ShapelintExtension {
             subscriptions.push(pythonListener);
         }
         this.statusItem.show();
-        await this.restart('activation');
+        // Activation does not wait for the server: VS Code holds this extension's commands until activate returns.
+        void this.restart('activation');
     }
 
     async dispose(): Promise<void> {
@@ -260,7 +261,7 @@ class ShapelintExtension {
             () => installBundledWheel(interpreter, wheel, (line) => this.output.info(line)),
         );
         if (!result.ok) {
-            const message = `Installing shapelint into ${described} failed: ${result.summary.split('\n').pop() ?? ''}`;
+            const message = describeInstallFailure(result, described);
             this.output.error(message);
             this.setState({ kind: 'error', message });
             void vscode.window.showErrorMessage(message, SHOW_OUTPUT).then((choice) => {

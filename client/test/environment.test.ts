@@ -7,6 +7,7 @@ import { before, describe, it } from 'node:test';
 import {
     assessReport,
     checkInterpreter,
+    describeInstallFailure,
     findBundledWheel,
     installArguments,
     installBundledWheel,
@@ -150,5 +151,23 @@ describe('bundled wheel', () => {
         assert.deepEqual(args.slice(0, 7), ['run', '-n', 'ml', 'python', '-m', 'pip', 'install']);
         assert.equal(args[args.length - 1], '/ext/w.whl');
         assert.ok(args.includes('--no-input'));
+    });
+});
+
+describe('describeInstallFailure', () => {
+    it('explains a system-managed interpreter (PEP 668) and what to do', () => {
+        const summary = 'error: externally-managed-environment\n\n× This environment is externally managed\nhint: See PEP 668 for the detailed specification.';
+        const message = describeInstallFailure({ ok: false, summary }, '/usr/bin/python3');
+        assert.match(message, /^\/usr\/bin\/python3 is managed by the system \(PEP 668\)/);
+        assert.match(message, /python3 -m venv/);
+    });
+
+    it('explains a missing pip', () => {
+        assert.match(describeInstallFailure({ ok: false, summary: '/v/bin/python: No module named pip' }, '/v/bin/python'), /has no pip/);
+    });
+
+    it("otherwise quotes pip's last line", () => {
+        const message = describeInstallFailure({ ok: false, summary: 'Collecting pygls\nERROR: Could not find a version that satisfies the requirement pygls' }, '/v/bin/python');
+        assert.equal(message, 'Installing shapelint into /v/bin/python failed: ERROR: Could not find a version that satisfies the requirement pygls');
     });
 });
