@@ -279,3 +279,48 @@ def _confirm_cases(analysis: Analysis, client: object, keras_major: int) -> list
         if case.places & findings or case.unknown_layers:
             answers.append((case, client.confirm(case.description)))  # type: ignore[attr-defined]
     return answers
+
+
+class EditorConfirmer:
+    """Confirmation for the language server: one lazily started worker, shared by all documents."""
+
+    def __init__(self) -> None:
+        self._client: object | None = None
+        self.enable_message: str | None = None
+
+    def _ready_client(self) -> object | None:
+        from shapelint.confirm import ENABLE_MESSAGE, ConfirmCache, ConfirmClient, default_cache_dir
+        from shapelint.confirm import tensorflow_available
+
+        if self._client is None:
+            if not tensorflow_available():
+                if self.enable_message is None:
+                    log.warning("%s", ENABLE_MESSAGE)
+                self.enable_message = ENABLE_MESSAGE
+                return None
+            self._client = ConfirmClient(cache=ConfirmCache(directory=default_cache_dir()))
+        return self._client
+
+    def confirm(self, analysis: Analysis, config: Config, path: str | None) -> Sequence[Diagnostic] | None:
+        """The analysis's diagnostics with TensorFlow's verdicts, or None when there is nothing to add."""
+        client = self._ready_client()
+        if client is None:
+            return None
+        answers = _confirm_cases(analysis, client, config.target_keras)
+        if not answers:
+            return None
+        learned: dict[str, Shape] = {}
+        for case, confirmation in answers:
+            learned.update(learned_shapes(case, confirmation))
+        if learned and not analysis.program.is_notebook:
+            analysis = analyze("\n".join(analysis.program.lines), config, learned=learned)
+            answers = _confirm_cases(analysis, client, config.target_keras)
+        return apply_confirmations(analysis.diagnostics, answers)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()  # type: ignore[attr-defined]
+
+
+def create_lsp_confirmer() -> EditorConfirmer:
+    return EditorConfirmer()

@@ -42,13 +42,13 @@ class InlayHint:
     cell: int | None = None
 
 
+@dataclass
 class Analysis:
     """The result of analysing one document; hovers and inlay hints are computed on demand."""
 
-    def __init__(self, program: Program, facts: ProgramFacts, diagnostics: tuple[Diagnostic, ...]) -> None:
-        self.program = program
-        self.facts = facts
-        self.diagnostics = diagnostics
+    program: Program
+    facts: ProgramFacts
+    diagnostics: tuple[Diagnostic, ...]
 
     @cached_property
     def inlay_hints(self) -> tuple[InlayHint, ...]:

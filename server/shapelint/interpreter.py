@@ -1088,16 +1088,15 @@ class Interpreter:
             model.input_names = names  # type: ignore[assignment]
         else:
             tensors = inputs.items if isinstance(inputs, Seq) else (inputs,)
-        for tensor in tensors:
-            fact = self.facts.input_fact(tensor) if isinstance(tensor, TensorValue) else None
-            if fact is None:
-                model.inputs = []
-                model.input_facts = []
-                model.broken = True
-                break
-            model.inputs.append(tensor)  # type: ignore[arg-type]
-            model.input_facts.append(fact)
-            fact.models.append(model)
+        facts = [self.facts.input_fact(t) if isinstance(t, TensorValue) else None for t in tensors]
+        if any(fact is None for fact in facts) or len({id(f) for f in facts}) != len(facts):
+            model.broken = True  # an input that is not a keras.Input (or one listed twice): unknown
+        else:
+            for tensor, fact in zip(tensors, facts):
+                assert fact is not None and isinstance(tensor, TensorValue)
+                model.inputs.append(tensor)
+                model.input_facts.append(fact)
+                fact.models.append(model)
         if not model.input_names:
             model.input_names = [fact.name for fact in model.input_facts]
         if isinstance(outputs, DictValue):

@@ -6,7 +6,7 @@ thread; the diagnostics it returns (with `confirmed` set, withdrawn ones left ou
 real Keras error text in the message) are published for the SAME document revision, and
 dropped if the document changed meanwhile.
 
-`shapelint.confirm` installs itself by exporting `create_lsp_confirmer() -> Confirmer`.
+`shapelint.confirmation` provides it as `create_lsp_confirmer() -> Confirmer`.
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ class Confirmer(Protocol):
 
 
 def load_confirmer() -> Confirmer | None:
-    """The installed confirmer, or None when `shapelint.confirm` provides none."""
+    """The installed confirmer, or None when `shapelint.confirmation` provides none."""
     try:
-        module = importlib.import_module("shapelint.confirm")
+        module = importlib.import_module("shapelint.confirmation")
     except ImportError:
         return None
     factory = getattr(module, "create_lsp_confirmer", None)
