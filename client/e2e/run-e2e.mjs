@@ -109,6 +109,7 @@ function freePort() {
 function workbenchSettings(interpreter) {
     return {
         'shapelint.interpreter': interpreter,
+        'shapelint.trace.server': 'messages',
         'workbench.startupEditor': 'none',
         'workbench.tips.enabled': false,
         'workbench.enableExperiments': false,
@@ -358,6 +359,18 @@ async function diagnoseAndFix(browser, extensionsDirectory, wheel, timings) {
         await context.close();
         server.stop();
     }
+    // shapelint.trace.server alone turns on the LSP trace in the shapelint output.
+    const output = extensionLog('fix');
+    assert(/\[trace\] Sending request 'initialize/.test(output), 'the shapelint output traces the LSP messages');
+    assert(/\[trace\] Received notification 'textDocument\/publishDiagnostics'/.test(output), 'the trace shows the diagnostics');
+}
+
+/** The shapelint output channel of a finished code-server run. */
+function extensionLog(name) {
+    const logs = path.join(outDirectory, `logs-${name}`);
+    const files = fs.readdirSync(logs, { recursive: true }).filter((file) => String(file).endsWith(path.join('shapelint.shapelint', 'shapelint.log')));
+    assert(files.length === 1, `one shapelint log in ${logs} (found ${files.length})`);
+    return fs.readFileSync(path.join(logs, String(files[0])), 'utf8');
 }
 
 async function installOffer(browser, extensionsDirectory, timings) {

@@ -17,6 +17,7 @@ import { chooseInterpreter, describeInterpreter, findOnPath, type Interpreter } 
 import { activePythonCommand, hasPythonExtension, onDidChangePythonEnvironment } from './pythonExtension';
 import { RESTART_KEYS, type ServerSettings, toServerSettings } from './settings';
 import { COMMANDS, describeStatus, type ServerState } from './status';
+import { TraceChannel } from './traceChannel';
 import { runWorkspaceCheck, type Problem } from './workspaceCheck';
 
 const SECTION = 'shapelint';
@@ -47,6 +48,7 @@ export async function deactivate(): Promise<void> {
 
 class ShapelintExtension {
     private readonly output: vscode.LogOutputChannel;
+    private readonly traceChannel: TraceChannel;
     private readonly statusItem: vscode.StatusBarItem;
     private readonly workspaceProblems: vscode.DiagnosticCollection;
     private readonly version: string;
@@ -59,10 +61,11 @@ class ShapelintExtension {
     constructor(private readonly context: vscode.ExtensionContext) {
         this.version = String(context.extension.packageJSON.version);
         this.output = vscode.window.createOutputChannel('shapelint', { log: true });
+        this.traceChannel = new TraceChannel(this.output);
         this.statusItem = vscode.window.createStatusBarItem('shapelint.status', vscode.StatusBarAlignment.Right, 100);
         this.statusItem.name = 'shapelint';
         this.workspaceProblems = vscode.languages.createDiagnosticCollection('shapelint-workspace');
-        context.subscriptions.push(this.output, this.statusItem, this.workspaceProblems);
+        context.subscriptions.push(this.output, this.traceChannel, this.statusItem, this.workspaceProblems);
     }
 
     log(message: string): void {
@@ -287,6 +290,7 @@ class ShapelintExtension {
         const clientOptions: LanguageClientOptions = {
             documentSelector: DOCUMENT_SELECTOR,
             outputChannel: this.output,
+            traceOutputChannel: this.traceChannel,
             revealOutputChannelOn: RevealOutputChannelOn.Never,
             initializationOptions: { settings: serverSettings(undefined) },
             middleware: {
@@ -357,6 +361,9 @@ class ShapelintExtension {
     }
 
     private onConfigurationChanged(event: vscode.ConfigurationChangeEvent): void {
+        if (event.affectsConfiguration('shapelint.trace.server')) {
+            this.traceChannel.refresh();
+        }
         if (RESTART_KEYS.some((key) => event.affectsConfiguration(key))) {
             void this.restart('settings changed');
             return;
