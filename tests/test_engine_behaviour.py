@@ -183,3 +183,51 @@ model = keras.Model(inputs, h)
     assert layer_hover is not None and "(None, 28, 28, 1) → output (None, 26, 26, 32)" in layer_hover.markdown
     model_hover = analysis.hover_at(Position(4, 2))
     assert model_hover is not None and "| Conv2D | (None, 26, 26, 32) |" in model_hover.markdown
+
+
+SUBCLASS = """
+import numpy as np
+from tensorflow import keras
+
+class Net(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.conv = keras.layers.Conv2D(8, 3)
+        self.flat = keras.layers.Flatten()
+        self.out = keras.layers.Dense(10)
+
+    def call(self, inputs):
+        return self.out(self.flat(self.conv(inputs)))
+
+x = np.random.rand(100, {image})
+y = np.random.randint(0, 10, size=(100,))
+model = Net()
+model.compile(loss="{loss}", optimizer="adam")
+model.fit(x, y)
+"""
+
+
+@pytest.mark.parametrize(
+    ("image", "loss", "codes"),
+    [
+        ("28, 28, 1", "sparse_categorical_crossentropy", []),
+        ("28, 28", "sparse_categorical_crossentropy", [("SL102", 19)]),
+        ("28, 28, 1", "categorical_crossentropy", [("SL105", 19)]),
+    ],
+)
+def test_model_subclass_is_traced_with_the_data_shape(image: str, loss: str, codes: list[tuple[str, int]]) -> None:
+    text = SUBCLASS.format(image=image, loss=loss)
+    assert [(d.code, d.range.start.line + 1) for d in analyze(text, KERAS3).diagnostics] == codes
+
+
+def test_train_test_split_keeps_the_sample_shape_and_splits_rows() -> None:
+    text = """
+import numpy as np
+from sklearn.model_selection import train_test_split
+X = np.random.rand(1000, 8)
+y = np.random.randint(0, 3, size=(1000,))
+X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=1)
+"""
+    names = analyze(text, KERAS3).facts.module_names
+    shapes = {n: names[n].shape.dims for n in ("X_train", "X_test", "y_train", "y_test")}  # type: ignore[attr-defined]
+    assert shapes == {"X_train": (800, 8), "X_test": (200, 8), "y_train": (800,), "y_test": (200,)}

@@ -154,6 +154,7 @@ class Interpreter:
         self.called: set[int] = set()
         self._input_ids = itertools.count(1)
         self.compiled: dict[int, CompileFact] = {}  # the latest compile() per model
+        self.current_feed: FeedFact | None = None  # data whose shape a subclassed model's call() is traced with
 
     # Driving ------------------------------------------------------------------------------------
 
@@ -570,6 +571,8 @@ class Interpreter:
             method = base.cls.methods.get(name)
             if method is not None:
                 return BoundMethod(base, name)
+            if base.model is not None:
+                return self.attribute(base.model, name)  # compile, fit, predict... of keras.Model
             return UNKNOWN
         if isinstance(base, (ObjectValue, Seq, DictValue, DatasetValue)):
             return BoundMethod(base, name)
@@ -897,10 +900,40 @@ class Interpreter:
 
     def instantiate(self, cls: ClassValue, call: CallArgs) -> Value:
         instance = InstanceValue(cls)
+        if _subclasses(cls, "keras.Model"):
+            # A keras.Model subclass: layers are set in __init__, applied in call() once data shows the shape.
+            instance.model = ModelValue("subclass", call.node)
+            instance.model.subclass = instance  # type: ignore[attr-defined]
+            self.facts.models.append(instance.model)
         init = cls.methods.get("__init__")
         if init is not None:
             self.call_function(init, CallArgs([instance, *call.args], call.kwargs, call.node))
         return instance
+
+    def run_subclass_call(self, model: ModelValue, x: Value, feed: FeedFact) -> None:
+        """Trace a subclassed model's call() on tensors of the data's shape, the first time data is fed."""
+        instance: InstanceValue | None = getattr(model, "subclass", None)
+        method = instance.cls.methods.get("call") if instance is not None else None
+        if method is None or model.outputs or getattr(model, "traced", False):
+            return
+        model.traced = True  # type: ignore[attr-defined]
+
+        def symbolic(value: Value) -> Value:
+            if isinstance(value, ArrayValue) and value.shape.dims:
+                return TensorValue(Shape((None, *value.shape.dims[1:])), value.dtype)
+            if isinstance(value, Seq):
+                return Seq(tuple(symbolic(item) for item in value.items), value.kind)
+            return UNKNOWN
+
+        inputs = symbolic(x)
+        if inputs is UNKNOWN:
+            return
+        saved, self.current_feed = self.current_feed, feed
+        try:
+            output = self.call_function(method, CallArgs([instance, inputs], {}, feed.call))  # type: ignore[list-item]
+        finally:
+            self.current_feed = saved
+        model.outputs = [output] if isinstance(output, TensorValue) else []
 
     # Keras --------------------------------------------------------------------------------------
 
@@ -966,6 +999,7 @@ class Interpreter:
             taught = self.learned.get(layer_signature(layer, shapes))
             if taught is not None:
                 output = TensorValue(taught, None, roots)
+        feed = feed or self.current_feed
         fact = LayerCallFact(layer, tuple(inputs), shapes, output, node, problem, model, feed, roots)
         if isinstance(output, TensorValue):
             output = replace(output, producer=fact, uid=output.uid)
@@ -1162,6 +1196,8 @@ class Interpreter:
         feed = FeedFact(model, method, x, y, call.node, x_node, y_node, compiled=self.compiled.get(id(model)),
                         dataset=dataset)
         self.facts.feeds.append(feed)
+        if model.kind == "subclass":
+            self.run_subclass_call(model, x, feed)
         if model.kind == "sequential" and not model.inputs and not model.broken and model.layers:
             if isinstance(x, ArrayValue) and x.shape.dims and not getattr(model, "built_from", None):
                 # No declared input: Keras builds the layers from the first data it sees.
@@ -1319,6 +1355,14 @@ def _window_length(item: cst.Slice, interpreter: Interpreter, scope: Scope) -> i
         return None
     length = const_int(interpreter.eval(upper.right, scope))
     return length if length is not None and length >= 0 else None
+
+
+def _subclasses(cls: ClassValue, name: str, depth: int = 0) -> bool:
+    """Whether a class defined in the file derives from the library class `name`."""
+    for base in cls.bases:
+        if base == RefValue(name) or (isinstance(base, ClassValue) and depth < 8 and _subclasses(base, name, depth + 1)):
+            return True
+    return False
 
 
 def _iteration_items(value: Value) -> tuple[Value, ...] | None:

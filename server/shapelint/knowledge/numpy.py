@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from shapelint.calls import CallArgs
 from shapelint.shapes import (
@@ -467,6 +468,37 @@ def _to_categorical(call: CallArgs) -> Value:
     return ArrayValue(Shape((*dims, classes)), "float32")
 
 
+def _train_test_split(call: CallArgs) -> Value:
+    """sklearn's train_test_split: each array split by rows, test rows = ceil(test_size * n)."""
+    if call.has_star or not call.args:
+        return UNKNOWN
+    arrays = call.args
+    counts = {a.shape[0] for a in arrays if isinstance(a, ArrayValue) and a.shape.dims}
+    rows = counts.pop() if len(counts) == 1 else None
+    test_value = call.kwargs.get("test_size")
+    train_value = call.kwargs.get("train_size")
+    test: int | None = None
+    if rows is not None:
+        size = test_value.value if isinstance(test_value, Const) else None
+        if test_value is None and train_value is None:
+            size = 0.25
+        if isinstance(size, float) and 0 < size < 1:
+            test = math.ceil(size * rows)
+        elif isinstance(size, int) and not isinstance(size, bool):
+            test = size
+        elif test_value is None and isinstance(train_value, Const) and isinstance(train_value.value, float):
+            test = rows - math.floor(train_value.value * rows)
+    parts: list[Value] = []
+    for array in arrays:
+        if not isinstance(array, ArrayValue) or array.shape.dims is None or not array.shape.dims:
+            parts.extend([UNKNOWN, UNKNOWN])
+            continue
+        train_rows = None if test is None or rows is None else rows - test
+        parts.append(replace(array, shape=array.shape.replace_dim(0, train_rows), origin=None, name=None))
+        parts.append(replace(array, shape=array.shape.replace_dim(0, test), origin=None, name=None))
+    return Seq(tuple(parts), "list")
+
+
 def _tensor_constant(call: CallArgs) -> Value:
     source = call.get(0, "value")
     if source is None:
@@ -615,6 +647,7 @@ FUNCTIONS: dict[str, Transfer] = {
     "numpy.random.RandomState": _random_state,
     "keras.utils.to_categorical": _to_categorical,
     "keras.utils.np_utils.to_categorical": _to_categorical,
+    "sklearn.model_selection.train_test_split": _train_test_split,
     "tensorflow.constant": _tensor_constant,
     "tensorflow.convert_to_tensor": _tensor_constant,
     "tensorflow.zeros": _tensor_filled,
