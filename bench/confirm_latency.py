@@ -8,6 +8,7 @@ Needs TensorFlow (pip install 'shapelint[confirm]'). Prints one line per figure.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -87,6 +88,13 @@ DESCRIPTIONS: dict[str, dict[str, Any]] = {
 }  # fmt: skip
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process: unlike wall time, not inflated by a busy machine."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _ms(seconds: float) -> str:
     return f"{seconds * 1000:,.1f} ms"
 
@@ -107,24 +115,39 @@ def main() -> int:
             f"TensorFlow cold start: {cold:.2f} s to a ready worker ({info.import_seconds:.2f} s of it "
             f"importing TensorFlow {info.tf_version}, Keras {info.keras_version})"
         )
+        pid = client.worker_pid
+        assert pid is not None
         warm: list[float] = []
+        warm_cpu: list[float] = []
         for name, description in descriptions.items():
             timings = []
+            cpu = []
             for _ in range(arguments.repeat):
                 client.cache.clear_memory()
+                before = _cpu_seconds(pid)
                 confirmation = client.confirm(description)
                 timings.append(confirmation.elapsed_seconds)
+                # Includes the worker's garbage collection right after it answers.
+                time.sleep(0.3)
+                cpu.append(_cpu_seconds(pid) - before)
             warm.extend(timings[1:])  # the first build of a kind warms Keras's own caches
-            median = statistics.median(timings)
-            print(f"  {name}: {confirmation.status}, first {_ms(timings[0])}, median {_ms(median)}")
-        print(f"warm confirmation median: {_ms(statistics.median(warm))} over {len(warm)} runs")
+            warm_cpu.extend(cpu[1:])
+            median, median_cpu = statistics.median(timings), statistics.median(cpu)
+            print(
+                f"  {name}: {confirmation.status}, first {_ms(timings[0])}, median {_ms(median)}"
+                f" (worker CPU {_ms(median_cpu)})"
+            )
+        print(
+            f"warm confirmation median: {_ms(statistics.median(warm))} wall, "
+            f"{_ms(statistics.median(warm_cpu))} worker CPU, over {len(warm)} runs"
+        )
         hits = []
         for description in descriptions.values():
             for _ in range(20):
                 hits.append(client.confirm(description).elapsed_seconds)
         print(f"cache hit median: {statistics.median(hits) * 1e6:,.0f} us over {len(hits)} lookups")
-        pid = client.worker_pid
-        assert pid is not None
+        with open("/proc/loadavg", encoding="ascii") as load:
+            print(f"machine load average while measuring: {load.read().split()[0]} on {os.cpu_count()} cores")
         peak = resident_bytes(pid, "VmHWM") or 0
         now = resident_bytes(pid, "VmRSS") or 0
         virtual = resident_bytes(pid, "VmPeak") or 0
