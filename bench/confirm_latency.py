@@ -18,16 +18,12 @@ from shapelint.confirm import ENABLE_MESSAGE, ConfirmClient, ModelDescription, t
 from shapelint.confirm.process import resident_bytes
 
 
-def _layer(
-    node_id: str, name: str, *args: Any, inputs: tuple[str, ...] = (), **kwargs: Any
-) -> dict[str, Any]:
+def _layer(node_id: str, name: str, *args: Any, inputs: tuple[str, ...] = (), **kwargs: Any) -> dict[str, Any]:
     return {"id": node_id, "class_name": f"keras.layers.{name}", "args": list(args), "kwargs": kwargs,
             "inputs": list(inputs), "call_kwargs": {}}  # fmt: skip
 
 
-def _fit(
-    x: list[int], y: list[int] | None, x_dtype: str = "float64", y_dtype: str = "float64"
-) -> dict[str, Any]:
+def _fit(x: list[int], y: list[int] | None, x_dtype: str = "float64", y_dtype: str = "float64") -> dict[str, Any]:
     return {
         "method": "fit",
         "x": [{"shape": x, "dtype": x_dtype}],

@@ -34,9 +34,7 @@ def fit(build: Callable[[], Any], x: Any, y: Any, loss: str) -> str | None:
 
 
 def conv_model(shape: tuple[int, ...]) -> Callable[[], Any]:
-    return lambda: keras.Sequential(
-        [keras.Input(shape), layers.Conv2D(4, 3), layers.Flatten(), layers.Dense(10)]
-    )
+    return lambda: keras.Sequential([keras.Input(shape), layers.Conv2D(4, 3), layers.Flatten(), layers.Dense(10)])
 
 
 def dense_model() -> Any:
@@ -50,9 +48,7 @@ print(
             "batch_axis": fit(conv_model((64, 28, 28)), np.zeros((64, 28, 28), "uint8"), labels, SPARSE),
             "no_channel": fit(conv_model((28, 28)), np.zeros((64, 28, 28)), labels, SPARSE),
             "mnist_784": fit(dense_model, np.zeros((64, 28, 28), "uint8"), labels, SPARSE),
-            "integer_labels": fit(
-                dense_model, np.zeros((64, 784), "float32"), labels, "categorical_crossentropy"
-            ),
+            "integer_labels": fit(dense_model, np.zeros((64, 784), "float32"), labels, "categorical_crossentropy"),
             "correct": fit(conv_model((28, 28, 1)), np.zeros((64, 28, 28, 1)), labels, SPARSE),
         }
     )

@@ -130,6 +130,20 @@ def test_keras3_adds_the_trailing_channel_axis_to_a_declared_input(fresh: Confir
     assert confirmation.shapes_of("conv") == ((None, 26, 26, 32),)
 
 
+def test_keras3_drops_a_trailing_size_one_axis_of_the_data(fresh: ConfirmClient) -> None:
+    description = ModelDescription(
+        keras_major=3,
+        kind="sequential",
+        inputs=(InputSpec("x", (28, 28)),),
+        layers=(layer("flatten", "Flatten"), layer("dense", "Dense", 10)),
+        feeds=(feed("fit", array(100, 28, 28, 1)), feed("predict", array(100, 28, 28, 3))),
+    )
+    confirmation = fresh.confirm(description)
+    # Only a size-1 axis is dropped: three channels are a real mismatch.
+    assert confirmation.feed_errors[0] is None
+    assert confirmation.feed_errors[1] is not None and confirmation.feed_errors[1].kind == "feed"
+
+
 def test_input_shape_argument_on_the_first_layer_declares_the_input(fresh: ConfirmClient) -> None:
     first = layer("conv", "Conv2D", 8, 3, input_shape=(28, 28, 1))
     confirmation = fresh.confirm(mnist_sequential(None, first, array(100, 28, 28)))
@@ -149,10 +163,7 @@ def test_mnist_images_into_a_784_input_fail_when_fed(fresh: ConfirmClient) -> No
     confirmation = fresh.confirm(description)
     assert confirmation.error is not None
     assert (confirmation.error.kind, confirmation.error.feed_index) == ("feed", 0)
-    assert (
-        "Expected shape (None, 784), but input has incompatible shape (32, 28, 28)"
-        in confirmation.error.message
-    )
+    assert "Expected shape (None, 784), but input has incompatible shape (32, 28, 28)" in confirmation.error.message
 
 
 def test_integer_labels_with_categorical_crossentropy_fail_in_the_loss(fresh: ConfirmClient) -> None:
@@ -164,9 +175,7 @@ def test_integer_labels_with_categorical_crossentropy_fail_in_the_loss(fresh: Co
 
 
 def test_integer_labels_with_sparse_categorical_crossentropy_are_fine(fresh: ConfirmClient) -> None:
-    confirmation = fresh.confirm(
-        dense_classifier(array(60000, dtype="int64"), "sparse_categorical_crossentropy")
-    )
+    confirmation = fresh.confirm(dense_classifier(array(60000, dtype="int64"), "sparse_categorical_crossentropy"))
     assert confirmation.status == "no-error", confirmation.error
 
 
@@ -208,9 +217,7 @@ def test_each_feed_gets_its_own_verdict(fresh: ConfirmClient) -> None:
 
 
 def test_sample_counts_that_differ_between_x_and_y_fail_like_fit(fresh: ConfirmClient) -> None:
-    confirmation = fresh.confirm(
-        dense_classifier(array(59999, dtype="int64"), "sparse_categorical_crossentropy")
-    )
+    confirmation = fresh.confirm(dense_classifier(array(59999, dtype="int64"), "sparse_categorical_crossentropy"))
     assert confirmation.error is not None
     assert confirmation.error.kind == "feed"
     assert "Data cardinality is ambiguous" in confirmation.error.message
@@ -278,9 +285,7 @@ def test_attention_takes_query_and_value_as_separate_tensors(fresh: ConfirmClien
 
 def test_a_call_with_a_mask_is_unsupported(fresh: ConfirmClient) -> None:
     base = seed_lstm()
-    node = LayerNode(
-        "lstm", "keras.layers.LSTM", (4,), inputs=("input:input_layer",), call_kwargs=(("mask", None),)
-    )
+    node = LayerNode("lstm", "keras.layers.LSTM", (4,), inputs=("input:input_layer",), call_kwargs=(("mask", None),))
     description = ModelDescription(3, "functional", base.inputs, (node,), ("lstm",))
     confirmation = fresh.confirm(description)
     assert confirmation.error is not None and confirmation.error.kind == "unsupported"
@@ -411,9 +416,7 @@ def test_confirming_never_imports_tensorflow_into_the_caller(fresh: ConfirmClien
 # Ground truth: the same mistakes run for real with model.fit -----------------------------------
 
 
-def _same_program(
-    input_shape: tuple[int, ...], x: ArraySpec, loss: str, dense_only: bool = False
-) -> ModelDescription:
+def _same_program(input_shape: tuple[int, ...], x: ArraySpec, loss: str, dense_only: bool = False) -> ModelDescription:
     first = layer("dense", "Dense", 10) if dense_only else layer("conv", "Conv2D", 4, 3)
     rest = () if dense_only else (layer("flatten", "Flatten"), layer("dense", "Dense", 10))
     return ModelDescription(
@@ -436,13 +439,9 @@ def test_error_text_is_exactly_what_model_fit_raises(fresh: ConfirmClient) -> No
     ours = {
         "batch_axis": fresh.confirm(_same_program((64, 28, 28), array(64, 28, 28, dtype="uint8"), sparse)),
         "no_channel": fresh.confirm(_same_program((28, 28), array(64, 28, 28), sparse)),
-        "mnist_784": fresh.confirm(
-            _same_program((784,), array(64, 28, 28, dtype="uint8"), sparse, dense_only=True)
-        ),
+        "mnist_784": fresh.confirm(_same_program((784,), array(64, 28, 28, dtype="uint8"), sparse, dense_only=True)),
         "integer_labels": fresh.confirm(
-            _same_program(
-                (784,), array(64, 784, dtype="float32"), "categorical_crossentropy", dense_only=True
-            )
+            _same_program((784,), array(64, 784, dtype="float32"), "categorical_crossentropy", dense_only=True)
         ),
         "correct": fresh.confirm(_same_program((28, 28, 1), array(64, 28, 28, 1), sparse)),
     }
@@ -450,6 +449,5 @@ def test_error_text_is_exactly_what_model_fit_raises(fresh: ConfirmClient) -> No
         message = None if confirmation.error is None else confirmation.error.message
         # The model-build errors differ only in the batch axis Keras prints (None when built, 32 when fit).
         assert message == expected[case] or (
-            message is not None
-            and message.replace("(None,", "(32,") == expected[case].replace("(None,", "(32,")
+            message is not None and message.replace("(None,", "(32,") == expected[case].replace("(None,", "(32,")
         ), case

@@ -133,9 +133,7 @@ def test_worker_exits_when_its_client_process_dies_abruptly() -> None:
         "print(client.start().pid, flush=True)\n"
         "os._exit(0)\n"
     )
-    output = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
-    )
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     pid = int(output.stdout.split()[0])
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
@@ -151,10 +149,7 @@ def test_worker_exits_when_its_client_process_dies_abruptly() -> None:
 def test_an_interpreter_without_tensorflow_gives_the_enable_message() -> None:
 
     python = shutil.which("python3", path="/usr/bin")
-    if (
-        python is None
-        or subprocess.run([python, "-c", "import tensorflow"], capture_output=True).returncode == 0
-    ):
+    if python is None or subprocess.run([python, "-c", "import tensorflow"], capture_output=True).returncode == 0:
         pytest.skip("needs a system python3 without TensorFlow")
     with ConfirmClient(python=python) as client:
         confirmation = client.confirm(seed_lstm())

@@ -21,9 +21,7 @@ from typing import Any
 PROTOCOL_VERSION = 1
 
 
-def cache_key(
-    content_hash: str, tf_version: str | None, keras_version: str | None, max_weight_bytes: int
-) -> str:
+def cache_key(content_hash: str, tf_version: str | None, keras_version: str | None, max_weight_bytes: int) -> str:
     """The key of one answer: sha256 over everything it depends on."""
     parts = [
         str(PROTOCOL_VERSION),

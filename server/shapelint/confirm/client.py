@@ -94,9 +94,7 @@ class ConfirmClient:
         started = time.perf_counter()
 
         def done(confirmation: Confirmation, from_cache: bool = False) -> Confirmation:
-            return confirmation.with_timing(
-                from_cache=from_cache, elapsed_seconds=time.perf_counter() - started
-            )
+            return confirmation.with_timing(from_cache=from_cache, elapsed_seconds=time.perf_counter() - started)
 
         if self._tensorflow_missing:
             return done(unconfirmed("unsupported", ENABLE_MESSAGE))
@@ -120,9 +118,7 @@ class ConfirmClient:
         self.cache.put(key, response)
         return done(confirmation_from_response(response))
 
-    async def confirm_async(
-        self, description: ModelDescription, *, timeout: float | None = None
-    ) -> Confirmation:
+    async def confirm_async(self, description: ModelDescription, *, timeout: float | None = None) -> Confirmation:
         """`confirm` without blocking the event loop (runs in the loop's default executor)."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(None, lambda: self.confirm(description, timeout=timeout))

@@ -173,9 +173,7 @@ class ModelDescription:
         layers = tuple(_layer_from_json(item, f"layers[{i}]") for i, item in enumerate(root.array("layers")))
         outputs = tuple(root.strings("outputs", default=()))
         loss = root.optional_string("loss")
-        feeds = tuple(
-            _feed_from_json(item, f"feeds[{i}]") for i, item in enumerate(root.array("feeds", default=()))
-        )
+        feeds = tuple(_feed_from_json(item, f"feeds[{i}]") for i, item in enumerate(root.array("feeds", default=())))
         return cls(
             keras_major=keras_major,
             kind=cast(ModelKind, kind),
@@ -332,8 +330,7 @@ def _literal_from_json(value: object, where: str) -> LiteralValue:
         return NestedLayer(
             class_name=reader.string(_NESTED_LAYER_KEY),
             args=tuple(
-                _literal_from_json(item, f"{where}.args[{i}]")
-                for i, item in enumerate(reader.array("args", ()))
+                _literal_from_json(item, f"{where}.args[{i}]") for i, item in enumerate(reader.array("args", ()))
             ),
             kwargs=reader.pairs("kwargs"),
         )
@@ -357,9 +354,7 @@ def _layer_from_json(data: object, where: str) -> LayerNode:
     return LayerNode(
         id=reader.string("id"),
         class_name=reader.string("class_name"),
-        args=tuple(
-            _literal_from_json(item, f"{where}.args[{i}]") for i, item in enumerate(reader.array("args", ()))
-        ),
+        args=tuple(_literal_from_json(item, f"{where}.args[{i}]") for i, item in enumerate(reader.array("args", ()))),
         kwargs=reader.pairs("kwargs"),
         inputs=tuple(reader.strings("inputs", ())),
         call_kwargs=reader.pairs("call_kwargs"),

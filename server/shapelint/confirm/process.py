@@ -168,9 +168,7 @@ class WorkerProcess:
             if remaining <= 0:
                 self.kill()
                 what = "start (import TensorFlow)" if starting else "answer"
-                raise WorkerFailure(
-                    "timeout", f"the worker did not {what} within the time limit; it was stopped"
-                )
+                raise WorkerFailure("timeout", f"the worker did not {what} within the time limit; it was stopped")
             try:
                 ready, _, _ = select.select([fd], [], [], remaining)
             except (OSError, ValueError):

@@ -96,9 +96,7 @@ class _WeightsRequested(Exception):
     """An application asked to download its pretrained weights: the build itself is done."""
 
 
-def keras_failure(
-    kind: str, error: BaseException, layer: str | None = None, feed_index: int | None = None
-) -> Failure:
+def keras_failure(kind: str, error: BaseException, layer: str | None = None, feed_index: int | None = None) -> Failure:
     """A failure Keras raised; running out of memory is about this machine, not the model."""
     if isinstance(error, (MemoryError, tf.errors.ResourceExhaustedError)):
         return Failure("memory", f"the worker ran out of memory: {keras_message(error)}", layer, feed_index)
@@ -256,9 +254,7 @@ class _Rebuild:
         for node in description.layers:
             layer = self._construct(node)
             arguments = [self._tensor(ref) for ref in node.inputs]
-            call_kwargs = {
-                name: _python_value(value, self._construct_nested) for name, value in node.call_kwargs
-            }
+            call_kwargs = {name: _python_value(value, self._construct_nested) for name, value in node.call_kwargs}
             try:
                 if len(arguments) == 1:
                     output = layer(arguments[0], **call_kwargs)
@@ -475,9 +471,7 @@ def _factory(class_name: str) -> Callable[..., Any]:
     raise Unsupported(f"{class_name!r} is outside keras.layers and keras.applications")
 
 
-def _application(
-    factory: Callable[..., Any], class_name: str, args: list[Any], kwargs: dict[str, Any]
-) -> Any:
+def _application(factory: Callable[..., Any], class_name: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
     weights = kwargs.get("weights", "imagenet")
     if weights not in (None, "imagenet"):
         raise Unsupported(f"{class_name}(weights=...) loads a file; only 'imagenet' or None are rebuilt")
