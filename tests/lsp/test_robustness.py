@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from lsp_support import (
     FIXTURES,
@@ -142,6 +142,8 @@ MUTATION_COUNTER = [0]
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
+    # Shrinking through a server takes minutes; the failing example is printed as found.
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(case=mutations(), probe=st.tuples(st.integers(-2, 80), st.integers(-2, 200)))

@@ -405,3 +405,38 @@ async def test_notebook_cell_two_uses_an_array_from_cell_one(client: LanguageCli
         )
     )
     assert await wait_for_diagnostics(client, cell_uris[2], after_count=count) == []
+
+
+async def test_inlay_hints_and_model_summary_can_be_switched_off(client: LanguageClient, tmp_path: Path) -> None:
+    uri = open_file(client, tmp_path / "seed.py", SEED_BATCH_AXIS)
+    await wait_for_diagnostics(client, uri, version=1)
+    model_line = next(n for n, text in enumerate(SEED_BATCH_AXIS.splitlines()) if text.startswith("model = "))
+    assert "LSTM" in (await hover_text(client, uri, model_line, 1) or "")
+
+    count = recorder(client).published[uri].count
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"shapelint": {"inlayHints": False, "modelSummaryHover": False}})
+    )
+    await wait_for_diagnostics(client, uri, after_count=count)
+    hints = await client.text_document_inlay_hint_async(
+        types.InlayHintParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=99, character=0)),
+        )
+    )
+    assert not hints
+    assert "LSTM" not in (await hover_text(client, uri, model_line, 1) or "")
+    # Shapes of arrays are still shown.
+    assert "(1000, 50, 1)" in (await hover_text(client, uri, 4, 2) or "")
+
+
+@pytest.mark.tensorflow
+async def test_tensorflow_confirmation_republishes_for_the_same_version(client: LanguageClient, tmp_path: Path) -> None:
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"shapelint": {"confirm": "auto"}}))
+    uri = open_file(client, tmp_path / "seed.py", SEED_BATCH_AXIS)
+    (static,) = await wait_for_diagnostics(client, uri, version=1)
+    (confirmed,) = await wait_for_diagnostics(
+        client, uri, version=1, until=lambda ds: any((d.data or {}).get("confirmed") for d in ds), timeout=180
+    )
+    assert confirmed.code == "SL101"
+    assert recorder(client).published[uri].version == 1

@@ -118,7 +118,7 @@ class AnalysisScheduler(Generic[ResultT]):
         assert self._confirm is not None
         loop = asyncio.get_running_loop()
         try:
-            confirmed = await loop.run_in_executor(self._confirmer, self._confirm, result)
+            confirmed = await loop.run_in_executor(self._confirmer, self._confirm_if_current, key, result)
         except Exception:
             logger.exception("shapelint: confirmation of %s failed; the static diagnostics stand", key)
             return
@@ -128,6 +128,13 @@ class AnalysisScheduler(Generic[ResultT]):
             return
         self._results[key] = confirmed
         self._publish(confirmed)
+
+    def _confirm_if_current(self, key: str, result: ResultT) -> ResultT | None:
+        # Confirmations queue behind each other; one for a version already replaced is skipped.
+        if result.revision != self._current_revision(key):
+            return None
+        assert self._confirm is not None
+        return self._confirm(result)
 
     # Reading ----------------------------------------------------------------------------
     def latest(self, key: str) -> ResultT | None:

@@ -173,6 +173,8 @@ class ShapelintServer(LanguageServer):
         self.configs = ConfigResolver(self.report_config_error)
         self.confirmer: Confirmer | None = None
         self._confirmer_loaded = False
+        self._confirm_message_shown = False
+        self._settings_generation = 0
         self.scheduler: AnalysisScheduler[AnalysisResult] = AnalysisScheduler(
             self.analyze_key, self.documents.revision, self.publish, confirm=self.confirm
         )
@@ -259,6 +261,11 @@ class ShapelintServer(LanguageServer):
             return None
         confirmed = self.confirmer.confirm(result.analysis, result.config, result.path)
         if confirmed is None:
+            # E.g. TensorFlow is not installed: say how to enable confirmation, once.
+            message = getattr(self.confirmer, "enable_message", None)
+            if message and not self._confirm_message_shown:
+                self._confirm_message_shown = True
+                self.show(f"shapelint: {message}", types.MessageType.Info)
             return None
         confirmed = tuple(confirmed)
         analysis = replace(result.analysis, diagnostics=confirmed)
@@ -309,12 +316,19 @@ class ShapelintServer(LanguageServer):
             return False
         changed = settings != self.settings
         self.settings = settings
+        self._settings_generation += 1
         return changed
 
-    async def pull_settings(self) -> None:
-        """Ask the client for the `shapelint` section (workspace/configuration)."""
+    async def pull_settings(self, generation: int | None = None) -> None:
+        """Ask the client for the `shapelint` section (workspace/configuration).
+
+        `generation`: the settings generation the need for this pull was noticed at; an
+        answer is dropped if settings were pushed after that.
+        """
         if not self.profile.configuration_pull:
             return
+        if generation is None:
+            generation = self._settings_generation
         try:
             response = await asyncio.wait_for(
                 self.workspace_configuration_async(
@@ -325,8 +339,15 @@ class ShapelintServer(LanguageServer):
         except Exception as error:  # a client that cannot answer keeps the current settings
             logger.warning("shapelint: workspace/configuration failed: %s", error)
             return
+        if generation != self._settings_generation:
+            return  # settings pushed while this answer was on its way are newer
         if response and self.apply_settings(response[0]):
             self.settings_changed()
+
+    @property
+    def settings_generation(self) -> int:
+        """Counts settings changes, so that an answer to an older pull cannot undo a newer push."""
+        return self._settings_generation
 
     def settings_changed(self) -> None:
         self.reanalyze_all()
@@ -369,6 +390,12 @@ class ShapelintServer(LanguageServer):
             self._poller.cancel()
             self._poller = None
         self.scheduler.shutdown()
+        close = getattr(self.confirmer, "close", None)
+        if callable(close):
+            try:
+                close()  # stops the TensorFlow worker process
+            except Exception:
+                logger.exception("shapelint: stopping the confirmation worker failed")
 
 
 server = ShapelintServer()
@@ -430,6 +457,7 @@ def initialize(ls: ShapelintServer, params: types.InitializeParams) -> None:
 @server.feature(types.INITIALIZED)
 @guarded()
 async def initialized(ls: ShapelintServer, params: types.InitializedParams) -> None:
+    generation = ls.settings_generation
     ls.start_background()
     if ls.profile.watched_files_registration:
         await ls.client_register_capability_async(
@@ -445,7 +473,7 @@ async def initialized(ls: ShapelintServer, params: types.InitializedParams) -> N
                 ]
             )
         )
-    await ls.pull_settings()
+    await ls.pull_settings(generation)
 
 
 @server.feature(types.SHUTDOWN)
