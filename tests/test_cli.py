@@ -15,8 +15,9 @@ BATCH_AXIS = EXAMPLES / "mistakes" / "batch_axis_in_input.py"
 
 
 def run(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "shapelint", *args], capture_output=True, text=True,
-                          input=stdin, cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "shapelint", *args], capture_output=True, text=True, input=stdin, cwd=cwd, timeout=120
+    )
 
 
 def test_examples_report_the_mistakes_and_not_the_seed_programs() -> None:
@@ -38,8 +39,17 @@ def test_json_follows_the_contract() -> None:
     result = run("check", "--format", "json", str(BATCH_AXIS))
     assert result.returncode == 1
     (item,) = json.loads(result.stdout)
-    assert set(item) == {"filename", "code", "severity", "message", "location", "end_location", "fix",
-                         "confirmed", "url"}
+    assert set(item) == {
+        "filename",
+        "code",
+        "severity",
+        "message",
+        "location",
+        "end_location",
+        "fix",
+        "confirmed",
+        "url",
+    }
     assert (item["code"], item["severity"], item["confirmed"]) == ("SL101", "error", None)
     assert item["location"] == {"row": 9, "column": 33}
     assert item["end_location"] == {"row": 9, "column": 46}
@@ -120,8 +130,16 @@ def test_notebook_findings_name_their_cell(tmp_path: Path) -> None:
     ]
     notebook = {
         "cells": [{"cell_type": "markdown", "source": ["# Title"], "metadata": {}}]
-        + [{"cell_type": "code", "source": c.splitlines(keepends=True), "metadata": {}, "outputs": [],
-            "execution_count": None} for c in cells],
+        + [
+            {
+                "cell_type": "code",
+                "source": c.splitlines(keepends=True),
+                "metadata": {},
+                "outputs": [],
+                "execution_count": None,
+            }
+            for c in cells
+        ],
         "metadata": {"language_info": {"name": "python"}},
         "nbformat": 4,
         "nbformat_minor": 5,

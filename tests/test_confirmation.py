@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from shapelint.config import Config
 from shapelint.confirmation import apply_confirmations, confirm_document, describe_models
 from shapelint.diagnostics import Diagnostic, Range, Severity
@@ -39,7 +38,9 @@ def test_bundled_mistake_is_confirmed_with_tensorflows_message(client: object, p
 
 def test_a_wrong_static_claim_is_withdrawn(client: object) -> None:
     text = (EXAMPLES / "correct" / "seed_multi_input.py").read_text()
-    text += "model.compile(loss='binary_crossentropy')\nmodel.fit([demographics, review_ratings], np.zeros((1000, 1)))\n"
+    text += (
+        "model.compile(loss='binary_crossentropy')\nmodel.fit([demographics, review_ratings], np.zeros((1000, 1)))\n"
+    )
     analysis = analyze(text, CONFIG)
     assert analysis.diagnostics == ()
     (case,) = describe_models(analysis, 3)
@@ -59,8 +60,9 @@ def test_a_claim_elsewhere_is_left_alone(client: object) -> None:
     assert apply_confirmations([elsewhere], [(case, confirmation)]) == (elsewhere,)
 
 
-def test_a_layer_outside_the_catalog_gets_its_shape_from_tensorflow(client: object,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_layer_outside_the_catalog_gets_its_shape_from_tensorflow(
+    client: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
     text = """
 import numpy as np
 import keras
@@ -91,12 +93,13 @@ def test_checking_with_confirm_never_runs_the_file(tmp_path: Path) -> None:
     program.write_text(
         "import os\n"
         f"open({str(marker)!r}, 'w').write('ran')\n"
-        f"os.system('touch {marker}')\n"
-        + (EXAMPLES / "mistakes" / "batch_axis_in_input.py").read_text()
+        f"os.system('touch {marker}')\n" + (EXAMPLES / "mistakes" / "batch_axis_in_input.py").read_text()
     )
     result = subprocess.run(
         [sys.executable, "-m", "shapelint", "check", "--confirm", str(program)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 1, result.stderr
     assert "SL101" in result.stdout and "Confirmed by TensorFlow" in result.stdout
@@ -122,5 +125,3 @@ def test_confirm_without_tensorflow_says_how_to_enable_it(tmp_path: Path) -> Non
     assert result.returncode == 1
     assert ENABLE_MESSAGE in result.stderr
     assert "SL101" in result.stdout
-
-

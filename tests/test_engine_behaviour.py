@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from shapelint.config import Config
 from shapelint.diagnostics import Position
 from shapelint.engine import SYNTAX_ERROR_CODE, analyze, analyze_notebook

@@ -8,7 +8,6 @@ import ast
 from pathlib import Path
 
 import pytest
-
 from shapelint.config import Config
 from shapelint.diagnostics import Severity
 from shapelint.engine import analyze

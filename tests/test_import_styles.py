@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from shapelint.config import Config
 from shapelint.engine import analyze
 
@@ -30,9 +29,13 @@ STYLES = {
 
 def program(style: str, body: str) -> str:
     imports, input_name, prefix = STYLES[style]
-    model = "tf.keras.Model" if "tf" in input_name.split(".")[0] else (
-        "tensorflow.keras.Model" if input_name.startswith("tensorflow") else (
-            "K.Model" if input_name.startswith("K.") else "keras.Model" if "import keras" in imports else "Model"
+    model = (
+        "tf.keras.Model"
+        if "tf" in input_name.split(".")[0]
+        else (
+            "tensorflow.keras.Model"
+            if input_name.startswith("tensorflow")
+            else ("K.Model" if input_name.startswith("K.") else "keras.Model" if "import keras" in imports else "Model")
         )
     )
     if style == "from keras import Input":
@@ -62,8 +65,11 @@ model.fit(x_train, np.zeros((60000, 10)))
 
 
 @pytest.mark.parametrize("style", sorted(STYLES))
-@pytest.mark.parametrize(("body", "code", "line"), [(BATCH_AXIS, "SL101", 2), (CHANNEL, "SL102", 2), (MNIST, "SL103", 5)],
-                         ids=["SL101", "SL102", "SL103"])
+@pytest.mark.parametrize(
+    ("body", "code", "line"),
+    [(BATCH_AXIS, "SL101", 2), (CHANNEL, "SL102", 2), (MNIST, "SL103", 5)],
+    ids=["SL101", "SL102", "SL103"],
+)
 def test_finding_under_import_style(style: str, body: str, code: str, line: int) -> None:
     """`line` counts from the body's first line."""
     text = program(style, body)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from shapelint.config import Config
 from shapelint.engine import analyze
 from shapelint.fixes import apply_edits, fix_edits

@@ -15,8 +15,24 @@ from shapelint.notebook import NotebookError, read_notebook
 from shapelint.output import FileResult
 
 SKIPPED_FOLDERS = frozenset(
-    {".git", ".hg", ".venv", "venv", "env", "__pycache__", "node_modules", "build", "dist", ".tox", ".nox",
-     "site-packages", ".mypy_cache", ".ruff_cache", ".pytest_cache", ".ipynb_checkpoints"}
+    {
+        ".git",
+        ".hg",
+        ".venv",
+        "venv",
+        "env",
+        "__pycache__",
+        "node_modules",
+        "build",
+        "dist",
+        ".tox",
+        ".nox",
+        "site-packages",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        ".ipynb_checkpoints",
+    }
 )
 SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
 
@@ -27,7 +43,9 @@ def discover(paths: Sequence[str]) -> Iterator[Path]:
         path = Path(name)
         if path.is_dir():
             for root, folders, files in os.walk(path):
-                folders[:] = sorted(f for f in folders if f not in SKIPPED_FOLDERS and not f.endswith(".egg-info"))
+                folders[:] = sorted(
+                    f for f in folders if f not in SKIPPED_FOLDERS and not f.endswith(".egg-info")
+                )
                 for file in sorted(files):
                     if file.endswith(SOURCE_SUFFIXES):
                         yield Path(root) / file
@@ -47,8 +65,13 @@ def check_text(text: str, config: Config, notebook: bool = False) -> Analysis:
     return analyze(text, config)
 
 
-def check_file(path: Path, base: Config, overrides: dict[str, object], fix: bool = False,
-               confirm_client: object | None = None) -> CheckedFile:
+def check_file(
+    path: Path,
+    base: Config,
+    overrides: dict[str, object],
+    fix: bool = False,
+    confirm_client: object | None = None,
+) -> CheckedFile:
     """Check one file (fix it in place, or confirm findings with TensorFlow, when asked); never raises."""
     display = str(path)
     try:
@@ -67,7 +90,9 @@ def check_file(path: Path, base: Config, overrides: dict[str, object], fix: bool
         if confirm_client is not None:
             from shapelint.confirmation import confirm_document
 
-            _, confirmed = confirm_document(cells if is_notebook else text, config, confirm_client, is_notebook)
+            _, confirmed = confirm_document(
+                cells if is_notebook else text, config, confirm_client, is_notebook
+            )
             return CheckedFile(FileResult(display, confirmed, notebook=is_notebook))
         analysis = analyze_notebook(cells, config) if is_notebook else analyze(text, config)
     except NotebookError as error:
@@ -95,4 +120,8 @@ def check_file(path: Path, base: Config, overrides: dict[str, object], fix: bool
 
 
 def _count_fixed(diagnostics: Sequence[Diagnostic], edits: Sequence[object], cell: int | None) -> int:
-    return sum(1 for d in diagnostics if d.cell == cell and d.fix is not None and all(e in edits for e in d.fix.edits))
+    return sum(
+        1
+        for d in diagnostics
+        if d.cell == cell and d.fix is not None and all(e in edits for e in d.fix.edits)
+    )

@@ -39,8 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio (for debugging)")
 
     rules = commands.add_parser("rules", help="list the rules")
-    rules.add_argument("--format", choices=("text", "json", "markdown"), default="text",
-                       help="markdown: the full rules reference (docs/rules.md)")
+    rules.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="markdown: the full rules reference (docs/rules.md)",
+    )
 
     explain = commands.add_parser("explain", help="show a rule's documentation")
     explain.add_argument("code", help="a rule code (SL101) or name (input-includes-batch-axis)")
@@ -115,15 +119,19 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"Fixed {fixed} problem{'s' if fixed != 1 else ''}.", file=sys.stderr)
     if any(r.error for r in results):
         return EXIT_ERROR
-    blocking = any(
-        d.severity in (Severity.ERROR, Severity.WARNING) for r in results for d in r.diagnostics
-    )
+    blocking = any(d.severity in (Severity.ERROR, Severity.WARNING) for r in results for d in r.diagnostics)
     return EXIT_FINDINGS if blocking and not args.exit_zero else EXIT_CLEAN
 
 
 def confirm_client() -> Any:
     """A TensorFlow worker client, or None (with one clear message) when TensorFlow is absent."""
-    from shapelint.confirm import ENABLE_MESSAGE, ConfirmCache, ConfirmClient, default_cache_dir, tensorflow_available
+    from shapelint.confirm import (
+        ENABLE_MESSAGE,
+        ConfirmCache,
+        ConfirmClient,
+        default_cache_dir,
+        tensorflow_available,
+    )
 
     if not tensorflow_available():
         print(f"shapelint: {ENABLE_MESSAGE}", file=sys.stderr)
@@ -136,8 +144,15 @@ def run_rules(output_format: str) -> int:
 
     rules = all_rules()
     if output_format == "json":
-        print(json.dumps([{"code": r.code, "name": r.name, "summary": r.summary, "severity": r.severity.value}
-                          for r in rules], indent=2))
+        print(
+            json.dumps(
+                [
+                    {"code": r.code, "name": r.name, "summary": r.summary, "severity": r.severity.value}
+                    for r in rules
+                ],
+                indent=2,
+            )
+        )
     elif output_format == "markdown":
         print(rules_reference(), end="")
     else:

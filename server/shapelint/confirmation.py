@@ -15,17 +15,17 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from shapelint.config import Config
 from shapelint.confirm.description import ArraySpec, Feed, InputSpec, LayerNode, ModelDescription, NestedLayer
 from shapelint.confirm.result import Confirmation
 from shapelint.diagnostics import Diagnostic, Range
-from shapelint.config import Config
 from shapelint.engine import Analysis, analyze, analyze_notebook
 from shapelint.facts import FeedFact, InputFact, LayerCallFact, ProgramFacts
+from shapelint.interpreter import layer_signature
 from shapelint.knowledge.losses import loss_name
 from shapelint.shapes import Shape
 from shapelint.source import NodeRef, Program
 from shapelint.values import ArrayValue, LayerValue, ModelValue, Seq, TensorValue, Value, literal
-from shapelint.interpreter import layer_signature
 
 log = logging.getLogger("shapelint.confirm")
 
@@ -63,8 +63,10 @@ def describe_models(analysis: Analysis, keras_major: int) -> list[ModelCase]:
     return cases
 
 
-def apply_confirmations(diagnostics: Sequence[Diagnostic], answers: Iterable[tuple[ModelCase, Confirmation]],
-                        ) -> tuple[Diagnostic, ...]:
+def apply_confirmations(
+    diagnostics: Sequence[Diagnostic],
+    answers: Iterable[tuple[ModelCase, Confirmation]],
+) -> tuple[Diagnostic, ...]:
     """Diagnostics with TensorFlow's verdicts applied: confirmed, withdrawn, or left as they were."""
     verdicts: dict[Range, Confirmation] = {}
     for case, confirmation in answers:
@@ -76,10 +78,16 @@ def apply_confirmations(diagnostics: Sequence[Diagnostic], answers: Iterable[tup
         if confirmation is None or confirmation.status == "unconfirmed":
             result.append(diagnostic)
         elif confirmation.status == "no-error":
-            log.info("withdrawn: TensorFlow %s builds and feeds the model without error: %s %s",
-                     confirmation.tf_version, diagnostic.code, diagnostic.message)
+            log.info(
+                "withdrawn: TensorFlow %s builds and feeds the model without error: %s %s",
+                confirmation.tf_version,
+                diagnostic.code,
+                diagnostic.message,
+            )
         else:
-            result.append(replace(diagnostic, confirmed=True, message=_with_tensorflow_text(diagnostic, confirmation)))
+            result.append(
+                replace(diagnostic, confirmed=True, message=_with_tensorflow_text(diagnostic, confirmation))
+            )
     return tuple(result)
 
 
@@ -99,7 +107,9 @@ def _with_tensorflow_text(diagnostic: Diagnostic, confirmation: Confirmation) ->
     lines = [line for line in text.splitlines() if line.strip()][:4]
     version = confirmation.tf_version or "?"
     quoted = "\n".join(lines)
-    return f"{diagnostic.message}\nConfirmed by TensorFlow {version}: {quoted}" if quoted else diagnostic.message
+    return (
+        f"{diagnostic.message}\nConfirmed by TensorFlow {version}: {quoted}" if quoted else diagnostic.message
+    )
 
 
 # Building descriptions ---------------------------------------------------------------------------
@@ -110,8 +120,11 @@ def _literal(value: Value) -> object:
         args = getattr(value, "args", None)
         if args is None:
             raise NotDescribable("a nested layer without its arguments")
-        return NestedLayer(value.kind, tuple(_literal(a) for a in args.args),
-                           tuple((k, _literal(v)) for k, v in args.kwargs.items()))
+        return NestedLayer(
+            value.kind,
+            tuple(_literal(a) for a in args.args),
+            tuple((k, _literal(v)) for k, v in args.kwargs.items()),
+        )
     try:
         plain = literal(value)
     except ValueError:
@@ -190,7 +203,9 @@ def _describe(model: ModelValue, facts: ProgramFacts, keras_major: int) -> Model
             _note_unknown(layer, node_id, unknown)
         outputs: tuple[str, ...] = ()
     else:
-        tensor_refs: dict[int, str] = {fact.tensor.uid: f"input:in{i}" for i, fact in enumerate(model.input_facts)}
+        tensor_refs: dict[int, str] = {
+            fact.tensor.uid: f"input:in{i}" for i, fact in enumerate(model.input_facts)
+        }
         for call in facts.model_layer_calls(model):
             node_id = f"l{len(layers)}"
             refs = []
@@ -207,13 +222,24 @@ def _describe(model: ModelValue, facts: ProgramFacts, keras_major: int) -> Model
         outputs = tuple(tensor_refs.get(getattr(o, "uid", -1), "") for o in model.outputs)
         if not outputs or "" in outputs:
             raise NotDescribable("an output that is not a layer of the model")
-    description = ModelDescription(keras_major, model.kind, inputs, tuple(layers), outputs, loss,  # type: ignore[arg-type]
-                                   _feeds(model, facts))
+    description = ModelDescription(
+        keras_major,
+        model.kind,
+        inputs,
+        tuple(layers),
+        outputs,
+        loss,  # type: ignore[arg-type]
+        _feeds(model, facts),
+    )
     return ModelCase(model, description, layer_ids=case_layers, unknown_layers=unknown)
 
 
-def _note_unknown(layer: LayerValue, node_id: str, unknown: dict[str, tuple[LayerValue, tuple[Shape, ...]]],
-                  call: LayerCallFact | None = None) -> None:
+def _note_unknown(
+    layer: LayerValue,
+    node_id: str,
+    unknown: dict[str, tuple[LayerValue, tuple[Shape, ...]]],
+    call: LayerCallFact | None = None,
+) -> None:
     if layer.spec is None:
         shapes = call.input_shapes if call is not None else tuple(c.input_shapes[0] for c in layer.calls[:1])
         unknown[node_id] = (layer, tuple(shapes))
@@ -251,8 +277,9 @@ def _feed_refs(feed: FeedFact) -> list[NodeRef | None]:
     return refs
 
 
-def confirm_document(source: str | Sequence[str], config: Config, client: object,
-                     notebook: bool = False) -> tuple[Analysis, tuple[Diagnostic, ...]]:
+def confirm_document(
+    source: str | Sequence[str], config: Config, client: object, notebook: bool = False
+) -> tuple[Analysis, tuple[Diagnostic, ...]]:
     """Analyse, confirm the models that have findings or layers the catalog does not know, and,
     when TensorFlow taught the engine new layer shapes, analyse once more with them."""
 
@@ -272,7 +299,9 @@ def confirm_document(source: str | Sequence[str], config: Config, client: object
     return analysis, apply_confirmations(analysis.diagnostics, answers)
 
 
-def _confirm_cases(analysis: Analysis, client: object, keras_major: int) -> list[tuple[ModelCase, Confirmation]]:
+def _confirm_cases(
+    analysis: Analysis, client: object, keras_major: int
+) -> list[tuple[ModelCase, Confirmation]]:
     findings = {d.range for d in analysis.diagnostics if d.code in MODEL_CODES}
     answers = []
     for case in describe_models(analysis, keras_major):
@@ -289,8 +318,13 @@ class EditorConfirmer:
         self.enable_message: str | None = None
 
     def _ready_client(self) -> object | None:
-        from shapelint.confirm import ENABLE_MESSAGE, ConfirmCache, ConfirmClient, default_cache_dir
-        from shapelint.confirm import tensorflow_available
+        from shapelint.confirm import (
+            ENABLE_MESSAGE,
+            ConfirmCache,
+            ConfirmClient,
+            default_cache_dir,
+            tensorflow_available,
+        )
 
         if self._client is None:
             if not tensorflow_available():

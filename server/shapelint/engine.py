@@ -68,14 +68,24 @@ class Analysis:
         return Hover(mapped, text, hover_cell)
 
 
-def analyze(text: str, config: Config | None = None, *, path: str | None = None,
-            learned: Mapping[str, Shape] | None = None) -> Analysis:
+def analyze(
+    text: str,
+    config: Config | None = None,
+    *,
+    path: str | None = None,
+    learned: Mapping[str, Shape] | None = None,
+) -> Analysis:
     """Analyze one Python file's text. `learned`: layer output shapes TensorFlow taught (confirmation.py)."""
     return _analyze(parse_program([text], notebook=False), config or Config(), learned)
 
 
-def analyze_notebook(cells: Sequence[str], config: Config | None = None, *, path: str | None = None,
-                     learned: Mapping[str, Shape] | None = None) -> Analysis:
+def analyze_notebook(
+    cells: Sequence[str],
+    config: Config | None = None,
+    *,
+    path: str | None = None,
+    learned: Mapping[str, Shape] | None = None,
+) -> Analysis:
     """Analyze a notebook's code cells, in order, as one program."""
     return _analyze(parse_program(list(cells), notebook=True), config or Config(), learned)
 

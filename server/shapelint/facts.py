@@ -111,7 +111,9 @@ class ProgramFacts:
     array_problems: list[ArrayProblemFact] = field(default_factory=list)
     models: list[ModelValue] = field(default_factory=list)
     # Values of names and calls by (chunk, id(node)), for hovers; the node keeps the id alive.
-    node_values: dict[tuple[int, int], tuple[cst.CSTNode, Value | LayerCallFact]] = field(default_factory=dict)
+    node_values: dict[tuple[int, int], tuple[cst.CSTNode, Value | LayerCallFact]] = field(
+        default_factory=dict
+    )
     numpy_alias: str | None = None
     # The module's names after the last statement, for fixes that need an import's spelling.
     module_names: dict[str, Value] = field(default_factory=dict)
@@ -138,7 +140,7 @@ class ProgramFacts:
             if prefix == "tensorflow" and canonical.startswith("keras."):
                 prefix, name = "keras", f"{name}.keras"  # tf.keras.X is keras.X
             if canonical.startswith(prefix + "."):
-                candidate = name + canonical[len(prefix):]
+                candidate = name + canonical[len(prefix) :]
                 if best is None or len(candidate) < len(best):
                     best = candidate
         return best
@@ -188,7 +190,11 @@ class ProgramFacts:
             return self.model_summary(value, code)
         if isinstance(value, (ArrayValue, TensorValue, DatasetValue)):
             return f"`{code}`: {value.describe()}"
-        if isinstance(value, Seq) and value.items and all(isinstance(i, (ArrayValue, TensorValue)) for i in value.items):
+        if (
+            isinstance(value, Seq)
+            and value.items
+            and all(isinstance(i, (ArrayValue, TensorValue)) for i in value.items)
+        ):
             inner = ", ".join(i.describe() for i in value.items)
             return f"`{code}`: ({inner})"
         if isinstance(value, LayerValue):
@@ -218,7 +224,9 @@ class ProgramFacts:
         roots = {fact.id for fact in model.input_facts}
         found = []
         for fact in self.layer_calls:
-            if fact.model is model or (model.kind != "sequential" and roots and fact.roots and fact.roots <= roots):
+            if fact.model is model or (
+                model.kind != "sequential" and roots and fact.roots and fact.roots <= roots
+            ):
                 found.append(fact)
         return found
 

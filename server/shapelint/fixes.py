@@ -22,7 +22,10 @@ def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
     for line in lines:
         starts.append(starts[-1] + len(line))
     spans = sorted(
-        ((_offset(starts, lines, e.range.start), _offset(starts, lines, e.range.end), e.content) for e in edits),
+        (
+            (_offset(starts, lines, e.range.start), _offset(starts, lines, e.range.end), e.content)
+            for e in edits
+        ),
         key=lambda span: (span[0], span[1]),
     )
     kept: list[tuple[int, int, str]] = []

@@ -9,6 +9,7 @@ rules. Anything it cannot follow becomes UNKNOWN, and unknown is never an error.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 from collections.abc import Iterator, Mapping, Sequence
@@ -139,7 +140,9 @@ class Scope:
 class Interpreter:
     """Walks a Program and returns the ProgramFacts the rules read."""
 
-    def __init__(self, program: Program, keras_major: int = 3, learned: Mapping[str, Shape] | None = None) -> None:
+    def __init__(
+        self, program: Program, keras_major: int = 3, learned: Mapping[str, Shape] | None = None
+    ) -> None:
         self.program = program
         self.keras_major = keras_major
         # Output shapes TensorFlow reported for layers the catalog does not know (see confirmation.py).
@@ -154,7 +157,9 @@ class Interpreter:
         self.called: set[int] = set()
         self._input_ids = itertools.count(1)
         self.compiled: dict[int, CompileFact] = {}  # the latest compile() per model
-        self.current_feed: FeedFact | None = None  # data whose shape a subclassed model's call() is traced with
+        self.current_feed: FeedFact | None = (
+            None  # data whose shape a subclassed model's call() is traced with
+        )
 
     # Driving ------------------------------------------------------------------------------------
 
@@ -248,7 +253,9 @@ class Interpreter:
             for item in node.items:
                 value = self.eval(item.item, scope)
                 if item.asname is not None:
-                    self.assign(item.asname.name, UNKNOWN if not isinstance(value, ModelValue) else value, scope)
+                    self.assign(
+                        item.asname.name, UNKNOWN if not isinstance(value, ModelValue) else value, scope
+                    )
             self.exec_block(node.body, scope)
         elif isinstance(node, cst.Try):
             self.exec_try(node, scope)
@@ -313,7 +320,9 @@ class Interpreter:
             name = _dotted(alias.name)
             if name is None:
                 continue
-            bound = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
+            bound = (
+                alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
+            )
             scope.names[bound] = RefValue(canonical_name(f"{module}.{name}"))
 
     def exec_if(self, node: cst.If, scope: Scope) -> None:
@@ -365,16 +374,15 @@ class Interpreter:
             element = ArrayValue(iterable.shape.drop_first(), iterable.dtype)
         self.exec_loop_body(node.body, scope, node.target, element)
 
-    def exec_loop_body(self, body: cst.BaseSuite, scope: Scope, target: cst.BaseExpression | None,
-                       element: Value) -> None:
+    def exec_loop_body(
+        self, body: cst.BaseSuite, scope: Scope, target: cst.BaseExpression | None, element: Value
+    ) -> None:
         """A loop run an unknown number of times: names it assigns become what is common to all runs."""
         loop_scope = scope.branch()
         if target is not None:
             self.assign(target, element, loop_scope)
-        try:
+        with contextlib.suppress(_Break, _Continue, _Return):
             self.exec_block(body, loop_scope)
-        except (_Break, _Continue, _Return):
-            pass
         scope.merge(scope.branch(), loop_scope)
 
     def exec_try(self, node: cst.Try, scope: Scope) -> None:
@@ -408,8 +416,13 @@ class Interpreter:
 
     # Assignment ---------------------------------------------------------------------------------
 
-    def assign(self, target: cst.BaseExpression, value: Value, scope: Scope,
-               value_node: cst.BaseExpression | cst.CSTNode | None = None) -> None:
+    def assign(
+        self,
+        target: cst.BaseExpression,
+        value: Value,
+        scope: Scope,
+        value_node: cst.BaseExpression | cst.CSTNode | None = None,
+    ) -> None:
         if isinstance(target, cst.Name):
             if isinstance(value, ArrayValue):
                 value = replace(value, name=target.value)
@@ -532,9 +545,11 @@ class Interpreter:
             return Const(False)
         for module in reversed(self.star_imports):
             candidate = canonical_name(f"{module}.{name}")
-            if candidate in CATALOG or candidate in np_knowledge.FUNCTIONS or candidate in ("keras.Input",
-                                                                                             "keras.Sequential",
-                                                                                             "keras.Model"):
+            if (
+                candidate in CATALOG
+                or candidate in np_knowledge.FUNCTIONS
+                or candidate in ("keras.Input", "keras.Sequential", "keras.Model")
+            ):
                 return RefValue(candidate)
         if name in BUILTINS:
             return RefValue(f"builtins.{name}")
@@ -616,7 +631,11 @@ class Interpreter:
         return UNKNOWN
 
     def index_item(self, item: cst.BaseSlice, scope: Scope) -> tuple[str, object]:
-        if isinstance(item, cst.Slice) and item.step is None and _window_length(item, self, scope) is not None:
+        if (
+            isinstance(item, cst.Slice)
+            and item.step is None
+            and _window_length(item, self, scope) is not None
+        ):
             return "window", _window_length(item, self, scope)
         if isinstance(item, cst.Slice):
             bounds: list[object] = []
@@ -671,7 +690,11 @@ class Interpreter:
         if clause.inner_for_in is not None or clause.ifs:
             return UNKNOWN
         iterable = self.eval(clause.iter, scope)
-        if isinstance(iterable, ObjectValue) and iterable.cls == "builtins.range" and iterable.state <= MAX_ELEMENTS:
+        if (
+            isinstance(iterable, ObjectValue)
+            and iterable.cls == "builtins.range"
+            and iterable.state <= MAX_ELEMENTS
+        ):
             # A long range: the element is computed once, with the index unknown (windows, batches).
             inner = Scope({}, scope)
             self.assign(clause.target, UNKNOWN, inner)
@@ -746,7 +769,9 @@ class Interpreter:
             kwargs = {k: v for k, v in call.kwargs.items() if k != "inputs"}
             layer = LayerValue(spec.name, spec, bind_arguments(spec, (), kwargs), call.node)
             layer.args = CallArgs([], kwargs, call.node)  # type: ignore[attr-defined]
-            return self.apply_layer_call(layer, CallArgs([inputs or UNKNOWN], {}, call.node, call.arg_nodes[:1]))
+            return self.apply_layer_call(
+                layer, CallArgs([inputs or UNKNOWN], {}, call.node, call.arg_nodes[:1])
+            )
         if name == "keras.Sequential":
             return self.make_sequential(call)
         if name == "keras.Model":
@@ -754,6 +779,7 @@ class Interpreter:
         if name.endswith(".load_data"):
             dataset = DATASETS.get(name[: -len(".load_data")])
             if dataset is not None:
+
                 def array(spec: object, classes: int | None = None) -> ArrayValue:
                     return ArrayValue(spec.shape, spec.dtype, origin=call.node, classes=classes)  # type: ignore[attr-defined]
 
@@ -789,7 +815,9 @@ class Interpreter:
                 return UNKNOWN
             values = range(*[n for n in numbers if n is not None])
             if len(values) > MAX_UNROLL:
-                return ObjectValue("builtins.range", len(values))  # too long to unroll; its length still counts
+                return ObjectValue(
+                    "builtins.range", len(values)
+                )  # too long to unroll; its length still counts
             return Seq(tuple(Const(v) for v in values), "list")
         if name in ("list", "tuple"):
             if isinstance(first, Seq):
@@ -810,7 +838,9 @@ class Interpreter:
                 return Seq(tuple(Seq(group) for group in zip(*(s.items for s in sequences))), "list")
         return UNKNOWN
 
-    def call_function(self, function: FunctionValue, call: CallArgs, unknown_arguments: bool = False) -> Value:
+    def call_function(
+        self, function: FunctionValue, call: CallArgs, unknown_arguments: bool = False
+    ) -> Value:
         self.called.add(id(function))
         if self.depth >= MAX_CALL_DEPTH:
             return UNKNOWN
@@ -937,10 +967,21 @@ class Interpreter:
 
     # Keras --------------------------------------------------------------------------------------
 
-    def new_input(self, per_sample: Shape, batch: Dim, call: NodeRef | None, shape_node: NodeRef | None,
-                  shape_value: Value, source: str, dtype: str | None = None, name: str | None = None) -> TensorValue:
+    def new_input(
+        self,
+        per_sample: Shape,
+        batch: Dim,
+        call: NodeRef | None,
+        shape_node: NodeRef | None,
+        shape_value: Value,
+        source: str,
+        dtype: str | None = None,
+        name: str | None = None,
+    ) -> TensorValue:
         fact_id = next(self._input_ids)
-        fact = InputFact(fact_id, TensorValue(UNKNOWN_SHAPE), per_sample, call, shape_node, shape_value, source, name)
+        fact = InputFact(
+            fact_id, TensorValue(UNKNOWN_SHAPE), per_sample, call, shape_node, shape_value, source, name
+        )
         full = per_sample.with_batch(batch) if per_sample.dims is not None else UNKNOWN_SHAPE
         tensor = TensorValue(full, dtype, frozenset({fact_id}), fact)
         fact.tensor = tensor
@@ -964,8 +1005,12 @@ class Interpreter:
             shape_node, shape_value, source = call.node_of(None, "batch_shape"), batch_shape, "batch_shape"
         dtype = np_knowledge.dtype_name(call.get(None, "dtype"))
         name_value = call.get(None, "name")
-        name = name_value.value if isinstance(name_value, Const) and isinstance(name_value.value, str) else None
-        return self.new_input(per_sample, batch, call.node, shape_node, shape_value or UNKNOWN, source, dtype, name)
+        name = (
+            name_value.value if isinstance(name_value, Const) and isinstance(name_value.value, str) else None
+        )
+        return self.new_input(
+            per_sample, batch, call.node, shape_node, shape_value or UNKNOWN, source, dtype, name
+        )
 
     def apply_layer_call(self, layer: LayerValue, call: CallArgs) -> Value:
         inputs_value = call.get(0, "inputs")
@@ -976,8 +1021,14 @@ class Interpreter:
         elements = list(inputs_value.items) if isinstance(inputs_value, Seq) else [inputs_value]
         return self.apply_layer(layer, elements, call.node)
 
-    def apply_layer(self, layer: LayerValue, inputs: list[Value], node: NodeRef | None,
-                    model: ModelValue | None = None, feed: FeedFact | None = None) -> Value:
+    def apply_layer(
+        self,
+        layer: LayerValue,
+        inputs: list[Value],
+        node: NodeRef | None,
+        model: ModelValue | None = None,
+        feed: FeedFact | None = None,
+    ) -> Value:
         tensors = [v if isinstance(v, TensorValue) else None for v in inputs]
         roots: frozenset[int] = frozenset().union(*(t.roots for t in tensors if t is not None))
         shapes = tuple(t.shape if t is not None else UNKNOWN_SHAPE for t in tensors)
@@ -1072,7 +1123,11 @@ class Interpreter:
         args: CallArgs | None = getattr(layer, "args", None)
         config = layer.config
         length = config.get("input_length")
-        if layer.spec is not None and layer.spec.family == "embedding" and const_int(length or UNKNOWN) is not None:
+        if (
+            layer.spec is not None
+            and layer.spec.family == "embedding"
+            and const_int(length or UNKNOWN) is not None
+        ):
             config = {**config, "input_shape": Seq((length or UNKNOWN,))}
         for key, source in (
             ("input_shape", "input_shape"),
@@ -1099,8 +1154,14 @@ class Interpreter:
             node = args.node_of(None, key) if args is not None else None
             if key == "input_shape" and layer.kind == "keras.layers.InputLayer" and args is not None:
                 node = args.node_of(0, key)
-            tensor = self.new_input(Shape(dims), batch, layer.node, node, value,
-                                    "InputLayer" if layer.kind == "keras.layers.InputLayer" else source)
+            tensor = self.new_input(
+                Shape(dims),
+                batch,
+                layer.node,
+                node,
+                value,
+                "InputLayer" if layer.kind == "keras.layers.InputLayer" else source,
+            )
             fact = self.facts.input_fact(tensor)
             assert fact is not None
             model.inputs.append(tensor)
@@ -1159,8 +1220,14 @@ class Interpreter:
             shape = call.get(0, "input_shape")
             dims = int_tuple(shape) if shape is not None else None
             if model.kind == "sequential" and not model.inputs and dims:
-                tensor = self.new_input(Shape(dims[1:]), dims[0], call.node, call.node_of(0, "input_shape"),
-                                        shape or UNKNOWN, "build")
+                tensor = self.new_input(
+                    Shape(dims[1:]),
+                    dims[0],
+                    call.node,
+                    call.node_of(0, "input_shape"),
+                    shape or UNKNOWN,
+                    "build",
+                )
                 self.rebuild_sequential(model, tensor)
             return Const(None)
         params = _FEED_METHODS.get(name)
@@ -1184,17 +1251,44 @@ class Interpreter:
             element_nodes = _element_refs(node)
             xv_node = element_nodes[0] if element_nodes else node
             yv_node = element_nodes[1] if len(element_nodes) > 1 else node
-            feed = FeedFact(model, "fit", validation.items[0], validation.items[1], call.node, xv_node, yv_node,
-                            validation=True, compiled=self.compiled.get(id(model)))
+            feed = FeedFact(
+                model,
+                "fit",
+                validation.items[0],
+                validation.items[1],
+                call.node,
+                xv_node,
+                yv_node,
+                validation=True,
+                compiled=self.compiled.get(id(model)),
+            )
             self.facts.feeds.append(feed)
         if name in ("predict", "predict_on_batch") and isinstance(x, ArrayValue):
             return self.predicted(model, x)
         return UNKNOWN
 
-    def record_feed(self, model: ModelValue, method: str, x: Value, y: Value, call: CallArgs,
-                    x_node: NodeRef | None, y_node: NodeRef | None, dataset: DatasetValue | None = None) -> None:
-        feed = FeedFact(model, method, x, y, call.node, x_node, y_node, compiled=self.compiled.get(id(model)),
-                        dataset=dataset)
+    def record_feed(
+        self,
+        model: ModelValue,
+        method: str,
+        x: Value,
+        y: Value,
+        call: CallArgs,
+        x_node: NodeRef | None,
+        y_node: NodeRef | None,
+        dataset: DatasetValue | None = None,
+    ) -> None:
+        feed = FeedFact(
+            model,
+            method,
+            x,
+            y,
+            call.node,
+            x_node,
+            y_node,
+            compiled=self.compiled.get(id(model)),
+            dataset=dataset,
+        )
         self.facts.feeds.append(feed)
         if model.kind == "subclass":
             self.run_subclass_call(model, x, feed)
@@ -1205,7 +1299,9 @@ class Interpreter:
                 tensor = TensorValue(Shape((None, *x.shape.dims[1:])), x.dtype)
                 self.rebuild_sequential(model, tensor, feed)
 
-    def rebuild_sequential(self, model: ModelValue, tensor: TensorValue, feed: FeedFact | None = None) -> None:
+    def rebuild_sequential(
+        self, model: ModelValue, tensor: TensorValue, feed: FeedFact | None = None
+    ) -> None:
         current: Value = tensor
         if feed is None:
             fact = self.facts.input_fact(tensor)
@@ -1276,7 +1372,12 @@ def index_shape(shape: Shape, indexes: list[tuple[str, object]]) -> Shape | None
             if "?" in (start, stop, step):
                 out.append(None)
             elif dim is None:
-                if step in (None, 1) and isinstance(start, int) and isinstance(stop, int) and 0 <= start <= stop:
+                if (
+                    step in (None, 1)
+                    and isinstance(start, int)
+                    and isinstance(stop, int)
+                    and 0 <= start <= stop
+                ):
                     out.append(None)
                 else:
                     out.append(None)
@@ -1311,8 +1412,22 @@ def _slice_element(value: Value) -> Value:
     return UNKNOWN
 
 
-_DATASET_SAME = frozenset({"shuffle", "prefetch", "cache", "repeat", "take", "skip", "with_options", "filter",
-                           "apply", "shard", "ignore_errors", "enumerate_not"})
+_DATASET_SAME = frozenset(
+    {
+        "shuffle",
+        "prefetch",
+        "cache",
+        "repeat",
+        "take",
+        "skip",
+        "with_options",
+        "filter",
+        "apply",
+        "shard",
+        "ignore_errors",
+        "enumerate_not",
+    }
+)
 
 
 def _dataset_method(dataset: DatasetValue, name: str, call: CallArgs) -> Value:
@@ -1360,7 +1475,9 @@ def _window_length(item: cst.Slice, interpreter: Interpreter, scope: Scope) -> i
 def _subclasses(cls: ClassValue, name: str, depth: int = 0) -> bool:
     """Whether a class defined in the file derives from the library class `name`."""
     for base in cls.bases:
-        if base == RefValue(name) or (isinstance(base, ClassValue) and depth < 8 and _subclasses(base, name, depth + 1)):
+        if base == RefValue(name) or (
+            isinstance(base, ClassValue) and depth < 8 and _subclasses(base, name, depth + 1)
+        ):
             return True
     return False
 

@@ -23,9 +23,25 @@ _PREFIXES: tuple[tuple[str, str], ...] = (
 )
 # Old submodules of keras.layers that re-export the layers.
 _LAYER_SUBMODULES = {
-    "core", "convolutional", "pooling", "recurrent", "merge", "normalization", "embeddings",
-    "advanced_activations", "reshaping", "regularization", "activation", "attention", "rnn",
-    "normalization_v2", "recurrent_v2", "wrappers", "noise", "dense_attention", "merging",
+    "core",
+    "convolutional",
+    "pooling",
+    "recurrent",
+    "merge",
+    "normalization",
+    "embeddings",
+    "advanced_activations",
+    "reshaping",
+    "regularization",
+    "activation",
+    "attention",
+    "rnn",
+    "normalization_v2",
+    "recurrent_v2",
+    "wrappers",
+    "noise",
+    "dense_attention",
+    "merging",
 }
 _EXACT: dict[str, str] = {
     "keras.models.Sequential": "keras.Sequential",
@@ -44,9 +60,36 @@ _EXACT: dict[str, str] = {
 
 BUILTINS = frozenset(
     {
-        "len", "range", "list", "tuple", "int", "float", "print", "zip", "enumerate", "dict", "str",
-        "min", "max", "sum", "abs", "round", "isinstance", "type", "super", "sorted", "reversed", "map",
-        "open", "bool", "set", "iter", "next", "getattr", "setattr", "hasattr",
+        "len",
+        "range",
+        "list",
+        "tuple",
+        "int",
+        "float",
+        "print",
+        "zip",
+        "enumerate",
+        "dict",
+        "str",
+        "min",
+        "max",
+        "sum",
+        "abs",
+        "round",
+        "isinstance",
+        "type",
+        "super",
+        "sorted",
+        "reversed",
+        "map",
+        "open",
+        "bool",
+        "set",
+        "iter",
+        "next",
+        "getattr",
+        "setattr",
+        "hasattr",
     }
 )
 
@@ -56,7 +99,7 @@ def canonical_name(name: str) -> str:
     """The one dotted name for an imported object, e.g. tensorflow.keras.layers.Conv2D -> keras.layers.Conv2D."""
     for prefix, replacement in _PREFIXES:
         if name == prefix or name.startswith(prefix + "."):
-            name = replacement + name[len(prefix):]
+            name = replacement + name[len(prefix) :]
     parts = name.split(".")
     if len(parts) >= 4 and parts[0] == "keras" and parts[1] == "layers" and parts[2] in _LAYER_SUBMODULES:
         name = ".".join(["keras", "layers", *parts[3:]])

@@ -42,5 +42,9 @@ def read_notebook(text: str) -> Notebook:
     language = data.get("metadata", {}).get("language_info", {}).get("name", "python")
     if language not in ("python", "python3", ""):
         return Notebook(data, [])
-    indexes = [i for i, cell in enumerate(data["cells"]) if isinstance(cell, dict) and cell.get("cell_type") == "code"]
+    indexes = [
+        i
+        for i, cell in enumerate(data["cells"])
+        if isinstance(cell, dict) and cell.get("cell_type") == "code"
+    ]
     return Notebook(data, indexes)

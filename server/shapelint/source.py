@@ -282,7 +282,9 @@ class Program:
             return diagnostic
         mapped, cell = self.to_cell_range(diagnostic.range)
         fixes = tuple(
-            replace(fix, edits=tuple(replace(edit, range=self.to_cell_range(edit.range)[0]) for edit in fix.edits))
+            replace(
+                fix, edits=tuple(replace(edit, range=self.to_cell_range(edit.range)[0]) for edit in fix.edits)
+            )
             for fix in diagnostic.fixes
         )
         related = tuple((self.to_cell_range(r)[0], text) for r, text in diagnostic.related)
@@ -338,7 +340,9 @@ def _add_chunk(
     chunks.append(Chunk(len(chunks), text, first_line + begin, end - begin, None, cell))
 
 
-def _record_error(error: cst.ParserSyntaxError, text: str, first_line: int, errors: list[SyntaxErrorInfo]) -> None:
+def _record_error(
+    error: cst.ParserSyntaxError, text: str, first_line: int, errors: list[SyntaxErrorInfo]
+) -> None:
     chunk_lines = [line.rstrip("\r\n") for line in split_lines(text)]
     # Python's own parser places the error best and says it most clearly ("'(' was never closed").
     try:
@@ -357,7 +361,9 @@ def _record_error(error: cst.ParserSyntaxError, text: str, first_line: int, erro
     end_column = len(line_text) if column < len(line_text) else column
     if column == end_column and column > 0:
         column -= 1
-    errors.append(SyntaxErrorInfo(Range.of(first_line + line, column, first_line + line, end_column), message))
+    errors.append(
+        SyntaxErrorInfo(Range.of(first_line + line, column, first_line + line, end_column), message)
+    )
 
 
 def parse_program(segments: Sequence[str], *, notebook: bool) -> Program:

@@ -15,7 +15,12 @@ from collections.abc import Iterable
 from shapelint.diagnostics import Diagnostic, Severity
 
 _MARKER = re.compile(r"#\s*(?P<kind>error|warning|info|hint):\s*(?P<codes>SL\d{3}(?:\s*,\s*SL\d{3})*)")
-_WORD = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFORMATION: "info", Severity.HINT: "hint"}
+_WORD = {
+    Severity.ERROR: "error",
+    Severity.WARNING: "warning",
+    Severity.INFORMATION: "info",
+    Severity.HINT: "hint",
+}
 
 Expectation = tuple[int, str, str]  # 1-based line, code, severity word
 

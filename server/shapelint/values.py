@@ -155,7 +155,9 @@ class BoundMethod(Value):
 class LayerValue(Value):
     """A Keras layer instance (identity matters: it may be called, or added, more than once)."""
 
-    def __init__(self, kind: str, spec: LayerSpec | None, config: dict[str, Value], node: NodeRef | None) -> None:
+    def __init__(
+        self, kind: str, spec: LayerSpec | None, config: dict[str, Value], node: NodeRef | None
+    ) -> None:
         self.kind = kind  # canonical class name, e.g. "keras.layers.Conv2D"
         self.spec = spec
         self.config = config  # bound constructor arguments by parameter name

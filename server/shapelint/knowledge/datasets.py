@@ -22,8 +22,15 @@ class DatasetSpec:
     classes: int | None  # number of label classes, for one-hot checks
 
 
-def _spec(train: int, test: int, sample: tuple[int, ...], label: tuple[int, ...], dtype: str, label_dtype: str,
-          classes: int | None) -> DatasetSpec:
+def _spec(
+    train: int,
+    test: int,
+    sample: tuple[int, ...],
+    label: tuple[int, ...],
+    dtype: str,
+    label_dtype: str,
+    classes: int | None,
+) -> DatasetSpec:
     return DatasetSpec(
         ArraySpec(Shape((train, *sample)), dtype),
         ArraySpec(Shape((train, *label)), label_dtype),

@@ -61,8 +61,23 @@ _DTYPE_ALIASES = {
     "uint8": "uint8",
 }
 _DTYPE_NAMES = {
-    "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
-    "uint64", "bool", "complex64", "complex128", "bfloat16", "str", "object",
+    "float16",
+    "float32",
+    "float64",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "bool",
+    "complex64",
+    "complex128",
+    "bfloat16",
+    "str",
+    "object",
 }
 
 
@@ -277,7 +292,9 @@ def squeeze(shape: Shape, axes: list[int] | None) -> Shape:
         if index is None:
             raise ArrayProblem("axis", f"axis {axis} is out of bounds for an array of rank {rank}")
         if shape.dims[index] not in (1, None):
-            raise ArrayProblem("axis", f"cannot squeeze axis {axis} of size {shape.dims[index]}: only size-1 axes")
+            raise ArrayProblem(
+                "axis", f"cannot squeeze axis {axis} of size {shape.dims[index]}: only size-1 axes"
+            )
         drop.add(index)
     return Shape(tuple(d for i, d in enumerate(shape.dims) if i not in drop))
 
@@ -382,14 +399,17 @@ def _concatenate(axis_default: int | None, promote: int = 0) -> Transfer:
         shapes = [a.shape for a in arrays]
         if promote:  # hstack/vstack promote 1-D inputs
             shapes = [
-                Shape((1, *s.dims)) if promote == 2 and s.dims is not None and len(s.dims) == 1 else s for s in shapes
+                Shape((1, *s.dims)) if promote == 2 and s.dims is not None and len(s.dims) == 1 else s
+                for s in shapes
             ]
             if promote == 1 and all(s.dims is not None and len(s.dims) == 1 for s in shapes):
                 axis = 0
         joined = concatenate(shapes, axis)
         if joined is None:
             listed = ", ".join(format_shape(s) for s in shapes)
-            raise ArrayProblem("concatenate", f"cannot concatenate arrays of shapes {listed} along axis {axis}")
+            raise ArrayProblem(
+                "concatenate", f"cannot concatenate arrays of shapes {listed} along axis {axis}"
+            )
         return ArrayValue(joined, _common_dtype(arrays))
 
     return transfer
@@ -667,6 +687,7 @@ for _name, _transfer in _GENERATOR.items():
 
 # Methods and attributes of arrays -------------------------------------------------------------
 
+
 def array_method(array: ArrayValue, name: str, call: CallArgs) -> Value:
     """x.reshape(...), x.astype(...), ... ; UNKNOWN for anything not modelled."""
     if name == "reshape":
@@ -676,12 +697,16 @@ def array_method(array: ArrayValue, name: str, call: CallArgs) -> Value:
             return UNKNOWN
         return reshape_array(array, call.args)
     if name == "astype":
-        return ArrayValue(array.shape, dtype_name(call.get(0, "dtype")), array.name, kind=array.kind,
-                          classes=array.classes)
+        return ArrayValue(
+            array.shape, dtype_name(call.get(0, "dtype")), array.name, kind=array.kind, classes=array.classes
+        )
     if name in ("flatten", "ravel"):
         size = array.shape.size
-        return ArrayValue(Shape((size,)) if array.shape.dims is not None else UNKNOWN_SHAPE, array.dtype,
-                          classes=array.classes)
+        return ArrayValue(
+            Shape((size,)) if array.shape.dims is not None else UNKNOWN_SHAPE,
+            array.dtype,
+            classes=array.classes,
+        )
     if name == "squeeze":
         raw = call.get(0, "axis")
         axes = _axes(raw)
@@ -760,14 +785,21 @@ def _matmul(left: Value, right: Value) -> Value:
         return UNKNOWN
     if len(a) == 2 and len(b) == 2:
         if a[1] is not None and b[0] is not None and a[1] != b[0]:
-            raise ArrayProblem("matmul", f"matmul: shapes {format_shape(left.shape)} and {format_shape(right.shape)}"
-                                         f" are not aligned ({a[1]} != {b[0]})")
+            raise ArrayProblem(
+                "matmul",
+                f"matmul: shapes {format_shape(left.shape)} and {format_shape(right.shape)}"
+                f" are not aligned ({a[1]} != {b[0]})",
+            )
         return ArrayValue(Shape((a[0], b[1])), left.dtype if left.dtype == right.dtype else None)
     return UNKNOWN
 
 
 def scalar_const(value: Value) -> float | int | None:
-    if isinstance(value, Const) and isinstance(value.value, (int, float)) and not isinstance(value.value, bool):
+    if (
+        isinstance(value, Const)
+        and isinstance(value.value, (int, float))
+        and not isinstance(value.value, bool)
+    ):
         return value.value
     return None
 

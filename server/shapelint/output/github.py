@@ -20,7 +20,9 @@ def format_results(results: Sequence[FileResult]) -> str:
     lines = []
     for result in results:
         if result.error is not None:
-            lines.append(f"::error file={_escape(result.path, True)},title=shapelint::{_escape(result.error)}")
+            lines.append(
+                f"::error file={_escape(result.path, True)},title=shapelint::{_escape(result.error)}"
+            )
             continue
         for d in result.diagnostics:
             start, end = d.range.start, d.range.end

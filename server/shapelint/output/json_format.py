@@ -28,7 +28,11 @@ def diagnostic_json(path: str, d: Diagnostic, notebook: bool = False) -> dict[st
         else {
             "message": fix.message,
             "edits": [
-                {"content": e.content, "location": _location(e.range.start), "end_location": _location(e.range.end)}
+                {
+                    "content": e.content,
+                    "location": _location(e.range.start),
+                    "end_location": _location(e.range.end),
+                }
                 for e in fix.edits
             ],
         },

@@ -45,7 +45,12 @@ def format_results(results: Sequence[FileResult]) -> str:
                 "level": _LEVEL[d.severity.value],
                 "message": {"text": d.message},
                 "locations": [
-                    {"physicalLocation": {"artifactLocation": {"uri": result.path.replace("\\", "/")}, "region": region}}
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": result.path.replace("\\", "/")},
+                            "region": region,
+                        }
+                    }
                 ],
             }
             if d.fix is not None:

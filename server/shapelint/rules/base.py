@@ -133,7 +133,9 @@ class RuleContext:
 TRAINING_METHODS = frozenset({"fit", "evaluate", "train_on_batch", "test_on_batch"})
 
 
-def array_for_input(feed: FeedFact, model: ModelValue, index: int) -> tuple[ArrayValue, NodeRef | None] | None:
+def array_for_input(
+    feed: FeedFact, model: ModelValue, index: int
+) -> tuple[ArrayValue, NodeRef | None] | None:
     """The array a feed gives to the model's `index`-th input, with the node it was written at."""
     x: Value = feed.x
     node = feed.x_node
@@ -182,7 +184,8 @@ def parenthesize(code: str) -> str:
     """`code` safe to put before `.attr` or `[...]`."""
     stripped = code.strip()
     if stripped.replace("_", "").replace(".", "").isalnum() or (
-        stripped.endswith((")", "]")) and not any(op in stripped for op in (" + ", " - ", " * ", " / ", " if "))
+        stripped.endswith((")", "]"))
+        and not any(op in stripped for op in (" + ", " - ", " * ", " / ", " if "))
     ):
         return stripped
     return f"({stripped})"
@@ -272,7 +275,7 @@ def constructor_argument_edit(
 
 
 def channel_order_swapped(sample: Shape, declared: Shape) -> str | None:
-    """"first->last" when channels-first images meet a channels-last input, "last->first" for the reverse."""
+    """ "first->last" when channels-first images meet a channels-last input, "last->first" for the reverse."""
     if sample.dims is None or declared.dims is None or len(sample.dims) != 3 or len(declared.dims) != 3:
         return None
     if sample.dims == declared.dims:
@@ -286,7 +289,9 @@ def channel_order_swapped(sample: Shape, declared: Shape) -> str | None:
     return None
 
 
-def fitting_order(arrays: Sequence[ArrayValue], inputs: Sequence[Shape], keras_major: int) -> tuple[int, ...] | None:
+def fitting_order(
+    arrays: Sequence[ArrayValue], inputs: Sequence[Shape], keras_major: int
+) -> tuple[int, ...] | None:
     """A reordering of the arrays under which each fits its input, when the given order does not."""
     from itertools import permutations
 

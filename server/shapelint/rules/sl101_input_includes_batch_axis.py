@@ -104,7 +104,13 @@ model.fit(x, y)
 
     def _report(self, context: RuleContext, fact: InputFact, data: ArrayValue) -> Diagnostic | None:
         sample = data.shape.drop_first()
-        what = "input_shape" if fact.source == "input_shape" else "input_dim" if fact.source == "input_dim" else "shape"
+        what = (
+            "input_shape"
+            if fact.source == "input_shape"
+            else "input_dim"
+            if fact.source == "input_dim"
+            else "shape"
+        )
         name = f"`{data.name}`" if data.name else "the data"
         message = (
             f"Input {what} {format_shape(fact.per_sample)} includes the sample axis: {name} has shape "
@@ -169,4 +175,3 @@ def _full_data_shape(context: RuleContext, fact: InputFact) -> ArrayValue | None
             if found is not None and includes_sample_axis(fact, found[0]):
                 return found[0]
     return None
-

@@ -8,11 +8,11 @@ from shapelint.diagnostics import Diagnostic, Fix
 from shapelint.facts import FeedFact, InputFact
 from shapelint.rules.base import (
     Rule,
-    channel_order_swapped,
-    fitting_order,
     RuleContext,
     array_for_input,
+    channel_order_swapped,
     dims_code,
+    fitting_order,
     input_line_note,
     keras3_adjusts,
     parenthesize,
@@ -114,7 +114,9 @@ model.fit(x, np.zeros((100, 1)))  # error: SL103
         message = self._message(context, feed, fact, data)
         yield from self._diagnostic(context, feed, fact, data, node, message)
 
-    def _unbatched(self, context: RuleContext, feed: FeedFact, fact: InputFact, data: ArrayValue) -> Diagnostic | None:
+    def _unbatched(
+        self, context: RuleContext, feed: FeedFact, fact: InputFact, data: ArrayValue
+    ) -> Diagnostic | None:
         """fit(dataset) where the dataset was never batched: each element is read as a batch."""
         if not shapes_compatible(data.shape, fact.per_sample) and not mismatched(context, fact, data):
             return None
@@ -126,8 +128,14 @@ model.fit(x, np.zeros((100, 1)))  # error: SL103
             f"the batch axis and samples look like {format_shape(data.shape.drop_first())} against the input's "
             f"{format_shape(fact.per_sample)}{input_line_note(context, fact)}. Batch the dataset: {name}.batch(32)."
         )
-        fix = context.fix(f"Batch the dataset: {name}.batch(32)",
-                          context.replace(node, f"{parenthesize(name)}.batch(32)")) if node is not None else None
+        fix = (
+            context.fix(
+                f"Batch the dataset: {name}.batch(32)",
+                context.replace(node, f"{parenthesize(name)}.batch(32)"),
+            )
+            if node is not None
+            else None
+        )
         return context.diagnostic(self, node or feed.call, message, [fix])
 
     def _message(self, context: RuleContext, feed: FeedFact, fact: InputFact, data: ArrayValue) -> str:
@@ -154,8 +162,15 @@ model.fit(x, np.zeros((100, 1)))  # error: SL103
             detail += f" The sizes agree: reshape the data with {data.name or 'x'}.reshape(-1, {target})."
         return head + detail
 
-    def _diagnostic(self, context: RuleContext, feed: FeedFact, fact: InputFact, data: ArrayValue,
-                    node: object, message: str) -> Iterator[Diagnostic]:
+    def _diagnostic(
+        self,
+        context: RuleContext,
+        feed: FeedFact,
+        fact: InputFact,
+        data: ArrayValue,
+        node: object,
+        message: str,
+    ) -> Iterator[Diagnostic]:
         fixes: list[Fix | None] = []
         sample = data.shape.drop_first()
         declared = fact.per_sample
@@ -165,7 +180,11 @@ model.fit(x, np.zeros((100, 1)))  # error: SL103
             target = ", ".join(str(d) for d in declared.dims)
             new = f"{parenthesize(code)}.reshape(-1, {target})"
             fixes.append(context.fix(f"Reshape the data: {new}", context.replace(x_node, new)))  # type: ignore[arg-type]
-        if fact.shape_node is not None and shape_literal_items(context, fact.shape_node) is not None and sample.dims:
+        if (
+            fact.shape_node is not None
+            and shape_literal_items(context, fact.shape_node) is not None
+            and sample.dims
+        ):
             new_shape = dims_code(sample) if sample.fully_known else None
             if new_shape is not None and fact.source != "input_dim":
                 fixes.append(
@@ -176,10 +195,16 @@ model.fit(x, np.zeros((100, 1)))  # error: SL103
                 )
             elif fact.source == "input_dim" and sample.rank == 1 and sample.fully_known:
                 fixes.append(
-                    context.fix(f"Declare input_dim={sample[0]}", context.replace(fact.shape_node, str(sample[0])))
+                    context.fix(
+                        f"Declare input_dim={sample[0]}", context.replace(fact.shape_node, str(sample[0]))
+                    )
                 )
         diagnostic = context.diagnostic(
-            self, x_node or feed.call, message, fixes, related=[(fact.call, "the model input is declared here")]  # type: ignore[arg-type]
+            self,
+            x_node or feed.call,
+            message,
+            fixes,
+            related=[(fact.call, "the model input is declared here")],  # type: ignore[arg-type]
         )
         if diagnostic is not None:
             yield diagnostic
@@ -188,7 +213,11 @@ model.fit(x, np.zeros((100, 1)))  # error: SL103
 def _reordering_fixes(context: RuleContext, feed: FeedFact) -> bool:
     """Several arrays that only need reordering: SL106 reports that."""
     x = feed.x
-    if len(feed.model.input_facts) < 2 or not isinstance(x, Seq) or len(x.items) != len(feed.model.input_facts):
+    if (
+        len(feed.model.input_facts) < 2
+        or not isinstance(x, Seq)
+        or len(x.items) != len(feed.model.input_facts)
+    ):
         return False
     arrays = [item for item in x.items if isinstance(item, ArrayValue)]
     if len(arrays) != len(x.items):
@@ -210,4 +239,3 @@ def mismatched(context: RuleContext, fact: InputFact, data: ArrayValue) -> bool:
     if context.keras_major >= 3 and keras3_adjusts(sample, declared):
         return False
     return channel_order_swapped(sample, declared) is None  # SL107 says which axis moved
-

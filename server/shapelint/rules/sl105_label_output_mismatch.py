@@ -47,7 +47,9 @@ model.fit(x_train, y_train)
         """
 import keras
 (x_train, y_train), _ = keras.datasets.mnist.load_data()
-model = keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+model = keras.Sequential(
+    [keras.Input(shape=(28, 28)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")]
+)
 model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
 model.fit(x_train, y_train)
 model.compile(loss="categorical_crossentropy", optimizer="adam")
@@ -150,12 +152,27 @@ model.fit(x, y)  # error: SL105
     def _sample_counts(self, context: RuleContext, feed: FeedFact) -> Diagnostic | None:
         y = feed.y
         assert isinstance(y, ArrayValue)
-        arrays = [feed.x] if isinstance(feed.x, ArrayValue) else list(feed.x.items) if isinstance(feed.x, Seq) else []
+        arrays = (
+            [feed.x]
+            if isinstance(feed.x, ArrayValue)
+            else list(feed.x.items)
+            if isinstance(feed.x, Seq)
+            else []
+        )
         x = next((a for a in arrays if isinstance(a, ArrayValue) and a.shape.dims), None)
-        if x is None or not y.shape.dims or x.shape[0] is None or y.shape[0] is None or x.shape[0] == y.shape[0]:
+        if (
+            x is None
+            or not y.shape.dims
+            or x.shape[0] is None
+            or y.shape[0] is None
+            or x.shape[0] == y.shape[0]
+        ):
             return None
-        if any(x is array and x.shape.rank == fact.per_sample.rank for fact in feed.model.input_facts
-               for array in [feed.x]):
+        if any(
+            x is array and x.shape.rank == fact.per_sample.rank
+            for fact in feed.model.input_facts
+            for array in [feed.x]
+        ):
             return None  # x is a single sample: SL108 says so
         message = (
             f"{feed.label} gets {x.shape[0]} input samples ({_name(x, 'x')} {format_shape(x.shape)}) but "
@@ -185,7 +202,11 @@ model.fit(x, y)  # error: SL105
         if family == "categorical":
             if len(labels.dims) == len(output.dims) - 1 or (labels[-1] == 1 and units not in (1, None)):
                 return self._integer_labels(context, feed, y, units, loss)
-            if len(labels.dims) == len(output.dims) and None not in (labels[-1], units) and labels[-1] != units:
+            if (
+                len(labels.dims) == len(output.dims)
+                and None not in (labels[-1], units)
+                and labels[-1] != units
+            ):
                 return self._unit_count(context, feed, out, y, loss)
         elif family == "sparse":
             if len(labels.dims) == len(output.dims) and labels[-1] not in (1, None) and labels[-1] == units:
@@ -197,14 +218,19 @@ model.fit(x, y)  # error: SL105
             single_column = len(labels.dims) == len(output.dims) - 1 or labels[-1] == 1
             if single_column and units not in (1, None):
                 return self._binary_units(context, feed, out, y, loss)
-            if len(labels.dims) == len(output.dims) and None not in (labels[-1], units) and labels[-1] != units:
+            if (
+                len(labels.dims) == len(output.dims)
+                and None not in (labels[-1], units)
+                and labels[-1] != units
+            ):
                 return self._unit_count(context, feed, out, y, loss)
         return None
 
     # The findings ------------------------------------------------------------------------------
 
-    def _integer_labels(self, context: RuleContext, feed: FeedFact, y: ArrayValue, units: object,
-                        loss: str | None) -> Diagnostic | None:
+    def _integer_labels(
+        self, context: RuleContext, feed: FeedFact, y: ArrayValue, units: object, loss: str | None
+    ) -> Diagnostic | None:
         message = (
             f"{loss} needs one-hot labels of shape (N, {units}) to match the output, but {_name(y, 'y')} has shape "
             f"{format_shape(y.shape)}: integer class ids. Use loss='sparse_categorical_crossentropy', or one-hot "
@@ -217,8 +243,9 @@ model.fit(x, y)  # error: SL105
             fixes.append(context.fix(f"One-hot encode the labels: {new}", context.replace(feed.y_node, new)))
         return context.diagnostic(self, feed.y_node or feed.call, message, fixes)
 
-    def _one_hot_with_sparse(self, context: RuleContext, feed: FeedFact, y: ArrayValue, units: object,
-                             loss: str | None) -> Diagnostic | None:
+    def _one_hot_with_sparse(
+        self, context: RuleContext, feed: FeedFact, y: ArrayValue, units: object, loss: str | None
+    ) -> Diagnostic | None:
         message = (
             f"sparse_categorical_crossentropy needs integer class ids of shape (N,) but {_name(y, 'y')} has shape "
             f"{format_shape(y.shape)}: one-hot labels over {units} classes. Use loss='categorical_crossentropy', "
@@ -227,8 +254,9 @@ model.fit(x, y)  # error: SL105
         fixes = [self._loss_fix(context, feed, "categorical_crossentropy")]
         return context.diagnostic(self, feed.y_node or feed.call, message, fixes)
 
-    def _unit_count(self, context: RuleContext, feed: FeedFact, out: TensorValue, y: ArrayValue,
-                    loss: str | None) -> Diagnostic | None:
+    def _unit_count(
+        self, context: RuleContext, feed: FeedFact, out: TensorValue, y: ArrayValue, loss: str | None
+    ) -> Diagnostic | None:
         classes = y.shape[-1]
         layer = _producer(out)
         name = layer.layer.short_name if layer is not None else "The last layer"
@@ -238,24 +266,36 @@ model.fit(x, y)  # error: SL105
             f"{classes} units for {loss}."
         )
         fixes = [_units_fix(context, layer, classes)]
-        return context.diagnostic(self, feed.y_node or feed.call, message, fixes,
-                                  related=[(layer.call if layer else None, "the output layer")])
+        return context.diagnostic(
+            self,
+            feed.y_node or feed.call,
+            message,
+            fixes,
+            related=[(layer.call if layer else None, "the output layer")],
+        )
 
-    def _too_few_units(self, context: RuleContext, feed: FeedFact, out: TensorValue, y: ArrayValue,
-                       loss: str | None) -> Diagnostic | None:
+    def _too_few_units(
+        self, context: RuleContext, feed: FeedFact, out: TensorValue, y: ArrayValue, loss: str | None
+    ) -> Diagnostic | None:
         layer = _producer(out)
         classes = y.classes
         message = (
             f"{_name(y, 'y')} holds class ids 0 to {(classes or 1) - 1} ({classes} classes) but the model outputs "
             f"{format_shape(out.shape)}: {out.shape[-1]} units. {loss} needs one output unit per class, so ids from "
-            f"{out.shape[-1]} up fail with \"Received a label value of ... which is outside the valid range\"."
+            f'{out.shape[-1]} up fail with "Received a label value of ... which is outside the valid range".'
         )
         fixes = [_units_fix(context, layer, classes)]
-        return context.diagnostic(self, feed.y_node or feed.call, message, fixes,
-                                  related=[(layer.call if layer else None, "the output layer")])
+        return context.diagnostic(
+            self,
+            feed.y_node or feed.call,
+            message,
+            fixes,
+            related=[(layer.call if layer else None, "the output layer")],
+        )
 
-    def _binary_units(self, context: RuleContext, feed: FeedFact, out: TensorValue, y: ArrayValue,
-                      loss: str | None) -> Diagnostic | None:
+    def _binary_units(
+        self, context: RuleContext, feed: FeedFact, out: TensorValue, y: ArrayValue, loss: str | None
+    ) -> Diagnostic | None:
         layer = _producer(out)
         message = (
             f"{loss} compares each output unit with one label, but the model outputs {format_shape(out.shape)} "
@@ -263,11 +303,17 @@ model.fit(x, y)  # error: SL105
             "For a yes/no label use one unit with a sigmoid: Dense(1, activation='sigmoid')."
         )
         fixes = [_units_fix(context, layer, 1)]
-        return context.diagnostic(self, feed.y_node or feed.call, message, fixes,
-                                  related=[(layer.call if layer else None, "the output layer")])
+        return context.diagnostic(
+            self,
+            feed.y_node or feed.call,
+            message,
+            fixes,
+            related=[(layer.call if layer else None, "the output layer")],
+        )
 
-    def _too_many_output_axes(self, context: RuleContext, feed: FeedFact, out: TensorValue, y: ArrayValue,
-                              loss: str | None) -> Diagnostic | None:
+    def _too_many_output_axes(
+        self, context: RuleContext, feed: FeedFact, out: TensorValue, y: ArrayValue, loss: str | None
+    ) -> Diagnostic | None:
         recurrent = _sequence_source(out)
         if recurrent is not None:
             message = (
@@ -292,7 +338,9 @@ model.fit(x, y)  # error: SL105
         if node is None or not isinstance(node.node, cst.SimpleString):
             return None
         quote = node.node.quote
-        return context.fix(f"Use loss={quote}{new_loss}{quote}", context.replace(node, f"{quote}{new_loss}{quote}"))
+        return context.fix(
+            f"Use loss={quote}{new_loss}{quote}", context.replace(node, f"{quote}{new_loss}{quote}")
+        )
 
 
 def _name(array: ArrayValue, fallback: str, quoted: bool = True) -> str:
@@ -367,8 +415,9 @@ def _flatten_fix(context: RuleContext, dense: LayerCallFact) -> Fix | None:
     if dense.model is None and isinstance(node, cst.Call) and node.args:
         argument = NodeRef(dense.call.chunk, node.args[0].value)
         code = context.code(argument)
-        return context.fix(f"Flatten before {dense.layer.short_name}",
-                           context.replace(argument, f"{flatten}()({code})"))
+        return context.fix(
+            f"Flatten before {dense.layer.short_name}", context.replace(argument, f"{flatten}()({code})")
+        )
     before = context.program.line_text(span.start.line)[: span.start.column].rstrip()
     if before.endswith(("[", ",")) or before == "":
         insert = TextEdit(Range(span.start, span.start), f"{flatten}(), ")
@@ -378,7 +427,8 @@ def _flatten_fix(context: RuleContext, dense: LayerCallFact) -> Fix | None:
         indent = line_text[: len(line_text) - len(line_text.lstrip())]
         receiver = before.strip()[: -len("(")]
         start = Position(span.start.line, 0)
-        return context.fix(f"Insert {flatten}() before {dense.layer.short_name}",
-                           TextEdit(Range(start, start), f"{indent}{receiver}({flatten}())\n"))
+        return context.fix(
+            f"Insert {flatten}() before {dense.layer.short_name}",
+            TextEdit(Range(start, start), f"{indent}{receiver}({flatten}())\n"),
+        )
     return None
-

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from shapelint.diagnostics import Diagnostic
-from shapelint.rules.base import Rule, RuleContext, array_for_input, channel_order_swapped, input_line_note, parenthesize
+from shapelint.rules.base import (
+    Rule,
+    RuleContext,
+    array_for_input,
+    channel_order_swapped,
+    input_line_note,
+    parenthesize,
+)
 from shapelint.shapes import format_shape
 
 
@@ -78,9 +85,19 @@ model.predict(x)  # error: SL107
                     continue
                 name = f"`{data.name}`" if data.name else "x"
                 if swap == "first->last":
-                    layout, wanted, axes, hint = "channels first", "channels last", "0, 2, 3, 1", "np.moveaxis(x, 1, -1)"
+                    layout, wanted, axes, hint = (
+                        "channels first",
+                        "channels last",
+                        "0, 2, 3, 1",
+                        "np.moveaxis(x, 1, -1)",
+                    )
                 else:
-                    layout, wanted, axes, hint = "channels last", "channels first", "0, 3, 1, 2", "np.moveaxis(x, -1, 1)"
+                    layout, wanted, axes, hint = (
+                        "channels last",
+                        "channels first",
+                        "0, 3, 1, 2",
+                        "np.moveaxis(x, -1, 1)",
+                    )
                 message = (
                     f"{feed.label} gets {name} of shape {format_shape(data.shape)}: images with their "
                     f"{sample[0] if swap == 'first->last' else sample[2]} channels {layout}, but the model input "
@@ -92,7 +109,12 @@ model.predict(x)  # error: SL107
                     code = context.code(node)
                     new = f"{parenthesize(code)}.transpose({axes})"
                     fixes.append(context.fix(f"Move the channel axis: {new}", context.replace(node, new)))
-                diagnostic = context.diagnostic(self, node or feed.call, message, fixes,
-                                                related=[(fact.call, "the model input is declared here")])
+                diagnostic = context.diagnostic(
+                    self,
+                    node or feed.call,
+                    message,
+                    fixes,
+                    related=[(fact.call, "the model input is declared here")],
+                )
                 if diagnostic is not None:
                     yield diagnostic

@@ -103,11 +103,13 @@ def _fix(context: RuleContext, node: NodeRef | None) -> Fix | None:
             new = f"{value_code}[{number}:{number + 1}]" if number != -1 else f"{value_code}[-1:]"
             return context.fix(f"Keep the batch axis: {new}", context.replace(node, new))
     # np.array([a, b, c]) -> np.array([[a, b, c]])
-    if isinstance(expression, cst.Call) and expression.args and isinstance(expression.args[0].value, cst.List):
+    if (
+        isinstance(expression, cst.Call)
+        and expression.args
+        and isinstance(expression.args[0].value, cst.List)
+    ):
         inner = NodeRef(node.chunk, expression.args[0].value)
         code = context.code(inner)
         return context.fix("Wrap the sample in a batch of one", context.replace(inner, f"[{code}]"))
     new = context.expand_dims_code(context.code(node), 0)
     return context.fix(f"Add the batch axis: {new}", context.replace(node, new))
-
-
