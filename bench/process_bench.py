@@ -30,6 +30,7 @@ class Finished:
     stdout: str
     stderr: str
     peak_rss_mib: float  # the process's own peak resident memory (ru_maxrss)
+    cpu_seconds: float  # user + system CPU time of the process
 
 
 def command_env() -> dict[str, str]:
@@ -67,6 +68,7 @@ def run_timed(command: Sequence[str], timeout: float, cwd: Path = REPOSITORY) ->
             stdout.read().decode("utf-8", "replace"),
             stderr.read().decode("utf-8", "replace"),
             usage.ru_maxrss / 1024,  # KiB on Linux
+            usage.ru_utime + usage.ru_stime,
         )
 
 

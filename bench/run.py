@@ -73,14 +73,14 @@ FULL = Plan(
     script_repetitions=5,
     check_repetitions=5,
     parse_sizes=(50, 500, 2000, 10000),
-    parse_repetitions=lambda lines: {50: 30, 500: 15, 2000: 9}.get(lines, 5),
+    parse_repetitions=lambda lines: {50: 30, 500: 15, 2000: 9}.get(lines, 4),
     seed_edits=20,
     large_lsp_lines=2000,
     large_edits=20,
     pyright_edits=8,
     pyright=True,
     incremental_sizes=(2000, 10000),
-    incremental_edits=15,
+    incremental_edits=12,
     memory_counts=(1, 10, 50),
     memory_lines=500,
     memory_repetitions=2,
@@ -159,16 +159,18 @@ def section_script(plan: Plan, targets: list[Target], script_memory: list[float]
         "Time from start to the shape error: `shapelint check file.py` (exits with the finding) and shapelint's "
         "language server (a file opened in the editor) versus `python file.py` with TensorFlow installed (exits "
         "with Keras's exception), on the bundled mistakes.",
-        ("file", "`python file.py` → crash", "`shapelint check` → finding", "speed-up",
+        ("file", "`python file.py` → crash", "`shapelint check` → finding", "speed-up", "CPU time: script / check",
          "editor: didOpen → diagnostics", "speed-up", "shapelint reports", "Keras raises"),
     )
     check_medians: list[float] = []
     editor_medians: list[float] = []
     server = server_bench.shapelint_server()
-    for mistake in MISTAKES:
+    for number, mistake in enumerate(MISTAKES):
         checks: list[float] = []
         opens: list[float] = []
         scripts: list[float] = []
+        check_cpu: list[float] = []
+        script_cpu: list[float] = []
         reported = raised = ""
         for repetition in range(max(plan.check_repetitions, plan.script_repetitions)):
             if repetition < plan.check_repetitions:
@@ -177,28 +179,33 @@ def section_script(plan: Plan, targets: list[Target], script_memory: list[float]
                 if checked.returncode != 1 or not findings:
                     raise Broken(f"shapelint check no longer reports the mistake in {mistake.name}")
                 checks.append(checked.seconds)
+                check_cpu.append(checked.cpu_seconds)
                 reported = ", ".join(sorted({finding["code"] for finding in findings}))
                 try:
-                    opens.append(server_bench.first_diagnostics(server, mistake.parent, mistake))
+                    if not plan.smoke or number == 0:  # the smoke starts one server here, not three
+                        opens.append(server_bench.first_diagnostics(server, mistake.parent, mistake))
                 except Exception as error:
                     raise Broken(f"shapelint server on {mistake.name}: {error}") from error
             if repetition < plan.script_repetitions:
                 ran = process_bench.run_script(mistake)
                 raised = process_bench.last_error_line(ran.stderr) or f"no exception (exit {ran.returncode})"
                 scripts.append(ran.seconds)
+                script_cpu.append(ran.cpu_seconds)
                 script_memory.append(ran.peak_rss_mib)
         log(f"script row: {mistake.name} done")
         by_check = ratios(scripts, checks)
         by_editor = ratios(scripts, opens)
         if by_check:
             check_medians.append(Summary.of(by_check).median)
+        if by_editor:
             editor_medians.append(Summary.of(by_editor).median)
         section.rows.append((
             mistake.name,
             format_summary(Summary.of(scripts), "s") if scripts else "not run (smoke)",
             format_summary(ms(checks)),
             format_ratio(by_check),
-            format_summary(ms(opens)),
+            format_ratio(ratios(script_cpu, check_cpu)),
+            format_summary(ms(opens)) if opens else "not run (smoke)",
             format_ratio(by_editor),
             reported,
             f"`{raised[:120]}`" if raised else "—",
@@ -214,6 +221,8 @@ def section_script(plan: Plan, targets: list[Target], script_memory: list[float]
         "`load_data` return zero arrays of MNIST's real shapes and dtypes (no download time is counted, which "
         "favours the script); the other two files do not call it and run unchanged.",
         "Both sides run with bytecode caching on (PYTHONDONTWRITEBYTECODE unset), as an installed tool does.",
+        "CPU time (user + system, from wait4) is what each process itself consumed; unlike wall time it hardly "
+        "depends on how busy the machine is, so compare it with the wall-clock ratio when the load is high.",
     ]
     if check_medians:
         worst = min(check_medians)
@@ -247,7 +256,7 @@ def section_parse(plan: Plan, targets: list[Target], timings: dict[int, dict[str
         "versus `libcst.parse_module` alone and `ast.parse` on the same text, plus the whole `shapelint check` "
         "process.",
         ("lines", "shapelint analysis (cold)", "`libcst.parse_module`", "`ast.parse`", "analysis / libcst",
-         "analysis / ast", "per 1,000 lines", "`shapelint check` process"),
+         "CPU time: analysis / libcst", "analysis / ast", "per 1,000 lines", "`shapelint check` process"),
     )
     per_line: dict[int, float] = {}
     worst_ratio = 0.0
@@ -259,10 +268,12 @@ def section_parse(plan: Plan, targets: list[Target], timings: dict[int, dict[str
             timing = engine_timing(lines, repetitions, edits)
             timings[lines] = timing
             samples = timing["samples"]
-            assert isinstance(samples, dict)
+            cpu = timing["cpu"]
+            assert isinstance(samples, dict) and isinstance(cpu, dict)
             path = Path(folder) / f"generated_{lines}.py"
             path.write_text(corpus.keras_program(lines, 7), encoding="utf-8")
-            checks = [process_bench.shapelint_check([path]).seconds for _ in range(min(repetitions, 5, plan.check_repetitions))]
+            runs = min(repetitions, 5, plan.check_repetitions) if not plan.smoke or lines == plan.parse_sizes[-1] else 0
+            checks = [process_bench.shapelint_check([path]).seconds for _ in range(runs)]
             cold = ms(samples["cold"])
             versus_libcst = ratios(samples["cold"], samples["libcst"])
             worst_ratio = max(worst_ratio, Summary.of(versus_libcst).median)
@@ -273,9 +284,10 @@ def section_parse(plan: Plan, targets: list[Target], timings: dict[int, dict[str
                 format_summary(ms(samples["libcst"])),
                 format_summary(ms(samples["ast"])),
                 format_ratio(versus_libcst),
+                format_ratio(ratios(cpu["cold"], cpu["libcst"])),
                 format_ratio(ratios(samples["cold"], samples["ast"])),
                 f"{format_number(cold.median / lines * 1000)} ms",
-                format_summary(ms(checks)),
+                format_summary(ms(checks)) if checks else "not run (smoke)",
             ))
     sizes = sorted(per_line)
     growth = None
@@ -397,8 +409,8 @@ def section_incremental(
     section = Section(
         "Incremental edits",
         "A one-character edit in the middle of a large file, versus a cold analysis of the same file.",
-        ("lines", "edit → diagnostics (server, over stdio)", "edit, engine only", "cold analysis (engine)",
-         "cold / edit (engine)"),
+        ("lines", "edit → diagnostics (server, over stdio)", "edit, engine only", "edit, engine only: CPU time",
+         "cold analysis (engine)", "cold / edit (engine)"),
     )
     for lines in plan.incremental_sizes:
         if lines not in lsp_samples:
@@ -415,12 +427,14 @@ def section_incremental(
         if lines not in timings:
             timings[lines] = engine_timing(lines, plan.parse_repetitions(lines), plan.incremental_edits)
         samples = timings[lines]["samples"]
-        assert isinstance(samples, dict)
+        cpu = timings[lines]["cpu"]
+        assert isinstance(samples, dict) and isinstance(cpu, dict)
         server = ms(lsp_samples[lines])
         section.rows.append((
             f"{lines:,}",
             format_summary(server),
             format_summary(ms(samples["edit"])),
+            format_summary(ms(cpu["edit"])),
             format_summary(ms(samples["cold"])),
             f"{format_number(Summary.of(samples['cold']).median / Summary.of(samples['edit']).median)}×",
         ))
