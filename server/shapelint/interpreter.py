@@ -1041,7 +1041,12 @@ class Interpreter:
                 outcome = apply_layer(layer.spec, LayerConfig(layer.config), shapes)
             if outcome is not None:
                 problem = outcome.problem
-                if problem is None:
+                recovered = _with_channel_axis(layer, shapes[0], problem) if problem is not None else None
+                if recovered is not None:
+                    # One missing channel axis has one obvious fix: check the rest of the model as if it
+                    # were made, so a second, independent mistake downstream is found in the same run.
+                    outcome = apply_layer(layer.spec, LayerConfig(layer.config), (recovered,))
+                if outcome.problem is None:
                     if isinstance(outcome.output, tuple):
                         output = Seq(tuple(TensorValue(s, None, roots) for s in outcome.output), "list")
                     else:
@@ -1470,6 +1475,23 @@ def _window_length(item: cst.Slice, interpreter: Interpreter, scope: Scope) -> i
         return None
     length = const_int(interpreter.eval(upper.right, scope))
     return length if length is not None and length >= 0 else None
+
+
+def _with_channel_axis(layer: LayerValue, shape: Shape, problem: object) -> Shape | None:
+    """The input shape with the channel axis a 2-D/3-D conv or pooling layer found missing, if that was all."""
+    spec = layer.spec
+    if spec is None or getattr(problem, "kind", None) != "rank" or shape.dims is None:
+        return None
+    if spec.family not in ("conv", "pool", "global-pool") or spec.spatial_rank not in (2, 3):
+        return None
+    if getattr(problem, "got_rank", None) != (getattr(problem, "expected_rank", None) or 0) - 1:
+        return None
+    channels_first = const_str_value(layer.config.get("data_format")) == "channels_first"
+    return Shape((shape.dims[0], 1, *shape.dims[1:])) if channels_first else Shape((*shape.dims, 1))
+
+
+def const_str_value(value: Value | None) -> str | None:
+    return value.value if isinstance(value, Const) and isinstance(value.value, str) else None
 
 
 def _subclasses(cls: ClassValue, name: str, depth: int = 0) -> bool:
