@@ -27,6 +27,7 @@ from shapelint.facts import (
     ProgramFacts,
 )
 from shapelint.knowledge import numpy as np_knowledge
+from shapelint.knowledge.applications import application_outcome, find_application
 from shapelint.knowledge.datasets import DATASETS
 from shapelint.knowledge.layers import (
     CATALOG,
@@ -34,6 +35,7 @@ from shapelint.knowledge.layers import (
     LayerConfig,
     apply_layer,
     bind_arguments,
+    call_tensor_arguments,
 )
 from shapelint.names import BUILTINS, canonical_name
 from shapelint.shapes import UNKNOWN_SHAPE, Dim, Shape
@@ -774,6 +776,8 @@ class Interpreter:
             )
         if name == "keras.Sequential":
             return self.make_sequential(call)
+        if name.startswith("keras.applications.") and find_application(name) is not None:
+            return self.make_application(name, call)
         if name == "keras.Model":
             return self.make_functional(call)
         if name.endswith(".load_data"):
@@ -1013,6 +1017,11 @@ class Interpreter:
         )
 
     def apply_layer_call(self, layer: LayerValue, call: CallArgs) -> Value:
+        if layer.spec is not None and layer.spec.call_inputs:  # mha(query, value, key=...)
+            tensors = call_tensor_arguments(layer.spec, call.args, call.kwargs)
+            if not tensors:
+                return TensorValue(UNKNOWN_SHAPE)
+            return self.apply_layer(layer, tensors, call.node)
         inputs_value = call.get(0, "inputs")
         if inputs_value is None:
             return UNKNOWN
@@ -1079,6 +1088,25 @@ class Interpreter:
             return TensorValue(out.shape, out.dtype, roots)
         return TensorValue(UNKNOWN_SHAPE, None, roots)
 
+    def make_application(self, name: str, call: CallArgs) -> ModelValue:
+        """keras.applications.X(...): a model with a declared input and a known output, or unknown."""
+        model = ModelValue("application", call.node)
+        self.facts.models.append(model)
+        outcome = application_outcome(name, call.args, call.kwargs)
+        if not isinstance(outcome, tuple):
+            model.broken = True  # not literal, or a problem Keras itself reports at construction
+            return model
+        per_sample, output = outcome
+        tensor = self.new_input(per_sample, None, call.node, call.node_of(None, "input_shape"),
+                                call.kwargs.get("input_shape", UNKNOWN), "application")
+        fact = self.facts.input_fact(tensor)
+        assert fact is not None
+        model.inputs.append(tensor)
+        model.input_facts.append(fact)
+        fact.models.append(model)
+        model.outputs = [TensorValue(output, None, tensor.roots)]
+        return model
+
     def make_sequential(self, call: CallArgs) -> ModelValue:
         model = ModelValue("sequential", call.node)
         self.facts.models.append(model)
@@ -1115,6 +1143,15 @@ class Interpreter:
             return
         if isinstance(item, ModelValue):
             current = model.outputs[0] if model.outputs else None
+            if not model.inputs and not model.layers and item.inputs and len(item.outputs) == 1:
+                # Sequential([base_model, ...]): the inner model's input is the Sequential's input.
+                for tensor, fact in zip(item.inputs, item.input_facts):
+                    model.inputs.append(tensor)
+                    model.input_facts.append(fact)
+                    fact.models.append(model)
+                model.layers.append(item)  # type: ignore[arg-type]
+                model.outputs = list(item.outputs)
+                return
             model.layers.append(item)  # type: ignore[arg-type]
             if isinstance(current, TensorValue) and isinstance(item.output, TensorValue):
                 model.outputs = [TensorValue(item.output.shape, None, current.roots)]
