@@ -230,3 +230,29 @@ X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_
     names = analyze(text, KERAS3).facts.module_names
     shapes = {n: names[n].shape.dims for n in ("X_train", "X_test", "y_train", "y_test")}  # type: ignore[attr-defined]
     assert shapes == {"X_train": (800, 8), "X_test": (200, 8), "y_train": (800,), "y_test": (200,)}
+
+
+def test_application_base_model_declares_its_input() -> None:
+    text = """
+import numpy as np
+from tensorflow.keras.applications import VGG16
+from tensorflow.keras import layers, models
+x = np.random.rand(100, {size}, {size}, 3)
+y = np.random.randint(0, 10, size=(100,))
+base = VGG16(weights="imagenet", include_top=False, input_shape=(64, 64, 3))
+model = models.Sequential([base, layers.Flatten(), layers.Dense(10, activation="softmax")])
+model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
+model.fit(x, y)
+"""
+    assert analyze(text.format(size=64), KERAS3).diagnostics == ()
+    found = [(d.code, d.range.start.line) for d in analyze(text.format(size=32), KERAS3).diagnostics]
+    assert found == [("SL103", 9)]
+
+
+def test_multi_head_attention_takes_query_and_value() -> None:
+    text = """import keras
+q = keras.Input(shape=(10, 16))
+v = keras.Input(shape=(12, 16))
+att = keras.layers.MultiHeadAttention(num_heads=2, key_dim=8)(q, v)
+"""
+    assert [h.label for h in analyze(text, KERAS3).inlay_hints] == ["→ (None, 10, 16)"]
