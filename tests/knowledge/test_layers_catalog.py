@@ -536,6 +536,7 @@ def keras_output(keras: Any, name: str, case: Case) -> Dims | tuple[Dims, ...]:
 
 
 @pytest.mark.tensorflow
+@pytest.mark.filterwarnings("ignore:Argument `input_length` is deprecated")
 @pytest.mark.parametrize(("name", "case"), ALL_CASES)
 def test_catalog_agrees_with_keras(fresh: Any, name: str, case: Case) -> None:
     outcome = catalog_outcome(name, case)

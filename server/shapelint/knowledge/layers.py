@@ -1066,7 +1066,7 @@ register(
     )
 )
 register(LayerSpec(_layer("TimeDistributed"), ("layer",), "wrapper", _time_distributed, min_ndim=3))
-# Keras 3 ignores the legacy input_length (with a warning); the interpreter reads it as a declared input.
+# Keras 3 ignores the legacy input_length (with a warning); Keras 2 read it as input_shape=(input_length,).
 register(LayerSpec(_layer("Embedding"), ("input_dim", "output_dim"), "embedding", _embedding))
 register(LayerSpec(_layer("Reshape"), ("target_shape",), "reshape", _reshape))
 register(LayerSpec(_layer("Permute"), ("dims",), "reshape", _permute))
