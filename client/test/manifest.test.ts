@@ -13,6 +13,12 @@ describe('extension manifest', () => {
         assert.ok(manifest.activationEvents.includes('onNotebook:jupyter-notebook'));
     });
 
+    it('starts early in a workspace holding Python files or notebooks, and never on every window', () => {
+        assert.ok(manifest.activationEvents.includes('workspaceContains:*.py'));
+        assert.ok(manifest.activationEvents.includes('workspaceContains:*.ipynb'));
+        assert.ok(!manifest.activationEvents.includes('*'));
+    });
+
     it('does not require the Python extension', () => {
         assert.equal(manifest.extensionDependencies, undefined);
         assert.equal(manifest.extensionPack, undefined);
