@@ -213,10 +213,8 @@ def keras_program(lines: int, seed: int) -> str:
     pending = [(int(lines * fraction), section) for fraction, smallest, section in MISTAKES if lines >= smallest]
     number = 0
     while True:
-        if pending and _line_count(text) >= pending[0][0]:
-            section = pending.pop(0)[1]
-        else:
-            section = rng.choice(CORRECT_SECTIONS)
+        due = bool(pending) and _line_count(text) >= pending[0][0]
+        section = pending.pop(0)[1] if due else rng.choice(CORRECT_SECTIONS)
         block = section(rng, number)
         if _line_count(text) + _line_count(block) > lines:
             # The mistake must be in the file even when the next correct section does not fit.
@@ -239,4 +237,6 @@ def keras_program(lines: int, seed: int) -> str:
 if __name__ == "__main__":
     import sys
 
-    sys.stdout.write(keras_program(int(sys.argv[1]) if len(sys.argv) > 1 else 200, int(sys.argv[2]) if len(sys.argv) > 2 else 0))
+    sys.stdout.write(
+        keras_program(int(sys.argv[1]) if len(sys.argv) > 1 else 200, int(sys.argv[2]) if len(sys.argv) > 2 else 0)
+    )

@@ -52,6 +52,8 @@ class Timing:
     lines: int
     samples_ms: list[float] = field(default_factory=list)
     open_ms: float = 0.0
+    # Server CPU time per keystroke: what the latency would be on an otherwise idle machine.
+    cpu_ms_per_keystroke: float = 0.0
 
     @property
     def median(self) -> float:
@@ -62,7 +64,7 @@ class Timing:
         if not self.samples_ms:
             return float("nan")
         ordered = sorted(self.samples_ms)
-        return ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]
+        return ordered[min(len(ordered) - 1, round(0.9 * (len(ordered) - 1)))]
 
 
 class BenchClient(LanguageClient):
@@ -182,6 +184,26 @@ async def type_keystrokes(client: BenchClient, path: Path, text: str, count: int
     return latencies
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def timed_keystrokes(client: BenchClient, path: Path, text: str, count: int, timing: Timing) -> None:
+    """Type into a document, recording latencies and the server's CPU time per keystroke."""
+    assert client._server is not None
+    pid = client._server.pid
+    await asyncio.sleep(1.5)  # let the open's idle-time work finish before measuring
+    before = cpu_seconds(pid)
+    latencies = await type_keystrokes(client, path, text, count)
+    spent = cpu_seconds(pid) - before
+    timing.samples_ms.extend(latencies)
+    keystrokes = len(timing.samples_ms)
+    previous = timing.cpu_ms_per_keystroke * (keystrokes - len(latencies))
+    timing.cpu_ms_per_keystroke = (previous + spent * 1000) / keystrokes
+
+
 def seed_examples() -> list[Path]:
     """The bundled seed programs (correct and mistaken)."""
     return sorted((REPO / "examples").rglob("*.py"))
@@ -197,7 +219,7 @@ async def measure_latency(root: Path, keystrokes: int, sizes: Sequence[int]) -> 
             path = root / f"seed_{example.parent.name}_{example.name}"
             seeds.lines = max(seeds.lines, text.count("\n"))
             await open_document(client, path, text)
-            seeds.samples_ms.extend(await type_keystrokes(client, path, text, keystrokes))
+            await timed_keystrokes(client, path, text, keystrokes, seeds)
         timings.append(seeds)
         for lines in sizes:
             text = keras_program(lines, seed=lines)
@@ -205,7 +227,7 @@ async def measure_latency(root: Path, keystrokes: int, sizes: Sequence[int]) -> 
             timing = Timing(f"generated {lines:,} lines", lines)
             timing.open_ms = await open_document(client, path, text)
             # Larger files get fewer keystrokes: the median is stable long before.
-            timing.samples_ms = await type_keystrokes(client, path, text, max(5, keystrokes // (1 + lines // 5000)))
+            await timed_keystrokes(client, path, text, max(5, keystrokes // (1 + lines // 5000)), timing)
             timings.append(timing)
     finally:
         await stop(client)
@@ -234,7 +256,9 @@ async def measure_memory(root: Path, files: int, lines: int | None) -> Memory:
     up with generated 200-400 line programs); otherwise generated programs of that many lines.
     """
     if lines is None:
-        sources = [path.read_text() for path in [*seed_examples(), *sorted((REPO / "tests" / "fixtures").rglob("*.py"))]]
+        sources = [
+            path.read_text() for path in [*seed_examples(), *sorted((REPO / "tests" / "fixtures").rglob("*.py"))]
+        ]
         sources = sources[:files]
         sources += [keras_program(200 + 50 * (index % 5), seed=1000 + index) for index in range(files - len(sources))]
         description = f"{files} realistic files ({sum(text.count(chr(10)) for text in sources):,} lines in all)"
@@ -259,11 +283,14 @@ def report(timings: Sequence[Timing], memories: Sequence[Memory]) -> str:
         f"shapelint server, change -> diagnostics over stdio ({os.cpu_count()} cores, "
         f"load average {load[0]:.1f} at the end, Python {sys.version.split()[0]})",
         "",
-        f"{'scenario':<26}{'keystrokes':>11}{'median ms':>11}{'p90 ms':>9}{'open ms':>10}",
+        f"{'scenario':<26}{'keystrokes':>11}{'median ms':>11}{'p90 ms':>9}{'open ms':>10}{'cpu ms/key':>12}",
     ]
     for timing in timings:
         opened = f"{timing.open_ms:10.0f}" if timing.open_ms else f"{'':>10}"
-        out.append(f"{timing.name:<26}{len(timing.samples_ms):>11}{timing.median:>11.1f}{timing.p90:>9.1f}{opened}")
+        out.append(
+            f"{timing.name:<26}{len(timing.samples_ms):>11}{timing.median:>11.1f}{timing.p90:>9.1f}{opened}"
+            f"{timing.cpu_ms_per_keystroke:>12.1f}"
+        )
     by_lines = {timing.lines: timing.median for timing in timings if timing.name.startswith("generated")}
     if 2000 in by_lines and 10000 in by_lines:
         out.append(f"\n10,000 lines / 2,000 lines: {by_lines[10000] / by_lines[2000]:.1f}x (target: at most 5x)")

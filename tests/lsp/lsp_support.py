@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -127,11 +128,8 @@ async def wait_for_diagnostics(
         remaining = deadline - asyncio.get_running_loop().time()
         if remaining <= 0:
             raise TimeoutError(f"no matching diagnostics for {uri}; last: {published}")
-        event = state.changed
-        try:
-            await asyncio.wait_for(event.wait(), remaining)
-        except asyncio.TimeoutError:
-            pass
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(state.changed.wait(), remaining)
 
 
 def initialize_params(capabilities: types.ClientCapabilities, root: Path, **options: Any) -> types.InitializeParams:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from shapelint.lsp.documents import ClientPosition, DocumentStore, NotebookCell, TextChange, TextState
 from shapelint.lsp.encoding import ColumnEncoding, client_column, code_point_column
 from shapelint.source import split_lines
@@ -127,4 +126,4 @@ def test_notebook_snapshot_holds_python_code_cells_in_order() -> None:
     location = store.locate("cell:2")
     assert location is not None and location.cell == 0
     assert set(store.close_notebook("file:///n.ipynb")) == {"cell:md", "cell:2"}
-    assert store.keys() == ()
+    assert store.open_keys() == ()

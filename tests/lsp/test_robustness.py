@@ -30,7 +30,6 @@ from lsp_support import (
 )
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
-
 from shapelint.engine import analyze
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -41,7 +40,9 @@ WORKSPACE = Path("/tmp/shapelint-robustness")
 
 
 @pytest_lsp.fixture(
-    config=ClientServerConfig(server_command=SERVER_COMMAND, server_env=server_environment(), client_factory=make_client),
+    config=ClientServerConfig(
+        server_command=SERVER_COMMAND, server_env=server_environment(), client_factory=make_client
+    ),
     scope="module",
 )
 async def client(lsp_client: LanguageClient):
@@ -52,7 +53,9 @@ async def client(lsp_client: LanguageClient):
 
 
 def whole(text: str) -> types.Range:
-    return types.Range(start=types.Position(line=0, character=0), end=types.Position(line=len(text.splitlines()) + 1, character=0))
+    return types.Range(
+        start=types.Position(line=0, character=0), end=types.Position(line=len(text.splitlines()) + 1, character=0)
+    )
 
 
 async def exercise(client: LanguageClient, uri: str, text: str, line: int, character: int) -> None:
@@ -64,7 +67,9 @@ async def exercise(client: LanguageClient, uri: str, text: str, line: int, chara
         types.HoverParams(text_document=document, position=types.Position(line=line, character=character))
     )
     await client.text_document_code_action_async(
-        types.CodeActionParams(text_document=document, range=whole(text), context=types.CodeActionContext(diagnostics=[]))
+        types.CodeActionParams(
+            text_document=document, range=whole(text), context=types.CodeActionContext(diagnostics=[])
+        )
     )
 
 
@@ -88,15 +93,57 @@ async def test_every_fixture_truncated_at_every_line(client: LanguageClient) -> 
                 replace_text(client, uri, truncated, version)
                 await exercise(client, uri, truncated, max(count - 1, 0), len(half_line))
         await wait_for_diagnostics(client, uri, version=version)
-        client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+        client.text_document_did_close(
+            types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
     assert_server_healthy(client)
 
 
 # Random edits: characters that break parsers and position arithmetic alike.
 SNIPPETS = st.sampled_from(
-    ["(", ")", "[", "]", "{", "}", ":", ",", "\n", "\r\n", "\t", "    ", '"', "'", '"""', "\\", "#", "# noqa", "=",
-     ".shape", "[1:]", "None", "-1", "0", "(28, 28, 1)", "layers.Dense(", "keras.Input(shape=", "np.zeros((",
-     "lambda", "if x:", "else", "@", "é", "😋", "\x0c", "\u2028", "%time ", "!pip ", ".reshape(-1, 1)", "*", "**"]
+    [
+        "(",
+        ")",
+        "[",
+        "]",
+        "{",
+        "}",
+        ":",
+        ",",
+        "\n",
+        "\r\n",
+        "\t",
+        "    ",
+        '"',
+        "'",
+        '"""',
+        "\\",
+        "#",
+        "# noqa",
+        "=",
+        ".shape",
+        "[1:]",
+        "None",
+        "-1",
+        "0",
+        "(28, 28, 1)",
+        "layers.Dense(",
+        "keras.Input(shape=",
+        "np.zeros((",
+        "lambda",
+        "if x:",
+        "else",
+        "@",
+        "é",
+        "😋",
+        "\x0c",
+        "\u2028",
+        "%time ",
+        "!pip ",
+        ".reshape(-1, 1)",
+        "*",
+        "**",
+    ]
 )
 
 
@@ -111,7 +158,9 @@ def mutations(draw: st.DrawFn) -> tuple[Path, list[tuple[int, int, str]]]:
         end = draw(st.integers(start, min(len(text), start + draw(st.sampled_from([0, 1, 5, 40, 400])))))
         inserted = "".join(draw(st.lists(SNIPPETS | st.text(max_size=3), max_size=4)))
         # A position cannot split "\r\n": LSP has no such position.
-        if 0 < start < len(text) and text[start - 1 : start + 1] == "\r\n" or 0 < end < len(text) and text[end - 1 : end + 1] == "\r\n":
+        if (0 < start < len(text) and text[start - 1 : start + 1] == "\r\n") or (
+            0 < end < len(text) and text[end - 1 : end + 1] == "\r\n"
+        ):
             continue
         edits.append((start, end, inserted))
         text = text[:start] + inserted + text[end:]
@@ -176,16 +225,23 @@ async def test_random_incremental_mutations(
     assert [(str(d.code), d.range.start.line) for d in published] == [
         (d.code, d.range.start.line) for d in analyze(text).diagnostics
     ]
-    client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
     assert_server_healthy(client)
 
 
 async def test_bad_requests_get_empty_answers_and_the_next_one_is_served(client: LanguageClient) -> None:
     unknown = types.TextDocumentIdentifier(uri="file:///nowhere/never-opened.py")
-    assert await client.text_document_hover_async(
-        types.HoverParams(text_document=unknown, position=types.Position(line=0, character=0))
-    ) is None
-    assert not await client.text_document_inlay_hint_async(types.InlayHintParams(text_document=unknown, range=whole("")))
+    assert (
+        await client.text_document_hover_async(
+            types.HoverParams(text_document=unknown, position=types.Position(line=0, character=0))
+        )
+        is None
+    )
+    assert not await client.text_document_inlay_hint_async(
+        types.InlayHintParams(text_document=unknown, range=whole(""))
+    )
     assert not await client.text_document_code_action_async(
         types.CodeActionParams(text_document=unknown, range=whole(""), context=types.CodeActionContext(diagnostics=[]))
     )
@@ -198,7 +254,13 @@ async def test_bad_requests_get_empty_answers_and_the_next_one_is_served(client:
     )
     client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=unknown))
     # Broken settings of every shape: reported, previous settings kept.
-    for broken in ({"severity": "loud"}, {"select": 5}, {"enable": "maybe"}, ["not", "an", "object"], {"kerasVersion": "x"}):
+    for broken in (
+        {"severity": "loud"},
+        {"select": 5},
+        {"enable": "maybe"},
+        ["not", "an", "object"],
+        {"kerasVersion": "x"},
+    ):
         client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"shapelint": broken}))
     # A broken pyproject.toml next to the file.
     folder = WORKSPACE / "broken_project"

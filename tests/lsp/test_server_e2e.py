@@ -24,7 +24,6 @@ from lsp_support import (
 )
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
-
 from shapelint.engine import analyze
 from shapelint.rules import get_rule
 
@@ -80,7 +79,9 @@ def capabilities_of(name: str) -> types.ClientCapabilities:
 
 
 @pytest_lsp.fixture(
-    config=ClientServerConfig(server_command=SERVER_COMMAND, server_env=server_environment(), client_factory=make_client),
+    config=ClientServerConfig(
+        server_command=SERVER_COMMAND, server_env=server_environment(), client_factory=make_client
+    ),
     params=CLIENTS,
 )
 async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest, tmp_path: Path):
@@ -116,7 +117,7 @@ BUGGY = sorted((FIXTURES / "buggy").glob("*.py"))
 
 
 async def test_buggy_fixtures_publish_what_the_engine_finds(client: LanguageClient, tmp_path: Path) -> None:
-    """Every fixture through one server: it publishes exactly what the engine finds (the rule suites check the engine)."""
+    """Every fixture through one server publishes exactly what the engine finds (rule suites check the engine)."""
     assert BUGGY, "the buggy fixture corpus is missing"
     opened = {fixture: open_file(client, tmp_path / fixture.name, fixture.read_text()) for fixture in BUGGY}
     for fixture, uri in opened.items():
@@ -152,11 +153,15 @@ async def test_edits_update_diagnostics_and_close_clears_them(client: LanguageCl
     replace_text(client, uri, SEED_BATCH_AXIS, 3)
     assert codes(await wait_for_diagnostics(client, uri, version=3)) == ["SL101"]
     count = recorder(client).published[uri].count
-    client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
     assert await wait_for_diagnostics(client, uri, after_count=count) == []
 
 
-async def test_a_burst_of_edits_ends_with_diagnostics_for_the_last_version(client: LanguageClient, tmp_path: Path) -> None:
+async def test_a_burst_of_edits_ends_with_diagnostics_for_the_last_version(
+    client: LanguageClient, tmp_path: Path
+) -> None:
     uri = open_file(client, tmp_path / "seed.py", MNIST_CNN)
     await wait_for_diagnostics(client, uri, version=1)
     versions = []
@@ -301,7 +306,9 @@ async def test_configuration_changes_take_effect(client: LanguageClient, tmp_pat
     assert await wait_for_diagnostics(client, uri, after_count=count) == []
 
     count = recorder(client).published[uri].count
-    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"shapelint": {"enable": True}}))
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"shapelint": {"enable": True}})
+    )
     assert codes(await wait_for_diagnostics(client, uri, after_count=count)) == ["SL101"]
 
 
@@ -397,6 +404,47 @@ async def test_notebook_cell_two_uses_an_array_from_cell_one(client: LanguageCli
         )
     )
     assert await wait_for_diagnostics(client, cell_uris[2], version=2) == []
+
+    # A new code cell between cells 1 and 2, then its removal: diagnostics follow the cell.
+    new_cell = f"vscode-notebook-cell:{tmp_path / 'train.ipynb'}#cell9"
+    client.notebook_document_did_change(
+        types.DidChangeNotebookDocumentParams(
+            notebook_document=types.VersionedNotebookDocumentIdentifier(uri=notebook_uri, version=3),
+            change=types.NotebookDocumentChangeEvent(
+                cells=types.NotebookDocumentCellChanges(
+                    structure=types.NotebookDocumentCellChangeStructure(
+                        array=types.NotebookCellArrayChange(
+                            start=2,
+                            delete_count=0,
+                            cells=[types.NotebookCell(kind=types.NotebookCellKind.Code, document=new_cell)],
+                        ),
+                        did_open=[
+                            types.TextDocumentItem(
+                                uri=new_cell, language_id="python", version=1, text="again = keras.Input(x_train.shape)\n"
+                            )
+                        ],
+                    )
+                )
+            ),
+        )
+    )
+    assert codes(await wait_for_diagnostics(client, new_cell, until=lambda ds: len(ds) > 0)) == ["SL101"]
+    count = recorder(client).published[new_cell].count
+    client.notebook_document_did_change(
+        types.DidChangeNotebookDocumentParams(
+            notebook_document=types.VersionedNotebookDocumentIdentifier(uri=notebook_uri, version=4),
+            change=types.NotebookDocumentChangeEvent(
+                cells=types.NotebookDocumentCellChanges(
+                    structure=types.NotebookDocumentCellChangeStructure(
+                        array=types.NotebookCellArrayChange(start=2, delete_count=1),
+                        did_close=[types.TextDocumentIdentifier(uri=new_cell)],
+                    )
+                )
+            ),
+        )
+    )
+    assert await wait_for_diagnostics(client, new_cell, after_count=count) == []
+
     count = recorder(client).published[cell_uris[2]].count
     client.notebook_document_did_close(
         types.DidCloseNotebookDocumentParams(
@@ -432,9 +480,11 @@ async def test_inlay_hints_and_model_summary_can_be_switched_off(client: Languag
 
 @pytest.mark.tensorflow
 async def test_tensorflow_confirmation_republishes_for_the_same_version(client: LanguageClient, tmp_path: Path) -> None:
-    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"shapelint": {"confirm": "auto"}}))
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"shapelint": {"confirm": "auto"}})
+    )
     uri = open_file(client, tmp_path / "seed.py", SEED_BATCH_AXIS)
-    (static,) = await wait_for_diagnostics(client, uri, version=1)
+    await wait_for_diagnostics(client, uri, version=1)
     (confirmed,) = await wait_for_diagnostics(
         client, uri, version=1, until=lambda ds: any((d.data or {}).get("confirmed") for d in ds), timeout=180
     )

@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from shapelint.config import ConfigError
 from shapelint.diagnostics import Severity
 from shapelint.lsp.settings import ConfigResolver, EditorSettings, parse_editor_settings, settings_from_payload

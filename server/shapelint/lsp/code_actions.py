@@ -42,10 +42,14 @@ def _overlaps(first: Range, second: Range) -> bool:
     return first.start <= second.end and second.start <= first.end
 
 
-def workspace_edit(edits_by_state: Sequence[tuple[TextState, Sequence[TextEdit]]], target: EditTarget) -> types.WorkspaceEdit:
+def workspace_edit(
+    edits_by_state: Sequence[tuple[TextState, Sequence[TextEdit]]], target: EditTarget
+) -> types.WorkspaceEdit:
     """Edits grouped per document (or cell), in the form the client understands."""
     converted = [
-        (state, [to_lsp_text_edit(edit, state, target.encoding) for edit in edits]) for state, edits in edits_by_state if edits
+        (state, [to_lsp_text_edit(edit, state, target.encoding) for edit in edits])
+        for state, edits in edits_by_state
+        if edits
     ]
     if target.document_changes:
         return types.WorkspaceEdit(
@@ -123,7 +127,10 @@ def fix_all(snapshot: Snapshot, diagnostics: Sequence[Diagnostic], target: EditT
         fixes_taken += 1
     if not fixes_taken:
         return None
-    edits = [(snapshot.segments[index], sorted(taken, key=lambda edit: edit.range)) for index, taken in sorted(accepted.items())]
+    edits = [
+        (snapshot.segments[index], sorted(taken, key=lambda edit: edit.range))
+        for index, taken in sorted(accepted.items())
+    ]
     plural = "problem" if fixes_taken == 1 else "problems"
     return types.CodeAction(
         title=f"Fix all shapelint problems ({fixes_taken} {plural})",

@@ -247,7 +247,7 @@ class DocumentStore:
     def _key_of(self, uri: str) -> str:
         return self._cell_owner.get(uri, uri)
 
-    def keys(self) -> tuple[str, ...]:
+    def open_keys(self) -> tuple[str, ...]:
         """Every open file and notebook (cells are part of their notebook)."""
         files = tuple(uri for uri in self._texts if uri not in self._cell_owner)
         return (*files, *self._notebooks)

@@ -21,6 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
+from shapelint.lsp.memory import CollectionPolicy
+
 logger = logging.getLogger(__name__)
 
 ResultT = TypeVar("ResultT", bound="HasRevision")
@@ -57,12 +59,15 @@ class AnalysisScheduler(Generic[ResultT]):
         *,
         confirm: Callable[[ResultT], ResultT | None] | None = None,
         debounce_seconds: float = 0.0,
+        collection: CollectionPolicy | None = None,
     ) -> None:
         self._analyze = analyze
         self._current_revision = current_revision
         self._publish = publish
         self._confirm = confirm
         self._debounce = debounce_seconds
+        self._collection = collection
+        self._idle_timer: asyncio.TimerHandle | None = None
         self._engine = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shapelint-engine")
         self._confirmer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shapelint-confirm")
         self._work: dict[str, _DocumentWork] = {}
@@ -92,12 +97,30 @@ class AnalysisScheduler(Generic[ResultT]):
                 result = None
             if result is not None and result.revision == self._current_revision(key):
                 self._accept(key, result)
+            if self._collection is not None:
+                # Queued behind any analysis already waiting, so it never delays a publication.
+                loop.run_in_executor(self._engine, self._collection.after_analysis)
+                self._arm_idle_collection()
             if not work.dirty or self._current_revision(key) is None:
                 return
 
+    def _arm_idle_collection(self) -> None:
+        assert self._collection is not None
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+        loop = asyncio.get_running_loop()
+        collection = self._collection
+        self._idle_timer = loop.call_later(
+            collection.idle_seconds, lambda: loop.run_in_executor(self._engine, collection.collect_if_idle)
+        )
+
     def _timed_analyze(self, key: str) -> ResultT | None:
         started = time.perf_counter()
-        result = self._analyze(key)
+        if self._collection is None:
+            result = self._analyze(key)
+        else:
+            with self._collection.analysis():
+                result = self._analyze(key)
         self.analyses_run += 1
         logger.debug("analysed %s in %.1f ms", key, (time.perf_counter() - started) * 1000)
         return result
@@ -175,9 +198,8 @@ class AnalysisScheduler(Generic[ResultT]):
         if work is not None:
             work.changed.set()
 
-    def keys(self) -> tuple[str, ...]:
-        return tuple(self._results)
-
     def shutdown(self) -> None:
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
         self._engine.shutdown(wait=False, cancel_futures=True)
         self._confirmer.shutdown(wait=False, cancel_futures=True)

@@ -30,6 +30,7 @@ from shapelint.lsp.confirmation import Confirmer, load_confirmer
 from shapelint.lsp.documents import ClientPosition, DocumentStore, NotebookCell, Snapshot, TextChange
 from shapelint.lsp.encoding import ColumnEncoding
 from shapelint.lsp.hover import diagnostics_at, hover_markdown
+from shapelint.lsp.memory import CollectionPolicy
 from shapelint.lsp.scheduler import AnalysisScheduler
 from shapelint.lsp.settings import (
     SECTION,
@@ -175,8 +176,10 @@ class ShapelintServer(LanguageServer):
         self._confirmer_loaded = False
         self._confirm_message_shown = False
         self._settings_generation = 0
+        # SHAPELINT_LSP_GC=default keeps CPython's own collection timing (for comparisons).
+        self.collection = None if os.environ.get("SHAPELINT_LSP_GC") == "default" else CollectionPolicy()
         self.scheduler: AnalysisScheduler[AnalysisResult] = AnalysisScheduler(
-            self.analyze_key, self.documents.revision, self.publish, confirm=self.confirm
+            self.analyze_key, self.documents.revision, self.publish, confirm=self.confirm, collection=self.collection
         )
         self._published: dict[str, set[str]] = {}  # document key -> URIs holding its diagnostics
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -199,13 +202,7 @@ class ShapelintServer(LanguageServer):
     def show(self, message: str, kind: types.MessageType = types.MessageType.Warning) -> None:
         """Show a message to the user (and log it); safe from any thread."""
         logger.warning("%s", message)
-        self._send_threadsafe(
-            lambda: self.window_show_message(types.ShowMessageParams(type=kind, message=message))
-        )
-
-    def log(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
-        """Write to the client's log (e.g. VS Code's output channel); safe from any thread."""
-        self._send_threadsafe(lambda: self.window_log_message(types.LogMessageParams(type=kind, message=message)))
+        self._send_threadsafe(lambda: self.window_show_message(types.ShowMessageParams(type=kind, message=message)))
 
     def report_config_error(self, message: str) -> None:
         self.show(message)
@@ -303,7 +300,7 @@ class ShapelintServer(LanguageServer):
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     def reanalyze_all(self) -> None:
-        for key in self.documents.keys():
+        for key in self.documents.open_keys():
             self.scheduler.schedule(key)
 
     # Configuration ---------------------------------------------------------------------------
@@ -368,7 +365,7 @@ class ShapelintServer(LanguageServer):
         from shapelint.lsp.settings import _nearest_pyproject
 
         stamps: dict[str, tuple[int, int]] = {}
-        starts = {self.path_of(key) for key in self.documents.keys()} | {self.workspace_root()}
+        starts = {self.path_of(key) for key in self.documents.open_keys()} | {self.workspace_root()}
         for start in starts:
             pyproject = _nearest_pyproject(start) if start else None
             if pyproject is None:
@@ -382,6 +379,8 @@ class ShapelintServer(LanguageServer):
 
     def start_background(self) -> None:
         self._loop = asyncio.get_running_loop()
+        if self.collection is not None:
+            self.collection.after_startup()
         if self._poller is None:
             self._poller = self._loop.create_task(self.poll_pyproject())
 
@@ -438,7 +437,9 @@ def _text_changes(changes: Sequence[types.TextDocumentContentChangeEvent]) -> li
         if isinstance(change, types.TextDocumentContentChangePartial):
             start, end = change.range.start, change.range.end
             converted.append(
-                TextChange(change.text, ClientPosition(start.line, start.character), ClientPosition(end.line, end.character))
+                TextChange(
+                    change.text, ClientPosition(start.line, start.character), ClientPosition(end.line, end.character)
+                )
             )
         else:
             converted.append(TextChange(change.text))
