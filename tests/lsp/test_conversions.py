@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from lsprotocol import types
-
 from shapelint.diagnostics import Diagnostic, Fix, Position, Range, Severity, TextEdit
 from shapelint.lsp.code_actions import EditTarget, fix_all, kind_wanted, quick_fixes
 from shapelint.lsp.convert import from_lsp_position, to_lsp_diagnostic, to_lsp_position
@@ -75,7 +74,8 @@ def test_quick_fixes_only_for_the_requested_range_and_one_noqa_per_line_and_code
         diagnostic("SL101", 0, 31, 33),
         diagnostic("SL103", 1, 0, 5),
     ]
-    actions = quick_fixes(snapshot, diagnostics, None, Range.of(0, 32, 0, 32), EditTarget(UTF16, document_changes=False))
+    target = EditTarget(UTF16, document_changes=False)
+    actions = quick_fixes(snapshot, diagnostics, None, Range.of(0, 32, 0, 32), target)
     titles = [action.title for action in actions]
     assert titles == ["write a", "write b", "Ignore SL101 on this line"]
     assert [action.is_preferred for action in actions[:2]] == [True, False]

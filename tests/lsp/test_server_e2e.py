@@ -357,6 +357,9 @@ NOTEBOOK_CELLS = [
 ]
 
 
+NEW_CELL_WITH_MISTAKE = "again = keras.Input(x_train.shape)\n"
+
+
 async def test_notebook_cell_two_uses_an_array_from_cell_one(client: LanguageClient, tmp_path: Path) -> None:
     notebook_uri = (tmp_path / "train.ipynb").as_uri()
     cell_uris = [f"vscode-notebook-cell:{tmp_path / 'train.ipynb'}#cell{index}" for index in range(3)]
@@ -420,7 +423,7 @@ async def test_notebook_cell_two_uses_an_array_from_cell_one(client: LanguageCli
                         ),
                         did_open=[
                             types.TextDocumentItem(
-                                uri=new_cell, language_id="python", version=1, text="again = keras.Input(x_train.shape)\n"
+                                uri=new_cell, language_id="python", version=1, text=NEW_CELL_WITH_MISTAKE
                             )
                         ],
                     )
