@@ -9,7 +9,9 @@ rules. Anything it cannot follow becomes UNKNOWN, and unknown is never an error.
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import functools
 import itertools
 import os
 from collections.abc import Iterator, Mapping, Sequence
@@ -142,9 +144,7 @@ class Scope:
 class Interpreter:
     """Walks a Program and returns the ProgramFacts the rules read."""
 
-    def __init__(
-        self, program: Program, keras_major: int = 3, learned: Mapping[str, Shape] | None = None
-    ) -> None:
+    def __init__(self, program: Program, keras_major: int = 3, learned: Mapping[str, Shape] | None = None) -> None:
         self.program = program
         self.keras_major = keras_major
         # Output shapes TensorFlow reported for layers the catalog does not know (see confirmation.py).
@@ -159,9 +159,7 @@ class Interpreter:
         self.called: set[int] = set()
         self._input_ids = itertools.count(1)
         self.compiled: dict[int, CompileFact] = {}  # the latest compile() per model
-        self.current_feed: FeedFact | None = (
-            None  # data whose shape a subclassed model's call() is traced with
-        )
+        self.current_feed: FeedFact | None = None  # data whose shape a subclassed model's call() is traced with
 
     # Driving ------------------------------------------------------------------------------------
 
@@ -217,69 +215,67 @@ class Interpreter:
             self.exec_statement(statement, scope)
 
     def exec_statement(self, node: cst.BaseStatement | cst.BaseSmallStatement, scope: Scope) -> None:
-        if isinstance(node, cst.SimpleStatementLine):
+        if type(node) is cst.SimpleStatementLine:
             for small in node.body:
                 self.exec_statement(small, scope)
-        elif isinstance(node, cst.Assign):
+        elif type(node) is cst.Assign:
             value = self.eval(node.value, scope)
             for target in node.targets:
                 self.assign(target.target, value, scope, node.value)
-        elif isinstance(node, cst.AnnAssign):
+        elif type(node) is cst.AnnAssign:
             if node.value is not None:
                 self.assign(node.target, self.eval(node.value, scope), scope, node.value)
-        elif isinstance(node, cst.AugAssign):
+        elif type(node) is cst.AugAssign:
             operator = _AUGMENTED_OPERATORS.get(type(node.operator))
             current = self.eval(node.target, scope)
             other = self.eval(node.value, scope)
             value = self.binary(current, other, operator, node) if operator else UNKNOWN
             self.assign(node.target, value, scope, node)
-        elif isinstance(node, cst.Expr):
+        elif type(node) is cst.Expr:
             self.exec_expression_statement(node.value, scope)
-        elif isinstance(node, cst.Import):
+        elif type(node) is cst.Import:
             self.exec_import(node, scope)
-        elif isinstance(node, cst.ImportFrom):
+        elif type(node) is cst.ImportFrom:
             self.exec_import_from(node, scope)
-        elif isinstance(node, cst.Return):
+        elif type(node) is cst.Return:
             value = self.eval(node.value, scope) if node.value is not None else Const(None)
             if self.returns:
                 self.returns[-1].append(value)
             raise _Return()
-        elif isinstance(node, cst.If):
+        elif type(node) is cst.If:
             self.exec_if(node, scope)
-        elif isinstance(node, cst.For):
+        elif type(node) is cst.For:
             self.exec_for(node, scope)
-        elif isinstance(node, cst.While):
+        elif type(node) is cst.While:
             self.eval(node.test, scope)
             self.exec_loop_body(node.body, scope, None, UNKNOWN)
-        elif isinstance(node, cst.With):
+        elif type(node) is cst.With:
             for item in node.items:
                 value = self.eval(item.item, scope)
                 if item.asname is not None:
-                    self.assign(
-                        item.asname.name, UNKNOWN if not isinstance(value, ModelValue) else value, scope
-                    )
+                    self.assign(item.asname.name, UNKNOWN if not isinstance(value, ModelValue) else value, scope)
             self.exec_block(node.body, scope)
-        elif isinstance(node, cst.Try):
+        elif type(node) is cst.Try:
             self.exec_try(node, scope)
-        elif isinstance(node, cst.FunctionDef):
+        elif type(node) is cst.FunctionDef:
             function = FunctionValue(node, self.chunk, scope)  # type: ignore[arg-type]
             self.functions.append(function)
             scope.names[node.name.value] = function
-        elif isinstance(node, cst.ClassDef):
+        elif type(node) is cst.ClassDef:
             self.exec_class(node, scope)
-        elif isinstance(node, cst.Del):
+        elif type(node) is cst.Del:
             for name in _assigned_names(node.target):
                 scope.names[name] = UNKNOWN
-        elif isinstance(node, cst.Break):
+        elif type(node) is cst.Break:
             raise _Break()
-        elif isinstance(node, cst.Continue):
+        elif type(node) is cst.Continue:
             raise _Continue()
         # pass, global, nonlocal, assert, raise, match: nothing to track
 
     def exec_expression_statement(self, expression: cst.BaseExpression, scope: Scope) -> None:
         # `items.append(layer)` grows a list the program later hands to Sequential(...).
         if (
-            isinstance(expression, cst.Call)
+            type(expression) is cst.Call
             and isinstance(expression.func, cst.Attribute)
             and isinstance(expression.func.value, cst.Name)
             and expression.func.attr.value in ("append", "extend", "insert")
@@ -322,9 +318,7 @@ class Interpreter:
             name = _dotted(alias.name)
             if name is None:
                 continue
-            bound = (
-                alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
-            )
+            bound = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
             scope.names[bound] = RefValue(canonical_name(f"{module}.{name}"))
 
     def exec_if(self, node: cst.If, scope: Scope) -> None:
@@ -411,7 +405,7 @@ class Interpreter:
         cls = ClassValue(node, self.chunk, bases, scope)  # type: ignore[arg-type]
         body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
         for statement in body:
-            if isinstance(statement, cst.FunctionDef):
+            if type(statement) is cst.FunctionDef:
                 method = FunctionValue(statement, self.chunk, scope)  # type: ignore[arg-type]
                 cls.methods[statement.name.value] = method
         scope.names[node.name.value] = cls
@@ -425,14 +419,14 @@ class Interpreter:
         scope: Scope,
         value_node: cst.BaseExpression | cst.CSTNode | None = None,
     ) -> None:
-        if isinstance(target, cst.Name):
+        if type(target) is cst.Name:
             if isinstance(value, ArrayValue):
                 value = replace(value, name=target.value)
             scope.names[target.value] = value
             self.facts.record(self.ref(target), value)
             if isinstance(value, ModelValue) and value.name is None:
                 value.name = target.value
-        elif isinstance(target, (cst.Tuple, cst.List)):
+        elif type(target) in (cst.Tuple, cst.List):
             elements = target.elements
             if any(isinstance(e, cst.StarredElement) for e in elements):
                 for name in _assigned_names(target):
@@ -441,7 +435,7 @@ class Interpreter:
             items = _unpack(value, len(elements))
             for element, item in zip(elements, items):
                 self.assign(element.value, item, scope)
-        elif isinstance(target, cst.Attribute):
+        elif type(target) is cst.Attribute:
             owner = self.eval(target.value, scope)
             if isinstance(owner, InstanceValue):
                 owner.attributes[target.attr.value] = value
@@ -450,62 +444,65 @@ class Interpreter:
     # Expressions --------------------------------------------------------------------------------
 
     def eval(self, node: cst.BaseExpression, scope: Scope) -> Value:
-        if isinstance(node, cst.Name):
+        if type(node) is cst.Name:
             value = self.lookup(node.value, scope)
             self.facts.record(self.ref(node), value)
             return value
-        if isinstance(node, cst.Attribute):
+        if type(node) is cst.Attribute:
             value = self.attribute(self.eval(node.value, scope), node.attr.value)
             self.facts.record(self.ref(node), value)
             return value
-        if isinstance(node, cst.Call):
+        if type(node) is cst.Call:
             value = self.eval_call(node, scope)
             if isinstance(value, (ArrayValue, TensorValue, ModelValue)):
                 # A layer call keeps its richer record (input and output shapes).
                 self.facts.record(self.ref(node), value, overwrite=False)
             return value
-        if isinstance(node, cst.Integer):
+        if type(node) is cst.Integer:
             try:
                 return Const(int(node.value.replace("_", ""), 0))
             except ValueError:
                 return UNKNOWN
-        if isinstance(node, cst.Float):
+        if type(node) is cst.Float:
             try:
                 return Const(float(node.value.replace("_", "")))
             except ValueError:
                 return UNKNOWN
-        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        if type(node) is cst.SimpleString:
+            evaluated = _string_value(node.value)
+            return Const(evaluated) if isinstance(evaluated, str) else UNKNOWN
+        if type(node) is cst.ConcatenatedString:
             evaluated = node.evaluated_value
             return Const(evaluated) if isinstance(evaluated, str) else UNKNOWN
-        if isinstance(node, (cst.Tuple, cst.List)):
+        if type(node) in (cst.Tuple, cst.List):
             items: list[Value] = []
             for element in node.elements:
-                if isinstance(element, cst.StarredElement):
+                if type(element) is cst.StarredElement:
                     spread = self.eval(element.value, scope)
                     if not isinstance(spread, Seq):
                         return UNKNOWN
                     items.extend(spread.items)
                 else:
                     items.append(self.eval(element.value, scope))
-            return Seq(tuple(items), "list" if isinstance(node, cst.List) else "tuple")
-        if isinstance(node, cst.Dict):
+            return Seq(tuple(items), "list" if type(node) is cst.List else "tuple")
+        if type(node) is cst.Dict:
             keys: list[Value] = []
             values: list[Value] = []
             for element in node.elements:
-                if not isinstance(element, cst.DictElement):
+                if type(element) is not cst.DictElement:
                     return UNKNOWN
                 keys.append(self.eval(element.key, scope))
                 values.append(self.eval(element.value, scope))
             return DictValue(tuple(keys), tuple(values))
-        if isinstance(node, cst.Subscript):
+        if type(node) is cst.Subscript:
             value = self.subscript(node, scope)
             self.facts.record(self.ref(node), value)
             return value
-        if isinstance(node, cst.BinaryOperation):
+        if type(node) is cst.BinaryOperation:
             left = self.eval(node.left, scope)
             right = self.eval(node.right, scope)
             return self.binary(left, right, _BINARY_OPERATORS.get(type(node.operator)), node)
-        if isinstance(node, cst.UnaryOperation):
+        if type(node) is cst.UnaryOperation:
             operand = self.eval(node.expression, scope)
             if isinstance(node.operator, cst.Minus) and isinstance(operand, Const):
                 if isinstance(operand.value, (int, float)) and not isinstance(operand.value, bool):
@@ -513,23 +510,23 @@ class Interpreter:
             if isinstance(node.operator, (cst.Minus, cst.Plus)) and isinstance(operand, ArrayValue):
                 return operand
             return UNKNOWN
-        if isinstance(node, cst.Comparison):
+        if type(node) is cst.Comparison:
             left = self.eval(node.left, scope)
             for target in node.comparisons:
                 self.eval(target.comparator, scope)
             if isinstance(left, ArrayValue):
                 return ArrayValue(left.shape, "bool")
             return UNKNOWN
-        if isinstance(node, cst.BooleanOperation):
+        if type(node) is cst.BooleanOperation:
             self.eval(node.left, scope)
             self.eval(node.right, scope)
             return UNKNOWN
-        if isinstance(node, cst.IfExp):
+        if type(node) is cst.IfExp:
             self.eval(node.test, scope)
             return join_values(self.eval(node.body, scope), self.eval(node.orelse, scope))
-        if isinstance(node, (cst.ListComp, cst.GeneratorExp)):
+        if type(node) in (cst.ListComp, cst.GeneratorExp):
             return self.comprehension(node, scope)
-        if isinstance(node, cst.NamedExpr):
+        if type(node) is cst.NamedExpr:
             value = self.eval(node.value, scope)
             self.assign(node.target, value, scope)
             return value
@@ -633,13 +630,9 @@ class Interpreter:
         return UNKNOWN
 
     def index_item(self, item: cst.BaseSlice, scope: Scope) -> tuple[str, object]:
-        if (
-            isinstance(item, cst.Slice)
-            and item.step is None
-            and _window_length(item, self, scope) is not None
-        ):
+        if type(item) is cst.Slice and item.step is None and _window_length(item, self, scope) is not None:
             return "window", _window_length(item, self, scope)
-        if isinstance(item, cst.Slice):
+        if type(item) is cst.Slice:
             bounds: list[object] = []
             for part in (item.lower, item.upper, item.step):
                 if part is None:
@@ -649,7 +642,7 @@ class Interpreter:
                 number = const_int(value)
                 bounds.append(number if number is not None else (None if value == Const(None) else "?"))
             return "slice", tuple(bounds)
-        assert isinstance(item, cst.Index)
+        assert type(item) is cst.Index
         if isinstance(item.value, cst.Ellipsis):
             return "ellipsis", None
         value = self.eval(item.value, scope)
@@ -692,11 +685,7 @@ class Interpreter:
         if clause.inner_for_in is not None or clause.ifs:
             return UNKNOWN
         iterable = self.eval(clause.iter, scope)
-        if (
-            isinstance(iterable, ObjectValue)
-            and iterable.cls == "builtins.range"
-            and iterable.state <= MAX_ELEMENTS
-        ):
+        if isinstance(iterable, ObjectValue) and iterable.cls == "builtins.range" and iterable.state <= MAX_ELEMENTS:
             # A long range: the element is computed once, with the index unknown (windows, batches).
             inner = Scope({}, scope)
             self.assign(clause.target, UNKNOWN, inner)
@@ -771,9 +760,7 @@ class Interpreter:
             kwargs = {k: v for k, v in call.kwargs.items() if k != "inputs"}
             layer = LayerValue(spec.name, spec, bind_arguments(spec, (), kwargs), call.node)
             layer.args = CallArgs([], kwargs, call.node)  # type: ignore[attr-defined]
-            return self.apply_layer_call(
-                layer, CallArgs([inputs or UNKNOWN], {}, call.node, call.arg_nodes[:1])
-            )
+            return self.apply_layer_call(layer, CallArgs([inputs or UNKNOWN], {}, call.node, call.arg_nodes[:1]))
         if name == "keras.Sequential":
             return self.make_sequential(call)
         if name.startswith("keras.applications.") and find_application(name) is not None:
@@ -819,9 +806,7 @@ class Interpreter:
                 return UNKNOWN
             values = range(*[n for n in numbers if n is not None])
             if len(values) > MAX_UNROLL:
-                return ObjectValue(
-                    "builtins.range", len(values)
-                )  # too long to unroll; its length still counts
+                return ObjectValue("builtins.range", len(values))  # too long to unroll; its length still counts
             return Seq(tuple(Const(v) for v in values), "list")
         if name in ("list", "tuple"):
             if isinstance(first, Seq):
@@ -842,9 +827,7 @@ class Interpreter:
                 return Seq(tuple(Seq(group) for group in zip(*(s.items for s in sequences))), "list")
         return UNKNOWN
 
-    def call_function(
-        self, function: FunctionValue, call: CallArgs, unknown_arguments: bool = False
-    ) -> Value:
+    def call_function(self, function: FunctionValue, call: CallArgs, unknown_arguments: bool = False) -> Value:
         self.called.add(id(function))
         if self.depth >= MAX_CALL_DEPTH:
             return UNKNOWN
@@ -983,9 +966,7 @@ class Interpreter:
         name: str | None = None,
     ) -> TensorValue:
         fact_id = next(self._input_ids)
-        fact = InputFact(
-            fact_id, TensorValue(UNKNOWN_SHAPE), per_sample, call, shape_node, shape_value, source, name
-        )
+        fact = InputFact(fact_id, TensorValue(UNKNOWN_SHAPE), per_sample, call, shape_node, shape_value, source, name)
         full = per_sample.with_batch(batch) if per_sample.dims is not None else UNKNOWN_SHAPE
         tensor = TensorValue(full, dtype, frozenset({fact_id}), fact)
         fact.tensor = tensor
@@ -1009,12 +990,8 @@ class Interpreter:
             shape_node, shape_value, source = call.node_of(None, "batch_shape"), batch_shape, "batch_shape"
         dtype = np_knowledge.dtype_name(call.get(None, "dtype"))
         name_value = call.get(None, "name")
-        name = (
-            name_value.value if isinstance(name_value, Const) and isinstance(name_value.value, str) else None
-        )
-        return self.new_input(
-            per_sample, batch, call.node, shape_node, shape_value or UNKNOWN, source, dtype, name
-        )
+        name = name_value.value if isinstance(name_value, Const) and isinstance(name_value.value, str) else None
+        return self.new_input(per_sample, batch, call.node, shape_node, shape_value or UNKNOWN, source, dtype, name)
 
     def apply_layer_call(self, layer: LayerValue, call: CallArgs) -> Value:
         if layer.spec is not None and layer.spec.call_inputs:  # mha(query, value, key=...)
@@ -1097,8 +1074,14 @@ class Interpreter:
             model.broken = True  # not literal, or a problem Keras itself reports at construction
             return model
         per_sample, output = outcome
-        tensor = self.new_input(per_sample, None, call.node, call.node_of(None, "input_shape"),
-                                call.kwargs.get("input_shape", UNKNOWN), "application")
+        tensor = self.new_input(
+            per_sample,
+            None,
+            call.node,
+            call.node_of(None, "input_shape"),
+            call.kwargs.get("input_shape", UNKNOWN),
+            "application",
+        )
         fact = self.facts.input_fact(tensor)
         assert fact is not None
         model.inputs.append(tensor)
@@ -1165,11 +1148,7 @@ class Interpreter:
         args: CallArgs | None = getattr(layer, "args", None)
         config = layer.config
         length = config.get("input_length")
-        if (
-            layer.spec is not None
-            and layer.spec.family == "embedding"
-            and const_int(length or UNKNOWN) is not None
-        ):
+        if layer.spec is not None and layer.spec.family == "embedding" and const_int(length or UNKNOWN) is not None:
             config = {**config, "input_shape": Seq((length or UNKNOWN,))}
         for key, source in (
             ("input_shape", "input_shape"),
@@ -1341,9 +1320,7 @@ class Interpreter:
                 tensor = TensorValue(Shape((None, *x.shape.dims[1:])), x.dtype)
                 self.rebuild_sequential(model, tensor, feed)
 
-    def rebuild_sequential(
-        self, model: ModelValue, tensor: TensorValue, feed: FeedFact | None = None
-    ) -> None:
+    def rebuild_sequential(self, model: ModelValue, tensor: TensorValue, feed: FeedFact | None = None) -> None:
         current: Value = tensor
         if feed is None:
             fact = self.facts.input_fact(tensor)
@@ -1414,12 +1391,7 @@ def index_shape(shape: Shape, indexes: list[tuple[str, object]]) -> Shape | None
             if "?" in (start, stop, step):
                 out.append(None)
             elif dim is None:
-                if (
-                    step in (None, 1)
-                    and isinstance(start, int)
-                    and isinstance(stop, int)
-                    and 0 <= start <= stop
-                ):
+                if step in (None, 1) and isinstance(start, int) and isinstance(stop, int) and 0 <= start <= stop:
                     out.append(None)
                 else:
                     out.append(None)
@@ -1514,6 +1486,19 @@ def _window_length(item: cst.Slice, interpreter: Interpreter, scope: Scope) -> i
     return length if length is not None and length >= 0 else None
 
 
+@functools.lru_cache(maxsize=4096)
+def _string_value(literal_text: str) -> str | bytes | None:
+    """A string literal's value; plain quotes without escapes skip ast.literal_eval, which is slow."""
+    quote = literal_text[:1]
+    if quote in ("'", '"') and "\\" not in literal_text and literal_text[:3] != quote * 3:
+        return literal_text[1:-1]
+    try:
+        value = ast.literal_eval(literal_text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    return value if isinstance(value, (str, bytes)) else None
+
+
 def _with_channel_axis(layer: LayerValue, shape: Shape, problem: object) -> Shape | None:
     """The input shape with the channel axis a 2-D/3-D conv or pooling layer found missing, if that was all."""
     spec = layer.spec
@@ -1558,21 +1543,21 @@ def _unpack(value: Value, count: int) -> list[Value]:
 
 
 def _assigned_names(target: cst.CSTNode) -> Iterator[str]:
-    if isinstance(target, cst.Name):
+    if type(target) is cst.Name:
         yield target.value
-    elif isinstance(target, (cst.Tuple, cst.List)):
+    elif type(target) in (cst.Tuple, cst.List):
         for element in target.elements:
             yield from _assigned_names(element.value)
-    elif isinstance(target, cst.StarredElement):
+    elif type(target) is cst.StarredElement:
         yield from _assigned_names(target.value)
-    elif isinstance(target, cst.Del):
+    elif type(target) is cst.Del:
         yield from _assigned_names(target.target)
 
 
 def _dotted(node: cst.CSTNode) -> str | None:
-    if isinstance(node, cst.Name):
+    if type(node) is cst.Name:
         return node.value
-    if isinstance(node, cst.Attribute):
+    if type(node) is cst.Attribute:
         base = _dotted(node.value)
         return f"{base}.{node.attr.value}" if base else None
     return None

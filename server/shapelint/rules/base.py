@@ -7,9 +7,9 @@ the test suite runs every one of them. INVALID examples mark the expected line w
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import ClassVar
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar, TypeVar
 
 import libcst as cst
 
@@ -20,6 +20,8 @@ from shapelint.facts import FeedFact, InputFact, LayerCallFact, ProgramFacts
 from shapelint.shapes import Shape, format_dims, shapes_compatible
 from shapelint.source import NodeRef, Program
 from shapelint.values import ArrayValue, DictValue, LayerValue, ModelValue, Seq, TensorValue, Value
+
+T = TypeVar("T")
 
 
 class Rule:
@@ -73,6 +75,8 @@ class RuleContext:
     program: Program
     config: Config
     keras_major: int
+    _feeds_by_model: dict[int, list[FeedFact]] | None = None
+    _shared: dict[str, object] = field(default_factory=dict)
 
     def range(self, ref: NodeRef | None) -> Range | None:
         return self.program.node_range(ref) if ref is not None else None
@@ -125,7 +129,18 @@ class RuleContext:
         return f"{parenthesize(expression)}[..., None]" if axis == -1 else f"{parenthesize(expression)}[None]"
 
     def feeds_of(self, model: ModelValue) -> list[FeedFact]:
-        return [feed for feed in self.facts.feeds if feed.model is model]
+        """The data given to one model, in program order (indexed once per analysis)."""
+        if self._feeds_by_model is None:
+            self._feeds_by_model = {}
+            for feed in self.facts.feeds:
+                self._feeds_by_model.setdefault(id(feed.model), []).append(feed)
+        return self._feeds_by_model.get(id(model), [])
+
+    def shared(self, key: str, compute: Callable[[RuleContext], T]) -> T:
+        """A finding several rules consult (e.g. SL101's inputs), computed once per analysis."""
+        if key not in self._shared:
+            self._shared[key] = compute(self)
+        return self._shared[key]  # type: ignore[return-value]
 
 
 # Shared reasoning about models and the data they are given ----------------------------------
@@ -133,9 +148,7 @@ class RuleContext:
 TRAINING_METHODS = frozenset({"fit", "evaluate", "train_on_batch", "test_on_batch"})
 
 
-def array_for_input(
-    feed: FeedFact, model: ModelValue, index: int
-) -> tuple[ArrayValue, NodeRef | None] | None:
+def array_for_input(feed: FeedFact, model: ModelValue, index: int) -> tuple[ArrayValue, NodeRef | None] | None:
     """The array a feed gives to the model's `index`-th input, with the node it was written at."""
     x: Value = feed.x
     node = feed.x_node
@@ -184,8 +197,7 @@ def parenthesize(code: str) -> str:
     """`code` safe to put before `.attr` or `[...]`."""
     stripped = code.strip()
     if stripped.replace("_", "").replace(".", "").isalnum() or (
-        stripped.endswith((")", "]"))
-        and not any(op in stripped for op in (" + ", " - ", " * ", " / ", " if "))
+        stripped.endswith((")", "]")) and not any(op in stripped for op in (" + ", " - ", " * ", " / ", " if "))
     ):
         return stripped
     return f"({stripped})"
@@ -289,9 +301,7 @@ def channel_order_swapped(sample: Shape, declared: Shape) -> str | None:
     return None
 
 
-def fitting_order(
-    arrays: Sequence[ArrayValue], inputs: Sequence[Shape], keras_major: int
-) -> tuple[int, ...] | None:
+def fitting_order(arrays: Sequence[ArrayValue], inputs: Sequence[Shape], keras_major: int) -> tuple[int, ...] | None:
     """A reordering of the arrays under which each fits its input, when the given order does not."""
     from itertools import permutations
 

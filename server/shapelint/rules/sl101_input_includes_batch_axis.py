@@ -104,13 +104,7 @@ model.fit(x, y)
 
     def _report(self, context: RuleContext, fact: InputFact, data: ArrayValue) -> Diagnostic | None:
         sample = data.shape.drop_first()
-        what = (
-            "input_shape"
-            if fact.source == "input_shape"
-            else "input_dim"
-            if fact.source == "input_dim"
-            else "shape"
-        )
+        what = "input_shape" if fact.source == "input_shape" else "input_dim" if fact.source == "input_dim" else "shape"
         name = f"`{data.name}`" if data.name else "the data"
         message = (
             f"Input {what} {format_shape(fact.per_sample)} includes the sample axis: {name} has shape "
@@ -140,6 +134,10 @@ def inputs_with_sample_axis(context: RuleContext) -> list[tuple[InputFact, Array
 
     Other rules use this to stay quiet about what follows from the same root cause.
     """
+    return context.shared("SL101", _inputs_with_sample_axis)
+
+
+def _inputs_with_sample_axis(context: RuleContext) -> list[tuple[InputFact, ArrayValue]]:
     found = []
     for fact in context.facts.inputs:
         if fact.source in ("batch_shape", "batch_input_shape", "build") or not fact.per_sample.dims:
