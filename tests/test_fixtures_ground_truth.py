@@ -88,16 +88,13 @@ def test_markers_are_well_formed(path: Path) -> None:
         assert not blocking, "a correct fixture may only carry '# info:' markers"
 
 
+APPLICATIONS = {"VGG16", "VGG19", "ResNet50", "MobileNet", "MobileNetV2", "InceptionV3", "EfficientNetB0", "Xception"}
+
+
 def _is_application(func: ast.expr) -> bool:
     """keras.applications.VGG16(input_shape=...) is the proper API, not a layer argument."""
     dotted = ast.unparse(func)
-    return (
-        "applications" in dotted
-        or (dotted.split(".")[-1][:1].isupper()
-        and any(
-            dotted.endswith(name) for name in ("VGG16", "VGG19", "ResNet50", "MobileNet", "MobileNetV2", "InceptionV3")
-        ))
-    )
+    return "applications" in dotted or dotted.rsplit(".", 1)[-1] in APPLICATIONS
 
 
 @pytest.mark.parametrize("path", PATHS, ids=_fixture_id)
