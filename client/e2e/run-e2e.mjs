@@ -31,6 +31,8 @@ const chromiumPath = process.env.SHAPELINT_CHROMIUM ?? '/usr/bin/chromium';
 const MISTAKE = path.join(repo, 'examples', 'mistakes', 'batch_axis_in_input.py');
 const FILE_NAME = path.basename(MISTAKE);
 const NOTEBOOK_NAME = FILE_NAME.replace(/\.py$/, '.ipynb');
+// A second mistake that stays closed: only "Check Whole Workspace" reports it.
+const CLOSED_MISTAKE = path.join(repo, 'examples', 'mistakes', 'missing_channel_axis.py');
 const DIAGNOSTIC_TIMEOUT = 90_000;
 const INSTALL_TIMEOUT = 300_000;
 
@@ -156,6 +158,7 @@ async function startCodeServer(name, interpreter, extensionsDirectory) {
     fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
     fs.mkdirSync(workspace);
     fs.copyFileSync(MISTAKE, path.join(workspace, FILE_NAME));
+    fs.copyFileSync(CLOSED_MISTAKE, path.join(workspace, path.basename(CLOSED_MISTAKE)));
     fs.writeFileSync(path.join(workspace, NOTEBOOK_NAME), JSON.stringify(notebookOf(fs.readFileSync(MISTAKE, 'utf8')), null, 1));
     fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify(workbenchSettings(interpreter), null, 2));
     const port = await freePort();
@@ -219,8 +222,10 @@ async function problemCounts(page) {
     if (/no problems/i.test(label)) {
         return { errors: 0, warnings: 0, label };
     }
-    const errors = Number(/(\d+)\s*error/i.exec(label)?.[1] ?? /errors?:\s*(\d+)/i.exec(label)?.[1] ?? NaN);
-    const warnings = Number(/(\d+)\s*warning/i.exec(label)?.[1] ?? /warnings?:\s*(\d+)/i.exec(label)?.[1] ?? NaN);
+    // "Errors: 2", "Warnings: 1", "Errors: 2, Warnings: 1" (a kind with no problems is left out).
+    const count = (kind) => Number(new RegExp(`${kind}s?:\\s*(\\d+)`, 'i').exec(label)?.[1] ?? 0);
+    const errors = /error|warning/i.test(label) ? count('error') : NaN;
+    const warnings = /error|warning/i.test(label) ? count('warning') : NaN;
     return { errors, warnings, label };
 }
 
@@ -257,6 +262,16 @@ async function openFileFromExplorer(page, name = FILE_NAME) {
     await item.dblclick();
     await page.locator('.monaco-editor .view-lines', { hasText: 'keras.Input' }).first().waitFor();
     return openedAt;
+}
+
+/** Runs a command from the Command Palette (F1). */
+async function runCommand(page, title) {
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input').first();
+    await input.waitFor();
+    await input.fill(`>${title}`);
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor();
+    await page.keyboard.press('Enter');
 }
 
 /** Opens a file through Quick Open (Ctrl+P) without touching the mouse. */
@@ -365,6 +380,15 @@ async function diagnoseAndFix(browser, extensionsDirectory, wheel, timings) {
         const cellText = (await cellEditor.locator('.view-lines').innerText()).replace(/\u00a0/g, ' ');
         assert(cellText.includes('keras.Input(shape=(1000, 50, 1))'), `the squiggle is in the cell declaring the Input (got ${cellText})`);
         await screenshot(page, 'vscode-notebook');
+
+        // "Check Whole Workspace" runs the CLI and reports the file nobody opened.
+        const beforeCheck = await problemCounts(page);
+        await runCommand(page, 'shapelint: Check Whole Workspace');
+        const summary = page.locator('.notification-toast', { hasText: /shapelint: \d+ problems? in \d+ files?/ }).first();
+        await summary.waitFor({ timeout: DIAGNOSTIC_TIMEOUT });
+        log(`workspace check: ${(await summary.innerText()).replace(/\s+/g, ' ')}`);
+        const afterCheck = await waitForProblems(page, (c) => c.errors + c.warnings > beforeCheck.errors + beforeCheck.warnings, DIAGNOSTIC_TIMEOUT, 'the closed file\'s problem');
+        assert(afterCheck.errors + afterCheck.warnings === beforeCheck.errors + beforeCheck.warnings + 1, `exactly the closed file's problem is added (${beforeCheck.label} -> ${afterCheck.label})`);
     } catch (error) {
         await screenshot(page, 'failure-fix').catch(() => undefined);
         throw error;

@@ -82,6 +82,7 @@ class ShapelintExtension {
             vscode.workspace.onDidChangeConfiguration((event) => this.onConfigurationChanged(event)),
             // Open files get live diagnostics from the server; drop their workspace-check copies.
             vscode.workspace.onDidOpenTextDocument((document) => this.workspaceProblems.delete(document.uri)),
+            vscode.workspace.onDidOpenNotebookDocument((notebook) => this.workspaceProblems.delete(notebook.uri)),
         );
         const pythonListener = await onDidChangePythonEnvironment(() => {
             if (this.interpreter?.source !== 'setting') {
@@ -383,7 +384,9 @@ class ShapelintExtension {
             void vscode.window.showInformationMessage('shapelint: open a folder to check the workspace.');
             return;
         }
-        const open = new Set(vscode.workspace.textDocuments.map((document) => document.uri.toString()));
+        const open = new Set(
+            [...vscode.workspace.textDocuments, ...vscode.workspace.notebookDocuments].map((document) => document.uri.toString()),
+        );
         let problemCount = 0;
         let fileCount = 0;
         await vscode.window.withProgress(
