@@ -7,6 +7,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+from shapelint.lsp.memory import CollectionPolicy
 from shapelint.lsp.scheduler import AnalysisScheduler
 
 
@@ -114,4 +115,39 @@ async def test_confirmation_republishes_for_the_same_revision_only() -> None:
     documents.edit()
     await asyncio.sleep(0.2)
     assert all(result.thread != "confirmed" or result.revision == documents.revisions["doc"] for result in published)
+    scheduler.shutdown()
+
+
+class CountingPolicy(CollectionPolicy):
+    def __init__(self) -> None:
+        super().__init__(full_every=1000, idle_seconds=0.3)
+        self.young = 0
+        self.idle_full = 0
+
+    def after_analysis(self) -> None:
+        self.young += 1
+        self.analyses_since_full += 1
+
+    def collect_if_idle(self) -> None:
+        if self.analyses_since_full:
+            self.idle_full += 1
+            self.analyses_since_full = 0
+
+
+async def test_full_collection_waits_until_typing_pauses() -> None:
+    documents, published = FakeDocuments(), []
+    policy = CountingPolicy()
+
+    def analyze(key: str) -> Result:
+        return Result(key, documents.revisions[key], "engine")
+
+    scheduler = AnalysisScheduler(analyze, documents.revisions.get, published.append, collection=policy)
+    for _ in range(8):  # typing: a keystroke every 0.1 s, quicker than the idle period
+        documents.edit()
+        scheduler.schedule("doc")
+        await asyncio.sleep(0.1)
+    assert policy.idle_full == 0
+    assert policy.young >= 1
+    await asyncio.sleep(0.6)  # a pause
+    assert policy.idle_full == 1
     scheduler.shutdown()

@@ -68,6 +68,7 @@ class AnalysisScheduler(Generic[ResultT]):
         self._debounce = debounce_seconds
         self._collection = collection
         self._idle_timer: asyncio.TimerHandle | None = None
+        self._last_activity = 0.0
         self._engine = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shapelint-engine")
         self._confirmer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shapelint-confirm")
         self._work: dict[str, _DocumentWork] = {}
@@ -78,6 +79,7 @@ class AnalysisScheduler(Generic[ResultT]):
     def schedule(self, key: str) -> None:
         """Ask for `key` to be analysed at its newest version (call on the message loop)."""
         work = self._work.setdefault(key, _DocumentWork())
+        self._last_activity = asyncio.get_running_loop().time()
         if work.task is not None and not work.task.done():
             work.dirty = True
             return
@@ -105,14 +107,25 @@ class AnalysisScheduler(Generic[ResultT]):
                 return
 
     def _arm_idle_collection(self) -> None:
+        """Run a full collection once nothing has been analysed or asked for a while."""
         assert self._collection is not None
-        if self._idle_timer is not None:
-            self._idle_timer.cancel()
         loop = asyncio.get_running_loop()
-        collection = self._collection
-        self._idle_timer = loop.call_later(
-            collection.idle_seconds, lambda: loop.run_in_executor(self._engine, collection.collect_if_idle)
-        )
+        self._last_activity = loop.time()
+        if self._idle_timer is None:
+            self._idle_timer = loop.call_later(self._collection.idle_seconds, self._idle_collection)
+
+    def _idle_collection(self) -> None:
+        assert self._collection is not None
+        loop = asyncio.get_running_loop()
+        busy = any(work.task is not None and not work.task.done() for work in self._work.values())
+        quiet_for = loop.time() - self._last_activity
+        if busy or quiet_for < self._collection.idle_seconds:
+            # Someone is typing: look again once the quiet period could have passed.
+            wait = max(self._collection.idle_seconds - quiet_for, 0.05)
+            self._idle_timer = loop.call_later(wait, self._idle_collection)
+            return
+        self._idle_timer = None
+        loop.run_in_executor(self._engine, self._collection.collect_if_idle)
 
     def _timed_analyze(self, key: str) -> ResultT | None:
         started = time.perf_counter()
