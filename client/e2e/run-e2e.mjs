@@ -204,9 +204,12 @@ async function startCodeServer(name, interpreter, extensionsDirectory) {
             } catch {
                 // already gone
             }
-            // Keep VS Code's logs (the extension's output channel among them) next to the screenshots.
-            fs.cpSync(path.join(userData, 'logs'), path.join(outDirectory, `logs-${name}`), { recursive: true });
-            fs.rmSync(root, { recursive: true, force: true });
+            try {
+                // Keep VS Code's logs (the extension's output channel among them) next to the screenshots.
+                fs.cpSync(path.join(userData, 'logs'), path.join(outDirectory, `logs-${name}`), { recursive: true });
+            } finally {
+                fs.rmSync(root, { recursive: true, force: true });
+            }
         },
     };
 }
