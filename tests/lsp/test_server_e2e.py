@@ -259,7 +259,9 @@ async def test_hover_shows_shapes_model_summary_and_rule_docs(client: LanguageCl
     docs = await hover_text(client, uri, SEED_BATCH_AXIS_LINE, column)
     assert docs is not None and "SL101" in docs
     rule_docs = get_rule("SL101")
-    assert rule_docs is not None and rule_docs.docs().strip().splitlines()[0] in docs
+    assert rule_docs is not None
+    assert f"**{rule_docs.code} {rule_docs.name}**" in docs and "**Why is this bad?**" in docs
+    assert rule_docs.example.strip().splitlines()[0] in docs
 
 
 async def test_hover_outside_the_document_or_on_nothing_is_empty(client: LanguageClient, tmp_path: Path) -> None:

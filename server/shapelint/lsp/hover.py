@@ -20,11 +20,20 @@ def diagnostics_at(diagnostics: Sequence[Diagnostic], position: Position, cell: 
 
 
 def diagnostic_markdown(diagnostic: Diagnostic, docs: str | None) -> str:
-    """The diagnostic's message under its code, followed by the rule's documentation."""
-    heading = f"**{diagnostic.code}** ([docs]({diagnostic.url})): {diagnostic.message}"
+    """The rule's documentation for a diagnostic under the cursor.
+
+    The editor already shows the diagnostic's message in the same hover, so it is not repeated;
+    the docs' headings become bold lines so they do not dwarf the message.
+    """
+    if not docs:
+        return f"**{diagnostic.code}** ([docs]({diagnostic.url})): {diagnostic.message}"
+    lines = docs.strip().splitlines()
+    title = lines[0].lstrip("# ").strip() if lines and lines[0].startswith("#") else diagnostic.code
+    body = [f"**{line.lstrip('# ').strip()}**" if line.startswith("#") else line for line in lines[1:]]
+    heading = f"**{title}** ([docs]({diagnostic.url}))"
     if diagnostic.confirmed is True:
         heading += "\n\n*Confirmed by building the model with TensorFlow.*"
-    return f"{heading}\n\n{docs.strip()}" if docs else heading
+    return heading + "\n" + "\n".join(body)
 
 
 def hover_markdown(
