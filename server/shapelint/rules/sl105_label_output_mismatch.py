@@ -265,14 +265,7 @@ model.fit(x, y)  # error: SL105
             f"{_name(y, 'y')} has shape {format_shape(y.shape)}: {classes} classes. The last layer needs "
             f"{classes} units for {loss}."
         )
-        fixes = [_units_fix(context, layer, classes)]
-        return context.diagnostic(
-            self,
-            feed.y_node or feed.call,
-            message,
-            fixes,
-            related=[(layer.call if layer else None, "the output layer")],
-        )
+        return self._output_units(context, feed, layer, message, classes)
 
     def _too_few_units(
         self, context: RuleContext, feed: FeedFact, out: TensorValue, y: ArrayValue, loss: str | None
@@ -284,14 +277,7 @@ model.fit(x, y)  # error: SL105
             f"{format_shape(out.shape)}: {out.shape[-1]} units. {loss} needs one output unit per class, so ids from "
             f'{out.shape[-1]} up fail with "Received a label value of ... which is outside the valid range".'
         )
-        fixes = [_units_fix(context, layer, classes)]
-        return context.diagnostic(
-            self,
-            feed.y_node or feed.call,
-            message,
-            fixes,
-            related=[(layer.call if layer else None, "the output layer")],
-        )
+        return self._output_units(context, feed, layer, message, classes)
 
     def _binary_units(
         self, context: RuleContext, feed: FeedFact, out: TensorValue, y: ArrayValue, loss: str | None
@@ -302,12 +288,17 @@ model.fit(x, y)  # error: SL105
             f"({out.shape[-1]} units) and {_name(y, 'y')} has shape {format_shape(y.shape)}: one label per sample. "
             "For a yes/no label use one unit with a sigmoid: Dense(1, activation='sigmoid')."
         )
-        fixes = [_units_fix(context, layer, 1)]
+        return self._output_units(context, feed, layer, message, 1)
+
+    def _output_units(
+        self, context: RuleContext, feed: FeedFact, layer: LayerCallFact | None, message: str, units: object
+    ) -> Diagnostic | None:
+        """A finding at the labels whose fix gives the output layer `units` units."""
         return context.diagnostic(
             self,
             feed.y_node or feed.call,
             message,
-            fixes,
+            [_units_fix(context, layer, units)],
             related=[(layer.call if layer else None, "the output layer")],
         )
 
