@@ -25,11 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import corpus  # noqa: E402
-import libcst  # noqa: E402
-from shapelint import source  # noqa: E402
-from shapelint.engine import analyze  # noqa: E402
-
+import corpus
+import libcst
+from shapelint import source
+from shapelint.engine import analyze
 
 CPU: dict[str, list[float]] = {}  # subject -> CPU seconds, recorded next to every wall-clock sample
 

@@ -13,6 +13,7 @@ because the client announces `versionSupport`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import time
@@ -234,10 +235,8 @@ class LspClient:
         result: Any = None
         if method == "workspace/configuration":
             result = [self._section(item.get("section")) for item in params.get("items", [])]
-        try:
+        with contextlib.suppress(ServerGone):  # the server is going away: nobody waits for the answer
             await self._send({"jsonrpc": "2.0", "id": request_id, "result": result})
-        except ServerGone:
-            pass
 
     def _section(self, section: str | None) -> Any:
         if not section:

@@ -30,8 +30,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import corpus  # noqa: E402
-import process_bench  # noqa: E402
+import corpus
+import process_bench
 
 STAGES = {  # (file suffix, function) -> stage name, for cumulative times
     ("source.py", "parse_program"): "split + parse (libcst, cached per statement)",

@@ -29,12 +29,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import corpus  # noqa: E402
-import process_bench  # noqa: E402
-import server_bench  # noqa: E402
-from environment import Environment, pyright_version  # noqa: E402
-from report import Section, Target, render  # noqa: E402
-from stats import Summary, format_number, format_ratio, format_summary, ratios  # noqa: E402
+import corpus
+import process_bench
+import server_bench
+from environment import Environment, pyright_version
+from report import Section, Target, render
+from stats import Summary, format_number, format_ratio, format_summary, ratios
 
 BENCH = Path(__file__).resolve().parent
 REPOSITORY = BENCH.parent
@@ -378,7 +378,7 @@ def section_servers(
             format_summary(ms(shapelint_opens)),
             format_summary(ms([r.open_seconds for r in pyright_results])) if pyright_results else "not measured",
         ))
-    seed_label, large_label = groups[0][0], groups[1][0]
+    seed_label = groups[0][0]
     seed_median = ms([s for r in results[seed_label]["shapelint"] for s in r.edit_seconds]).median
     large_median = ms(lsp_samples[plan.large_lsp_lines]).median
     targets.append(Target("change → diagnostics, seed examples", "median ≤ 30 ms", f"{format_number(seed_median)} ms",
@@ -511,9 +511,10 @@ def section_memory(plan: Plan, targets: list[Target], script_memory: list[float]
     ]
     largest = max(plan.memory_counts)
     if shapelint_at_most is not None:
+        megabytes = shapelint_at_most * 1.048576  # the target is in MB, VmHWM in MiB
         targets.append(Target(f"server RSS with {largest} files", "< 150 MB",
-                              f"{format_number(shapelint_at_most * 1.048576)} MB ({format_number(shapelint_at_most)} MiB)",
-                              shapelint_at_most * 1.048576 < 150 if largest >= 50 else None))
+                              f"{format_number(megabytes)} MB ({format_number(shapelint_at_most)} MiB)",
+                              megabytes < 150 if largest >= 50 else None))
     return section
 
 
