@@ -191,3 +191,13 @@ def test_rules_reference_in_docs_is_up_to_date() -> None:
     generated = run("rules", "--format", "markdown").stdout
     committed = (Path(__file__).resolve().parent.parent / "docs" / "rules.md").read_text()
     assert committed == generated, "regenerate with: shapelint rules --format markdown > docs/rules.md"
+
+
+def test_version_matches_the_package_metadata() -> None:
+    import tomllib
+
+    from shapelint import __version__
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())
+    assert __version__ == pyproject["project"]["version"]
+    assert run("--version").stdout.strip() == f"shapelint {__version__}"

@@ -2,9 +2,5 @@
 
 from __future__ import annotations
 
-try:
-    from importlib.metadata import PackageNotFoundError, version
-
-    __version__ = version("shapelint")
-except PackageNotFoundError:  # running from a source tree
-    __version__ = "0.1.0"
+# Kept in step with pyproject.toml by a test; reading package metadata here would cost every start-up.
+__version__ = "0.1.0"

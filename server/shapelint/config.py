@@ -9,7 +9,6 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +131,8 @@ def config_for(path: Path, base: Config | None = None) -> Config:
 
 
 def _installed_version(distribution: str) -> str | None:
+    from importlib import metadata  # imported on first use: it is slow to import
+
     try:
         return metadata.version(distribution)
     except metadata.PackageNotFoundError:
