@@ -195,7 +195,6 @@ def test_rules_reference_in_docs_is_up_to_date() -> None:
 
 def test_version_matches_the_package_metadata() -> None:
     import tomllib
-
     from shapelint import __version__
 
     pyproject = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())
