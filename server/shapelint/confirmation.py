@@ -45,7 +45,6 @@ class ModelCase:
     model: ModelValue
     description: ModelDescription
     places: set[Range] = field(default_factory=set)
-    layer_ids: dict[int, str] = field(default_factory=dict)  # id(LayerValue) -> node id
     unknown_layers: dict[str, tuple[LayerValue, tuple[Shape, ...]]] = field(default_factory=dict)
 
 
@@ -190,7 +189,6 @@ def _describe(model: ModelValue, facts: ProgramFacts, keras_major: int) -> Model
     inputs = tuple(_input_spec(i, fact) for i, fact in enumerate(model.input_facts))
     loss = loss_name(model.loss)
     layers: list[LayerNode] = []
-    case_layers: dict[int, str] = {}
     unknown: dict[str, tuple[LayerValue, tuple[Shape, ...]]] = {}
     if model.kind == "sequential":
         strip = bool(model.input_facts) and model.input_facts[0].source in _INPUT_DECLARATIONS
@@ -199,7 +197,6 @@ def _describe(model: ModelValue, facts: ProgramFacts, keras_major: int) -> Model
                 raise NotDescribable("a nested model or InputLayer in a Sequential")
             node_id = f"l{index}"
             layers.append(_layer_node(layer, node_id, (), strip and index == 0))
-            case_layers[id(layer)] = node_id
             _note_unknown(layer, node_id, unknown)
         outputs: tuple[str, ...] = ()
     else:
@@ -215,7 +212,6 @@ def _describe(model: ModelValue, facts: ProgramFacts, keras_major: int) -> Model
                     raise NotDescribable("a layer input from outside the model graph")
                 refs.append(ref)
             layers.append(_layer_node(call.layer, node_id, tuple(refs), False))
-            case_layers[id(call.layer)] = node_id
             if isinstance(call.output, TensorValue):
                 tensor_refs[call.output.uid] = node_id
             _note_unknown(call.layer, node_id, unknown, call)
@@ -231,7 +227,7 @@ def _describe(model: ModelValue, facts: ProgramFacts, keras_major: int) -> Model
         loss,  # type: ignore[arg-type]
         _feeds(model, facts),
     )
-    return ModelCase(model, description, layer_ids=case_layers, unknown_layers=unknown)
+    return ModelCase(model, description, unknown_layers=unknown)
 
 
 def _note_unknown(

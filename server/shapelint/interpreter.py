@@ -221,16 +221,16 @@ class Interpreter:
         elif type(node) is cst.Assign:
             value = self.eval(node.value, scope)
             for target in node.targets:
-                self.assign(target.target, value, scope, node.value)
+                self.assign(target.target, value, scope)
         elif type(node) is cst.AnnAssign:
             if node.value is not None:
-                self.assign(node.target, self.eval(node.value, scope), scope, node.value)
+                self.assign(node.target, self.eval(node.value, scope), scope)
         elif type(node) is cst.AugAssign:
             operator = _AUGMENTED_OPERATORS.get(type(node.operator))
             current = self.eval(node.target, scope)
             other = self.eval(node.value, scope)
             value = self.binary(current, other, operator, node) if operator else UNKNOWN
-            self.assign(node.target, value, scope, node)
+            self.assign(node.target, value, scope)
         elif type(node) is cst.Expr:
             self.exec_expression_statement(node.value, scope)
         elif type(node) is cst.Import:
@@ -412,13 +412,7 @@ class Interpreter:
 
     # Assignment ---------------------------------------------------------------------------------
 
-    def assign(
-        self,
-        target: cst.BaseExpression,
-        value: Value,
-        scope: Scope,
-        value_node: cst.BaseExpression | cst.CSTNode | None = None,
-    ) -> None:
+    def assign(self, target: cst.BaseExpression, value: Value, scope: Scope) -> None:
         if type(target) is cst.Name:
             if isinstance(value, ArrayValue):
                 value = replace(value, name=target.value)
@@ -1220,7 +1214,6 @@ class Interpreter:
             model.output_names = [k.value if isinstance(k, Const) else "" for k in outputs.keys]
         else:
             model.outputs = list(outputs.items) if isinstance(outputs, Seq) else [outputs]
-        model.multi_output = isinstance(outputs, (Seq, DictValue))  # type: ignore[attr-defined]
         return model
 
     def model_method(self, model: ModelValue, name: str, call: CallArgs) -> Value:

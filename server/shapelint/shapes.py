@@ -27,10 +27,6 @@ class Shape:
         return UNKNOWN_SHAPE
 
     @property
-    def known_rank(self) -> bool:
-        return self.dims is not None
-
-    @property
     def rank(self) -> int | None:
         return None if self.dims is None else len(self.dims)
 

@@ -12,7 +12,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from shapelint.shapes import UNKNOWN_SHAPE, Shape, format_shape
+from shapelint.shapes import Shape, format_shape
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -200,9 +200,6 @@ class ModelValue(Value):
     def output(self) -> Value:
         return self.outputs[0] if len(self.outputs) == 1 else UNKNOWN
 
-    def output_shape(self) -> Shape:
-        out = self.output
-        return out.shape if isinstance(out, TensorValue) else UNKNOWN_SHAPE
 
     def describe(self) -> str:
         ins = ", ".join(format_shape(t.shape) for t in self.inputs) or "undeclared"

@@ -32,7 +32,6 @@ from shapelint.values import (
     Seq,
     Value,
     const_int,
-    const_str,
     int_tuple,
 )
 
@@ -94,9 +93,6 @@ def dtype_name(value: Value | None) -> str | None:
     name = _DTYPE_ALIASES.get(name, name)
     return name if name in _DTYPE_NAMES else None
 
-
-def is_integer_dtype(dtype: str | None) -> bool:
-    return dtype is not None and (dtype.startswith("int") or dtype.startswith("uint"))
 
 
 def is_float_dtype(dtype: str | None) -> bool:
@@ -840,13 +836,3 @@ def const_binary(left: Value, right: Value, operator: str) -> Value:
         return UNKNOWN
     return Const(result)
 
-
-def shape_text(value: Value) -> str | None:
-    """A short description for hovers, e.g. 'ndarray (60000, 28, 28) uint8'."""
-    if isinstance(value, (ArrayValue,)):
-        return value.describe()
-    return None
-
-
-def dtype_of_string(value: Value) -> str | None:
-    return const_str(value)
