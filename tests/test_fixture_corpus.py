@@ -54,3 +54,19 @@ def test_correct_fixture_has_no_error_or_warning(path: Path) -> None:
     blocking = [d for d in diagnostics if d.severity in (Severity.ERROR, Severity.WARNING)]
     assert not blocking, [(d.range.start.line + 1, d.code, d.message) for d in blocking]
     assert actual(diagnostics) == expected(text)
+
+
+@pytest.mark.parametrize("path", BUGGY, ids=lambda p: p.stem)
+def test_applied_fixes_remove_their_findings(path: Path) -> None:
+    """`check --fix` on a buggy program: every finding whose fix was applied is gone afterwards."""
+    from shapelint.fixes import apply_edits, fix_edits
+
+    text = path.read_text()
+    diagnostics = analyze(text, CONFIG).diagnostics
+    edits = fix_edits(diagnostics)
+    if not edits:
+        pytest.skip("no fix offered")
+    fixed_codes = {d.code for d in diagnostics if d.fix is not None and all(e in edits for e in d.fix.edits)}
+    after = analyze(apply_edits(text, edits), CONFIG).diagnostics
+    remaining = [d for d in after if d.code in fixed_codes and d.severity in (Severity.ERROR, Severity.WARNING)]
+    assert not remaining, [(d.range.start.line + 1, d.code, d.message) for d in remaining]

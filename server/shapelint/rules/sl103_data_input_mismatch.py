@@ -184,6 +184,7 @@ model.fit(x, np.zeros((100, 1)))  # error: SL103
             fact.shape_node is not None
             and shape_literal_items(context, fact.shape_node) is not None
             and sample.dims
+            and not _declaration_fits_other_data(context, feed, fact)
         ):
             new_shape = dims_code(sample) if sample.fully_known else None
             if new_shape is not None and fact.source != "input_dim":
@@ -208,6 +209,17 @@ model.fit(x, np.zeros((100, 1)))  # error: SL103
         )
         if diagnostic is not None:
             yield diagnostic
+
+
+def _declaration_fits_other_data(context: RuleContext, feed: FeedFact, fact: InputFact) -> bool:
+    """Other data given to the same model fits the declared input: the input is right, this data is not."""
+    for other in context.feeds_of(feed.model):
+        if other is feed:
+            continue
+        found = array_for_input(other, feed.model, feed.model.input_facts.index(fact))
+        if found is not None and found[0].shape.dims and not mismatched(context, fact, found[0]):
+            return True
+    return False
 
 
 def _reordering_fixes(context: RuleContext, feed: FeedFact) -> bool:

@@ -325,6 +325,18 @@ model.fit(x, y)  # error: SL105
         return context.diagnostic(self, feed.y_node or feed.call, message, fixes)
 
     def _loss_fix(self, context: RuleContext, feed: FeedFact, new_loss: str) -> Fix | None:
+        """Change the loss, unless other labels given to the model already fit the loss it has."""
+        if getattr(self, "_judging_other_feeds", False):
+            return None  # only asked whether those labels fit: no fixes needed
+        self._judging_other_feeds = True
+        try:
+            for other in context.feeds_of(feed.model):
+                if other is feed or other.compiled is not feed.compiled or other.method not in TRAINING_METHODS:
+                    continue
+                if isinstance(other.y, ArrayValue) and other.y.shape.dims and self._labels(context, other, set()) is None:
+                    return None
+        finally:
+            self._judging_other_feeds = False
         node = feed.compiled.loss_node if feed.compiled is not None else None
         if node is None or not isinstance(node.node, cst.SimpleString):
             return None
