@@ -152,26 +152,12 @@ model.fit(x, y)  # error: SL105
     def _sample_counts(self, context: RuleContext, feed: FeedFact) -> Diagnostic | None:
         y = feed.y
         assert isinstance(y, ArrayValue)
-        arrays = (
-            [feed.x]
-            if isinstance(feed.x, ArrayValue)
-            else list(feed.x.items)
-            if isinstance(feed.x, Seq)
-            else []
-        )
+        arrays = [feed.x] if isinstance(feed.x, ArrayValue) else list(feed.x.items) if isinstance(feed.x, Seq) else []
         x = next((a for a in arrays if isinstance(a, ArrayValue) and a.shape.dims), None)
-        if (
-            x is None
-            or not y.shape.dims
-            or x.shape[0] is None
-            or y.shape[0] is None
-            or x.shape[0] == y.shape[0]
-        ):
+        if x is None or not y.shape.dims or x.shape[0] is None or y.shape[0] is None or x.shape[0] == y.shape[0]:
             return None
         if any(
-            x is array and x.shape.rank == fact.per_sample.rank
-            for fact in feed.model.input_facts
-            for array in [feed.x]
+            x is array and x.shape.rank == fact.per_sample.rank for fact in feed.model.input_facts for array in [feed.x]
         ):
             return None  # x is a single sample: SL108 says so
         message = (
@@ -202,11 +188,7 @@ model.fit(x, y)  # error: SL105
         if family == "categorical":
             if len(labels.dims) == len(output.dims) - 1 or (labels[-1] == 1 and units not in (1, None)):
                 return self._integer_labels(context, feed, y, units, loss)
-            if (
-                len(labels.dims) == len(output.dims)
-                and None not in (labels[-1], units)
-                and labels[-1] != units
-            ):
+            if len(labels.dims) == len(output.dims) and None not in (labels[-1], units) and labels[-1] != units:
                 return self._unit_count(context, feed, out, y, loss)
         elif family == "sparse":
             if len(labels.dims) == len(output.dims) and labels[-1] not in (1, None) and labels[-1] == units:
@@ -218,11 +200,7 @@ model.fit(x, y)  # error: SL105
             single_column = len(labels.dims) == len(output.dims) - 1 or labels[-1] == 1
             if single_column and units not in (1, None):
                 return self._binary_units(context, feed, out, y, loss)
-            if (
-                len(labels.dims) == len(output.dims)
-                and None not in (labels[-1], units)
-                and labels[-1] != units
-            ):
+            if len(labels.dims) == len(output.dims) and None not in (labels[-1], units) and labels[-1] != units:
                 return self._unit_count(context, feed, out, y, loss)
         return None
 
@@ -333,7 +311,11 @@ model.fit(x, y)  # error: SL105
             for other in context.feeds_of(feed.model):
                 if other is feed or other.compiled is not feed.compiled or other.method not in TRAINING_METHODS:
                     continue
-                if isinstance(other.y, ArrayValue) and other.y.shape.dims and self._labels(context, other, set()) is None:
+                if (
+                    isinstance(other.y, ArrayValue)
+                    and other.y.shape.dims
+                    and self._labels(context, other, set()) is None
+                ):
                     return None
         finally:
             self._judging_other_feeds = False
@@ -341,9 +323,7 @@ model.fit(x, y)  # error: SL105
         if node is None or not isinstance(node.node, cst.SimpleString):
             return None
         quote = node.node.quote
-        return context.fix(
-            f"Use loss={quote}{new_loss}{quote}", context.replace(node, f"{quote}{new_loss}{quote}")
-        )
+        return context.fix(f"Use loss={quote}{new_loss}{quote}", context.replace(node, f"{quote}{new_loss}{quote}"))
 
 
 def _name(array: ArrayValue, fallback: str, quoted: bool = True) -> str:
