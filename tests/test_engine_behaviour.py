@@ -256,3 +256,12 @@ v = keras.Input(shape=(12, 16))
 att = keras.layers.MultiHeadAttention(num_heads=2, key_dim=8)(q, v)
 """
     assert [h.label for h in analyze(text, KERAS3).inlay_hints] == ["→ (None, 10, 16)"]
+
+
+def test_arithmetic_on_tensors_of_unknown_rank() -> None:
+    text = (
+        "from tensorflow.keras import layers\n"
+        'x = layers.Conv2D(32, 3, data_format="channels_first")(inputs)\n'
+        'x = layers.MaxPooling2D(2, data_format="channels_first")(x) - x\n'
+    )
+    assert analyze(text, KERAS3).diagnostics == ()

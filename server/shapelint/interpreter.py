@@ -14,6 +14,7 @@ import contextlib
 import functools
 import itertools
 import os
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 
@@ -671,7 +672,7 @@ class Interpreter:
             from shapelint.shapes import broadcast
 
             shape = broadcast(tensors[0].shape, tensors[1].shape)
-            return TensorValue(shape or UNKNOWN_SHAPE, None, roots)
+            return TensorValue(shape if shape is not None else UNKNOWN_SHAPE, None, roots)
         return np_knowledge.const_binary(left, right, operator)
 
     def comprehension(self, node: cst.ListComp | cst.GeneratorExp, scope: Scope) -> Value:
@@ -1486,7 +1487,9 @@ def _string_value(literal_text: str) -> str | bytes | None:
     if quote in ("'", '"') and "\\" not in literal_text and literal_text[:3] != quote * 3:
         return literal_text[1:-1]
     try:
-        value = ast.literal_eval(literal_text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # half-typed literals warn on stderr otherwise
+            value = ast.literal_eval(literal_text)
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         return None
     return value if isinstance(value, (str, bytes)) else None

@@ -41,6 +41,10 @@ class Shape:
             return None
         return math.prod(d for d in self.dims if d is not None)
 
+    def __bool__(self) -> bool:
+        # A shape is a value, never "empty": `shape or default` must not ask for the rank.
+        return True
+
     def __len__(self) -> int:
         if self.dims is None:
             raise TypeError("rank unknown")

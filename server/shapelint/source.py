@@ -16,6 +16,8 @@ from __future__ import annotations
 import ast
 import io
 import re
+import threading
+import warnings
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -60,10 +62,16 @@ class _ParseCache:
 
     def __init__(self, capacity: int = 50_000) -> None:
         self._capacity = capacity
+        # The language server analyses on one thread and may re-analyse for confirmation on another.
+        self._lock = threading.RLock()
         self._modules: OrderedDict[str, cst.Module | cst.ParserSyntaxError] = OrderedDict()
         self._positions: dict[int, tuple[cst.Module, dict[cst.CSTNode, CodeRange]]] = {}
 
     def parse(self, text: str) -> cst.Module | cst.ParserSyntaxError:
+        with self._lock:
+            return self._parse(text)
+
+    def _parse(self, text: str) -> cst.Module | cst.ParserSyntaxError:
         found = self._modules.get(text)
         if found is not None:
             self._modules.move_to_end(text)
@@ -82,6 +90,10 @@ class _ParseCache:
         return result
 
     def positions(self, module: cst.Module) -> dict[cst.CSTNode, CodeRange]:
+        with self._lock:
+            return self._positions_of(module)
+
+    def _positions_of(self, module: cst.Module) -> dict[cst.CSTNode, CodeRange]:
         cached = self._positions.get(id(module))
         if cached is not None and cached[0] is module:
             return cached[1]
@@ -346,7 +358,9 @@ def _record_error(
     chunk_lines = [line.rstrip("\r\n") for line in split_lines(text)]
     # Python's own parser places the error best and says it most clearly ("'(' was never closed").
     try:
-        compile(text, "<statement>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "invalid decimal literal" and friends on half-typed code
+            compile(text, "<statement>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
         raw_line, raw_column = error.raw_line, error.raw_column
         message = error.message.strip().splitlines()[0] if error.message.strip() else "invalid syntax"
     except SyntaxError as python_error:
