@@ -313,6 +313,14 @@ class EditorConfirmer:
         self._client: object | None = None
         self.enable_message: str | None = None
 
+    @property
+    def starting(self) -> bool:
+        """The next confirmation will start TensorFlow (seconds): worth a progress notification."""
+        from shapelint.confirm import tensorflow_available
+
+        client = self._client
+        return tensorflow_available() and (client is None or client.worker_pid is None)  # type: ignore[attr-defined]
+
     def _ready_client(self) -> object | None:
         from shapelint.confirm import (
             ENABLE_MESSAGE,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import textwrap
 from pathlib import Path
@@ -495,3 +496,17 @@ async def test_tensorflow_confirmation_republishes_for_the_same_version(client: 
     )
     assert confirmed.code == "SL101"
     assert recorder(client).published[uri].version == 1
+    window = client.capabilities.window if client.capabilities else None
+    if window is not None and window.work_done_progress:
+        # TensorFlow's start-up is shown as a work-done progress that begins and ends.
+        def reports() -> list[object]:
+            return [r for reports in client.progress_reports.values() for r in reports]
+
+        for _ in range(100):  # the end follows the republished diagnostics closely
+            if "end" in [getattr(r, "kind", None) for r in reports()]:
+                break
+            await asyncio.sleep(0.05)
+        kinds = [getattr(r, "kind", None) for r in reports()]
+        messages = [getattr(r, "message", "") or "" for r in reports()]
+        assert kinds.index("begin") < kinds.index("end")
+        assert any("Starting TensorFlow" in m for m in messages)

@@ -9,10 +9,12 @@ the next request is served as usual.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import metadata
@@ -183,6 +185,7 @@ class ShapelintServer(LanguageServer):
         )
         self._published: dict[str, set[str]] = {}  # document key -> URIs holding its diagnostics
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._progress: dict[str, concurrent.futures.Future[bool]] = {}  # work-done progress begun, by token
         self._poller: asyncio.Task[None] | None = None
 
     # Messages to the user ----------------------------------------------------------------
@@ -256,7 +259,13 @@ class ShapelintServer(LanguageServer):
             self.confirmer = self.confirmer or load_confirmer()
         if self.confirmer is None:
             return None
-        confirmed = self.confirmer.confirm(result.analysis, result.config, result.path)
+        starting = getattr(self.confirmer, "starting", False)
+        token = self._begin_progress("Starting TensorFlow to confirm shape findings") if starting else None
+        try:
+            confirmed = self.confirmer.confirm(result.analysis, result.config, result.path)
+        finally:
+            if token is not None:
+                self._end_progress(token)
         if confirmed is None:
             # E.g. TensorFlow is not installed: say how to enable confirmation, once.
             message = getattr(self.confirmer, "enable_message", None)
@@ -270,6 +279,37 @@ class ShapelintServer(LanguageServer):
             result.snapshot, confirmed, result.encoding, related_information=self.profile.related_information
         )
         return replace(result, analysis=analysis, diagnostics=diagnostics)
+
+    def _begin_progress(self, message: str) -> str | None:
+        """Show a work-done progress in clients that support it (from any thread); its token, or None."""
+        window = getattr(self.client_capabilities, "window", None)
+        if not getattr(window, "work_done_progress", False) or self._loop is None:
+            return None
+        token = f"shapelint-confirm-{id(self)}-{time.monotonic_ns()}"
+
+        async def begin() -> bool:
+            try:
+                await self.work_done_progress.create_async(token)
+            except Exception:  # a client may refuse; the progress is only a courtesy
+                logger.debug("shapelint: the client refused a progress token", exc_info=True)
+                return False
+            self.work_done_progress.begin(token, types.WorkDoneProgressBegin(title="shapelint", message=message))
+            return True
+
+        self._progress[token] = asyncio.run_coroutine_threadsafe(begin(), self._loop)
+        return token
+
+    def _end_progress(self, token: str) -> None:
+        """End a progress once its begin has gone out (begin and end keep their order)."""
+        started = self._progress.pop(token, None)
+        if started is None or self._loop is None:
+            return
+
+        async def end() -> None:
+            if await asyncio.wrap_future(started):
+                self.work_done_progress.end(token, types.WorkDoneProgressEnd(message="TensorFlow is ready"))
+
+        asyncio.run_coroutine_threadsafe(end(), self._loop)
 
     def workspace_root(self) -> str | None:
         try:
