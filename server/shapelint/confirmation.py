@@ -118,7 +118,7 @@ def _with_tensorflow_text(diagnostic: Diagnostic, confirmation: Confirmation) ->
 
 def _literal(value: Value) -> object:
     if isinstance(value, LayerValue):
-        args = getattr(value, "args", None)
+        args = value.args
         if args is None:
             raise NotDescribable("a nested layer without its arguments")
         return NestedLayer(
@@ -142,7 +142,7 @@ def _lists(value: object) -> object:
 
 
 def _layer_node(layer: LayerValue, node_id: str, inputs: tuple[str, ...], strip_input: bool) -> LayerNode:
-    args = getattr(layer, "args", None)
+    args = layer.args
     if args is None or args.has_star:
         raise NotDescribable(f"{layer.short_name} arguments not known")
     kwargs = tuple(

@@ -747,14 +747,14 @@ class Interpreter:
         if name in CATALOG or (name.startswith("keras.layers.") and name[13:14].isupper()):
             spec = CATALOG.get(name)
             layer = LayerValue(name, spec, bind_arguments(spec, call.args, call.kwargs), call.node)
-            layer.args = call  # type: ignore[attr-defined]
+            layer.args = call
             return layer
         if name in MERGE_FUNCTIONS:
             spec = CATALOG[MERGE_FUNCTIONS[name]]
             inputs = call.get(0, "inputs")
             kwargs = {k: v for k, v in call.kwargs.items() if k != "inputs"}
             layer = LayerValue(spec.name, spec, bind_arguments(spec, (), kwargs), call.node)
-            layer.args = CallArgs([], kwargs, call.node)  # type: ignore[attr-defined]
+            layer.args = CallArgs([], kwargs, call.node)
             return self.apply_layer_call(layer, CallArgs([inputs or UNKNOWN], {}, call.node, call.arg_nodes[:1]))
         if name == "keras.Sequential":
             return self.make_sequential(call)
@@ -915,7 +915,7 @@ class Interpreter:
         if _subclasses(cls, "keras.Model"):
             # A keras.Model subclass: layers are set in __init__, applied in call() once data shows the shape.
             instance.model = ModelValue("subclass", call.node)
-            instance.model.subclass = instance  # type: ignore[attr-defined]
+            instance.model.subclass = instance
             self.facts.models.append(instance.model)
         init = cls.methods.get("__init__")
         if init is not None:
@@ -924,11 +924,11 @@ class Interpreter:
 
     def run_subclass_call(self, model: ModelValue, x: Value, feed: FeedFact) -> None:
         """Trace a subclassed model's call() on tensors of the data's shape, the first time data is fed."""
-        instance: InstanceValue | None = getattr(model, "subclass", None)
+        instance: InstanceValue | None = model.subclass
         method = instance.cls.methods.get("call") if instance is not None else None
-        if method is None or model.outputs or getattr(model, "traced", False):
+        if method is None or model.outputs or model.traced:
             return
-        model.traced = True  # type: ignore[attr-defined]
+        model.traced = True
 
         def symbolic(value: Value) -> Value:
             if isinstance(value, ArrayValue) and value.shape.dims:
@@ -1140,7 +1140,7 @@ class Interpreter:
 
     def declare_from_layer(self, model: ModelValue, layer: LayerValue) -> None:
         """input_shape= / input_dim= / batch_input_shape= on a Sequential's first layer, or an InputLayer."""
-        args: CallArgs | None = getattr(layer, "args", None)
+        args: CallArgs | None = layer.args
         config = layer.config
         length = config.get("input_length")
         if layer.spec is not None and layer.spec.family == "embedding" and const_int(length or UNKNOWN) is not None:
@@ -1308,9 +1308,9 @@ class Interpreter:
         if model.kind == "subclass":
             self.run_subclass_call(model, x, feed)
         if model.kind == "sequential" and not model.inputs and not model.broken and model.layers:
-            if isinstance(x, ArrayValue) and x.shape.dims and not getattr(model, "built_from", None):
+            if isinstance(x, ArrayValue) and x.shape.dims and model.built_from is None:
                 # No declared input: Keras builds the layers from the first data it sees.
-                model.built_from = feed  # type: ignore[attr-defined]
+                model.built_from = feed
                 tensor = TensorValue(Shape((None, *x.shape.dims[1:])), x.dtype)
                 self.rebuild_sequential(model, tensor, feed)
 

@@ -162,6 +162,7 @@ class LayerValue(Value):
         self.spec = spec
         self.config = config  # bound constructor arguments by parameter name
         self.node = node  # the constructor call
+        self.args: Any = None  # the constructor's CallArgs (nodes for fixes, literals for TensorFlow)
         self.calls: list[Any] = []  # LayerCallFact list
 
     @property
@@ -191,6 +192,9 @@ class ModelValue(Value):
         self.output_names: list[str] = []
         self.input_names: list[str | None] = []
         self.broken = False  # a layer call failed: downstream shapes unknown
+        self.built_from: Any = None  # the FeedFact whose data built a Sequential with no declared input
+        self.subclass: Any = None  # the InstanceValue of a keras.Model subclass
+        self.traced = False  # a subclass's call() has been traced with data
 
     @property
     def declared(self) -> bool:

@@ -263,7 +263,7 @@ def constructor_argument_edit(
     None when the constructor is not a plain call this edit can spell safely.
     """
     ref = layer.node
-    args: CallArgs | None = getattr(layer, "args", None)
+    args: CallArgs | None = layer.args
     if ref is None or args is None or args.has_star or not isinstance(ref.node, cst.Call):
         return None
     params = layer.spec.params if layer.spec is not None else ()

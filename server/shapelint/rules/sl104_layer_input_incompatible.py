@@ -408,7 +408,7 @@ model = keras.Sequential([
     def _reshape_fix(
         self, context: RuleContext, layer: LayerValue, axis: int, value: int, new_dims: list[int]
     ) -> Fix | None:
-        args = getattr(layer, "args", None)
+        args = layer.args
         node = args.node_of(0, "target_shape") if args is not None else None
         if node is None or not isinstance(node.node, (cst.Tuple, cst.List)):
             return None

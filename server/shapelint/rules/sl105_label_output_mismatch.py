@@ -373,7 +373,7 @@ def _first_dense_on_grid(out: TensorValue) -> LayerCallFact | None:
 
 
 def _units_fix(context: RuleContext, layer: LayerCallFact | None, units: object) -> Fix | None:
-    args = getattr(layer.layer, "args", None) if layer is not None else None
+    args = layer.layer.args if layer is not None else None
     node = args.node_of(0, "units") if args is not None else None
     if node is None or not isinstance(units, int):
         return None
@@ -381,7 +381,7 @@ def _units_fix(context: RuleContext, layer: LayerCallFact | None, units: object)
 
 
 def _return_sequences_fix(context: RuleContext, fact: LayerCallFact) -> Fix | None:
-    args = getattr(fact.layer, "args", None)
+    args = fact.layer.args
     node = args.node_of(None, "return_sequences") if args is not None else None
     return context.fix("Set return_sequences=False", context.replace(node, "False")) if node else None
 
