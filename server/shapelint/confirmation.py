@@ -21,7 +21,7 @@ from shapelint.confirm.result import Confirmation
 from shapelint.diagnostics import Diagnostic, Range
 from shapelint.engine import Analysis, analyze, analyze_notebook
 from shapelint.facts import FeedFact, InputFact, LayerCallFact, ProgramFacts
-from shapelint.interpreter import layer_signature
+from shapelint.keras_models import layer_signature
 from shapelint.knowledge.losses import loss_name
 from shapelint.shapes import Shape
 from shapelint.source import NodeRef, Program

@@ -26,6 +26,7 @@ from shapelint.rules import run_rules
 from shapelint.shapes import Shape
 from shapelint.source import Program, parse_program
 from shapelint.suppression import is_suppressed
+from shapelint.workspace import Workspace
 
 SYNTAX_ERROR_CODE = "SL001"
 
@@ -80,7 +81,7 @@ def analyze(
 ) -> Analysis:
     """Analyze one Python file's text. `learned`: layer output shapes TensorFlow taught (confirmation.py)."""
     with _collection_paused():
-        return _analyze(parse_program([text], notebook=False), config or Config(), learned)
+        return _analyze(parse_program([text], notebook=False), config or Config(), learned, path)
 
 
 def analyze_notebook(
@@ -92,7 +93,7 @@ def analyze_notebook(
 ) -> Analysis:
     """Analyze a notebook's code cells, in order, as one program."""
     with _collection_paused():
-        return _analyze(parse_program(list(cells), notebook=True), config or Config(), learned)
+        return _analyze(parse_program(list(cells), notebook=True), config or Config(), learned, path)
 
 
 _gc_lock = threading.Lock()
@@ -122,8 +123,16 @@ def _collection_paused() -> Iterator[None]:
                 gc.enable()
 
 
-def _analyze(program: Program, config: Config, learned: Mapping[str, Shape] | None = None) -> Analysis:
-    facts = Interpreter(program, keras_major=config.target_keras, learned=learned).run()
+def _workspace(config: Config, path: str | None) -> Workspace:
+    """The document's place on disk; trust comes from the configuration (trusted when it does not say)."""
+    return Workspace(path, getattr(config, "root", None), bool(getattr(config, "trusted", True)))
+
+
+def _analyze(
+    program: Program, config: Config, learned: Mapping[str, Shape] | None = None, path: str | None = None
+) -> Analysis:
+    workspace = _workspace(config, path)
+    facts = Interpreter(program, keras_major=config.target_keras, learned=learned, workspace=workspace).run()
     found: list[Diagnostic] = [
         Diagnostic(
             code=SYNTAX_ERROR_CODE,

@@ -2,9 +2,12 @@
 
 It binds names (following imports and aliases itself, so `tf.keras.layers.Dense`,
 `from keras import layers` and `from tensorflow.keras.layers import Dense` all become
-`keras.layers.Dense`), evaluates expressions to abstract values through the knowledge
-tables, and records facts (inputs, layer calls, data fed to models, compiles) for the
-rules. Anything it cannot follow becomes UNKNOWN, and unknown is never an error.
+`keras.layers.Dense`) and evaluates expressions to abstract values. It knows Python only:
+statements, scopes, user functions and classes, control flow. Every library call, method
+and attribute goes to the handler `knowledge.registry` finds for it (the overlays record
+facts for the rules: inputs, layer calls, data fed to models, compiles); the interpreter
+is the registry's `Evaluator`. Anything it cannot follow becomes UNKNOWN, and unknown is
+never an error.
 """
 
 from __future__ import annotations
@@ -12,34 +15,19 @@ from __future__ import annotations
 import ast
 import contextlib
 import functools
-import itertools
 import os
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
+from typing import Any, TypeVar
 
 import libcst as cst
 
 from shapelint.calls import CallArgs
-from shapelint.facts import (
-    ArrayProblemFact,
-    CompileFact,
-    FeedFact,
-    InputFact,
-    LayerCallFact,
-    ProgramFacts,
-)
+from shapelint.facts import ArrayProblemFact, ProgramFacts
 from shapelint.knowledge import numpy as np_knowledge
-from shapelint.knowledge.applications import application_outcome, find_application
-from shapelint.knowledge.datasets import DATASETS
-from shapelint.knowledge.layers import (
-    CATALOG,
-    MERGE_FUNCTIONS,
-    LayerConfig,
-    apply_layer,
-    bind_arguments,
-    call_tensor_arguments,
-)
+from shapelint.knowledge import registry
+from shapelint.limits import MAX_CALL_DEPTH, MAX_ELEMENTS, MAX_UNROLL
 from shapelint.names import BUILTINS, canonical_name
 from shapelint.shapes import UNKNOWN_SHAPE, Dim, Shape
 from shapelint.source import NodeRef, Program
@@ -64,10 +52,11 @@ from shapelint.values import (
     int_tuple,
     join_values,
 )
+from shapelint.workspace import Workspace
 
-MAX_UNROLL = 64
-MAX_ELEMENTS = 1_000_000  # longest list comprehension modelled as repeated elements
-MAX_CALL_DEPTH = 8
+T = TypeVar("T")
+# Values of library objects: reading an attribute no overlay knows gives a method to call later.
+_LIBRARY_OBJECTS = (ArrayValue, TensorValue, ModelValue, LayerValue, ObjectValue, Seq, DictValue, DatasetValue)
 _BINARY_OPERATORS: dict[type[cst.BaseBinaryOp], str] = {
     cst.Add: "+",
     cst.Subtract: "-",
@@ -87,15 +76,6 @@ _AUGMENTED_OPERATORS: dict[type[cst.BaseAugOp], str] = {
     cst.ModuloAssign: "%",
     cst.PowerAssign: "**",
     cst.MatrixMultiplyAssign: "@",
-}
-_FEED_METHODS: dict[str, tuple[str, ...]] = {
-    "fit": ("x", "y", "batch_size", "epochs", "verbose", "callbacks", "validation_split", "validation_data"),
-    "evaluate": ("x", "y", "batch_size", "verbose"),
-    "predict": ("x", "batch_size", "verbose", "steps"),
-    "train_on_batch": ("x", "y"),
-    "test_on_batch": ("x", "y"),
-    "predict_on_batch": ("x",),
-    "fit_generator": (),
 }
 _STRICT = os.environ.get("SHAPELINT_STRICT") == "1"
 
@@ -145,11 +125,18 @@ class Scope:
 class Interpreter:
     """Walks a Program and returns the ProgramFacts the rules read."""
 
-    def __init__(self, program: Program, keras_major: int = 3, learned: Mapping[str, Shape] | None = None) -> None:
+    def __init__(
+        self,
+        program: Program,
+        keras_major: int = 3,
+        learned: Mapping[str, Shape] | None = None,
+        workspace: Workspace | None = None,
+    ) -> None:
         self.program = program
         self.keras_major = keras_major
         # Output shapes TensorFlow reported for layers the catalog does not know (see confirmation.py).
-        self.learned = learned or {}
+        self.learned: Mapping[str, Shape] = learned or {}
+        self.workspace = workspace or Workspace()
         self.facts = ProgramFacts()
         self.module_scope = Scope()
         self.chunk = 0
@@ -158,9 +145,7 @@ class Interpreter:
         self.returns: list[list[Value]] = []
         self.functions: list[FunctionValue] = []
         self.called: set[int] = set()
-        self._input_ids = itertools.count(1)
-        self.compiled: dict[int, CompileFact] = {}  # the latest compile() per model
-        self.current_feed: FeedFact | None = None  # data whose shape a subclassed model's call() is traced with
+        self._states: dict[Callable[[Any], Any], Any] = {}  # the overlays' per-analysis state
 
     # Driving ------------------------------------------------------------------------------------
 
@@ -202,6 +187,20 @@ class Interpreter:
 
     def ref(self, node: cst.CSTNode) -> NodeRef:
         return NodeRef(self.chunk, node)
+
+    # What library handlers may ask (knowledge.registry.Evaluator) -------------------------------
+
+    def report_array_problem(self, kind: str, message: str, node: NodeRef | None) -> None:
+        self.facts.array_problems.append(ArrayProblemFact(kind, message, node))
+
+    def call(self, func: Value, call: CallArgs) -> Value:
+        return self.call_value(func, call)
+
+    def state(self, factory: Callable[[Any], T]) -> T:
+        found = self._states.get(factory)
+        if found is None:
+            found = self._states[factory] = factory(self)
+        return found
 
     # Statements ---------------------------------------------------------------------------------
 
@@ -539,11 +538,7 @@ class Interpreter:
             return Const(False)
         for module in reversed(self.star_imports):
             candidate = canonical_name(f"{module}.{name}")
-            if (
-                candidate in CATALOG
-                or candidate in np_knowledge.FUNCTIONS
-                or candidate in ("keras.Input", "keras.Sequential", "keras.Model")
-            ):
+            if registry.has_function(candidate):
                 return RefValue(candidate)
         if name in BUILTINS:
             return RefValue(f"builtins.{name}")
@@ -552,28 +547,6 @@ class Interpreter:
     def attribute(self, base: Value, name: str) -> Value:
         if isinstance(base, RefValue):
             return RefValue(canonical_name(f"{base.name}.{name}"))
-        if isinstance(base, ArrayValue):
-            found = np_knowledge.array_attribute(base, name)
-            return found if found is not UNKNOWN else BoundMethod(base, name)
-        if isinstance(base, TensorValue):
-            if name == "shape":
-                if base.shape.dims is None:
-                    return UNKNOWN
-                return Seq(tuple(Const(d) for d in base.shape.dims))
-            return BoundMethod(base, name)
-        if isinstance(base, ModelValue):
-            if name in ("output", "outputs", "input", "inputs"):
-                group = base.outputs if name.startswith("output") else base.inputs
-                if name in ("output", "input"):
-                    return group[0] if len(group) == 1 else (Seq(tuple(group), "list") if group else UNKNOWN)
-                return Seq(tuple(group), "list") if group else UNKNOWN
-            if name == "layers":
-                return Seq(tuple(base.layers), "list") if base.layers else UNKNOWN
-            return BoundMethod(base, name)
-        if isinstance(base, LayerValue):
-            if name == "output" and base.calls:
-                return base.calls[-1].output
-            return BoundMethod(base, name)
         if isinstance(base, InstanceValue):
             if name in base.attributes:
                 return base.attributes[name]
@@ -581,11 +554,12 @@ class Interpreter:
             if method is not None:
                 return BoundMethod(base, name)
             if base.model is not None:
-                return self.attribute(base.model, name)  # compile, fit, predict... of keras.Model
+                return self.attribute(base.model, name)  # compile, fit, predict... of the library base class
             return UNKNOWN
-        if isinstance(base, (ObjectValue, Seq, DictValue, DatasetValue)):
-            return BoundMethod(base, name)
-        return UNKNOWN
+        handler = registry.find_attribute(base, name)
+        if handler is not None:
+            return handler(self, base, name)
+        return BoundMethod(base, name) if isinstance(base, _LIBRARY_OBJECTS) else UNKNOWN
 
     def subscript(self, node: cst.Subscript, scope: Scope) -> Value:
         base = self.eval(node.value, scope)
@@ -641,7 +615,9 @@ class Interpreter:
         if isinstance(item.value, cst.Ellipsis):
             return "ellipsis", None
         value = self.eval(item.value, scope)
-        if value == Const(None) or value == RefValue("numpy.newaxis"):
+        if isinstance(value, RefValue):
+            value = registry.find_constant(value.name) or value
+        if value == Const(None):
             return "newaxis", None
         number = const_int(value)
         if number is not None:
@@ -719,108 +695,18 @@ class Interpreter:
     def call_value(self, func: Value, call: CallArgs) -> Value:
         if isinstance(func, RefValue):
             return self.call_library(func.name, call)
-        if isinstance(func, LayerValue):
-            return self.apply_layer_call(func, call)
-        if isinstance(func, ModelValue):
-            return self.call_model(func, call)
         if isinstance(func, BoundMethod):
             return self.call_method(func, call)
         if isinstance(func, FunctionValue):
             return self.call_function(func, call)
         if isinstance(func, ClassValue):
             return self.instantiate(func, call)
-        return UNKNOWN
+        handler = registry.find_method(func, "__call__")  # a library object called: a layer, a model
+        return handler(self, func, call) if handler is not None else UNKNOWN
 
     def call_library(self, name: str, call: CallArgs) -> Value:
-        transfer = np_knowledge.FUNCTIONS.get(name)
-        if transfer is not None:
-            try:
-                result = transfer(call)
-            except np_knowledge.ArrayProblem as problem:
-                self.facts.array_problems.append(ArrayProblemFact(problem.kind, problem.message, call.node))
-                return UNKNOWN
-            if isinstance(result, ArrayValue) and result.origin is None:
-                result = replace(result, origin=call.node)
-            return result
-        if name == "keras.Input":
-            return self.keras_input(call)
-        if name in CATALOG or (name.startswith("keras.layers.") and name[13:14].isupper()):
-            spec = CATALOG.get(name)
-            layer = LayerValue(name, spec, bind_arguments(spec, call.args, call.kwargs), call.node)
-            layer.args = call
-            return layer
-        if name in MERGE_FUNCTIONS:
-            spec = CATALOG[MERGE_FUNCTIONS[name]]
-            inputs = call.get(0, "inputs")
-            kwargs = {k: v for k, v in call.kwargs.items() if k != "inputs"}
-            layer = LayerValue(spec.name, spec, bind_arguments(spec, (), kwargs), call.node)
-            layer.args = CallArgs([], kwargs, call.node)
-            return self.apply_layer_call(layer, CallArgs([inputs or UNKNOWN], {}, call.node, call.arg_nodes[:1]))
-        if name == "keras.Sequential":
-            return self.make_sequential(call)
-        if name.startswith("keras.applications.") and find_application(name) is not None:
-            return self.make_application(name, call)
-        if name == "keras.Model":
-            return self.make_functional(call)
-        if name.endswith(".load_data"):
-            dataset = DATASETS.get(name[: -len(".load_data")])
-            if dataset is not None:
-
-                def array(spec: object, classes: int | None = None) -> ArrayValue:
-                    return ArrayValue(spec.shape, spec.dtype, origin=call.node, classes=classes)  # type: ignore[attr-defined]
-
-                return Seq(
-                    (
-                        Seq((array(dataset.x_train), array(dataset.y_train, dataset.classes))),
-                        Seq((array(dataset.x_test), array(dataset.y_test, dataset.classes))),
-                    )
-                )
-            return UNKNOWN
-        if name.startswith("builtins."):
-            return self.call_builtin(name[9:], call)
-        if name.startswith("keras.losses.") and name[13:14].isupper():
-            return ObjectValue(name)
-        if name == "tensorflow.data.Dataset.from_tensor_slices":
-            source = call.get(0, "tensors")
-            element = _slice_element(source) if source is not None else UNKNOWN
-            return DatasetValue(element) if element is not UNKNOWN else UNKNOWN
-        return UNKNOWN
-
-    def call_builtin(self, name: str, call: CallArgs) -> Value:
-        first = call.args[0] if call.args else None
-        if name == "len":
-            if isinstance(first, Seq):
-                return Const(len(first.items))
-            if isinstance(first, ArrayValue) and first.shape.dims:
-                dim = first.shape.dims[0]
-                return Const(dim) if dim is not None else UNKNOWN
-            return UNKNOWN
-        if name == "range":
-            numbers = [const_int(a) for a in call.args]
-            if not numbers or any(n is None for n in numbers) or call.has_star:
-                return UNKNOWN
-            values = range(*[n for n in numbers if n is not None])
-            if len(values) > MAX_UNROLL:
-                return ObjectValue("builtins.range", len(values))  # too long to unroll; its length still counts
-            return Seq(tuple(Const(v) for v in values), "list")
-        if name in ("list", "tuple"):
-            if isinstance(first, Seq):
-                return Seq(first.items, name)
-            if first is None:
-                return Seq((), name)
-            return UNKNOWN
-        if name in ("int", "float") and isinstance(first, Const):
-            try:
-                return Const(int(first.value) if name == "int" else float(first.value))
-            except (TypeError, ValueError):
-                return UNKNOWN
-        if name in ("zip", "enumerate") and call.args:
-            sequences = [a for a in call.args if isinstance(a, Seq)]
-            if name == "enumerate" and isinstance(first, Seq):
-                return Seq(tuple(Seq((Const(i), item)) for i, item in enumerate(first.items)), "list")
-            if name == "zip" and len(sequences) == len(call.args):
-                return Seq(tuple(Seq(group) for group in zip(*(s.items for s in sequences))), "list")
-        return UNKNOWN
+        handler = registry.find_function(name)
+        return handler(self, call) if handler is not None else UNKNOWN
 
     def call_function(self, function: FunctionValue, call: CallArgs, unknown_arguments: bool = False) -> Value:
         self.called.add(id(function))
@@ -878,475 +764,24 @@ class Interpreter:
 
     def call_method(self, method: BoundMethod, call: CallArgs) -> Value:
         receiver = method.receiver
-        if isinstance(receiver, ArrayValue):
-            try:
-                result = np_knowledge.array_method(receiver, method.name, call)
-            except np_knowledge.ArrayProblem as problem:
-                self.facts.array_problems.append(ArrayProblemFact(problem.kind, problem.message, call.node))
-                return UNKNOWN
-            if isinstance(result, ArrayValue):
-                result = replace(result, origin=call.node)
-            return result
-        if isinstance(receiver, ModelValue):
-            return self.model_method(receiver, method.name, call)
-        if isinstance(receiver, ObjectValue):
-            transfer = np_knowledge.FUNCTIONS.get(f"{receiver.cls}.{method.name}")
-            return transfer(call) if transfer is not None else UNKNOWN
         if isinstance(receiver, InstanceValue):
             function = receiver.cls.methods.get(method.name)
             if function is not None:
                 return self.call_function(function, CallArgs([receiver, *call.args], call.kwargs, call.node))
             return UNKNOWN
-        if isinstance(receiver, DatasetValue):
-            return _dataset_method(receiver, method.name, call)
-        if isinstance(receiver, Seq) and method.name == "copy":
-            return receiver
-        if isinstance(receiver, DictValue):
-            if method.name == "keys":
-                return Seq(receiver.keys, "list")
-            if method.name == "values":
-                return Seq(receiver.values, "list")
-            if method.name == "items":
-                return Seq(tuple(Seq((k, v)) for k, v in zip(receiver.keys, receiver.values)), "list")
-        return UNKNOWN
+        handler = registry.find_method(receiver, method.name)
+        return handler(self, receiver, call) if handler is not None else UNKNOWN
 
     def instantiate(self, cls: ClassValue, call: CallArgs) -> Value:
         instance = InstanceValue(cls)
-        if _subclasses(cls, "keras.Model"):
-            # A keras.Model subclass: layers are set in __init__, applied in call() once data shows the shape.
-            instance.model = ModelValue("subclass", call.node)
-            instance.model.subclass = instance
-            self.facts.models.append(instance.model)
+        for base in dict.fromkeys(_library_bases(cls)):
+            hook = registry.find_subclass_hook(base)
+            if hook is not None:
+                hook(self, instance, call)
         init = cls.methods.get("__init__")
         if init is not None:
             self.call_function(init, CallArgs([instance, *call.args], call.kwargs, call.node))
         return instance
-
-    def run_subclass_call(self, model: ModelValue, x: Value, feed: FeedFact) -> None:
-        """Trace a subclassed model's call() on tensors of the data's shape, the first time data is fed."""
-        instance: InstanceValue | None = model.subclass
-        method = instance.cls.methods.get("call") if instance is not None else None
-        if method is None or model.outputs or model.traced:
-            return
-        model.traced = True
-
-        def symbolic(value: Value) -> Value:
-            if isinstance(value, ArrayValue) and value.shape.dims:
-                return TensorValue(Shape((None, *value.shape.dims[1:])), value.dtype)
-            if isinstance(value, Seq):
-                return Seq(tuple(symbolic(item) for item in value.items), value.kind)
-            return UNKNOWN
-
-        inputs = symbolic(x)
-        if inputs is UNKNOWN:
-            return
-        saved, self.current_feed = self.current_feed, feed
-        try:
-            output = self.call_function(method, CallArgs([instance, inputs], {}, feed.call))  # type: ignore[list-item]
-        finally:
-            self.current_feed = saved
-        model.outputs = [output] if isinstance(output, TensorValue) else []
-
-    # Keras --------------------------------------------------------------------------------------
-
-    def new_input(
-        self,
-        per_sample: Shape,
-        batch: Dim,
-        call: NodeRef | None,
-        shape_node: NodeRef | None,
-        shape_value: Value,
-        source: str,
-        dtype: str | None = None,
-        name: str | None = None,
-    ) -> TensorValue:
-        fact_id = next(self._input_ids)
-        fact = InputFact(fact_id, TensorValue(UNKNOWN_SHAPE), per_sample, call, shape_node, shape_value, source, name)
-        full = per_sample.with_batch(batch) if per_sample.dims is not None else UNKNOWN_SHAPE
-        tensor = TensorValue(full, dtype, frozenset({fact_id}), fact)
-        fact.tensor = tensor
-        self.facts.inputs.append(fact)
-        return tensor
-
-    def keras_input(self, call: CallArgs) -> Value:
-        shape_value = call.get(0, "shape")
-        batch_shape = call.get(None, "batch_shape")
-        batch = const_int(call.get(1, "batch_size") or UNKNOWN)
-        shape_node = call.node_of(0, "shape")
-        per_sample = UNKNOWN_SHAPE
-        source = "Input"
-        if shape_value is not None:
-            dims = int_tuple(shape_value)
-            per_sample = Shape(dims) if dims is not None else UNKNOWN_SHAPE
-        elif batch_shape is not None:
-            dims = int_tuple(batch_shape)
-            if dims:
-                per_sample, batch = Shape(dims[1:]), dims[0]
-            shape_node, shape_value, source = call.node_of(None, "batch_shape"), batch_shape, "batch_shape"
-        dtype = np_knowledge.dtype_name(call.get(None, "dtype"))
-        name_value = call.get(None, "name")
-        name = name_value.value if isinstance(name_value, Const) and isinstance(name_value.value, str) else None
-        return self.new_input(per_sample, batch, call.node, shape_node, shape_value or UNKNOWN, source, dtype, name)
-
-    def apply_layer_call(self, layer: LayerValue, call: CallArgs) -> Value:
-        if layer.spec is not None and layer.spec.call_inputs:  # mha(query, value, key=...)
-            tensors = call_tensor_arguments(layer.spec, call.args, call.kwargs)
-            if not tensors:
-                return TensorValue(UNKNOWN_SHAPE)
-            return self.apply_layer(layer, tensors, call.node)
-        inputs_value = call.get(0, "inputs")
-        if inputs_value is None:
-            return UNKNOWN
-        if isinstance(inputs_value, ArrayValue):  # eager call on a NumPy array
-            inputs_value = TensorValue(inputs_value.shape, inputs_value.dtype)
-        elements = list(inputs_value.items) if isinstance(inputs_value, Seq) else [inputs_value]
-        return self.apply_layer(layer, elements, call.node)
-
-    def apply_layer(
-        self,
-        layer: LayerValue,
-        inputs: list[Value],
-        node: NodeRef | None,
-        model: ModelValue | None = None,
-        feed: FeedFact | None = None,
-    ) -> Value:
-        tensors = [v if isinstance(v, TensorValue) else None for v in inputs]
-        roots: frozenset[int] = frozenset().union(*(t.roots for t in tensors if t is not None))
-        shapes = tuple(t.shape if t is not None else UNKNOWN_SHAPE for t in tensors)
-        output: Value = TensorValue(UNKNOWN_SHAPE, None, roots)
-        problem = None
-        if layer.spec is not None and all(t is not None for t in tensors):
-            if layer.spec.merge is None and len(shapes) != 1:
-                outcome = None
-            else:
-                outcome = apply_layer(layer.spec, LayerConfig(layer.config), shapes)
-            if outcome is not None:
-                problem = outcome.problem
-                recovered = _with_channel_axis(layer, shapes[0], problem) if problem is not None else None
-                if recovered is not None:
-                    # One missing channel axis has one obvious fix: check the rest of the model as if it
-                    # were made, so a second, independent mistake downstream is found in the same run.
-                    outcome = apply_layer(layer.spec, LayerConfig(layer.config), (recovered,))
-                if outcome.problem is None:
-                    if isinstance(outcome.output, tuple):
-                        output = Seq(tuple(TensorValue(s, None, roots) for s in outcome.output), "list")
-                    else:
-                        output = TensorValue(outcome.output, None, roots)
-        if layer.spec is None and self.learned and all(s.fully_known or s.dims for s in shapes):
-            taught = self.learned.get(layer_signature(layer, shapes))
-            if taught is not None:
-                output = TensorValue(taught, None, roots)
-        feed = feed or self.current_feed
-        fact = LayerCallFact(layer, tuple(inputs), shapes, output, node, problem, model, feed, roots)
-        if isinstance(output, TensorValue):
-            output = replace(output, producer=fact, uid=output.uid)
-            fact.output = output
-        layer.calls.append(fact)
-        self.facts.layer_calls.append(fact)
-        if node is not None:
-            self.facts.record(node, fact)
-        return output
-
-    def call_model(self, model: ModelValue, call: CallArgs) -> Value:
-        """A model used as a layer (nested models) or called eagerly on arrays."""
-        argument = call.get(0, "inputs")
-        if isinstance(argument, ArrayValue):
-            self.record_feed(model, "__call__", argument, UNKNOWN, call, call.node_of(0, "inputs"), None)
-            return self.predicted(model, argument)
-        tensors = list(argument.items) if isinstance(argument, Seq) else [argument] if argument else []
-        roots: frozenset[int] = frozenset().union(*(t.roots for t in tensors if isinstance(t, TensorValue)))
-        out = model.output
-        if isinstance(out, TensorValue) and all(isinstance(t, TensorValue) for t in tensors):
-            return TensorValue(out.shape, out.dtype, roots)
-        return TensorValue(UNKNOWN_SHAPE, None, roots)
-
-    def make_application(self, name: str, call: CallArgs) -> ModelValue:
-        """keras.applications.X(...): a model with a declared input and a known output, or unknown."""
-        model = ModelValue("application", call.node)
-        self.facts.models.append(model)
-        outcome = application_outcome(name, call.args, call.kwargs)
-        if not isinstance(outcome, tuple):
-            model.broken = True  # not literal, or a problem Keras itself reports at construction
-            return model
-        per_sample, output = outcome
-        tensor = self.new_input(
-            per_sample,
-            None,
-            call.node,
-            call.node_of(None, "input_shape"),
-            call.kwargs.get("input_shape", UNKNOWN),
-            "application",
-        )
-        fact = self.facts.input_fact(tensor)
-        assert fact is not None
-        model.inputs.append(tensor)
-        model.input_facts.append(fact)
-        fact.models.append(model)
-        model.outputs = [TensorValue(output, None, tensor.roots)]
-        return model
-
-    def make_sequential(self, call: CallArgs) -> ModelValue:
-        model = ModelValue("sequential", call.node)
-        self.facts.models.append(model)
-        layers = call.get(0, "layers")
-        if isinstance(layers, Seq):
-            for item in layers.items:
-                self.sequential_add(model, item)
-        elif layers is not None and layers != Const(None):
-            model.broken = True  # layers from somewhere we cannot see
-        return model
-
-    def sequential_add(self, model: ModelValue, item: Value) -> None:
-        if isinstance(item, TensorValue) and self.facts.input_fact(item) is not None:
-            fact = self.facts.input_fact(item)
-            assert fact is not None
-            if not model.inputs and not model.layers:
-                model.inputs.append(item)
-                model.input_facts.append(fact)
-                fact.models.append(model)
-                model.outputs = [item]
-            return
-        if isinstance(item, LayerValue):
-            if not model.layers and not model.inputs:
-                self.declare_from_layer(model, item)
-            model.layers.append(item)
-            if item.kind == "keras.layers.InputLayer":
-                return
-            current = model.outputs[0] if model.outputs else None
-            if model.inputs and isinstance(current, TensorValue) and not model.broken:
-                output = self.apply_layer(item, [current], item.node, model=model)
-                model.outputs = [output]
-                if isinstance(output, TensorValue) and output.shape.dims is None:
-                    model.broken = True
-            return
-        if isinstance(item, ModelValue):
-            current = model.outputs[0] if model.outputs else None
-            if not model.inputs and not model.layers and item.inputs and len(item.outputs) == 1:
-                # Sequential([base_model, ...]): the inner model's input is the Sequential's input.
-                for tensor, fact in zip(item.inputs, item.input_facts):
-                    model.inputs.append(tensor)
-                    model.input_facts.append(fact)
-                    fact.models.append(model)
-                model.layers.append(item)  # type: ignore[arg-type]
-                model.outputs = list(item.outputs)
-                return
-            model.layers.append(item)  # type: ignore[arg-type]
-            if isinstance(current, TensorValue) and isinstance(item.output, TensorValue):
-                model.outputs = [TensorValue(item.output.shape, None, current.roots)]
-            else:
-                model.broken = True
-            return
-        model.broken = True
-
-    def declare_from_layer(self, model: ModelValue, layer: LayerValue) -> None:
-        """input_shape= / input_dim= / batch_input_shape= on a Sequential's first layer, or an InputLayer."""
-        args: CallArgs | None = layer.args
-        config = layer.config
-        length = config.get("input_length")
-        if layer.spec is not None and layer.spec.family == "embedding" and const_int(length or UNKNOWN) is not None:
-            config = {**config, "input_shape": Seq((length or UNKNOWN,))}
-        for key, source in (
-            ("input_shape", "input_shape"),
-            ("shape", "InputLayer"),
-            ("batch_input_shape", "batch_input_shape"),
-            ("batch_shape", "batch_shape"),
-            ("input_dim", "input_dim"),
-        ):
-            value = config.get(key)
-            if value is None:
-                continue
-            if key == "shape" and layer.kind != "keras.layers.InputLayer":
-                continue
-            if key == "input_dim" and layer.spec is not None and "input_dim" in layer.spec.params:
-                continue  # Embedding's input_dim is its vocabulary size, not an input shape
-            dims = int_tuple(value)
-            if dims is None:
-                return
-            batch: Dim = const_int(config.get("batch_size") or UNKNOWN)
-            if key in ("batch_input_shape", "batch_shape"):
-                if not dims:
-                    return
-                batch, dims = dims[0], dims[1:]
-            node = args.node_of(None, key) if args is not None else None
-            if key == "input_shape" and layer.kind == "keras.layers.InputLayer" and args is not None:
-                node = args.node_of(0, key)
-            tensor = self.new_input(
-                Shape(dims),
-                batch,
-                layer.node,
-                node,
-                value,
-                "InputLayer" if layer.kind == "keras.layers.InputLayer" else source,
-            )
-            fact = self.facts.input_fact(tensor)
-            assert fact is not None
-            model.inputs.append(tensor)
-            model.input_facts.append(fact)
-            fact.models.append(model)
-            model.outputs = [tensor]
-            return
-
-    def make_functional(self, call: CallArgs) -> Value:
-        inputs = call.get(0, "inputs")
-        outputs = call.get(1, "outputs")
-        if inputs is None or outputs is None:
-            return UNKNOWN
-        model = ModelValue("functional", call.node)
-        self.facts.models.append(model)
-        if isinstance(inputs, DictValue):
-            names = [k.value if isinstance(k, Const) else None for k in inputs.keys]
-            tensors: Sequence[Value] = inputs.values
-            model.input_names = names  # type: ignore[assignment]
-        else:
-            tensors = inputs.items if isinstance(inputs, Seq) else (inputs,)
-        facts = [self.facts.input_fact(t) if isinstance(t, TensorValue) else None for t in tensors]
-        if any(fact is None for fact in facts) or len({id(f) for f in facts}) != len(facts):
-            model.broken = True  # an input that is not a keras.Input (or one listed twice): unknown
-        else:
-            for tensor, fact in zip(tensors, facts):
-                assert fact is not None and isinstance(tensor, TensorValue)
-                model.inputs.append(tensor)
-                model.input_facts.append(fact)
-                fact.models.append(model)
-        if not model.input_names:
-            model.input_names = [fact.name for fact in model.input_facts]
-        if isinstance(outputs, DictValue):
-            model.outputs = list(outputs.values)
-            model.output_names = [k.value if isinstance(k, Const) else "" for k in outputs.keys]
-        else:
-            model.outputs = list(outputs.items) if isinstance(outputs, Seq) else [outputs]
-        return model
-
-    def model_method(self, model: ModelValue, name: str, call: CallArgs) -> Value:
-        if name == "add":
-            item = call.get(0, "layer")
-            if item is not None:
-                self.sequential_add(model, item)
-            return Const(None)
-        if name == "compile":
-            loss = call.get(1, "loss") or UNKNOWN
-            model.loss = loss
-            model.compile_node = call.node
-            compiled = CompileFact(model, loss, call.node, call.node_of(1, "loss"))
-            self.facts.compiles.append(compiled)
-            self.compiled[id(model)] = compiled
-            return Const(None)
-        if name == "build":
-            shape = call.get(0, "input_shape")
-            dims = int_tuple(shape) if shape is not None else None
-            if model.kind == "sequential" and not model.inputs and dims:
-                tensor = self.new_input(
-                    Shape(dims[1:]),
-                    dims[0],
-                    call.node,
-                    call.node_of(0, "input_shape"),
-                    shape or UNKNOWN,
-                    "build",
-                )
-                self.rebuild_sequential(model, tensor)
-            return Const(None)
-        params = _FEED_METHODS.get(name)
-        if params is None:
-            return UNKNOWN
-        if not params:
-            return UNKNOWN
-        bound = call.bind(params)
-        x = bound.get("x", UNKNOWN)
-        y = bound.get("y", UNKNOWN)
-        dataset = x if isinstance(x, DatasetValue) else None
-        if dataset is not None:
-            # Keras reads each dataset element as one batch: its first axis is the batch axis.
-            x, y = _dataset_batches(dataset)
-        x_node = call.node_of(0, "x")
-        y_node = call.node_of(1, "y") if "y" in params else None
-        self.record_feed(model, name, x, y, call, x_node, y_node, dataset)
-        validation = bound.get("validation_data")
-        if name == "fit" and isinstance(validation, Seq) and len(validation.items) >= 2:
-            node = call.node_of(7, "validation_data")
-            element_nodes = _element_refs(node)
-            xv_node = element_nodes[0] if element_nodes else node
-            yv_node = element_nodes[1] if len(element_nodes) > 1 else node
-            feed = FeedFact(
-                model,
-                "fit",
-                validation.items[0],
-                validation.items[1],
-                call.node,
-                xv_node,
-                yv_node,
-                validation=True,
-                compiled=self.compiled.get(id(model)),
-            )
-            self.facts.feeds.append(feed)
-        if name in ("predict", "predict_on_batch") and isinstance(x, ArrayValue):
-            return self.predicted(model, x)
-        return UNKNOWN
-
-    def record_feed(
-        self,
-        model: ModelValue,
-        method: str,
-        x: Value,
-        y: Value,
-        call: CallArgs,
-        x_node: NodeRef | None,
-        y_node: NodeRef | None,
-        dataset: DatasetValue | None = None,
-    ) -> None:
-        feed = FeedFact(
-            model,
-            method,
-            x,
-            y,
-            call.node,
-            x_node,
-            y_node,
-            compiled=self.compiled.get(id(model)),
-            dataset=dataset,
-        )
-        self.facts.feeds.append(feed)
-        if model.kind == "subclass":
-            self.run_subclass_call(model, x, feed)
-        if model.kind == "sequential" and not model.inputs and not model.broken and model.layers:
-            if isinstance(x, ArrayValue) and x.shape.dims and model.built_from is None:
-                # No declared input: Keras builds the layers from the first data it sees.
-                model.built_from = feed
-                tensor = TensorValue(Shape((None, *x.shape.dims[1:])), x.dtype)
-                self.rebuild_sequential(model, tensor, feed)
-
-    def rebuild_sequential(self, model: ModelValue, tensor: TensorValue, feed: FeedFact | None = None) -> None:
-        current: Value = tensor
-        if feed is None:
-            fact = self.facts.input_fact(tensor)
-            if fact is not None:
-                model.inputs.append(tensor)
-                model.input_facts.append(fact)
-                fact.models.append(model)
-        for layer in model.layers:
-            if not isinstance(layer, LayerValue) or not isinstance(current, TensorValue):
-                current = UNKNOWN
-                break
-            current = self.apply_layer(layer, [current], layer.node, model=model, feed=feed)
-            if isinstance(current, TensorValue) and current.shape.dims is None:
-                break
-        model.outputs = [current]
-
-    def predicted(self, model: ModelValue, x: ArrayValue) -> Value:
-        out = model.output
-        if isinstance(out, TensorValue) and out.shape.dims is not None and x.shape.dims:
-            return ArrayValue(Shape((x.shape.dims[0], *out.shape.dims[1:])), "float32")
-        return UNKNOWN
-
-
-def layer_signature(layer: LayerValue, input_shapes: Sequence[Shape]) -> str:
-    """A key for a layer's output shape: its class, literal config and input shapes."""
-    from shapelint.values import literal
-
-    try:
-        config = sorted((k, repr(literal(v))) for k, v in layer.config.items())
-    except ValueError:
-        config = [("?", str(id(layer)))]
-    return f"{layer.kind}|{config}|{[s.dims for s in input_shapes]}"
 
 
 def index_shape(shape: Shape, indexes: list[tuple[str, object]]) -> Shape | None:
@@ -1405,68 +840,6 @@ def index_shape(shape: Shape, indexes: list[tuple[str, object]]) -> Shape | None
     return Shape(tuple(out))
 
 
-def _slice_element(value: Value) -> Value:
-    """One element of Dataset.from_tensor_slices(value): every array loses its first axis."""
-    if isinstance(value, ArrayValue):
-        if not value.shape.dims:
-            return UNKNOWN
-        return ArrayValue(value.shape.drop_first(), value.dtype, value.name, classes=value.classes)
-    if isinstance(value, Seq):
-        items = tuple(_slice_element(item) for item in value.items)
-        return UNKNOWN if any(i is UNKNOWN for i in items) else Seq(items, "tuple")
-    if isinstance(value, DictValue):
-        values = tuple(_slice_element(item) for item in value.values)
-        return UNKNOWN if any(v is UNKNOWN for v in values) else DictValue(value.keys, values)
-    return UNKNOWN
-
-
-_DATASET_SAME = frozenset(
-    {
-        "shuffle",
-        "prefetch",
-        "cache",
-        "repeat",
-        "take",
-        "skip",
-        "with_options",
-        "filter",
-        "apply",
-        "shard",
-        "ignore_errors",
-        "enumerate_not",
-    }
-)
-
-
-def _dataset_method(dataset: DatasetValue, name: str, call: CallArgs) -> Value:
-    if name in _DATASET_SAME:
-        return dataset
-    if name in ("batch", "padded_batch"):
-        return DatasetValue(dataset.element, batched=True) if not dataset.batched else UNKNOWN
-    if name == "unbatch":
-        return DatasetValue(dataset.element, batched=False) if dataset.batched else UNKNOWN
-    return UNKNOWN
-
-
-def _batched(value: Value, batched: bool) -> Value:
-    if isinstance(value, ArrayValue):
-        shape = value.shape.with_batch(None) if batched else value.shape
-        return ArrayValue(shape, value.dtype, value.name, classes=value.classes)
-    if isinstance(value, Seq):
-        return Seq(tuple(_batched(item, batched) for item in value.items), value.kind)
-    if isinstance(value, DictValue):
-        return DictValue(value.keys, tuple(_batched(item, batched) for item in value.values))
-    return UNKNOWN
-
-
-def _dataset_batches(dataset: DatasetValue) -> tuple[Value, Value]:
-    """What fit() sees from a dataset: (x, y) batches, x alone, or unknown."""
-    element = _batched(dataset.element, dataset.batched)
-    if isinstance(element, Seq) and len(element.items) in (2, 3):
-        return element.items[0], element.items[1]
-    return element, UNKNOWN
-
-
 def _window_length(item: cst.Slice, interpreter: Interpreter, scope: Scope) -> int | None:
     """`a[i:i + k]` (the sliding-window idiom) has length k whatever i is, if i + k stays in bounds."""
     lower, upper = item.lower, item.upper
@@ -1495,31 +868,13 @@ def _string_value(literal_text: str) -> str | bytes | None:
     return value if isinstance(value, (str, bytes)) else None
 
 
-def _with_channel_axis(layer: LayerValue, shape: Shape, problem: object) -> Shape | None:
-    """The input shape with the channel axis a 2-D/3-D conv or pooling layer found missing, if that was all."""
-    spec = layer.spec
-    if spec is None or getattr(problem, "kind", None) != "rank" or shape.dims is None:
-        return None
-    if spec.family not in ("conv", "pool", "global-pool") or spec.spatial_rank not in (2, 3):
-        return None
-    if getattr(problem, "got_rank", None) != (getattr(problem, "expected_rank", None) or 0) - 1:
-        return None
-    channels_first = const_str_value(layer.config.get("data_format")) == "channels_first"
-    return Shape((shape.dims[0], 1, *shape.dims[1:])) if channels_first else Shape((*shape.dims, 1))
-
-
-def const_str_value(value: Value | None) -> str | None:
-    return value.value if isinstance(value, Const) and isinstance(value.value, str) else None
-
-
-def _subclasses(cls: ClassValue, name: str, depth: int = 0) -> bool:
-    """Whether a class defined in the file derives from the library class `name`."""
+def _library_bases(cls: ClassValue, depth: int = 0) -> Iterator[str]:
+    """The canonical names of the library classes a class defined in the file derives from."""
     for base in cls.bases:
-        if base == RefValue(name) or (
-            isinstance(base, ClassValue) and depth < 8 and _subclasses(base, name, depth + 1)
-        ):
-            return True
-    return False
+        if isinstance(base, RefValue):
+            yield base.name
+        elif isinstance(base, ClassValue) and depth < 8:
+            yield from _library_bases(base, depth + 1)
 
 
 def _iteration_items(value: Value) -> tuple[Value, ...] | None:
@@ -1557,9 +912,3 @@ def _dotted(node: cst.CSTNode) -> str | None:
         base = _dotted(node.value)
         return f"{base}.{node.attr.value}" if base else None
     return None
-
-
-def _element_refs(ref: NodeRef | None) -> list[NodeRef]:
-    if ref is None or not isinstance(ref.node, (cst.Tuple, cst.List)):
-        return []
-    return [NodeRef(ref.chunk, element.value) for element in ref.node.elements]

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from shapelint.calls import CallArgs
+from shapelint.knowledge.registry import Evaluator, FunctionHandler, function
 from shapelint.shapes import Shape
+from shapelint.values import ArrayValue, Seq, Value
 
 
 @dataclass(frozen=True)
@@ -48,3 +51,22 @@ DATASETS: dict[str, DatasetSpec] = {
     "keras.datasets.boston_housing": _spec(404, 102, (13,), (), "float64", "float64", None),
     "keras.datasets.california_housing": _spec(16512, 4128, (8,), (), "float32", "float32", None),
 }
+
+
+def _load_data(spec: DatasetSpec) -> FunctionHandler:
+    def handler(ev: Evaluator, call: CallArgs) -> Value:
+        def array(array_spec: ArraySpec, classes: int | None = None) -> ArrayValue:
+            return ArrayValue(array_spec.shape, array_spec.dtype, origin=call.node, classes=classes)
+
+        return Seq(
+            (
+                Seq((array(spec.x_train), array(spec.y_train, spec.classes))),
+                Seq((array(spec.x_test), array(spec.y_test, spec.classes))),
+            )
+        )
+
+    return handler
+
+
+for _module, _spec_of_module in DATASETS.items():
+    function(f"{_module}.load_data")(_load_data(_spec_of_module))

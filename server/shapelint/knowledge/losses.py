@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from shapelint.calls import CallArgs
+from shapelint.knowledge.registry import Evaluator, function_prefix
 from shapelint.values import Const, ObjectValue, RefValue, Value
 
 # family: "categorical" (one-hot labels, same shape as the output), "sparse" (integer class ids,
@@ -52,3 +54,9 @@ def loss_name(value: Value) -> str | None:
 def loss_family(value: Value) -> str | None:
     name = loss_name(value)
     return LOSS_FAMILIES.get(name) if name else None
+
+
+@function_prefix("keras.losses.", lambda name: name[13:14].isupper())
+def _loss_object(ev: Evaluator, call: CallArgs, name: str) -> Value:
+    """`keras.losses.CategoricalCrossentropy(...)`: an object whose class names the loss."""
+    return ObjectValue(name)

@@ -1,6 +1,7 @@
 """NumPy (and TensorFlow eager) transfer functions: arguments' abstract values -> result.
 
-Each entry maps a canonical function name to a small function of the call's arguments.
+Each entry maps a canonical function name to a small function of the call's arguments;
+the end of the module registers them (and array methods/attributes) in the registry.
 A function that cannot know its result returns UNKNOWN; a call NumPy itself would
 reject (a reshape to the wrong size) raises ArrayProblem so a rule can report it.
 """
@@ -12,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from shapelint.calls import CallArgs
+from shapelint.knowledge.registry import Evaluator, MethodHandler, attribute, constant, function, method
 from shapelint.shapes import (
     UNKNOWN_SHAPE,
     Dim,
@@ -26,6 +28,7 @@ from shapelint.shapes import (
 from shapelint.values import (
     UNKNOWN,
     ArrayValue,
+    BoundMethod,
     Const,
     ObjectValue,
     RefValue,
@@ -836,3 +839,65 @@ def const_binary(left: Value, right: Value, operator: str) -> Value:
         return UNKNOWN
     return Const(result)
 
+
+# Registration ---------------------------------------------------------------------------------
+
+_ARRAY_METHODS = ("reshape", "astype", "flatten", "ravel", "squeeze", "transpose", "copy", "numpy", "swapaxes")
+_ARRAY_REDUCTIONS = ("sum", "mean", "max", "min", "std", "argmax", "argmin")
+_ARRAY_ATTRIBUTES = ("shape", "T", "ndim", "size", "dtype")
+
+
+def _function_handler(transfer: Transfer) -> Callable[[Evaluator, CallArgs], Value]:
+    def handler(ev: Evaluator, call: CallArgs) -> Value:
+        try:
+            result = transfer(call)
+        except ArrayProblem as problem:
+            ev.report_array_problem(problem.kind, problem.message, call.node)
+            return UNKNOWN
+        if isinstance(result, ArrayValue) and result.origin is None:
+            result = replace(result, origin=call.node)
+        return result
+
+    return handler
+
+
+def _object_method_handler(transfer: Transfer) -> MethodHandler:
+    # Methods of a random generator object: the same transfer as the module-level function.
+    def handler(ev: Evaluator, receiver: Value, call: CallArgs) -> Value:
+        return transfer(call)
+
+    return handler
+
+
+for _name, _transfer in FUNCTIONS.items():
+    if ".Generator." in _name or ".RandomState." in _name:
+        _class, _, _method = _name.rpartition(".")
+        method(_class, _method)(_object_method_handler(_transfer))
+    else:
+        function(_name)(_function_handler(_transfer))
+
+
+def _array_method_handler(name: str) -> Callable[[Evaluator, ArrayValue, CallArgs], Value]:
+    def handler(ev: Evaluator, array: ArrayValue, call: CallArgs) -> Value:
+        try:
+            result = array_method(array, name, call)
+        except ArrayProblem as problem:
+            ev.report_array_problem(problem.kind, problem.message, call.node)
+            return UNKNOWN
+        return replace(result, origin=call.node) if isinstance(result, ArrayValue) else result
+
+    return handler
+
+
+for _name in (*_ARRAY_METHODS, *_ARRAY_REDUCTIONS):
+    method(ArrayValue, _name)(_array_method_handler(_name))
+
+
+def _array_attribute(ev: Evaluator, array: ArrayValue, name: str) -> Value:
+    found = array_attribute(array, name)
+    # An attribute the array cannot answer stays a method reference, as before the registry.
+    return found if found is not UNKNOWN else BoundMethod(array, name)
+
+
+attribute(ArrayValue, *_ARRAY_ATTRIBUTES)(_array_attribute)
+constant("numpy.newaxis", Const(None))

@@ -1,0 +1,5 @@
+"""Bounds on the work one analysis does, shared by the interpreter and the overlays."""
+
+MAX_UNROLL = 64  # longest literal sequence (or loop) followed item by item
+MAX_ELEMENTS = 1_000_000  # longest list comprehension modelled as repeated elements
+MAX_CALL_DEPTH = 8  # deepest chain of user function calls followed
