@@ -53,6 +53,14 @@ def discover(paths: Sequence[str]) -> Iterator[Path]:
             yield path
 
 
+def project_root(path: Path) -> str:
+    """The folder a checked file's data paths may reach: the current directory when the file is
+    below it (the project being checked), otherwise the file's own folder."""
+    resolved = path.resolve()
+    cwd = Path.cwd().resolve()
+    return str(cwd) if cwd in resolved.parents else str(resolved.parent)
+
+
 @dataclass
 class CheckedFile:
     result: FileResult
@@ -94,7 +102,12 @@ def check_file(
                 cells if is_notebook else text, config, confirm_client, is_notebook
             )
             return CheckedFile(FileResult(display, confirmed, notebook=is_notebook))
-        analysis = analyze_notebook(cells, config) if is_notebook else analyze(text, config)
+        where, root = str(path.resolve()), project_root(path)
+        analysis = (
+            analyze_notebook(cells, config, path=where, root=root)
+            if is_notebook
+            else analyze(text, config, path=where, root=root)
+        )
     except NotebookError as error:
         return CheckedFile(FileResult(display, (), str(error), notebook=True))
     diagnostics = analysis.diagnostics
@@ -108,20 +121,16 @@ def check_file(
                 new_cells.append(apply_edits(cell, edits) if edits else cell)
             if fixed:
                 path.write_text(notebook.with_code_cells(new_cells), encoding="utf-8")
-                diagnostics = analyze_notebook(new_cells, config).diagnostics
+                diagnostics = analyze_notebook(new_cells, config, path=where, root=root).diagnostics
         else:
             edits = fix_edits(diagnostics)
             if edits:
                 new_text = apply_edits(text, edits)
                 fixed = _count_fixed(diagnostics, edits, None)
                 path.write_text(new_text, encoding="utf-8")
-                diagnostics = analyze(new_text, config).diagnostics
+                diagnostics = analyze(new_text, config, path=where, root=root).diagnostics
     return CheckedFile(FileResult(display, diagnostics, notebook=is_notebook), fixed)
 
 
 def _count_fixed(diagnostics: Sequence[Diagnostic], edits: Sequence[object], cell: int | None) -> int:
-    return sum(
-        1
-        for d in diagnostics
-        if d.cell == cell and d.fix is not None and all(e in edits for e in d.fix.edits)
-    )
+    return sum(1 for d in diagnostics if d.cell == cell and d.fix is not None and all(e in edits for e in d.fix.edits))

@@ -77,11 +77,16 @@ def analyze(
     config: Config | None = None,
     *,
     path: str | None = None,
+    root: str | None = None,
     learned: Mapping[str, Shape] | None = None,
 ) -> Analysis:
-    """Analyze one Python file's text. `learned`: layer output shapes TensorFlow taught (confirmation.py)."""
+    """Analyze one Python file's text.
+
+    `path`/`root`: where the document and its workspace are (data files it names are read only
+    there); `learned`: layer output shapes TensorFlow taught (confirmation.py).
+    """
     with _collection_paused():
-        return _analyze(parse_program([text], notebook=False), config or Config(), learned, path)
+        return _analyze(parse_program([text], notebook=False), config or Config(), learned, path, root)
 
 
 def analyze_notebook(
@@ -89,11 +94,12 @@ def analyze_notebook(
     config: Config | None = None,
     *,
     path: str | None = None,
+    root: str | None = None,
     learned: Mapping[str, Shape] | None = None,
 ) -> Analysis:
-    """Analyze a notebook's code cells, in order, as one program."""
+    """Analyze a notebook's code cells, in order, as one program (`path`, `root`: as for `analyze`)."""
     with _collection_paused():
-        return _analyze(parse_program(list(cells), notebook=True), config or Config(), learned, path)
+        return _analyze(parse_program(list(cells), notebook=True), config or Config(), learned, path, root)
 
 
 _gc_lock = threading.Lock()
@@ -123,15 +129,19 @@ def _collection_paused() -> Iterator[None]:
                 gc.enable()
 
 
-def _workspace(config: Config, path: str | None) -> Workspace:
+def _workspace(config: Config, path: str | None, root: str | None) -> Workspace:
     """The document's place on disk; trust comes from the configuration (trusted when it does not say)."""
-    return Workspace(path, getattr(config, "root", None), bool(getattr(config, "trusted", True)))
+    return Workspace(path, root, bool(getattr(config, "trusted", True)))
 
 
 def _analyze(
-    program: Program, config: Config, learned: Mapping[str, Shape] | None = None, path: str | None = None
+    program: Program,
+    config: Config,
+    learned: Mapping[str, Shape] | None = None,
+    path: str | None = None,
+    root: str | None = None,
 ) -> Analysis:
-    workspace = _workspace(config, path)
+    workspace = _workspace(config, path, root)
     facts = Interpreter(program, keras_major=config.target_keras, learned=learned, workspace=workspace).run()
     found: list[Diagnostic] = [
         Diagnostic(

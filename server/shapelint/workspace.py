@@ -1,14 +1,44 @@
-"""Where the analysed document lives, and whether its folder may be read.
+"""Where the analysed document lives, and the only way the engine reads anything next to it.
 
-Handlers that read data files (npy headers, the first lines of a CSV) ask `ev.workspace`;
-nothing here reads anything yet. A document without a path (an unsaved buffer, a test)
-has no workspace, so nothing next to it is ever read.
+Overlays that learn shapes from data (an `.npy` header, the first line of a CSV, an image
+header, the class folders of an image dataset) go through a `Workspace` and nothing else:
+
+    located = ev.workspace.locate("data/train.npy")        # None: not there, or not allowed
+    head = ev.workspace.read_head(located, 4096)            # the first bytes, at most 4 KiB
+    entries = ev.workspace.list_directory(ev.workspace.locate("images/train"))
+
+The rules every read follows:
+- nothing is read in an untrusted workspace, or for a document without a path (an unsaved
+  buffer, a test);
+- only inside the workspace root (the real path, after links, must stay below it), and only
+  regular files: never a FIFO, a device or a socket;
+- bytes are bounded by the caller (`read_head`'s limit, at most `MAX_HEAD_BYTES`) and
+  directory listings by `MAX_LISTING`; nothing is executed or unpickled;
+- results are cached by real path, size and modification time, so a keystroke costs one
+  `stat` per data file the document names.
+A relative path is tried against the document's folder first (scripts are usually run from
+their own folder), then against the workspace root.
 """
 
 from __future__ import annotations
 
 import os
+import stat
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
+
+MAX_HEAD_BYTES = 1 << 20  # the most any one read may ask for
+MAX_LISTING = 10_000  # directory entries looked at, at most
+_CACHE_ENTRIES = 256
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    """One entry of a listed folder: its name and whether it is a folder itself."""
+
+    name: str
+    is_dir: bool
 
 
 @dataclass(frozen=True)
@@ -21,10 +51,157 @@ class Workspace:
 
     @property
     def directory(self) -> str | None:
-        """The folder relative data paths in the document are read from: the document's own."""
+        """The folder relative data paths in the document are read from first: the document's own."""
         return os.path.dirname(os.path.abspath(self.document)) if self.document else None
+
+    @property
+    def readable(self) -> bool:
+        """Whether anything may be read at all (a trusted workspace and a document on disk)."""
+        return self.trusted and self.document is not None
+
+    def _boundary(self) -> str | None:
+        base = self.root or self.directory
+        return os.path.realpath(base) if base else None
+
+    def locate(self, name: str) -> str | None:
+        """The real path of a file or folder the document names, when it exists and may be read."""
+        if not self.readable or not name or "\x00" in name:
+            return None
+        boundary = self._boundary()
+        if boundary is None:
+            return None
+        name = os.path.expanduser(name) if name.startswith("~") else name
+        candidates = (
+            [name]
+            if os.path.isabs(name)
+            else [os.path.join(base, name) for base in (self.directory, self.root) if base]
+        )
+        for candidate in candidates:
+            real = os.path.realpath(candidate)
+            if not _inside(real, boundary):
+                continue
+            try:
+                mode = os.stat(real).st_mode
+            except (OSError, ValueError):
+                continue
+            if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+                return real
+        return None
+
+    def read_head(self, located: str | None, limit: int) -> bytes | None:
+        """At most `limit` bytes from the start of a regular file that `locate` returned."""
+        if located is None or not self.readable:
+            return None
+        boundary = self._boundary()
+        if boundary is None or not _inside(os.path.realpath(located), boundary):
+            return None
+        return _read_head(located, max(0, min(limit, MAX_HEAD_BYTES)))
+
+    def list_directory(self, located: str | None) -> tuple[DirectoryEntry, ...] | None:
+        """The entries of a folder that `locate` returned, sorted by name (None when unreadable)."""
+        if located is None or not self.readable:
+            return None
+        boundary = self._boundary()
+        if boundary is None or not _inside(os.path.realpath(located), boundary):
+            return None
+        return _list_directory(located)
 
 
 def workspace_for(path: str | None, root: str | None = None, trusted: bool = True) -> Workspace:
     """The Workspace of a document at `path` (None: an unsaved buffer)."""
     return Workspace(path, root, trusted)
+
+
+def _inside(path: str, boundary: str) -> bool:
+    try:
+        return os.path.commonpath([path, boundary]) == boundary
+    except ValueError:  # different drives
+        return False
+
+
+class _Cache:
+    """A small LRU cache keyed by (path, size, mtime, ...): stale entries are simply never hit."""
+
+    def __init__(self, entries: int) -> None:
+        self._entries = entries
+        self._items: OrderedDict[tuple[object, ...], object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...]) -> object:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        return _MISSING
+
+    def put(self, key: tuple[object, ...], value: object) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self._entries:
+                self._items.popitem(last=False)
+
+
+_MISSING = object()
+_heads = _Cache(_CACHE_ENTRIES)
+_listings = _Cache(_CACHE_ENTRIES)
+
+
+def _read_head(path: str, limit: int) -> bytes | None:
+    try:
+        # O_NONBLOCK: a FIFO swapped in after the check must not block the open.
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        key = (path, info.st_size, info.st_mtime_ns, limit)
+        cached = _heads.get(key)
+        if cached is not _MISSING:
+            return cached  # type: ignore[return-value]
+        chunks: list[bytes] = []
+        remaining = limit
+        while remaining > 0:
+            chunk = os.read(descriptor, remaining)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        data = b"".join(chunks)
+        _heads.put(key, data)
+        return data
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
+
+
+def _list_directory(path: str) -> tuple[DirectoryEntry, ...] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    if not stat.S_ISDIR(info.st_mode):
+        return None
+    key = (path, info.st_mtime_ns)
+    cached = _listings.get(key)
+    if cached is not _MISSING:
+        return cached  # type: ignore[return-value]
+    entries: list[DirectoryEntry] = []
+    try:
+        with os.scandir(path) as scan:
+            for count, entry in enumerate(scan):
+                if count >= MAX_LISTING:
+                    return None  # too large to say anything exact about
+                try:
+                    is_dir = entry.is_dir(follow_symlinks=False)
+                except OSError:
+                    continue
+                entries.append(DirectoryEntry(entry.name, is_dir))
+    except OSError:
+        return None
+    result = tuple(sorted(entries, key=lambda e: e.name))
+    _listings.put(key, result)
+    return result

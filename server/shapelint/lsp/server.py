@@ -237,9 +237,9 @@ class ShapelintServer(LanguageServer):
         root = self.workspace_root()
         config = self.configs.config_for(path, settings, root)
         if snapshot.notebook:
-            analysis = analyze_notebook(snapshot.texts, config, path=path)
+            analysis = analyze_notebook(snapshot.texts, config, path=path, root=root)
         else:
-            analysis = analyze(snapshot.texts[0], config, path=path)
+            analysis = analyze(snapshot.texts[0], config, path=path, root=root)
         internal_errors = getattr(analysis.facts, "internal_errors", None)
         if internal_errors:
             # The engine contains its own failures (the rest of the file is still checked);
