@@ -252,9 +252,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     output = args.output or (Path(tempfile.gettempdir()) / "shapelint-realworld.md" if args.smoke else REPORT)
     output.write_text(text, encoding="utf-8")
     findings = [f for s in scans for f in s.findings]
-    print(f"{len(scans)} files, {len(findings)} findings ({sum(f.code != 'SL201' for f in findings)} shape), "
-          f"{sum(f.code == SYNTAX_ERROR for f in findings)} SL001, "
-          f"{sum(1 for s in scans if s.crash)} crashes, {sum(1 for s in scans if s.internal_errors)} with internal errors")
+    print(
+        f"{len(scans)} files, {len(findings)} findings ({sum(f.code != 'SL201' for f in findings)} shape), "
+        f"{sum(f.code == SYNTAX_ERROR for f in findings)} SL001, "
+        f"{sum(1 for s in scans if s.crash)} crashes, {sum(1 for s in scans if s.internal_errors)} with internal errors"
+    )
     for f in findings:
         if f.code != "SL201":
             print(f"  {f.key}: {f.message}")
