@@ -12,7 +12,7 @@ from tensorflow.keras.utils import to_categorical
 
 # load a single file as a numpy array
 def load_file(filepath):
-    dataframe = read_csv(filepath, header=None, delim_whitespace=True)
+    dataframe = read_csv(filepath, header=None, sep=r'\s+')
     return dataframe.values
 
 

@@ -54,8 +54,15 @@ params = {'dim': (32, 32, 32),
           'n_channels': 1,
           'shuffle': True}
 
-partition = {'train': ['id-1', 'id-2', 'id-3'], 'validation': ['id-4']}
-labels = {'id-1': 0, 'id-2': 1, 'id-3': 2, 'id-4': 1}
+# data/<ID>.npy holds one (32, 32, 32, 1) volume; labels.csv maps each ID to its class.
+labels = {}
+with open('labels.csv') as f:
+    for row in f.read().splitlines()[1:]:
+        sample_id, label = row.split(',')
+        labels[sample_id] = int(label)
+ids = sorted(labels)
+split = int(len(ids) * 0.8)
+partition = {'train': ids[:split], 'validation': ids[split:]}
 
 training_generator = DataGenerator(partition['train'], labels, **params)
 validation_generator = DataGenerator(partition['validation'], labels, **params)
@@ -78,7 +85,6 @@ def batch_generator(x_files, batch_size):
     while True:
         for start in range(0, len(x_files), batch_size):
             xb = np.stack([np.load(f) for f in x_files[start:start + batch_size]])
-            xb = xb[..., np.newaxis]
             yb = np.zeros((len(xb), 6))
             yield xb, yb
 
