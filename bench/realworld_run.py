@@ -83,7 +83,8 @@ def forda(d: Path) -> None:
 
 def jena(d: Path) -> None:
     rng = _rng()
-    cols = ["Date Time", "p (mbar)", "T (degC)", "VPmax (mbar)", "VPdef (mbar)", "sh (g/kg)", "rho (g/m**3)", "wv (m/s)"]
+    cols = ["Date Time", "p (mbar)", "T (degC)", "VPmax (mbar)", "VPdef (mbar)", "sh (g/kg)", "rho (g/m**3)"]
+    cols.append("wv (m/s)")
     _write_csv(d / "jena_climate_2009_2016.csv", cols, [[f"t{i}", *rng.normal(size=7).round(3)] for i in range(6000)])
 
 
@@ -153,7 +154,7 @@ def titanic(d: Path) -> Path:
     cols = ["PassengerId", "Survived", "Pclass", "Name", "Sex", "Age", "SibSp", "Parch", "Ticket", "Fare", "Cabin"]
     cols.append("Embarked")
     rows = [
-        [i, i % 2, i % 3 + 1, f"Name{i}", "male" if i % 2 else "female", 20 + i, 0, 0, f"T{i}", 7.5 + i, "", "SCQ"[i % 3]]
+        [i, i % 2, i % 3 + 1, f"N{i}", ("female", "male")[i % 2], 20 + i, 0, 0, f"T{i}", 7.5 + i, "", "SCQ"[i % 3]]
         for i in range(30)
     ]
     _write_csv(d / "input" / "titanic" / "train.csv", cols, rows)
@@ -315,7 +316,7 @@ def run_one(runner: Any, path: Path) -> tuple[str, float, str]:
             # The Runner's fit wrapper goes on first, so that extra_patches wraps it.
             with runner._patched(str(workdir)), extra_patches():
                 runpy.run_path(str(script), run_name="__main__")
-        except BaseException as error:  # noqa: BLE001 - any failure of the program is the result
+        except BaseException as error:  # any failure of the program is the result
             if isinstance(error, KeyboardInterrupt):
                 raise
             frames = [f.lineno for f in traceback.extract_tb(error.__traceback__) if f.filename == str(script)]
