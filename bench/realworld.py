@@ -161,8 +161,13 @@ def known_verdicts(path: Path = VERDICTS) -> set[str]:
         return set()
     import re
 
-    pattern = re.compile(r"`([^`]+:\d+ SL\d{3})`")
+    # `path:line CODE` for one finding; `* CODE` for every finding of a code.
+    pattern = re.compile(r"`((?:[^`]+:\d+|\*) SL\d{3})`")
     return {match for line in path.read_text(encoding="utf-8").splitlines() for match in pattern.findall(line)}
+
+
+def _has_verdict(finding: Finding, verdicts: set[str]) -> bool:
+    return finding.key in verdicts or f"* {finding.code}" in verdicts
 
 
 def report(scans: Sequence[FileScan], cli: CliScan, coverage: str | None, command: str) -> tuple[str, bool]:
@@ -190,11 +195,11 @@ def report(scans: Sequence[FileScan], cli: CliScan, coverage: str | None, comman
         f"| files checked | {len(scans)} ({kinds['script']} scripts, {kinds['notebook']} notebooks) |",
         *(f"| from `{name}/` | {count} |" for name, count in sorted(sources.items())),
         f"| findings | {len(findings)} |",
-        f"| findings other than SL201 (shape findings) | {sum(f.code != 'SL201' for f in findings)} |",
+        f"| shape findings (SL1xx) | {sum(f.code.startswith('SL1') for f in findings)} |",
         f"| SL001 syntax errors | {sum(f.code == SYNTAX_ERROR for f in findings)} |",
         f"| crashes | {len(crashes)} |",
         f"| files with internal errors | {len(internal)} |",
-        f"| findings without a verdict in VERDICTS.md | {sum(f.key not in verdicts for f in findings)} |",
+        f"| findings without a verdict in VERDICTS.md | {sum(not _has_verdict(f, verdicts) for f in findings)} |",
         f"| `shapelint check --format json` over the corpus | {cli.seconds:.2f} s, exit {cli.returncode}"
         f"{', ' + cli.problem if cli.problem else ''} |",
         f"| CLI and in-process findings agree | {'yes' if not disagree else 'NO: ' + ', '.join(disagree[:5])} |",
@@ -212,7 +217,7 @@ def report(scans: Sequence[FileScan], cli: CliScan, coverage: str | None, comman
         lines.append("| (none) | 0 | 0 |")
     lines += ["", "## Every finding", "", "| where | code | severity | verdict | message |", "|---|---|---|---|---|"]
     for f in sorted(findings, key=lambda f: (f.path, f.cell or 0, f.line, f.code)):
-        verdict = "listed" if f.key in verdicts else "**new**"
+        verdict = "listed" if _has_verdict(f, verdicts) else "**new**"
         message = f.message.replace("|", "\\|")
         lines.append(f"| `{f.where}` | {f.code} | {f.severity} | {verdict} | {message} |")
     if crashes or internal:
@@ -253,7 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     output.write_text(text, encoding="utf-8")
     findings = [f for s in scans for f in s.findings]
     print(
-        f"{len(scans)} files, {len(findings)} findings ({sum(f.code != 'SL201' for f in findings)} shape), "
+        f"{len(scans)} files, {len(findings)} findings ({sum(f.code.startswith('SL1') for f in findings)} shape), "
         f"{sum(f.code == SYNTAX_ERROR for f in findings)} SL001, "
         f"{sum(1 for s in scans if s.crash)} crashes, {sum(1 for s in scans if s.internal_errors)} with internal errors"
     )
