@@ -7,6 +7,7 @@ output adds 1 to both).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
@@ -79,3 +80,20 @@ DOCS_BASE_URL = "https://github.com/shapelint/shapelint/blob/main/docs/rules.md"
 def rule_url(code: str) -> str:
     """Link to the rule's section in the rules reference."""
     return f"{DOCS_BASE_URL}#{code.lower()}"
+
+
+# Message text ---------------------------------------------------------------------------------
+_LINE_BREAK = re.compile(r"\s*[\r\n]\s*")
+_SPACE_INSIDE_BRACKETS = re.compile(r"(?<=[(\[{]) | (?=[)\]}])")
+
+
+def one_line(text: str) -> str:
+    """Text for a message: line breaks (and the indentation after them) become one space."""
+    return _LINE_BREAK.sub(" ", text).strip() if "\n" in text or "\r" in text else text
+
+
+def code_in_message(code: str, limit: int = 60) -> str:
+    """Source code quoted in a message: on one line, no padding inside brackets, shortened when long."""
+    if "\n" in code or "\r" in code:
+        code = _SPACE_INSIDE_BRACKETS.sub("", one_line(code))
+    return code if len(code) <= limit else code[: limit - 1].rstrip() + "…"

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from shapelint.diagnostics import Position, Range
+from shapelint.diagnostics import Position, Range, code_in_message
 from shapelint.shapes import Shape, format_shape
 from shapelint.source import NodeRef, Program
 from shapelint.values import (
@@ -157,7 +157,6 @@ class ProgramFacts:
         if chunk is None or chunk.module is None:
             return None
         positions = program.positions_of_chunk(chunk)
-        line = position.line - chunk.start_line + 1  # libcst lines are 1-based
         candidates: list[tuple[int, Range, Value | LayerCallFact]] = []
         for (chunk_index, _), (node, value) in self.node_values.items():
             if chunk_index != chunk.index:
@@ -165,15 +164,15 @@ class ProgramFacts:
             code_range = positions.get(node)
             if code_range is None:
                 continue
-            start, end = code_range.start, code_range.end
-            if (start.line, start.column) <= (line, position.column) <= (end.line, end.column):
+            # In the text as written (a notebook's IPython lines are parsed transformed).
+            span = program.chunk_span(chunk, code_range)
+            start, end = span.start, span.end
+            if (start.line, start.column) <= (position.line, position.column) <= (end.line, end.column):
                 size = (end.line - start.line) * 10_000 + (end.column - start.column)
-                offset = chunk.start_line - 1
-                span = Range.of(start.line + offset, start.column, end.line + offset, end.column)
                 candidates.append((size, span, value))
         # The innermost node that has something to say (a module name has not).
         for _, span, value in sorted(candidates, key=lambda c: c[0]):
-            text = self.describe(value, program.code_for_range(span))
+            text = self.describe(value, code_in_message(program.code_for_range(span)))
             if text:
                 return span, text
         return None

@@ -26,6 +26,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from shapelint.diagnostics import Diagnostic, Position, Range
+from shapelint.ipython_syntax import Piece, map_column, transform_cell
 
 # Lines that continue a compound statement rather than start a new one.
 _CONTINUATION = re.compile(r"(else|elif|except|finally|case)\b")
@@ -156,19 +157,6 @@ def split_lines(text: str) -> list[str]:
     return io.StringIO(text, newline="").readlines()
 
 
-def _strip_magics(text: str) -> str:
-    """IPython magics and shell escapes become comments, keeping every line in place."""
-    out = []
-    for line in split_lines(text):
-        stripped = line.lstrip()
-        if stripped.startswith(("%", "!")):
-            indent = line[: len(line) - len(stripped)]
-            out.append(f"{indent}#{stripped}")
-        else:
-            out.append(line)
-    return "".join(out)
-
-
 @dataclass
 class Program:
     """A document (or a notebook's code cells) as parsed top-level statements."""
@@ -179,6 +167,8 @@ class Program:
     # Notebook only: the program line each cell starts at.
     cell_starts: list[int] | None = None
     _line_lengths: list[int] = field(default_factory=list)
+    # Notebook only: program line -> how its parsed (IPython-transformed) columns map to the cell text.
+    column_maps: dict[int, tuple[Piece, ...]] = field(default_factory=dict)
 
     @property
     def is_notebook(self) -> bool:
@@ -195,15 +185,25 @@ class Program:
         code_range = PARSE_CACHE.positions(chunk.module).get(ref.node)
         if code_range is None:
             return None
-        offset = chunk.start_line - 1  # libcst lines are 1-based
-        span = Range.of(
-            code_range.start.line + offset,
-            code_range.start.column,
-            code_range.end.line + offset,
-            code_range.end.column,
-        )
+        span = self.chunk_span(chunk, code_range)
         parentheses = len(getattr(ref.node, "lpar", ()) or ())
         return self._widen(span, parentheses) if parentheses else span
+
+    def chunk_span(self, chunk: Chunk, code_range: CodeRange) -> Range:
+        """The program range of a libcst range of a chunk, in the text as written."""
+        offset = chunk.start_line - 1  # libcst lines are 1-based
+        start_line, end_line = code_range.start.line + offset, code_range.end.line + offset
+        return Range.of(
+            start_line,
+            self.written_column(start_line, code_range.start.column),
+            end_line,
+            self.written_column(end_line, code_range.end.column),
+        )
+
+    def written_column(self, line: int, column: int) -> int:
+        """The column in the written text of a column in the parsed text (they differ in IPython lines)."""
+        pieces = self.column_maps.get(line)
+        return column if pieces is None else map_column(pieces, column)
 
     def _widen(self, span: Range, parentheses: int) -> Range:
         """libcst positions leave out an expression's own parentheses; a replacement must cover them."""
@@ -381,23 +381,45 @@ def _record_error(
 
 
 def parse_program(segments: Sequence[str], *, notebook: bool) -> Program:
-    """Split and parse a file (one segment) or a notebook's code cells (one segment each)."""
+    """Split and parse a file (one segment) or a notebook's code cells (one segment each).
+
+    A notebook cell is IPython: it is parsed as the Python IPython would run
+    (`ipython_syntax.transform_cell`), and reports at most one syntax error, as Jupyter does.
+    """
     chunks: list[Chunk] = []
     errors: list[SyntaxErrorInfo] = []
     lines: list[str] = []
     cell_starts: list[int] | None = [] if notebook else None
+    column_maps: dict[int, tuple[Piece, ...]] = {}
     for cell_index, segment in enumerate(segments):
-        text = _strip_magics(segment) if notebook else segment
+        text = segment
+        cell_errors = errors
         if notebook:
-            if text.lstrip().startswith("#%%") and not text.lstrip().startswith("#%%time"):
-                text = "\n" * text.count("\n")  # a cell magic (%%bash, ...) is not Python
             assert cell_starts is not None
             cell_starts.append(len(lines))
-            if text and not text.endswith("\n"):
-                text += "\n"
-        _parse_segment(text, len(lines), cell_index if notebook else None, chunks, errors)
+            transformed = transform_cell(segment)
+            text = transformed.python
+            for line, pieces in transformed.line_maps:
+                column_maps[len(lines) + line] = pieces
+            cell_errors = []
+        _parse_segment(text, len(lines), cell_index if notebook else None, chunks, cell_errors)
+        if notebook and cell_errors:
+            first = cell_errors[0]
+            line = first.range.start.line
+            pieces = column_maps.get(line, ())
+            errors.append(
+                replace(
+                    first,
+                    range=Range.of(
+                        line,
+                        map_column(pieces, first.range.start.column),
+                        first.range.end.line,
+                        map_column(column_maps.get(first.range.end.line, ()), first.range.end.column),
+                    ),
+                )
+            )
         segment_lines = [line.rstrip("\r\n") for line in split_lines(segment)] or [""]
         if not notebook and segment.endswith(("\n", "\r")):
             segment_lines.append("")
         lines.extend(segment_lines)
-    return Program(lines, chunks, errors, cell_starts)
+    return Program(lines, chunks, errors, cell_starts, column_maps=column_maps)

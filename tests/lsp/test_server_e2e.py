@@ -510,3 +510,43 @@ async def test_tensorflow_confirmation_republishes_for_the_same_version(client: 
         messages = [getattr(r, "message", "") or "" for r in reports()]
         assert kinds.index("begin") < kinds.index("end")
         assert any("Starting TensorFlow" in m for m in messages)
+
+
+IPYTHON_CELLS = [
+    "!pip install -q tensorflow \\\n    keras\n%matplotlib inline\nimport numpy as np\nfrom tensorflow import keras\n"
+    "x = np.zeros((100, 784))\nmodel.fit?\n",
+    "    model = keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(10)])\n    files = !ls\n",
+    "%%time\n%time prediction = model.predict(x[0])\n",
+]
+
+
+async def test_notebook_with_ipython_syntax_reports_on_the_written_characters(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    notebook_uri = (tmp_path / "ipython.ipynb").as_uri()
+    cell_uris = [f"vscode-notebook-cell:{tmp_path / 'ipython.ipynb'}#cell{index}" for index in range(3)]
+    client.notebook_document_did_open(
+        types.DidOpenNotebookDocumentParams(
+            notebook_document=types.NotebookDocument(
+                uri=notebook_uri,
+                notebook_type="jupyter-notebook",
+                version=1,
+                cells=[types.NotebookCell(kind=types.NotebookCellKind.Code, document=uri) for uri in cell_uris],
+            ),
+            cell_text_documents=[
+                types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
+                for uri, text in zip(cell_uris, IPYTHON_CELLS)
+            ],
+        )
+    )
+    diagnostics = await wait_for_diagnostics(client, cell_uris[2], until=lambda ds: len(ds) > 0)
+    assert codes(diagnostics) == ["SL108"]  # and no SL001 for the magics
+    column = IPYTHON_CELLS[2].splitlines()[1].index("x[0]")
+    assert (diagnostics[0].range.start.line, diagnostics[0].range.start.character) == (1, column)
+    assert diagnostics[0].range.end.character == column + len("x[0]")
+    assert await wait_for_diagnostics(client, cell_uris[0]) == []
+    assert await wait_for_diagnostics(client, cell_uris[1]) == []
+    shape = await hover_text(client, cell_uris[2], 1, column + 1)
+    assert shape is not None and "(100, 784)" in shape
+    model = await hover_text(client, cell_uris[1], 0, 6)  # `model` in the indented cell
+    assert model is not None and "Dense" in model
