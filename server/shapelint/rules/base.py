@@ -15,7 +15,16 @@ import libcst as cst
 
 from shapelint.calls import CallArgs
 from shapelint.config import Config
-from shapelint.diagnostics import Diagnostic, Fix, Position, Range, Severity, TextEdit
+from shapelint.diagnostics import (
+    Diagnostic,
+    Fix,
+    Position,
+    Range,
+    Severity,
+    TextEdit,
+    code_in_message,
+    one_line,
+)
 from shapelint.facts import FeedFact, InputFact, LayerCallFact, ProgramFacts
 from shapelint.shapes import Shape, format_dims, shapes_compatible
 from shapelint.source import NodeRef, Program
@@ -102,7 +111,7 @@ class RuleContext:
         related_ranges = tuple((r, text) for ref_, text in related if (r := self.range(ref_)) is not None)
         return Diagnostic(
             code=rule.code,
-            message=message,
+            message=one_line(message),
             range=span,
             severity=rule.severity,
             fixes=tuple(f for f in fixes if f is not None and f.edits),
@@ -112,11 +121,20 @@ class RuleContext:
     def fix(self, message: str, *edits: TextEdit | None) -> Fix | None:
         if any(edit is None for edit in edits):
             return None
-        return Fix(message, tuple(edit for edit in edits if edit is not None))
+        return Fix(code_in_message(message, limit=100), tuple(edit for edit in edits if edit is not None))
 
     def line_of(self, ref: NodeRef | None) -> int | None:
         span = self.range(ref)
         return span.start.line + 1 if span is not None else None
+
+    def place_of(self, ref: NodeRef | None) -> str | None:
+        """Where a node is, as a reader finds it: "line 7", or "cell 2, line 1" in a notebook."""
+        span = self.range(ref)
+        if span is None:
+            return None
+        position, cell = self.program.to_cell_position(span.start)
+        line = f"line {position.line + 1}"
+        return line if cell is None else f"cell {cell + 1}, {line}"
 
     @property
     def numpy(self) -> str | None:
@@ -189,8 +207,8 @@ def includes_sample_axis(fact: InputFact, data: ArrayValue) -> bool:
 
 
 def input_line_note(context: RuleContext, fact: InputFact) -> str:
-    line = context.line_of(fact.call)
-    return f" (declared on line {line})" if line is not None else ""
+    place = context.place_of(fact.call)
+    return f" (declared on {place})" if place is not None else ""
 
 
 def parenthesize(code: str) -> str:
@@ -250,8 +268,8 @@ def layer_producer(value: Value) -> LayerCallFact | None:
 
 
 def line_note(context: RuleContext, ref: NodeRef | None) -> str:
-    line = context.line_of(ref)
-    return f" on line {line}" if line is not None else ""
+    place = context.place_of(ref)
+    return f" on {place}" if place is not None else ""
 
 
 def constructor_argument_edit(

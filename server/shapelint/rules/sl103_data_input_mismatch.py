@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from shapelint.diagnostics import Diagnostic, Fix
+from shapelint.diagnostics import Diagnostic, Fix, code_in_message
 from shapelint.facts import FeedFact, InputFact
 from shapelint.rules.base import (
     Rule,
@@ -121,7 +121,7 @@ model.fit(x, np.zeros((100, 1)))  # error: SL103
         if not shapes_compatible(data.shape, fact.per_sample) and not mismatched(context, fact, data):
             return None
         node = feed.x_node
-        name = context.code(node) if node is not None else "the dataset"
+        name = code_in_message(context.code(node)) if node is not None else "the dataset"
         message = (
             f"{feed.label} gets a tf.data.Dataset whose elements are single samples of shape "
             f"{format_shape(data.shape)}, but Keras reads each element as a batch, so its first axis is taken as "

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import libcst as cst
 
-from shapelint.diagnostics import Diagnostic, Fix, Position, Range, Severity, TextEdit
+from shapelint.diagnostics import Diagnostic, Fix, Position, Range, Severity, TextEdit, code_in_message
 from shapelint.facts import InputFact
 from shapelint.rules.base import Rule, RuleContext
 from shapelint.source import NodeRef
@@ -93,7 +93,7 @@ model.add(keras.layers.LSTM(8, batch_input_shape=(32, 10, 3)))  # error: SL201
             if fact.source not in _SOURCES or fact.call is None or fact.shape_node is None:
                 continue
             input_code = self._input_code(context, fact)
-            declared = _declaration(fact, input_code or "keras.Input")
+            declared = code_in_message(_declaration(fact, input_code or "keras.Input"))
             if fact.source == "batch_input_shape":
                 message = (
                     f"Keras 3 does not accept `batch_input_shape=` on a layer (it raises \"Unrecognized "
