@@ -99,7 +99,10 @@ def test_a_typoed_activation_does_not_confirm_the_batch_axis_finding() -> None:
 
 
 def test_a_real_shape_error_still_confirms_the_finding() -> None:
-    text = "Input 0 with name 'input_layer' of layer 'functional' is incompatible with the layer: expected shape=(None, 1000, 50, 1), found shape=(32, 50)"
+    text = (
+        "Input 0 with name 'input_layer' of layer 'functional' is incompatible with the layer: "
+        "expected shape=(None, 1000, 50, 1), found shape=(32, 50)"
+    )
     _, diagnostics = confirm_document(RLEU, CONFIG, ScriptedClient(answer("feed", text)))
     (finding,) = diagnostics
     assert finding.code == "SL101" and finding.confirmed is True
