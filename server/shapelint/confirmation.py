@@ -125,7 +125,9 @@ def apply_confirmations(
                 diagnostic.message,
             )
         else:
-            result.append(replace(diagnostic, confirmed=True, message=_with_tensorflow_text(diagnostic, confirmation)))
+            result.append(
+                replace(diagnostic, confirmed=True, message=_with_tensorflow_text(diagnostic, confirmation))
+            )
     return tuple(result) + tuple(notes)
 
 
@@ -167,7 +169,9 @@ def _with_tensorflow_text(diagnostic: Diagnostic, confirmation: Confirmation) ->
     lines = [line for line in text.splitlines() if line.strip()][:4]
     version = confirmation.tf_version or "?"
     quoted = "\n".join(lines)
-    return f"{diagnostic.message}\nConfirmed by TensorFlow {version}: {quoted}" if quoted else diagnostic.message
+    return (
+        f"{diagnostic.message}\nConfirmed by TensorFlow {version}: {quoted}" if quoted else diagnostic.message
+    )
 
 
 # Building descriptions ---------------------------------------------------------------------------
@@ -202,7 +206,9 @@ def _layer_node(layer: LayerValue, node_id: str, inputs: tuple[str, ...], strip_
     args = layer.args
     if args is None or args.has_star:
         raise NotDescribable(f"{layer.short_name} arguments not known")
-    kwargs = tuple((k, _literal(v)) for k, v in args.kwargs.items() if not (strip_input and k in _INPUT_DECLARATIONS))
+    kwargs = tuple(
+        (k, _literal(v)) for k, v in args.kwargs.items() if not (strip_input and k in _INPUT_DECLARATIONS)
+    )
     return LayerNode(node_id, layer.kind, tuple(_literal(a) for a in args.args), kwargs, inputs)  # type: ignore[arg-type]
 
 
@@ -257,7 +263,9 @@ def _describe(model: ModelValue, facts: ProgramFacts, keras_major: int) -> Model
             _note_unknown(layer, node_id, unknown)
         outputs: tuple[str, ...] = ()
     else:
-        tensor_refs: dict[int, str] = {fact.tensor.uid: f"input:in{i}" for i, fact in enumerate(model.input_facts)}
+        tensor_refs: dict[int, str] = {
+            fact.tensor.uid: f"input:in{i}" for i, fact in enumerate(model.input_facts)
+        }
         for call in facts.model_layer_calls(model):
             node_id = f"l{len(layers)}"
             refs = []
