@@ -163,6 +163,20 @@ def test_the_workspace_is_the_nearest_pyproject_folder(tmp_path: Path) -> None:
     assert workspace_scope(None) == ""
 
 
+def test_a_worker_that_never_starts_is_waited_for_only_until_the_deadline(tmp_path: Path) -> None:
+    hanging = tmp_path / "python"
+    hanging.write_text("#!/bin/sh\nexec sleep 600\n")
+    hanging.chmod(0o755)
+    with ConfirmClient(python=str(hanging), startup_timeout=120) as client:
+        client._tensorflow_missing = False
+        started = time.monotonic()
+        confirmation = client.confirm(seed_lstm(), deadline=started + 1.0)
+        waited = time.monotonic() - started
+    assert confirmation.status == "unconfirmed" and confirmation.error is not None
+    assert confirmation.error.kind == "timeout" and "budget" in confirmation.error.message
+    assert waited < 60  # the deadline, not the 120 s start-up limit, ended the wait
+
+
 def test_the_run_budget_leaves_the_rest_unconfirmed_and_says_so() -> None:
     client = ScriptedClient(answer("feed", "Incompatible shapes: [32,50] vs. [32,1000,50,1]"), delay=0.2)
     budget = ConfirmBudget(0.1)

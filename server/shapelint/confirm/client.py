@@ -110,7 +110,7 @@ class ConfirmClient:
         if self._tensorflow_missing:
             return done(unconfirmed("unsupported", ENABLE_MESSAGE))
         try:
-            key = self._key(description, scope)
+            key = self._key(description, scope, deadline)
         except WorkerFailure as failure:
             return done(unconfirmed(failure.kind, failure.message))
         # The cache is thread-safe: a hit never waits behind a request the worker is running.
@@ -203,11 +203,12 @@ class ConfirmClient:
     def _worker(self, worker: WorkerProcess | None) -> None:
         self._slot.worker = worker
 
-    def _key(self, description: ModelDescription, scope: str) -> str:
+    def _key(self, description: ModelDescription, scope: str, deadline: float | None = None) -> str:
         versions = self._versions
         if versions is None:
             # Another interpreter: only its worker can tell which TensorFlow it has.
-            info = self.start()
+            with self._lock:
+                info = self._ready_worker(deadline).wait_ready(0)
             versions = self._versions = (info.tf_version, info.keras_version)
         tf_version, keras = versions
         return cache_key(
