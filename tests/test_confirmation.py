@@ -137,3 +137,35 @@ def test_a_keras_2_finding_is_not_withdrawn_by_the_keras_3_worker(client: object
     assert [(d.code, d.confirmed) for d in diagnostics] == [("SL103", None)]
     _, keras3 = confirm_document(text, Config(keras_version=3), client)
     assert keras3 == ()
+
+
+TYPOED_ACTIVATION = """\
+import numpy as np
+from tensorflow import keras
+from tensorflow.keras import layers
+
+x = np.random.rand(1000, 50, 1)
+y = np.random.rand(1000, 1)
+inputs = keras.Input(shape=(1000, 50, 1))
+hidden = layers.Dense(8, activation="{activation}")(inputs)
+outputs = layers.Dense(1)(layers.Flatten()(hidden))
+model = keras.Model(inputs=inputs, outputs=outputs)
+model.compile(optimizer="adam", loss="mse")
+model.fit(x, y)
+"""
+
+
+def test_a_typoed_activation_does_not_confirm_a_batch_axis_finding(client: object) -> None:
+    _, diagnostics = confirm_document(TYPOED_ACTIVATION.format(activation="rleu"), CONFIG, client)
+    (finding,) = (d for d in diagnostics if d.code == "SL101")
+    assert finding.confirmed is None and "Confirmed by TensorFlow" not in finding.message
+    (note,) = (d for d in diagnostics if d.code == "SL002")
+    assert note.severity is Severity.INFORMATION
+    assert "Could not interpret activation function identifier: rleu" in note.message
+
+
+def test_the_same_model_with_a_real_activation_is_confirmed_by_its_shape_error(client: object) -> None:
+    _, diagnostics = confirm_document(TYPOED_ACTIVATION.format(activation="relu"), CONFIG, client)
+    (finding,) = diagnostics
+    assert finding.code == "SL101" and finding.confirmed is True
+    assert "is incompatible with the layer" in finding.message

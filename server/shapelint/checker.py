@@ -65,6 +65,24 @@ def project_root(path: Path) -> str:
 class CheckedFile:
     result: FileResult
     fixed: int = 0
+    # Why fixes were not written (e.g. a symlink leading outside the checked paths), if so.
+    not_written: str | None = None
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def read_source(path: Path) -> tuple[str, bytes]:
+    """The file's text exactly as stored (line endings untouched) and its byte-order mark, if any."""
+    data = path.read_bytes()
+    bom = _BOM if data.startswith(_BOM) else b""
+    return data[len(bom) :].decode("utf-8"), bom
+
+
+def inside(path: Path, roots: Sequence[Path]) -> bool:
+    """True when `path`, symlinks resolved, lies in one of `roots` (each resolved too)."""
+    target = path.resolve()
+    return any(target == root or root in target.parents for root in (r.resolve() for r in roots))
 
 
 def check_text(text: str, config: Config, notebook: bool = False) -> Analysis:
@@ -79,15 +97,22 @@ def check_file(
     overrides: dict[str, object],
     fix: bool = False,
     confirm_client: object | None = None,
+    *,
+    confirm_budget: object | None = None,
+    fix_roots: Sequence[Path] | None = None,
 ) -> CheckedFile:
-    """Check one file (fix it in place, or confirm findings with TensorFlow, when asked); never raises."""
+    """Check one file (fix it in place, or confirm findings with TensorFlow, when asked); never raises.
+
+    Fixes keep the file's bytes (line endings, byte-order mark) apart from the edits, and are
+    written only when the file, symlinks resolved, lies inside one of `fix_roots` (default: itself).
+    """
     display = str(path)
     try:
         config = config_for(path.resolve(), base).merged(overrides)
     except ConfigError as error:
         return CheckedFile(FileResult(display, (), f"configuration: {error}"))
     try:
-        text = path.read_text(encoding="utf-8")
+        text, bom = read_source(path)
     except (OSError, UnicodeDecodeError) as error:
         return CheckedFile(FileResult(display, (), f"cannot read: {error}"))
     is_notebook = path.suffix == ".ipynb"
@@ -99,7 +124,12 @@ def check_file(
             from shapelint.confirmation import confirm_document
 
             _, confirmed = confirm_document(
-                cells if is_notebook else text, config, confirm_client, is_notebook
+                cells if is_notebook else text,
+                config,
+                confirm_client,
+                is_notebook,
+                path=path,
+                budget=confirm_budget,  # type: ignore[arg-type]
             )
             return CheckedFile(FileResult(display, confirmed, notebook=is_notebook))
         where, root = str(path.resolve()), project_root(path)
@@ -112,6 +142,13 @@ def check_file(
         return CheckedFile(FileResult(display, (), str(error), notebook=True))
     diagnostics = analysis.diagnostics
     fixed = 0
+    if fix and not inside(path, fix_roots if fix_roots is not None else [path]):
+        fix = False
+        if any(d.fix is not None for d in diagnostics):
+            return CheckedFile(
+                FileResult(display, diagnostics, notebook=is_notebook),
+                not_written=f"not fixed: it leads to {path.resolve()}, outside the checked paths",
+            )
     if fix:
         if is_notebook:
             new_cells = []
@@ -120,16 +157,21 @@ def check_file(
                 fixed += _count_fixed(diagnostics, edits, index)
                 new_cells.append(apply_edits(cell, edits) if edits else cell)
             if fixed:
-                path.write_text(notebook.with_code_cells(new_cells), encoding="utf-8")
+                _write(path, notebook.with_code_cells(new_cells), bom)
                 diagnostics = analyze_notebook(new_cells, config, path=where, root=root).diagnostics
         else:
             edits = fix_edits(diagnostics)
             if edits:
                 new_text = apply_edits(text, edits)
                 fixed = _count_fixed(diagnostics, edits, None)
-                path.write_text(new_text, encoding="utf-8")
+                _write(path, new_text, bom)
                 diagnostics = analyze(new_text, config, path=where, root=root).diagnostics
     return CheckedFile(FileResult(display, diagnostics, notebook=is_notebook), fixed)
+
+
+def _write(path: Path, text: str, bom: bytes) -> None:
+    """Write fixed text back as bytes: no newline translation, the byte-order mark kept."""
+    path.write_bytes(bom + text.encode("utf-8"))
 
 
 def _count_fixed(diagnostics: Sequence[Diagnostic], edits: Sequence[object], cell: int | None) -> int:

@@ -31,6 +31,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--ignore", action="append", metavar="CODES", help="skip these rule codes or prefixes")
     check.add_argument("--fix", action="store_true", help="apply the preferred fixes in place")
     check.add_argument("--confirm", action="store_true", help="confirm findings with a real TensorFlow build")
+    check.add_argument(
+        "--confirm-budget",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="time the whole --confirm run may spend on TensorFlow (default: 60)",
+    )
     check.add_argument("--keras-version", choices=("2", "3"), help="the Keras version the code targets")
     check.add_argument("--stdin-filename", metavar="PATH", help="the name to report for code read from stdin")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when problems are found")
@@ -104,14 +111,26 @@ def run_check(args: argparse.Namespace) -> int:
                 print(f"shapelint: {path}: no such file or folder", file=sys.stderr)
             return EXIT_ERROR
         client = confirm_client() if args.confirm and not args.fix else None
+        budget = run_budget(args.confirm_budget) if client is not None else None
+        roots = [Path(p) for p in args.paths]
         try:
             for path in discover(args.paths):
-                checked = check_file(path, base, overrides, fix=args.fix, confirm_client=client)
+                checked = check_file(
+                    path, base, overrides, fix=args.fix, confirm_client=client, confirm_budget=budget, fix_roots=roots
+                )
                 results.append(checked.result)
                 fixed += checked.fixed
+                if checked.not_written:
+                    print(f"shapelint: {path}: {checked.not_written}", file=sys.stderr)
         finally:
             if client is not None:
                 client.close()
+        if budget is not None and budget.exhausted:
+            print(
+                f"shapelint: the --confirm time budget of {budget.seconds:g} s ran out; the remaining findings "
+                "are unconfirmed (raise it with --confirm-budget SECONDS)",
+                file=sys.stderr,
+            )
     output = formatter(args.format)(results)
     if output:
         print(output)
@@ -121,6 +140,13 @@ def run_check(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     blocking = any(d.severity in (Severity.ERROR, Severity.WARNING) for r in results for d in r.diagnostics)
     return EXIT_FINDINGS if blocking and not args.exit_zero else EXIT_CLEAN
+
+
+def run_budget(seconds: float | None) -> Any:
+    """The one time budget of a `check --confirm` run."""
+    from shapelint.confirmation import DEFAULT_RUN_BUDGET_SECONDS, ConfirmBudget
+
+    return ConfirmBudget(DEFAULT_RUN_BUDGET_SECONDS if seconds is None else max(0.0, seconds))
 
 
 def confirm_client() -> Any:
@@ -173,6 +199,8 @@ def rules_reference() -> str:
         "| Code | Name | Severity | What it catches |",
         "|---|---|---|---|",
         "| SL001 | syntax-error | error | Code that does not parse; the rest of the file is still checked. |",
+        "| SL002 | tensorflow-build-error | information | With `--confirm`: TensorFlow could not build the "
+        "model for a reason other than shapes (e.g. an unknown activation); its findings stay unconfirmed. |",
     ]
     lines += [f"| {r.code} | {r.name} | {r.severity.value} | {r.summary} |" for r in all_rules()]
     for rule in all_rules():

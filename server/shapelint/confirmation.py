@@ -2,9 +2,12 @@
 
 `describe_models` turns the models the interpreter resolved into `ModelDescription`s
 (literal layer configs only: a model with any non-literal argument is not sent).
-`apply_confirmations` then marks each static diagnostic of a model TensorFlow rejected as
-confirmed (with TensorFlow's own message), and withdraws the diagnostics of a model
-TensorFlow built and fed without error. No verdict leaves a diagnostic as it was.
+`apply_confirmations` then marks each static diagnostic of a model TensorFlow rejected with
+a shape error as confirmed (with TensorFlow's own message), and withdraws the diagnostics
+of a model TensorFlow built and fed without error. Any other Keras error (a typo'd
+activation, a bad argument) confirms nothing: the findings stay as they were and one
+information-level SL002 note says what stopped TensorFlow. No verdict leaves a diagnostic
+as it was. A `ConfirmBudget` bounds a whole run; what it leaves unasked stays unconfirmed.
 `learned_shapes` returns what the worker said about layers the static catalog does not know,
 for the next analysis to use.
 """
@@ -12,13 +15,15 @@ for the next analysis to use.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from shapelint.config import Config
 from shapelint.confirm.description import ArraySpec, Feed, InputSpec, LayerNode, ModelDescription, NestedLayer
 from shapelint.confirm.result import Confirmation
-from shapelint.diagnostics import Diagnostic, Range
+from shapelint.diagnostics import Diagnostic, Range, Severity
 from shapelint.engine import Analysis, analyze, analyze_notebook
 from shapelint.facts import FeedFact, InputFact, LayerCallFact, ProgramFacts
 from shapelint.keras_models import layer_signature
@@ -32,6 +37,35 @@ log = logging.getLogger("shapelint.confirm")
 # Codes whose findings are about one model, and so can be confirmed or withdrawn by rebuilding it.
 MODEL_CODES = frozenset({"SL101", "SL102", "SL103", "SL104", "SL105", "SL106", "SL107", "SL108", "SL109"})
 _INPUT_DECLARATIONS = ("input_shape", "input_dim", "batch_input_shape", "batch_size")
+# The information-level note for a model TensorFlow could not build for a reason other than shapes.
+BUILD_ERROR_CODE = "SL002"
+# Seconds one `check --confirm` run may spend on TensorFlow, worker start included.
+DEFAULT_RUN_BUDGET_SECONDS = 60.0
+
+
+@dataclass
+class ConfirmBudget:
+    """One time budget for a whole confirmation run (all files, all models, the worker's start).
+
+    Once it is spent no more models are sent; their findings stay unconfirmed and
+    `exhausted` records that this happened, so the caller can say so once.
+    """
+
+    seconds: float | None = DEFAULT_RUN_BUDGET_SECONDS
+    started: float = field(default_factory=time.monotonic)
+    exhausted: bool = False
+
+    @property
+    def deadline(self) -> float | None:
+        """The `time.monotonic()` at which the budget runs out (None: unlimited)."""
+        return None if self.seconds is None else self.started + self.seconds
+
+    def spent(self) -> bool:
+        """True (and remembered) once no time is left."""
+        deadline = self.deadline
+        if deadline is not None and time.monotonic() >= deadline:
+            self.exhausted = True
+        return self.exhausted
 
 
 class NotDescribable(Exception):
@@ -68,11 +102,16 @@ def apply_confirmations(
 ) -> tuple[Diagnostic, ...]:
     """Diagnostics with TensorFlow's verdicts applied: confirmed, withdrawn, or left as they were."""
     verdicts: dict[Range, Confirmation] = {}
+    notes: list[Diagnostic] = []
+    model_findings = [d for d in diagnostics if d.code in MODEL_CODES]
     for case, confirmation in answers:
         if confirmation.status == "no-error" and case.description.keras_major < 3:
             continue  # the worker runs Keras 3: its "builds fine" proves nothing for Keras 2 code
         for place in case.places:
             verdicts.setdefault(place, confirmation)
+        note = _build_error_note(case, confirmation, model_findings)
+        if note is not None and note not in notes:
+            notes.append(note)
     result = []
     for diagnostic in diagnostics:
         confirmation = verdicts.get(diagnostic.range) if diagnostic.code in MODEL_CODES else None
@@ -89,7 +128,29 @@ def apply_confirmations(
             result.append(
                 replace(diagnostic, confirmed=True, message=_with_tensorflow_text(diagnostic, confirmation))
             )
-    return tuple(result)
+    return tuple(result) + tuple(notes)
+
+
+def _build_error_note(case: ModelCase, confirmation: Confirmation, findings: Sequence[Diagnostic]) -> Diagnostic | None:
+    """An SL002 note at the model's first finding when Keras failed for a reason other than shapes."""
+    error = confirmation.error
+    if error is None or not error.is_unrelated_keras_error:
+        return None
+    mine = sorted((d for d in findings if d.range in case.places), key=lambda d: (d.cell or 0, d.range))
+    if not mine:
+        return None
+    lines = [line for line in error.message.strip().splitlines() if line.strip()][:4]
+    version = confirmation.tf_version or "?"
+    return Diagnostic(
+        code=BUILD_ERROR_CODE,
+        message=(
+            f"TensorFlow {version} could not build this model, so its shape findings stay unconfirmed: "
+            + "\n".join(lines)
+        ),
+        range=mine[0].range,
+        severity=Severity.INFORMATION,
+        cell=mine[0].cell,
+    )
 
 
 def learned_shapes(case: ModelCase, confirmation: Confirmation) -> dict[str, Shape]:
@@ -276,10 +337,20 @@ def _feed_refs(feed: FeedFact) -> list[NodeRef | None]:
 
 
 def confirm_document(
-    source: str | Sequence[str], config: Config, client: object, notebook: bool = False
+    source: str | Sequence[str],
+    config: Config,
+    client: object,
+    notebook: bool = False,
+    *,
+    path: Path | str | None = None,
+    budget: ConfirmBudget | None = None,
 ) -> tuple[Analysis, tuple[Diagnostic, ...]]:
     """Analyse, confirm the models that have findings or layers the catalog does not know, and,
-    when TensorFlow taught the engine new layer shapes, analyse once more with them."""
+    when TensorFlow taught the engine new layer shapes, analyse once more with them.
+
+    `path` scopes the answer cache to the file's workspace; `budget` bounds the whole run."""
+    budget = budget if budget is not None else ConfirmBudget(None)
+    scope = _scope(path)
 
     def run(learned: Mapping[str, Shape] | None) -> Analysis:
         if notebook:
@@ -287,24 +358,37 @@ def confirm_document(
         return analyze(str(source), config, learned=learned)
 
     analysis = run(None)
-    answers = _confirm_cases(analysis, client, config.target_keras)
+    answers = _confirm_cases(analysis, client, config.target_keras, scope, budget)
     learned: dict[str, Shape] = {}
     for case, confirmation in answers:
         learned.update(learned_shapes(case, confirmation))
     if learned:
         analysis = run(learned)
-        answers = _confirm_cases(analysis, client, config.target_keras)
+        answers = _confirm_cases(analysis, client, config.target_keras, scope, budget)
     return analysis, apply_confirmations(analysis.diagnostics, answers)
 
 
+def _scope(path: Path | str | None) -> str:
+    from shapelint.confirm.cache import workspace_scope
+
+    return workspace_scope(path)
+
+
 def _confirm_cases(
-    analysis: Analysis, client: object, keras_major: int
+    analysis: Analysis, client: object, keras_major: int, scope: str = "", budget: ConfirmBudget | None = None
 ) -> list[tuple[ModelCase, Confirmation]]:
     findings = {d.range for d in analysis.diagnostics if d.code in MODEL_CODES}
     answers = []
     for case in describe_models(analysis, keras_major):
-        if case.places & findings or case.unknown_layers:
-            answers.append((case, client.confirm(case.description)))  # type: ignore[attr-defined]
+        if not (case.places & findings or case.unknown_layers):
+            continue
+        if budget is not None and budget.spent():
+            continue  # left unconfirmed; the caller says once that the budget ran out
+        deadline = budget.deadline if budget is not None else None
+        confirmation = client.confirm(case.description, deadline=deadline, scope=scope)  # type: ignore[attr-defined]
+        if budget is not None and confirmation.status == "unconfirmed" and budget.spent():
+            continue  # cut short by the budget: no verdict
+        answers.append((case, confirmation))
     return answers
 
 
@@ -346,7 +430,8 @@ class EditorConfirmer:
         client = self._ready_client()
         if client is None:
             return None
-        answers = _confirm_cases(analysis, client, config.target_keras)
+        scope = _scope(path)
+        answers = _confirm_cases(analysis, client, config.target_keras, scope)
         if not answers:
             return None
         learned: dict[str, Shape] = {}
@@ -354,7 +439,7 @@ class EditorConfirmer:
             learned.update(learned_shapes(case, confirmation))
         if learned and not analysis.program.is_notebook:
             analysis = analyze("\n".join(analysis.program.lines), config, learned=learned)
-            answers = _confirm_cases(analysis, client, config.target_keras)
+            answers = _confirm_cases(analysis, client, config.target_keras, scope)
         return apply_confirmations(analysis.diagnostics, answers)
 
     def close(self) -> None:

@@ -15,8 +15,31 @@ def _offset(line_starts: Sequence[int], lines: Sequence[str], position: Position
     return line_starts[position.line] + min(position.column, len(line))
 
 
+def line_ending(text: str) -> str:
+    """The line ending the text uses (its first one): "\\n", "\\r\\n" or "\\r"; "\\n" when it has none."""
+    lines = split_lines(text)
+    for line in lines:
+        stripped = line.rstrip("\r\n")
+        if stripped != line:
+            return line[len(stripped) :]
+    return "\n"
+
+
+def with_line_ending(content: str, ending: str) -> str:
+    """Edit content whose new lines use `ending`, so a fix never mixes line endings into a file."""
+    if ending == "\n" or ("\n" not in content and "\r" not in content):
+        return content
+    return "".join(
+        line.rstrip("\r\n") + ending if line.endswith(("\n", "\r")) else line for line in split_lines(content)
+    )
+
+
 def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
-    """Apply non-overlapping edits; an edit that overlaps one already taken is skipped."""
+    """Apply non-overlapping edits; an edit that overlaps one already taken is skipped.
+
+    Everything outside the edits is kept byte for byte; new lines in the edits take the text's line ending.
+    """
+    ending = line_ending(text)
     lines = split_lines(text) or [""]
     starts = [0]
     for line in lines:
@@ -34,7 +57,7 @@ def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
             continue
         kept.append((start, end, content))
     for start, end, content in reversed(kept):
-        text = text[:start] + content + text[end:]
+        text = text[:start] + with_line_ending(content, ending) + text[end:]
     return text
 
 

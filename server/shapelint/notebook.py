@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ class NotebookError(ValueError):
 class Notebook:
     data: dict[str, Any]
     code_cell_indexes: list[int]  # index in data["cells"] of each code cell, in order
+    original: str = ""  # the JSON text as read: its indentation, escaping and line endings are kept
 
     @property
     def code_cells(self) -> list[str]:
@@ -23,8 +25,25 @@ class Notebook:
     def with_code_cells(self, sources: list[str]) -> str:
         """The notebook JSON with the code cells replaced (same count, same order)."""
         for index, source in zip(self.code_cell_indexes, sources):
-            self.data["cells"][index]["source"] = source.splitlines(keepends=True)
-        return json.dumps(self.data, indent=1, ensure_ascii=False) + "\n"
+            cell = self.data["cells"][index]
+            lines = source.splitlines(keepends=True)
+            cell["source"] = lines if isinstance(cell.get("source"), list) else source
+        indent, ascii_only, ending, final = _json_style(self.original)
+        text = json.dumps(self.data, indent=indent, ensure_ascii=ascii_only)
+        if ending != "\n":
+            text = text.replace("\n", ending)  # json.dumps escapes newlines inside strings: only layout changes
+        return text + (ending if final else "")
+
+
+def _json_style(text: str) -> tuple[int | None, bool, str, bool]:
+    """How a notebook's JSON was written: indentation, ASCII escaping, line ending, final newline."""
+    if not text:
+        return 1, False, "\n", True
+    ending = "\r\n" if "\r\n" in text else "\n"
+    match = re.search(r"\{\r?\n( +)\"", text)
+    indent = len(match.group(1)) if match else (None if "\n" not in text.strip() else 1)
+    ascii_only = "\\u" in text and not any(ord(ch) > 127 for ch in text)
+    return indent, ascii_only, ending, text.endswith(("\n", "\r"))
 
 
 def _source(cell: dict[str, Any]) -> str:
@@ -41,10 +60,10 @@ def read_notebook(text: str) -> Notebook:
         raise NotebookError("not a notebook: no 'cells' list")
     language = data.get("metadata", {}).get("language_info", {}).get("name", "python")
     if language not in ("python", "python3", ""):
-        return Notebook(data, [])
+        return Notebook(data, [], text)
     indexes = [
         i
         for i, cell in enumerate(data["cells"])
         if isinstance(cell, dict) and cell.get("cell_type") == "code"
     ]
-    return Notebook(data, indexes)
+    return Notebook(data, indexes, text)

@@ -92,7 +92,8 @@ def test_cache_dir_respects_xdg_cache_home(monkeypatch: pytest.MonkeyPatch, tmp_
     ],
 )
 def test_error_kinds_map_to_statuses(kind: str, status: str) -> None:
-    assert status_for(ConfirmError(kind=kind, message="m")) == status  # type: ignore[arg-type]
+    shape_text = "Dimensions must be equal, but are 10 and 1"
+    assert status_for(ConfirmError(kind=kind, message=shape_text, exception="ValueError")) == status  # type: ignore[arg-type]
     assert status_for(None) == "no-error"
 
 
@@ -100,7 +101,7 @@ def test_response_parsing_keeps_shapes_and_feed_errors() -> None:
     confirmation = confirmation_from_response(
         {
             "ok": False,
-            "error": {"kind": "feed", "message": "bad", "layer": None, "feed_index": 1},
+            "error": {"kind": "feed", "message": "Incompatible shapes", "layer": None, "feed_index": 1},
             "layer_shapes": {"lstm": [[None, 32]], "split": [[None, 2], [None, 3]]},
             "output_shapes": [[None, 1]],
             "feed_errors": [None, {"kind": "feed", "message": "bad", "layer": None, "feed_index": 1}],

@@ -44,6 +44,8 @@ class Recorder:
     """Everything the server sent that tests look at, with a wake-up on each notification."""
 
     published: dict[str, Published] = field(default_factory=dict)
+    # Every publication in order: (uri, version, diagnostics).
+    history: list[tuple[str, int | None, Sequence[types.Diagnostic]]] = field(default_factory=list)
     changed: asyncio.Event = field(default_factory=asyncio.Event)
     stderr: list[str] = field(default_factory=list)
     applied_edits: list[types.ApplyWorkspaceEditParams] = field(default_factory=list)
@@ -90,6 +92,7 @@ def make_client() -> RecordingClient:
         previous = state.published.get(params.uri)
         count = previous.count + 1 if previous else 1
         state.published[params.uri] = Published(params.version, params.diagnostics, count)
+        state.history.append((params.uri, params.version, params.diagnostics))
         client.diagnostics[params.uri] = params.diagnostics
         state.notify()
 

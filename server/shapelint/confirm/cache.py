@@ -1,8 +1,9 @@
 """Worker answers cached by model content: an in-memory LRU, optionally backed by files.
 
 The key covers everything the answer depends on: the description's content hash,
-the TensorFlow and Keras versions, the weight limit and the protocol version. Only
-real answers from the worker are stored, never timeouts or crashes.
+the TensorFlow and Keras versions and flavour, the worker's interpreter, shapelint's own
+version, the weight limit and the protocol version, and the workspace it was asked for.
+Only lasting verdicts from the worker are stored, never timeouts, crashes or memory kills.
 """
 
 from __future__ import annotations
@@ -18,19 +19,52 @@ from pathlib import Path
 from typing import Any
 
 # Bump when the worker's answer for the same description can change.
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 
 
-def cache_key(content_hash: str, tf_version: str | None, keras_version: str | None, max_weight_bytes: int) -> str:
-    """The key of one answer: sha256 over everything it depends on."""
+def cache_key(
+    content_hash: str,
+    tf_version: str | None,
+    keras_version: str | None,
+    max_weight_bytes: int,
+    *,
+    python: str = "",
+    flavour: str = "",
+    scope: str = "",
+) -> str:
+    """The key of one answer: sha256 over everything it depends on.
+
+    `scope` is the workspace the answer was asked for (`workspace_scope`). The worker's
+    answer is only as trustworthy as the folder it was asked from (a workspace can plant
+    modules that a worker imports), so an answer is reused only for the workspace it was
+    computed for: no entry written by or for one project can change another's verdicts.
+    """
+    from shapelint import __version__
+
     parts = [
         str(PROTOCOL_VERSION),
+        __version__,
         content_hash,
         tf_version or "?",
         keras_version or "?",
+        flavour,
+        python,
         str(max_weight_bytes),
+        "scope=" + scope,
     ]
     return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
+
+
+def workspace_scope(path: Path | str | None) -> str:
+    """The workspace a file belongs to: the folder of its nearest pyproject.toml, else its own folder."""
+    from shapelint.config import find_pyproject
+
+    if path is None:
+        return ""
+    start = Path(os.path.realpath(path))
+    pyproject = find_pyproject(start)
+    root = pyproject.parent if pyproject is not None else (start if start.is_dir() else start.parent)
+    return str(root)
 
 
 def default_cache_dir() -> Path:

@@ -30,7 +30,7 @@ from shapelint.confirm.availability import (
 from shapelint.confirm.cache import ConfirmCache, cache_key
 from shapelint.confirm.description import ModelDescription
 from shapelint.confirm.process import WorkerFailure, WorkerInfo, WorkerProcess, resident_bytes
-from shapelint.confirm.result import Confirmation, confirmation_from_response, unconfirmed
+from shapelint.confirm.result import Confirmation, confirmation_from_response, is_lasting_verdict, unconfirmed
 
 GIB = 1024**3
 DEFAULT_REQUEST_TIMEOUT = 20.0
@@ -89,8 +89,19 @@ class ConfirmClient:
 
     # Public API ------------------------------------------------------------------------------
 
-    def confirm(self, description: ModelDescription, *, timeout: float | None = None) -> Confirmation:
-        """Build and feed the model in the worker; never raises for worker faults."""
+    def confirm(
+        self,
+        description: ModelDescription,
+        *,
+        timeout: float | None = None,
+        deadline: float | None = None,
+        scope: str = "",
+    ) -> Confirmation:
+        """Build and feed the model in the worker; never raises for worker faults.
+
+        deadline: a `time.monotonic()` past which nothing is waited for, not even the worker's
+        start (a run's overall budget). scope: the workspace the answer is for (see `cache_key`).
+        """
         started = time.perf_counter()
 
         def done(confirmation: Confirmation, from_cache: bool = False) -> Confirmation:
@@ -99,7 +110,7 @@ class ConfirmClient:
         if self._tensorflow_missing:
             return done(unconfirmed("unsupported", ENABLE_MESSAGE))
         try:
-            key = self._key(description)
+            key = self._key(description, scope, deadline)
         except WorkerFailure as failure:
             return done(unconfirmed(failure.kind, failure.message))
         # The cache is thread-safe: a hit never waits behind a request the worker is running.
@@ -112,27 +123,36 @@ class ConfirmClient:
             "max_weight_bytes": self.max_weight_bytes,
         }
         try:
-            response = self.call(message, timeout=timeout)
+            response = self.call(message, timeout=timeout, deadline=deadline)
         except WorkerFailure as failure:
             return done(unconfirmed(failure.kind, failure.message))
-        self.cache.put(key, response)
-        return done(confirmation_from_response(response))
+        confirmation = confirmation_from_response(response)
+        if is_lasting_verdict(confirmation):
+            self.cache.put(key, response)
+        return done(confirmation)
 
     async def confirm_async(self, description: ModelDescription, *, timeout: float | None = None) -> Confirmation:
         """`confirm` without blocking the event loop (runs in the loop's default executor)."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(None, lambda: self.confirm(description, timeout=timeout))
 
-    def call(self, message: Mapping[str, Any], *, timeout: float | None = None) -> dict[str, Any]:
+    def call(
+        self, message: Mapping[str, Any], *, timeout: float | None = None, deadline: float | None = None
+    ) -> dict[str, Any]:
         """Send one raw request to the worker and return its raw response.
 
         Raises `WorkerFailure` when the worker times out, crashes or passes the memory
         limit; the worker is then already replaced (a new one is starting).
         """
         with self._lock:
-            worker = self._ready_worker()
+            worker = self._ready_worker(deadline)
+            limit = self.request_timeout if timeout is None else timeout
+            if deadline is not None:
+                limit = min(limit, deadline - time.monotonic())
+                if limit <= 0:
+                    raise WorkerFailure("timeout", "the confirmation's time budget ran out")
             try:
-                return worker.request(message, self.request_timeout if timeout is None else timeout)
+                return worker.request(message, limit)
             except WorkerFailure:
                 self._replace(worker)
                 raise
@@ -183,16 +203,25 @@ class ConfirmClient:
     def _worker(self, worker: WorkerProcess | None) -> None:
         self._slot.worker = worker
 
-    def _key(self, description: ModelDescription) -> str:
+    def _key(self, description: ModelDescription, scope: str, deadline: float | None = None) -> str:
         versions = self._versions
         if versions is None:
             # Another interpreter: only its worker can tell which TensorFlow it has.
-            info = self.start()
+            with self._lock:
+                info = self._ready_worker(deadline).wait_ready(0)
             versions = self._versions = (info.tf_version, info.keras_version)
         tf_version, keras = versions
-        return cache_key(description.content_hash(), tf_version, keras, self.max_weight_bytes)
+        return cache_key(
+            description.content_hash(),
+            tf_version,
+            keras,
+            self.max_weight_bytes,
+            python=os.path.realpath(self.python),
+            flavour=_flavour({**os.environ, **self.extra_env}),
+            scope=scope,
+        )
 
-    def _ready_worker(self) -> WorkerProcess:
+    def _ready_worker(self, deadline: float | None = None) -> WorkerProcess:
         if self._closed:
             raise WorkerFailure("crashed", "the confirmation client is closed")
         if self._startup_failed is not None:
@@ -207,9 +236,16 @@ class ConfirmClient:
             self._replace(worker)  # died while idle (killed from outside, or OOM killer)
             worker = self._worker
             assert worker is not None
+        wait = max(0.0, self.startup_timeout - (time.monotonic() - worker.started_at))
+        budget_bound = deadline is not None and deadline - time.monotonic() < wait
+        if deadline is not None:
+            wait = max(0.0, min(wait, deadline - time.monotonic()))
         try:
-            worker.wait_ready(max(0.0, self.startup_timeout - (time.monotonic() - worker.started_at)))
+            worker.wait_ready(wait)
         except WorkerFailure as failure:
+            if budget_bound and failure.kind == "timeout":
+                self._worker = None  # the run's budget ran out, not the worker's start: retry next time
+                raise WorkerFailure("timeout", "the confirmation's time budget ran out") from None
             self._startup_failed = (time.monotonic(), failure.message)
             worker.kill()
             self._worker = None
@@ -235,6 +271,11 @@ class ConfirmClient:
             env=env,
             memory_limit_bytes=self.memory_limit_bytes,
         )
+
+
+def _flavour(env: Mapping[str, str]) -> str:
+    """Worker settings that change which Keras answers: legacy Keras 2 or Keras 3, and its backend."""
+    return f"legacy={env.get('TF_USE_LEGACY_KERAS', '')};backend={env.get('KERAS_BACKEND', 'tensorflow')}"
 
 
 class _WorkerSlot:

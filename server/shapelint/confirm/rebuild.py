@@ -82,6 +82,7 @@ class Failure(Exception):
     message: str
     layer: str | None = None
     feed_index: int | None = None
+    exception: str | None = None  # the class name of what Keras raised: the client tells shape errors apart
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -89,6 +90,7 @@ class Failure(Exception):
             "message": self.message,
             "layer": self.layer,
             "feed_index": self.feed_index,
+            "exception": self.exception,
         }
 
 
@@ -100,7 +102,7 @@ def keras_failure(kind: str, error: BaseException, layer: str | None = None, fee
     """A failure Keras raised; running out of memory is about this machine, not the model."""
     if isinstance(error, (MemoryError, tf.errors.ResourceExhaustedError)):
         return Failure("memory", f"the worker ran out of memory: {keras_message(error)}", layer, feed_index)
-    return Failure(kind, keras_message(error), layer=layer, feed_index=feed_index)
+    return Failure(kind, keras_message(error), layer=layer, feed_index=feed_index, exception=type(error).__name__)
 
 
 def keras_message(error: BaseException) -> str:

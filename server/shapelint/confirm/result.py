@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal, TypeAlias, cast, get_args
@@ -13,6 +14,41 @@ ShapeTuple: TypeAlias = tuple["int | None", ...]
 ERROR_KINDS: tuple[str, ...] = get_args(ErrorKind)
 # Errors Keras itself raised for the user's model; every other kind means "we could not tell".
 KERAS_ERROR_KINDS: frozenset[str] = frozenset({"build", "feed", "loss"})
+# Worker failures say nothing lasting about the model: never cached (see `is_lasting_verdict`).
+TRANSIENT_ERROR_KINDS: frozenset[str] = frozenset({"timeout", "crashed", "memory"})
+
+# Python exceptions Keras raises for a wrong argument, name or identifier: never a shape verdict.
+_UNRELATED_EXCEPTIONS = frozenset(
+    {
+        "TypeError",
+        "NameError",
+        "AttributeError",
+        "ImportError",
+        "ModuleNotFoundError",
+        "KeyError",
+        "IndexError",
+        "NotImplementedError",
+        "RecursionError",
+        "UnboundLocalError",
+        "ZeroDivisionError",
+    }
+)
+# Texts of Keras/TensorFlow errors about identifiers and arguments, which may mention shapes in passing.
+_UNRELATED_TEXT = re.compile(
+    r"could not interpret|unknown (activation|optimizer|loss|metric|initializer|regularizer|constraint|layer)"
+    r"|unrecognized keyword argument|invalid (dtype|keyword|value for argument)|not a valid|is not supported"
+    r"|got an unexpected keyword|missing \d+ required",
+    re.IGNORECASE,
+)
+# Texts of the shape, rank and dimension errors the rules claim (Keras 2 and 3, TensorFlow ops).
+_SHAPE_TEXT = re.compile(
+    r"expected (axis|ndim|min_ndim|max_ndim|shape)|expected \S+ to have \S+ dimensions"
+    r"|input \d+ of layer .* is incompatible|dimensions must be equal|must have the same shape"
+    r"|incompatible shapes|shapes? .*(are|is) incompatible|shape mismatch|negative dimension"
+    r"|data cardinality is ambiguous|expects \d+ input|cannot reshape|total size of new array"
+    r"|\bshapes?\b|\bndim\b|\brank\b|\bdimensions?\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -27,6 +63,18 @@ class ConfirmError:
     message: str
     layer: str | None = None
     feed_index: int | None = None
+    # The Python class of the exception Keras raised (build/feed/loss only), e.g. "ValueError".
+    exception: str | None = None
+
+    @property
+    def is_shape_error(self) -> bool:
+        """Keras rejected the model for a shape, rank or dimension: what shapelint's rules claim."""
+        return self.kind in KERAS_ERROR_KINDS and is_shape_error(self.exception, self.message)
+
+    @property
+    def is_unrelated_keras_error(self) -> bool:
+        """Keras rejected the model for something else (a typo'd activation, a bad argument...)."""
+        return self.kind in KERAS_ERROR_KINDS and not self.is_shape_error
 
 
 @dataclass(frozen=True)
@@ -68,11 +116,28 @@ def unconfirmed(kind: ErrorKind, reason: str) -> Confirmation:
     return Confirmation(status="unconfirmed", error=ConfirmError(kind=kind, message=reason), reason=reason)
 
 
+def is_shape_error(exception: str | None, message: str) -> bool:
+    """True when an error Keras raised is a shape, rank or dimension error.
+
+    `exception` is the exception's class name (None when unknown). Errors about
+    identifiers, arguments or names (an unknown activation, a TypeError...) are not.
+    """
+    if exception in _UNRELATED_EXCEPTIONS or _UNRELATED_TEXT.search(message):
+        return False
+    return bool(_SHAPE_TEXT.search(message))
+
+
 def status_for(error: ConfirmError | None) -> Status:
-    """The status a worker answer maps to."""
+    """The status a worker answer maps to: only a shape error confirms a shape finding."""
     if error is None:
         return "no-error"
-    return "confirmed-error" if error.kind in KERAS_ERROR_KINDS else "unconfirmed"
+    return "confirmed-error" if error.is_shape_error else "unconfirmed"
+
+
+def is_lasting_verdict(confirmation: Confirmation) -> bool:
+    """An answer worth caching: a verdict about the model, not a timeout, crash or memory failure."""
+    error = confirmation.error
+    return error is None or error.kind not in TRANSIENT_ERROR_KINDS
 
 
 def confirmation_from_response(response: Mapping[str, Any]) -> Confirmation:
@@ -93,8 +158,16 @@ def confirmation_from_response(response: Mapping[str, Any]) -> Confirmation:
         parameter_count=parameter_count if isinstance(parameter_count, int) else None,
         tf_version=_optional_str(response.get("tf_version")),
         keras_version=_optional_str(response.get("keras_version")),
-        reason=error.message if error is not None and error.kind not in KERAS_ERROR_KINDS else None,
+        reason=_reason(error),
     )
+
+
+def _reason(error: ConfirmError | None) -> str | None:
+    if error is None or error.is_shape_error:
+        return None
+    if error.is_unrelated_keras_error:
+        return f"TensorFlow could not build the model: {error.message}"
+    return error.message
 
 
 def _error_from_json(data: object) -> ConfirmError | None:
@@ -105,11 +178,13 @@ def _error_from_json(data: object) -> ConfirmError | None:
         kind = "crashed"  # an answer we cannot read is as good as no answer
     layer = data.get("layer")
     feed_index = data.get("feed_index")
+    exception = data.get("exception")
     return ConfirmError(
         kind=cast(ErrorKind, kind),
         message=str(data.get("message", "")),
         layer=layer if isinstance(layer, str) else None,
         feed_index=feed_index if isinstance(feed_index, int) else None,
+        exception=exception if isinstance(exception, str) else None,
     )
 
 

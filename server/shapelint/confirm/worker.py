@@ -133,7 +133,9 @@ def _confirm(request: dict[str, Any], versions: dict[str, str]) -> dict[str, Any
     except Exception:
         # A failure of the rebuild itself says nothing about the user's model.
         detail = traceback.format_exc(limit=-3)
-        return _unsupported(f"the confirmation worker could not rebuild the model:\n{detail}", versions)
+        answer = _unsupported(f"the confirmation worker could not rebuild the model:\n{detail}", versions)
+        answer["error"]["kind"] = "crashed"  # a fault of this worker: not a lasting verdict, never cached
+        return answer
     return {
         **answer,
         **versions,

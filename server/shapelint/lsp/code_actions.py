@@ -12,6 +12,7 @@ from lsprotocol import types
 
 from shapelint.diagnostics import Diagnostic, Fix, Range, TextEdit
 from shapelint.engine import SYNTAX_ERROR_CODE
+from shapelint.fixes import line_ending, with_line_ending
 from shapelint.lsp.convert import segment_of, to_lsp_diagnostic, to_lsp_text_edit
 from shapelint.lsp.documents import Snapshot, TextState
 from shapelint.lsp.encoding import ColumnEncoding
@@ -47,7 +48,7 @@ def workspace_edit(
 ) -> types.WorkspaceEdit:
     """Edits grouped per document (or cell), in the form the client understands."""
     converted = [
-        (state, [to_lsp_text_edit(edit, state, target.encoding) for edit in edits])
+        (state, [to_lsp_text_edit(_matching_endings(edit, state), state, target.encoding) for edit in edits])
         for state, edits in edits_by_state
         if edits
     ]
@@ -62,6 +63,12 @@ def workspace_edit(
             ]
         )
     return types.WorkspaceEdit(changes={state.uri: list(edits) for state, edits in converted})
+
+
+def _matching_endings(edit: TextEdit, state: TextState) -> TextEdit:
+    """The edit with new lines in the line ending of the text the client has (CRLF stays CRLF)."""
+    content = with_line_ending(edit.content, line_ending(state.text))
+    return edit if content == edit.content else TextEdit(edit.range, content)
 
 
 def quick_fixes(

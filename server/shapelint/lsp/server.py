@@ -184,6 +184,9 @@ class ShapelintServer(LanguageServer):
             self.analyze_key, self.documents.revision, self.publish, confirm=self.confirm, collection=self.collection
         )
         self._published: dict[str, set[str]] = {}  # document key -> URIs holding its diagnostics
+        # URI -> the version and diagnostics last sent for it: the same again is not re-sent.
+        self._sent: dict[str, tuple[int | None, list[types.Diagnostic]]] = {}
+        self.shutdown_requested = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._progress: dict[str, concurrent.futures.Future[bool]] = {}  # work-done progress begun, by token
         self._poller: asyncio.Task[None] | None = None
@@ -325,9 +328,16 @@ class ShapelintServer(LanguageServer):
         previous = self._published.get(key, set())
         current = set(result.diagnostics)
         for uri in previous - current:
+            self._sent.pop(uri, None)
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         versions = {segment.uri: segment.version for segment in result.snapshot.segments}
         for uri, diagnostics in result.diagnostics.items():
+            sent = (versions.get(uri), diagnostics)
+            # An edit that lands after an analysis starts but before it reads the document makes the
+            # scheduler analyse that same version again: publish a version again only if it changed.
+            if self._sent.get(uri) == sent:
+                continue
+            self._sent[uri] = sent
             self.text_document_publish_diagnostics(
                 types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=versions.get(uri))
             )
@@ -337,6 +347,7 @@ class ShapelintServer(LanguageServer):
         """Withdraw every diagnostic of a closed document and forget its results."""
         self.scheduler.forget(key)
         for uri in sorted({*self._published.pop(key, set()), *uris}):
+            self._sent.pop(uri, None)
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     def reanalyze_all(self) -> None:
@@ -520,6 +531,7 @@ async def initialized(ls: ShapelintServer, params: types.InitializedParams) -> N
 @server.feature(types.SHUTDOWN)
 @guarded()
 def shutdown(ls: ShapelintServer, params: None) -> None:
+    ls.shutdown_requested = True
     ls.stop_background()
 
 
@@ -753,3 +765,6 @@ def serve(*, tcp: str | None = None) -> None:
         server.start_tcp(host or "127.0.0.1", int(port))
     else:
         server.start_io()
+    if not server.shutdown_requested:
+        # LSP: `exit` (or the client going away) without a prior `shutdown` ends with code 1.
+        sys.exit(1)
