@@ -13,6 +13,7 @@ import {
     State,
 } from 'vscode-languageclient/node';
 import { checkInterpreter, describeInstallFailure, findBundledWheel, installBundledWheel, type Readiness } from './environment';
+import { removeNeutralDirectory, serverLaunch } from './isolation';
 import { chooseInterpreter, describeInterpreter, findOnPath, type Interpreter } from './interpreter';
 import { activePythonCommand, hasPythonExtension, onDidChangePythonEnvironment } from './pythonExtension';
 import { RESTART_KEYS, type ServerSettings, toServerSettings } from './settings';
@@ -99,6 +100,7 @@ class ShapelintExtension {
 
     async dispose(): Promise<void> {
         await this.enqueue(() => this.stopClient());
+        removeNeutralDirectory();
     }
 
     private restart(reason: string): Promise<void> {
@@ -281,13 +283,8 @@ class ShapelintExtension {
 
     private async startClient(interpreter: Interpreter): Promise<void> {
         const described = describeInterpreter(interpreter);
-        const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-        const serverOptions: ServerOptions = {
-            command: interpreter.command,
-            // No `transport`: languageclient would append `--stdio`; `shapelint server` talks stdio by default.
-            args: [...interpreter.args, '-m', 'shapelint', 'server'],
-            options: { cwd: folder, env: { ...process.env, PYTHONUNBUFFERED: '1' } },
-        };
+        // No `transport`: languageclient would append `--stdio`; `shapelint server` talks stdio by default.
+        const serverOptions: ServerOptions = serverLaunch(interpreter);
         const clientOptions: LanguageClientOptions = {
             documentSelector: DOCUMENT_SELECTOR,
             outputChannel: this.output,
