@@ -32,6 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--fix", action="store_true", help="apply the preferred fixes in place")
     check.add_argument("--confirm", action="store_true", help="confirm findings with a real TensorFlow build")
     check.add_argument("--keras-version", choices=("2", "3"), help="the Keras version the code targets")
+    check.add_argument(
+        "--untrusted",
+        action="store_true",
+        help="the paths come from an untrusted source: no confirmation, no reading of data files",
+    )
     check.add_argument("--stdin-filename", metavar="PATH", help="the name to report for code read from stdin")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when problems are found")
 
@@ -88,7 +93,7 @@ def run_check(args: argparse.Namespace) -> int:
         overrides["ignore"] = sorted(codes_from_cli(args.ignore))
     if args.keras_version:
         overrides["keras-version"] = args.keras_version
-    base = Config()
+    base = Config(trusted=not args.untrusted)
     results: list[FileResult] = []
     fixed = 0
     if args.paths == ["-"]:
@@ -103,7 +108,7 @@ def run_check(args: argparse.Namespace) -> int:
             for path in missing:
                 print(f"shapelint: {path}: no such file or folder", file=sys.stderr)
             return EXIT_ERROR
-        client = confirm_client() if args.confirm and not args.fix else None
+        client = confirm_client() if args.confirm and base.trusted and not args.fix else None
         try:
             for path in discover(args.paths):
                 checked = check_file(path, base, overrides, fix=args.fix, confirm_client=client)
