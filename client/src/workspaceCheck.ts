@@ -30,6 +30,9 @@ export function checkArguments(interpreter: Interpreter, folder: string, setting
     if (settings.ignore.length > 0) {
         args.push('--ignore', settings.ignore.join(','));
     }
+    if (!settings.trusted) {
+        args.push('--untrusted');
+    }
     args.push(folder);
     return args;
 }
