@@ -139,6 +139,9 @@ class ShapelintExtension {
             pythonExtension: setting?.trim() ? undefined : await activePythonCommand(folder?.uri),
             workspaceFolder: folder?.uri.fsPath,
             findOnPath: (name) => findOnPath(name),
+            untrustedFolders: vscode.workspace.isTrusted
+                ? undefined
+                : (vscode.workspace.workspaceFolders ?? []).map((workspaceFolder) => workspaceFolder.uri.fsPath),
         });
     }
 
