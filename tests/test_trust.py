@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from shapelint import cli
+from shapelint import cli, engine
+from shapelint.config import Config
 
 SEED = "import keras\nx = keras.Input(shape=(1000, 50, 1))\n"
 
@@ -42,3 +43,13 @@ def test_untrusted_check_still_reports_findings(tmp_path: Path, capsys: pytest.C
     status = cli.main(["check", "--untrusted", "--format", "json", str(tmp_path)])
     assert status == 1
     assert '"SL101"' in capsys.readouterr().out
+
+
+def test_an_untrusted_analysis_reads_no_data_file(tmp_path: Path) -> None:
+    (tmp_path / "train.csv").write_text("a,b\n1,2\n")
+    document, root = str(tmp_path / "a.py"), str(tmp_path)
+    trusted = engine._workspace(Config(), document, root)
+    assert trusted.read_head(trusted.locate("train.csv"), 16) == b"a,b\n1,2\n"
+    untrusted = engine._workspace(Config(trusted=False), document, root)
+    assert untrusted.locate("train.csv") is None
+    assert untrusted.read_head(trusted.locate("train.csv"), 16) is None
