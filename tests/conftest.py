@@ -9,6 +9,9 @@ import pytest
 
 # An exception inside the interpreter or a rule fails the test instead of being swallowed.
 os.environ.setdefault("SHAPELINT_STRICT", "1")
+# Channels-first convolutions run on every CPU only with oneDNN on (see
+# tests/fixtures/validate_with_tensorflow.py); set before any test imports TensorFlow.
+os.environ["TF_ENABLE_ONEDNN_OPTS"] = "1"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -5,6 +5,7 @@ import { execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Interpreter } from './interpreter';
+import { pipProcessOptions, shapelintProcessOptions } from './isolation';
 
 /** The modules the server imports at start-up; their absence is what the install fixes. */
 export const REQUIRED_MODULES: readonly string[] = ['shapelint', 'pygls', 'lsprotocol', 'libcst'];
@@ -86,7 +87,7 @@ export async function checkInterpreter(
         execFile(
             interpreter.command,
             [...interpreter.args, '-c', CHECK_SCRIPT],
-            { timeout: timeoutMs },
+            { ...shapelintProcessOptions(), timeout: timeoutMs },
             (error, stdout, stderr) => {
                 if (error) {
                     const detail = (stderr || error.message).trim().split(/\r?\n/).slice(-3).join(' ');
@@ -177,7 +178,7 @@ function runLogged(command: string, args: string[], log: (line: string) => void)
     return new Promise((resolve) => {
         const recent: string[] = [];
         const child = spawn(command, args, {
-            env: { ...process.env, PIP_NO_INPUT: '1', PYTHONUNBUFFERED: '1' },
+            ...pipProcessOptions(process.env, { PIP_NO_INPUT: '1', PYTHONUNBUFFERED: '1' }),
             stdio: ['ignore', 'pipe', 'pipe'],
         });
         const onData = (chunk: Buffer): void => {

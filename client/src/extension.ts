@@ -13,6 +13,7 @@ import {
     State,
 } from 'vscode-languageclient/node';
 import { checkInterpreter, describeInstallFailure, findBundledWheel, installBundledWheel, type Readiness } from './environment';
+import { removeNeutralDirectory, serverLaunch } from './isolation';
 import { chooseInterpreter, describeInterpreter, findOnPath, type Interpreter } from './interpreter';
 import { activePythonCommand, hasPythonExtension, onDidChangePythonEnvironment } from './pythonExtension';
 import { RESTART_KEYS, type ServerSettings, toServerSettings } from './settings';
@@ -80,6 +81,7 @@ class ShapelintExtension {
             vscode.commands.registerCommand(COMMANDS.install, () => this.enqueue(() => this.install())),
             vscode.commands.registerCommand(COMMANDS.checkWorkspace, () => this.checkWorkspace()),
             vscode.workspace.onDidChangeConfiguration((event) => this.onConfigurationChanged(event)),
+            vscode.workspace.onDidGrantWorkspaceTrust(() => this.onTrustGranted()),
             // Open files get live diagnostics from the server; drop their workspace-check copies.
             vscode.workspace.onDidOpenTextDocument((document) => this.workspaceProblems.delete(document.uri)),
             vscode.workspace.onDidOpenNotebookDocument((notebook) => this.workspaceProblems.delete(notebook.uri)),
@@ -99,6 +101,7 @@ class ShapelintExtension {
 
     async dispose(): Promise<void> {
         await this.enqueue(() => this.stopClient());
+        removeNeutralDirectory();
     }
 
     private restart(reason: string): Promise<void> {
@@ -136,6 +139,9 @@ class ShapelintExtension {
             pythonExtension: setting?.trim() ? undefined : await activePythonCommand(folder?.uri),
             workspaceFolder: folder?.uri.fsPath,
             findOnPath: (name) => findOnPath(name),
+            untrustedFolders: vscode.workspace.isTrusted
+                ? undefined
+                : (vscode.workspace.workspaceFolders ?? []).map((workspaceFolder) => workspaceFolder.uri.fsPath),
         });
     }
 
@@ -281,19 +287,15 @@ class ShapelintExtension {
 
     private async startClient(interpreter: Interpreter): Promise<void> {
         const described = describeInterpreter(interpreter);
-        const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-        const serverOptions: ServerOptions = {
-            command: interpreter.command,
-            // No `transport`: languageclient would append `--stdio`; `shapelint server` talks stdio by default.
-            args: [...interpreter.args, '-m', 'shapelint', 'server'],
-            options: { cwd: folder, env: { ...process.env, PYTHONUNBUFFERED: '1' } },
-        };
+        // No `transport`: languageclient would append `--stdio`; `shapelint server` talks stdio by default.
+        const serverOptions: ServerOptions = serverLaunch(interpreter);
         const clientOptions: LanguageClientOptions = {
             documentSelector: DOCUMENT_SELECTOR,
             outputChannel: this.output,
             traceOutputChannel: this.traceChannel,
             revealOutputChannelOn: RevealOutputChannelOn.Never,
-            initializationOptions: { settings: serverSettings(undefined) },
+            // The section under its name, as the server reads it (settings_from_payload): trust is known from the start.
+            initializationOptions: { [SECTION]: serverSettings(undefined) },
             middleware: {
                 workspace: {
                     configuration: async (params: ConfigurationParams, token, next) => {
@@ -307,7 +309,7 @@ class ShapelintExtension {
                                 return value;
                             }
                             const scope = item.scopeUri ? vscode.Uri.parse(item.scopeUri) : undefined;
-                            return toServerSettings(value, isSetByUser(scope));
+                            return toServerSettings(value, isSetByUser(scope), vscode.workspace.isTrusted);
                         });
                     },
                 },
@@ -322,7 +324,12 @@ class ShapelintExtension {
             if (event.newState === State.Starting) {
                 this.setState({ kind: 'starting', interpreter: described });
             } else if (event.newState === State.Running) {
-                this.setState({ kind: 'ready', interpreter: described, version: client.initializeResult?.serverInfo?.version });
+                this.setState({
+                    kind: 'ready',
+                    interpreter: described,
+                    version: client.initializeResult?.serverInfo?.version,
+                    trusted: vscode.workspace.isTrusted,
+                });
             } else if (event.newState === State.Stopped && this.state.kind !== 'disabled') {
                 this.setState({ kind: 'error', message: 'The server stopped.' });
             }
@@ -330,7 +337,12 @@ class ShapelintExtension {
         const startedAt = Date.now();
         try {
             await client.start();
-            this.setState({ kind: 'ready', interpreter: described, version: client.initializeResult?.serverInfo?.version });
+            this.setState({
+                kind: 'ready',
+                interpreter: described,
+                version: client.initializeResult?.serverInfo?.version,
+                trusted: vscode.workspace.isTrusted,
+            });
             this.output.info(
                 `server ready after ${Date.now() - startedAt} ms: ${JSON.stringify(client.initializeResult?.serverInfo ?? {})}`,
             );
@@ -359,6 +371,30 @@ class ShapelintExtension {
         } catch (error) {
             this.output.warn(`stopping the server: ${String(error)}`);
         }
+    }
+
+    /**
+     * The user trusted the workspace: its own `shapelint.interpreter` now counts (a restart
+     * when that changes the interpreter), and the server may confirm and read data files.
+     */
+    private onTrustGranted(): void {
+        void this.enqueue(async () => {
+            const interpreter = await this.resolveInterpreter();
+            const current = this.interpreter;
+            if (!this.client?.isRunning() || !interpreter || !current || describeInterpreter(interpreter) !== describeInterpreter(current)) {
+                this.output.info('(re)starting: workspace trusted');
+                await this.stopClient();
+                await this.start();
+                return;
+            }
+            this.output.info('workspace trusted: confirmation and data files enabled');
+            await this.client.sendNotification(DidChangeConfigurationNotification.type, {
+                settings: { [SECTION]: serverSettings(undefined) },
+            });
+            if (this.state.kind === 'ready') {
+                this.setState({ ...this.state, trusted: true });
+            }
+        });
     }
 
     private onConfigurationChanged(event: vscode.ConfigurationChangeEvent): void {
@@ -423,7 +459,7 @@ function serverSettings(scope: vscode.Uri | undefined): ServerSettings {
     const configuration = vscode.workspace.getConfiguration(SECTION, scope);
     // A plain object of the values (the configuration object also carries get/inspect/update).
     const values: unknown = JSON.parse(JSON.stringify(configuration));
-    return toServerSettings(values, isSetByUser(scope));
+    return toServerSettings(values, isSetByUser(scope), vscode.workspace.isTrusted);
 }
 
 /** True for keys set in a settings file, false for keys that only have the contributed default. */

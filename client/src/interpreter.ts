@@ -22,6 +22,12 @@ export interface InterpreterInputs {
     /** Finds an executable on PATH. */
     readonly findOnPath: (name: string) => string | undefined;
     readonly homeDirectory?: string;
+    /**
+     * The workspace folders when the workspace is not trusted: an interpreter inside one of
+     * them (a `.venv/bin/python` that came with the folder) could be any program, so it is
+     * skipped and the next source is tried.
+     */
+    readonly untrustedFolders?: readonly string[];
 }
 
 /**
@@ -30,22 +36,37 @@ export interface InterpreterInputs {
  * `python3`/`python` on PATH. Returns undefined when none is found.
  */
 export function chooseInterpreter(inputs: InterpreterInputs): Interpreter | undefined {
+    const allowed = (command: string): boolean => !isInside(command, inputs.untrustedFolders ?? []);
     const setting = inputs.setting?.trim();
     if (setting) {
         const resolved = expandPath(setting, inputs.workspaceFolder, inputs.homeDirectory ?? os.homedir());
-        return { command: resolved, args: [], source: 'setting' };
+        if (allowed(resolved)) {
+            return { command: resolved, args: [], source: 'setting' };
+        }
     }
     const fromExtension = inputs.pythonExtension?.filter((part) => part.length > 0);
-    if (fromExtension && fromExtension.length > 0) {
+    if (fromExtension && fromExtension.length > 0 && allowed(fromExtension[0])) {
         return { command: fromExtension[0], args: fromExtension.slice(1), source: 'python-extension' };
     }
     for (const name of ['python3', 'python']) {
         const found = inputs.findOnPath(name);
-        if (found) {
+        if (found && allowed(found)) {
             return { command: found, args: [], source: 'path' };
         }
     }
     return undefined;
+}
+
+/** True when `command` is a path inside one of `folders` (a bare name like `conda` never is). */
+export function isInside(command: string, folders: readonly string[]): boolean {
+    if (!path.isAbsolute(command)) {
+        return false;
+    }
+    const resolved = path.resolve(command);
+    return folders.some((folder) => {
+        const relative = path.relative(path.resolve(folder), resolved);
+        return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+    });
 }
 
 /** Expands `${workspaceFolder}`, `${userHome}` and a leading `~` in a setting value. */

@@ -13,6 +13,8 @@ export interface ServerSettings {
     readonly confirm: ConfirmMode | null;
     readonly select: readonly string[];
     readonly ignore: readonly string[];
+    /** `vscode.workspace.isTrusted`: false means no TensorFlow confirmation and no data files read. */
+    readonly trusted: boolean;
 }
 
 export const DEFAULT_SERVER_SETTINGS: ServerSettings = {
@@ -22,6 +24,7 @@ export const DEFAULT_SERVER_SETTINGS: ServerSettings = {
     confirm: null,
     select: [],
     ignore: [],
+    trusted: true,
 };
 
 const SEVERITIES: readonly Severity[] = ['error', 'warning', 'information', 'hint'];
@@ -43,8 +46,15 @@ export const RESTART_KEYS: readonly string[] = ['shapelint.interpreter', 'shapel
  * from the contributed default. Rule settings the user did not set are sent as
  * "not set" (null or empty), so the editor's defaults never hide a project's
  * `[tool.shapelint]` table.
+ *
+ * `trusted` comes from VS Code's workspace trust only; a `shapelint.trusted` key in a
+ * settings file is ignored, so a workspace cannot declare itself trusted.
  */
-export function toServerSettings(raw: unknown, isSetByUser: (key: string) => boolean = () => true): ServerSettings {
+export function toServerSettings(
+    raw: unknown,
+    isSetByUser: (key: string) => boolean = () => true,
+    trusted = true,
+): ServerSettings {
     const source = isRecord(raw) ? raw : {};
     const confirm = source.confirm === 'off' || source.confirm === 'auto' ? source.confirm : null;
     return {
@@ -54,6 +64,7 @@ export function toServerSettings(raw: unknown, isSetByUser: (key: string) => boo
         confirm: isSetByUser('confirm') ? confirm : null,
         select: toCodeList(source.select),
         ignore: toCodeList(source.ignore),
+        trusted,
     };
 }
 

@@ -3,7 +3,13 @@
 
 export type ServerState =
     | { readonly kind: 'starting'; readonly interpreter: string }
-    | { readonly kind: 'ready'; readonly interpreter: string; readonly version: string | undefined }
+    | {
+          readonly kind: 'ready';
+          readonly interpreter: string;
+          readonly version: string | undefined;
+          /** False in an untrusted workspace (Restricted Mode): shapelint runs in limited mode. */
+          readonly trusted?: boolean;
+      }
     | { readonly kind: 'missing'; readonly interpreter: string; readonly missing: readonly string[] }
     | { readonly kind: 'installing'; readonly interpreter: string }
     | { readonly kind: 'error'; readonly message: string }
@@ -35,6 +41,17 @@ export function describeStatus(state: ServerState): StatusPresentation {
                 emphasis: 'none',
             };
         case 'ready':
+            if (state.trusted === false) {
+                return {
+                    text: '$(shield) shapelint (limited)',
+                    tooltip:
+                        `shapelint${state.version ? ` ${state.version}` : ''}: ready (${state.interpreter}), in limited mode: ` +
+                        'this workspace is not trusted, so shapelint confirms nothing with TensorFlow and reads no data files. ' +
+                        'Trust the workspace to enable them.',
+                    command: COMMANDS.showOutput,
+                    emphasis: 'none',
+                };
+            }
             return {
                 text: '$(check) shapelint',
                 tooltip: `shapelint${state.version ? ` ${state.version}` : ''}: ready (${state.interpreter})`,

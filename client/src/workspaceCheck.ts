@@ -2,8 +2,10 @@
 // translates its report into per-file problems. The analysis is the CLI's; this file
 // only reads its documented JSON (1-based rows and columns) into editor positions.
 import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Interpreter } from './interpreter';
+import { shapelintProcessOptions } from './isolation';
 import { type ServerSettings, type Severity, toSeverity } from './settings';
 
 export interface Problem {
@@ -27,6 +29,9 @@ export function checkArguments(interpreter: Interpreter, folder: string, setting
     }
     if (settings.ignore.length > 0) {
         args.push('--ignore', settings.ignore.join(','));
+    }
+    if (!settings.trusted) {
+        args.push('--untrusted');
     }
     args.push(folder);
     return args;
@@ -71,10 +76,21 @@ export function runWorkspaceCheck(
     timeoutMs = 300_000,
 ): Promise<WorkspaceReport> {
     return new Promise((resolve, reject) => {
+        // The folder is an argument, not the cwd, so a missing one is noticed here (stat's ENOENT).
+        try {
+            if (!fs.statSync(folder).isDirectory()) {
+                reject(new Error(`ENOTDIR: not a folder: ${folder}`));
+                return;
+            }
+        } catch (error) {
+            reject(error);
+            return;
+        }
         execFile(
             interpreter.command,
             checkArguments(interpreter, folder, settings),
-            { cwd: folder, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
+            // Not the folder as cwd: its modules would shadow shapelint's imports (isolation.ts).
+            { ...shapelintProcessOptions(), timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
             (error, stdout, stderr) => {
                 const status = error && typeof error.code === 'number' ? error.code : error ? -1 : 0;
                 if (status !== 0 && status !== 1) {

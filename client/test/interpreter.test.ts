@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { chooseInterpreter, describeInterpreter, expandPath, findOnPath, type InterpreterInputs } from '../src/interpreter';
+import { chooseInterpreter, describeInterpreter, expandPath, findOnPath, type InterpreterInputs, isInside } from '../src/interpreter';
 
 function inputs(overrides: Partial<InterpreterInputs>): InterpreterInputs {
     return {
@@ -90,5 +90,36 @@ describe('findOnPath', () => {
         fs.writeFileSync(path.join(directory, 'python3'), '#!/bin/sh\n', { mode: 0o755 });
         assert.equal(findOnPath('python3', [plain, directory].join(path.delimiter)), path.join(directory, 'python3'));
         assert.equal(findOnPath('python3', plain), undefined);
+    });
+});
+
+describe('chooseInterpreter in an untrusted workspace', () => {
+    const untrusted = { untrustedFolders: ['/work/project'] };
+
+    it("skips an interpreter inside the workspace (the Python extension's or the setting's)", () => {
+        const chosen = chooseInterpreter(
+            inputs({ ...untrusted, pythonExtension: ['/work/project/.venv/bin/python'], findOnPath: () => '/usr/bin/python3' }),
+        );
+        assert.deepEqual(chosen, { command: '/usr/bin/python3', args: [], source: 'path' });
+        const fromSetting = chooseInterpreter(inputs({ ...untrusted, setting: '${workspaceFolder}/.venv/bin/python', findOnPath: () => '/usr/bin/python3' }));
+        assert.equal(fromSetting?.source, 'path');
+        assert.equal(chooseInterpreter(inputs({ ...untrusted, findOnPath: () => '/work/project/bin/python3' })), undefined);
+    });
+
+    it('keeps interpreters outside the workspace and commands such as conda', () => {
+        const chosen = chooseInterpreter(inputs({ ...untrusted, pythonExtension: ['conda', 'run', '-n', 'ml', 'python'] }));
+        assert.equal(chosen?.command, 'conda');
+        assert.equal(chooseInterpreter(inputs({ ...untrusted, pythonExtension: ['/work/project-2/bin/python'] }))?.source, 'python-extension');
+    });
+
+    it('uses the workspace interpreter once trusted', () => {
+        assert.equal(chooseInterpreter(inputs({ pythonExtension: ['/work/project/.venv/bin/python'] }))?.source, 'python-extension');
+    });
+
+    it('tells paths inside a folder from siblings with a common prefix', () => {
+        assert.ok(isInside('/work/project/.venv/bin/python', ['/work/project']));
+        assert.ok(isInside('/work/project/../project/x', ['/work/project']));
+        assert.ok(!isInside('/work/project-2/python', ['/work/project']));
+        assert.ok(!isInside('python3', ['/work/project']));
     });
 });

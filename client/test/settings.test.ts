@@ -31,7 +31,7 @@ describe('toServerSettings', () => {
 
     it('drops the client-only keys interpreter and trace', () => {
         const settings = toServerSettings({ interpreter: '/py', trace: { server: 'verbose' }, enable: false });
-        assert.deepEqual(Object.keys(settings).sort(), ['confirm', 'enable', 'ignore', 'inlayHints', 'select', 'severity']);
+        assert.deepEqual(Object.keys(settings).sort(), ['confirm', 'enable', 'ignore', 'inlayHints', 'select', 'severity', 'trusted']);
         assert.equal(settings.enable, false);
     });
 
@@ -51,6 +51,7 @@ describe('toServerSettings', () => {
             severity: { SL201: 'hint' },
             select: ['SL1'],
             ignore: ['SL201'],
+            trusted: true,
         });
     });
 
@@ -96,7 +97,9 @@ describe('contributed settings', () => {
 
     it('contributes every server setting, the interpreter and the trace level', () => {
         const contributed = Object.keys(properties).map((key) => key.replace(/^shapelint\./, ''));
-        for (const key of [...Object.keys(DEFAULT_SERVER_SETTINGS), 'interpreter', 'trace.server']) {
+        // `trusted` is VS Code's workspace trust, deliberately not a setting a workspace could set.
+        const serverKeys = Object.keys(DEFAULT_SERVER_SETTINGS).filter((key) => key !== 'trusted');
+        for (const key of [...serverKeys, 'interpreter', 'trace.server']) {
             assert.ok(contributed.includes(key), `shapelint.${key} is not contributed`);
         }
     });

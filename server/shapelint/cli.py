@@ -39,6 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="time the whole --confirm run may spend on TensorFlow (default: 60)",
     )
     check.add_argument("--keras-version", choices=("2", "3"), help="the Keras version the code targets")
+    check.add_argument(
+        "--untrusted",
+        action="store_true",
+        help="the paths come from an untrusted source: no confirmation, no reading of data files",
+    )
     check.add_argument("--stdin-filename", metavar="PATH", help="the name to report for code read from stdin")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when problems are found")
 
@@ -95,7 +100,7 @@ def run_check(args: argparse.Namespace) -> int:
         overrides["ignore"] = sorted(codes_from_cli(args.ignore))
     if args.keras_version:
         overrides["keras-version"] = args.keras_version
-    base = Config()
+    base = Config(trusted=not args.untrusted)
     results: list[FileResult] = []
     fixed = 0
     if args.paths == ["-"]:
@@ -110,7 +115,7 @@ def run_check(args: argparse.Namespace) -> int:
             for path in missing:
                 print(f"shapelint: {path}: no such file or folder", file=sys.stderr)
             return EXIT_ERROR
-        client = confirm_client() if args.confirm and not args.fix else None
+        client = confirm_client() if args.confirm and base.trusted and not args.fix else None
         budget = run_budget(args.confirm_budget) if client is not None else None
         roots = [Path(p) for p in args.paths]
         try:

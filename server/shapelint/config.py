@@ -34,6 +34,19 @@ class Config:
     confirm: str = "off"
     # The Keras major version the checked code targets; None means detect it.
     keras_version: int | None = None
+    # False in an editor's untrusted workspace (VS Code's Restricted Mode): no TensorFlow
+    # confirmation and no reading of data files. Only the editor sets it, never a pyproject.toml.
+    trusted: bool = True
+
+    @property
+    def confirms(self) -> bool:
+        """True when findings are to be confirmed with TensorFlow: `confirm = "auto"` and trusted."""
+        return self.confirm == "auto" and self.trusted
+
+    @property
+    def reads_data_files(self) -> bool:
+        """True when data files (CSV headers, .npy headers) may be read: only in a trusted workspace."""
+        return self.trusted
 
     def is_enabled(self, code: str) -> bool:
         """A code is enabled when selected (by full code or prefix) and not ignored."""
@@ -94,7 +107,8 @@ def _parse_settings(raw: Mapping[str, Any]) -> dict[str, Any]:
                 if major not in (2, 3):
                     raise ConfigError(f"keras-version must be 2 or 3, got {value!r}")
                 parsed["keras_version"] = major
-        # Unknown keys are ignored so that newer settings never break an older server.
+        # Unknown keys are ignored so that newer settings never break an older server; so is
+        # `trusted`: a project's own pyproject.toml must not be able to declare itself trusted.
     return parsed
 
 

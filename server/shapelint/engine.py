@@ -130,8 +130,8 @@ def _collection_paused() -> Iterator[None]:
 
 
 def _workspace(config: Config, path: str | None, root: str | None) -> Workspace:
-    """The document's place on disk; trust comes from the configuration (trusted when it does not say)."""
-    return Workspace(path, root, bool(getattr(config, "trusted", True)))
+    """The document's place on disk; whether data files may be read comes from the configuration."""
+    return Workspace(path, root, config.reads_data_files)
 
 
 def _analyze(

@@ -18,7 +18,6 @@ import threading
 import time
 import weakref
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from shapelint.confirm.availability import (
@@ -29,6 +28,7 @@ from shapelint.confirm.availability import (
 )
 from shapelint.confirm.cache import ConfirmCache, cache_key
 from shapelint.confirm.description import ModelDescription
+from shapelint.confirm.launch import worker_launch
 from shapelint.confirm.process import WorkerFailure, WorkerInfo, WorkerProcess, resident_bytes
 from shapelint.confirm.result import Confirmation, confirmation_from_response, is_lasting_verdict, unconfirmed
 
@@ -39,8 +39,6 @@ DEFAULT_MEMORY_LIMIT = 3 * GIB
 DEFAULT_MAX_WEIGHT_BYTES = 4 * GIB
 # After a worker fails to start, do not try again for this long: each try can cost the startup timeout.
 STARTUP_RETRY_SECONDS = 30.0
-# The directory that holds the `shapelint` package, so the worker imports this very copy.
-_PACKAGE_PARENT = Path(__file__).resolve().parents[2]
 
 
 class ConfirmClient:
@@ -259,18 +257,8 @@ class ConfirmClient:
         self._worker = None if self._closed else self._spawn()
 
     def _spawn(self) -> WorkerProcess:
-        env = dict(os.environ)
-        path = env.get("PYTHONPATH")
-        env["PYTHONPATH"] = str(_PACKAGE_PARENT) + (os.pathsep + path if path else "")
-        env["TF_CPP_MIN_LOG_LEVEL"] = env.get("TF_CPP_MIN_LOG_LEVEL", "3")
-        env["CUDA_VISIBLE_DEVICES"] = ""
-        env["KERAS_BACKEND"] = "tensorflow"
-        env.update(self.extra_env)
-        return WorkerProcess(
-            [self.python, "-m", "shapelint.confirm.worker"],
-            env=env,
-            memory_limit_bytes=self.memory_limit_bytes,
-        )
+        launch = worker_launch(self.python, extra_env=self.extra_env)
+        return WorkerProcess(launch.command, env=launch.env, memory_limit_bytes=self.memory_limit_bytes, cwd=launch.cwd)
 
 
 def _flavour(env: Mapping[str, str]) -> str:

@@ -64,7 +64,9 @@ def resident_bytes(pid: int, field: str = "VmRSS") -> int | None:
 class WorkerProcess:
     """A started worker: framed requests with deadlines, an RSS watchdog and captured stderr."""
 
-    def __init__(self, command: Sequence[str], env: Mapping[str, str], memory_limit_bytes: int) -> None:
+    def __init__(
+        self, command: Sequence[str], env: Mapping[str, str], memory_limit_bytes: int, cwd: str | None = None
+    ) -> None:
         self.memory_limit_bytes = memory_limit_bytes
         self.started_at = time.monotonic()
         self.process = subprocess.Popen(
@@ -73,6 +75,8 @@ class WorkerProcess:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=dict(env),
+            # A neutral directory (see launch.py), never the folder the user is in.
+            cwd=cwd,
             close_fds=True,
             # Own session: a Ctrl-C meant for the CLI does not hit the worker mid-import.
             start_new_session=True,

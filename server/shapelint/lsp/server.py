@@ -15,7 +15,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from typing import Any, TypeVar
@@ -255,7 +255,7 @@ class ShapelintServer(LanguageServer):
 
     def confirm(self, result: AnalysisResult) -> AnalysisResult | None:
         """Run TensorFlow confirmation for a published result (confirmation thread)."""
-        if result.analysis is None or result.config is None or result.config.confirm != "auto":
+        if result.analysis is None or result.config is None or not result.config.confirms:
             return None
         if not self._confirmer_loaded:
             self._confirmer_loaded = True
@@ -357,11 +357,16 @@ class ShapelintServer(LanguageServer):
     # Configuration ---------------------------------------------------------------------------
     def apply_settings(self, raw: Any) -> bool:
         """Take new editor settings; on a bad value keep the previous ones and say why."""
+        section = settings_from_payload(raw)
         try:
-            settings = parse_editor_settings(settings_from_payload(raw))
+            settings = parse_editor_settings(section)
         except ConfigError as error:
             self.show(f"shapelint: ignoring the new {SECTION} settings: {error}")
             return False
+        if not (isinstance(section, Mapping) and "trusted" in section):
+            # A payload without `trusted` (e.g. a configuration pull answered from settings
+            # files) keeps the trust the client declared: an untrusted workspace stays so.
+            settings = replace(settings, trusted=self.settings.trusted)
         changed = settings != self.settings
         self.settings = settings
         self._settings_generation += 1

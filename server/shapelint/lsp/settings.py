@@ -15,7 +15,7 @@ import logging
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 SECTION = "shapelint"
 
 # Keys handled by the language server itself; everything else is rule configuration.
-_SERVER_KEYS = {"enable", "inlay_hints", "model_summary_hover"}
+_SERVER_KEYS = {"enable", "inlay_hints", "model_summary_hover", "trusted"}
 _RULE_KEYS = {"select", "ignore", "severity", "confirm", "keras_version"}
 
 
@@ -53,11 +53,14 @@ class EditorSettings:
     | kerasVersion        | 2, 3 or "auto"                         | auto    |
     | inlayHints          | bool: layer output shapes at line ends | true    |
     | modelSummaryHover   | bool: a model's summary on hover       | true    |
+    | trusted             | bool: false in an untrusted workspace  | true    |
+    |                     | (no confirmation, no data files read)  |         |
     """
 
     enable: bool = True
     inlay_hints: bool = True
     model_summary_hover: bool = True
+    trusted: bool = True
     # Rule configuration in Config.merged spelling, only the keys the editor really set.
     rules: Mapping[str, Any] = field(default_factory=dict)
 
@@ -123,7 +126,7 @@ class ConfigResolver:
                 **{code: level.value for code, level in project.severity.items()},
                 **severity,
             }
-        return project.merged(overrides)
+        return replace(project.merged(overrides), trusted=settings.trusted)
 
     def _table(self, pyproject: Path) -> Mapping[str, Any]:
         try:
