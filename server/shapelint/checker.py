@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,42 @@ SKIPPED_FOLDERS = frozenset(
     }
 )
 SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
+MAX_FILE_BYTES = 8_000_000  # larger sources are generated data, not code to check
+
+
+class UnreadableFile(OSError):
+    """A path that is not a regular file shapelint can read within its limits; the message says why."""
+
+
+def read_source(path: Path) -> str:
+    """A source file's text, read safely: only regular files, at most MAX_FILE_BYTES.
+
+    A FIFO would block a plain open() forever and /dev/zero never ends, so the file type
+    is checked before opening, the file is opened non-blocking and checked again, and the
+    read is bounded. Symlink loops fail here with a clear message.
+    """
+    try:
+        status = os.stat(path)
+    except OSError as error:
+        raise UnreadableFile(f"cannot read: {error.strerror or error}") from None
+    if not stat.S_ISREG(status.st_mode):
+        raise UnreadableFile("not a regular file (a device, FIFO, socket or folder); not checked")
+    if status.st_size > MAX_FILE_BYTES:
+        raise UnreadableFile(f"larger than {MAX_FILE_BYTES // 1_000_000} MB ({status.st_size:,} bytes); not checked")
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):  # swapped since the stat above
+            raise UnreadableFile("not a regular file; not checked")
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            content = handle.read(MAX_FILE_BYTES + 1)
+    finally:
+        os.close(descriptor)
+    if len(content) > MAX_FILE_BYTES:
+        raise UnreadableFile(f"larger than {MAX_FILE_BYTES // 1_000_000} MB; not checked")
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise UnreadableFile(f"cannot read: not UTF-8 text ({error.reason} at byte {error.start})") from None
 
 
 def discover(paths: Sequence[str]) -> Iterator[Path]:
@@ -65,6 +102,7 @@ def project_root(path: Path) -> str:
 class CheckedFile:
     result: FileResult
     fixed: int = 0
+    config_error: str | None = None  # a broken pyproject.toml: the file was checked with the defaults
 
 
 def check_text(text: str, config: Config, notebook: bool = False) -> Analysis:
@@ -83,13 +121,27 @@ def check_file(
     """Check one file (fix it in place, or confirm findings with TensorFlow, when asked); never raises."""
     display = str(path)
     try:
-        config = config_for(path.resolve(), base).merged(overrides)
-    except ConfigError as error:
-        return CheckedFile(FileResult(display, (), f"configuration: {error}"))
+        text = read_source(path)
+    except OSError as error:
+        message = str(error) if isinstance(error, UnreadableFile) else f"cannot read: {error.strerror or error}"
+        return CheckedFile(FileResult(display, (), message))
+    config_error = None
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        return CheckedFile(FileResult(display, (), f"cannot read: {error}"))
+        config = config_for(path.absolute(), base).merged(overrides)
+    except ConfigError as error:
+        # A broken pyproject.toml is reported once by the caller; the file is checked with the defaults.
+        config_error = str(error)
+        config = base.merged(overrides)
+    try:
+        checked = _check_text(path, text, config, fix, confirm_client)
+    except Exception as error:  # an engine failure on one file must not stop the run
+        return CheckedFile(FileResult(display, (), f"internal error: {type(error).__name__}: {error}"))
+    checked.config_error = config_error
+    return checked
+
+
+def _check_text(path: Path, text: str, config: Config, fix: bool, confirm_client: object | None) -> CheckedFile:
+    display = str(path)
     is_notebook = path.suffix == ".ipynb"
     try:
         if is_notebook:
