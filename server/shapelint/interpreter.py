@@ -950,7 +950,7 @@ def _become_join(scope: Scope, states: Sequence[Scope]) -> None:
         scope.names = dict(states[0].names)
         return
     merged = states[0].branch()
-    merged.merge(*states[1:])
+    merged.merge(*states)  # merge joins only the states it is given
     scope.names = merged.names
 
 
