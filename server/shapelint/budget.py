@@ -51,9 +51,8 @@ class Budget:
         if self.spent:
             return False
         self._taken += steps
-        if self._taken > self.steps:
-            self.spent = True
-        elif self._taken % _CLOCK_EVERY < steps and time.monotonic() > self._deadline:
+        clock_due = self._taken % _CLOCK_EVERY < steps  # this charge crossed a multiple of _CLOCK_EVERY
+        if self._taken > self.steps or (clock_due and time.monotonic() > self._deadline):
             self.spent = True
         return not self.spent
 
