@@ -56,11 +56,12 @@ def test_a_too_deep_statement_is_skipped_with_one_hint_and_the_rest_is_checked(s
 
 
 def test_a_huge_statement_is_skipped_with_a_hint() -> None:
-    text = HEADER + "data = [" + "1, " * 100_000 + "]\n" + BATCH_AXIS_BUG
-    diagnostics = analyze(text, CONFIG).diagnostics
-    hints = [d for d in diagnostics if d.code == ANALYSIS_LIMIT_CODE]
-    assert len(hints) == 1 and "characters long" in hints[0].message
-    assert "SL101" in [d.code for d in diagnostics]
+    for size, reason in ((100_000, "characters long"), (20_000, "syntax nodes")):
+        text = HEADER + "data = [" + "1, " * size + "]\n" + BATCH_AXIS_BUG
+        diagnostics = analyze(text, CONFIG).diagnostics
+        hints = [d for d in diagnostics if d.code == ANALYSIS_LIMIT_CODE]
+        assert len(hints) == 1 and reason in hints[0].message
+        assert "SL101" in [d.code for d in diagnostics]
 
 
 def test_realistic_nesting_is_parsed() -> None:
