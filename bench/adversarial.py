@@ -150,7 +150,7 @@ ATTACKS: tuple[Attack, ...] = (
         "200 comprehensions over range(10**6)",
         _file(
             "comp_repeated.py",
-            HEADER + "".join(f"x{i} = [j for j in range(10**6)]\ny{i} = np.array(x{i})\n" for i in range(200)),
+            HEADER + "".join(f"x{i} = [0 for j in range(10**6)]\ny{i} = np.array(x{i})\n" for i in range(200)),
         ),
     ),
     Attack("symlink-loop", "symlink loops in a checked folder", _symlink_loop),
