@@ -117,7 +117,12 @@ programs = st.one_of(
     st.builds(
         lambda depth, repeat: (
             "".join(
-                f"v{i} = " + "[" * depth + "0" + "".join(f" for i{d} in range(10**6)]" for d in range(depth)) + "\n"
+                f"v{i} = "
+                + "[" * depth
+                + "0"
+                + "".join(f" for i{d} in range(10**6)]" for d in range(depth))
+                + "\n"
+                + f"a{i} = np.array(v{i})\n"
                 for i in range(repeat)
             )
             + "w = v0 + v0\n"

@@ -22,7 +22,7 @@ STEPS_PER_CHARACTER = 1  # straight-line code uses about one step per five chara
 MAX_SECONDS = 5.0  # a backstop: the steps should end every analysis long before this
 MAX_INT_BITS = 4_096  # Const ints beyond this are unknown (no shape has such a size)
 MAX_SEQUENCE = 1_000_000  # items in one modelled list/tuple, characters in one string
-MAX_MATERIALISED = 20_000_000  # items and characters built over the whole analysis
+MAX_MATERIALISED = 5_000_000  # items and characters built over the whole analysis (about 40 MB)
 _CLOCK_EVERY = 1_024  # steps between two reads of the clock
 
 
