@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,48 @@ SKIPPED_FOLDERS = frozenset(
     }
 )
 SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
+MAX_FILE_BYTES = 8_000_000  # larger sources are generated data, not code to check
+
+
+class UnreadableFile(OSError):
+    """A path that is not a regular file shapelint can read within its limits; the message says why."""
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def read_source(path: Path) -> tuple[str, bytes]:
+    """A source file's text exactly as stored (line endings untouched) and its byte-order mark, if any.
+
+    Read safely: only regular files, at most MAX_FILE_BYTES.
+
+    A FIFO would block a plain open() forever and /dev/zero never ends, so the file type
+    is checked before opening, the file is opened non-blocking and checked again, and the
+    read is bounded. Symlink loops fail here with a clear message.
+    """
+    try:
+        status = os.stat(path)
+    except OSError as error:
+        raise UnreadableFile(f"cannot read: {error.strerror or error}") from None
+    if not stat.S_ISREG(status.st_mode):
+        raise UnreadableFile("not a regular file (a device, FIFO, socket or folder); not checked")
+    if status.st_size > MAX_FILE_BYTES:
+        raise UnreadableFile(f"larger than {MAX_FILE_BYTES // 1_000_000} MB ({status.st_size:,} bytes); not checked")
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):  # swapped since the stat above
+            raise UnreadableFile("not a regular file; not checked")
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            content = handle.read(MAX_FILE_BYTES + 1)
+    finally:
+        os.close(descriptor)
+    if len(content) > MAX_FILE_BYTES:
+        raise UnreadableFile(f"larger than {MAX_FILE_BYTES // 1_000_000} MB; not checked")
+    bom = _BOM if content.startswith(_BOM) else b""
+    try:
+        return content[len(bom) :].decode("utf-8"), bom
+    except UnicodeDecodeError as error:
+        raise UnreadableFile(f"cannot read: not UTF-8 text ({error.reason} at byte {error.start})") from None
 
 
 def discover(paths: Sequence[str]) -> Iterator[Path]:
@@ -65,18 +108,9 @@ def project_root(path: Path) -> str:
 class CheckedFile:
     result: FileResult
     fixed: int = 0
+    config_error: str | None = None  # a broken pyproject.toml: the file was checked with the defaults
     # Why fixes were not written (e.g. a symlink leading outside the checked paths), if so.
     not_written: str | None = None
-
-
-_BOM = b"\xef\xbb\xbf"
-
-
-def read_source(path: Path) -> tuple[str, bytes]:
-    """The file's text exactly as stored (line endings untouched) and its byte-order mark, if any."""
-    data = path.read_bytes()
-    bom = _BOM if data.startswith(_BOM) else b""
-    return data[len(bom) :].decode("utf-8"), bom
 
 
 def inside(path: Path, roots: Sequence[Path]) -> bool:
@@ -108,13 +142,38 @@ def check_file(
     """
     display = str(path)
     try:
-        config = config_for(path.resolve(), base).merged(overrides)
-    except ConfigError as error:
-        return CheckedFile(FileResult(display, (), f"configuration: {error}"))
-    try:
         text, bom = read_source(path)
-    except (OSError, UnicodeDecodeError) as error:
-        return CheckedFile(FileResult(display, (), f"cannot read: {error}"))
+    except OSError as error:
+        message = str(error) if isinstance(error, UnreadableFile) else f"cannot read: {error.strerror or error}"
+        return CheckedFile(FileResult(display, (), message))
+    config_error = None
+    try:
+        config = config_for(path.absolute(), base).merged(overrides)
+    except ConfigError as error:
+        # A broken pyproject.toml is reported once by the caller; the file is checked with the defaults.
+        config_error = str(error)
+        config = base.merged(overrides)
+    try:
+        checked = _check_text(
+            path, text, bom, config, fix, confirm_client, confirm_budget, fix_roots if fix_roots is not None else [path]
+        )
+    except Exception as error:  # an engine failure on one file must not stop the run
+        return CheckedFile(FileResult(display, (), f"internal error: {type(error).__name__}: {error}"))
+    checked.config_error = config_error
+    return checked
+
+
+def _check_text(
+    path: Path,
+    text: str,
+    bom: bytes,
+    config: Config,
+    fix: bool,
+    confirm_client: object | None,
+    confirm_budget: object | None,
+    fix_roots: Sequence[Path],
+) -> CheckedFile:
+    display = str(path)
     is_notebook = path.suffix == ".ipynb"
     try:
         if is_notebook:
@@ -142,7 +201,7 @@ def check_file(
         return CheckedFile(FileResult(display, (), str(error), notebook=True))
     diagnostics = analysis.diagnostics
     fixed = 0
-    if fix and not inside(path, fix_roots if fix_roots is not None else [path]):
+    if fix and not inside(path, fix_roots):
         fix = False
         if any(d.fix is not None for d in diagnostics):
             return CheckedFile(

@@ -86,12 +86,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `shapelint check | head`
         sys.stderr.close()
         return EXIT_CLEAN
+    except Exception as error:  # exit 1 means "problems found": a crash must never look like that
+        print(f"shapelint: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+        return EXIT_ERROR
     parser.print_help()
     return EXIT_ERROR
 
 
 def run_check(args: argparse.Namespace) -> int:
     from shapelint.checker import check_file, check_text, discover
+    from shapelint.notebook import NotebookError
 
     overrides: dict[str, object] = {}
     if args.select:
@@ -102,13 +106,17 @@ def run_check(args: argparse.Namespace) -> int:
         overrides["keras-version"] = args.keras_version
     base = Config(trusted=not args.untrusted)
     results: list[FileResult] = []
+    config_errors: list[str] = []  # broken pyproject.toml files, each reported once
     fixed = 0
     if args.paths == ["-"]:
         name = args.stdin_filename or "-"
         config = base.merged(overrides)
         text = sys.stdin.read()
-        analysis = check_text(text, config, notebook=name.endswith(".ipynb"))
-        results.append(FileResult(name, analysis.diagnostics, notebook=name.endswith(".ipynb")))
+        try:
+            analysis = check_text(text, config, notebook=name.endswith(".ipynb"))
+            results.append(FileResult(name, analysis.diagnostics, notebook=name.endswith(".ipynb")))
+        except NotebookError as error:
+            results.append(FileResult(name, (), str(error), notebook=True))
     else:
         missing = [p for p in args.paths if not Path(p).exists()]
         if missing:
@@ -127,6 +135,12 @@ def run_check(args: argparse.Namespace) -> int:
                 fixed += checked.fixed
                 if checked.not_written:
                     print(f"shapelint: {path}: {checked.not_written}", file=sys.stderr)
+                if checked.config_error is not None and checked.config_error not in config_errors:
+                    config_errors.append(checked.config_error)
+                    print(
+                        f"shapelint: configuration error: {checked.config_error}; using the defaults",
+                        file=sys.stderr,
+                    )
         finally:
             if client is not None:
                 client.close()
@@ -141,7 +155,7 @@ def run_check(args: argparse.Namespace) -> int:
         print(output)
     if fixed and args.format == "text":
         print(f"Fixed {fixed} problem{'s' if fixed != 1 else ''}.", file=sys.stderr)
-    if any(r.error for r in results):
+    if any(r.error for r in results) or config_errors:
         return EXIT_ERROR
     blocking = any(d.severity in (Severity.ERROR, Severity.WARNING) for r in results for d in r.diagnostics)
     return EXIT_FINDINGS if blocking and not args.exit_zero else EXIT_CLEAN
@@ -206,6 +220,8 @@ def rules_reference() -> str:
         "| SL001 | syntax-error | error | Code that does not parse; the rest of the file is still checked. |",
         "| SL002 | tensorflow-build-error | information | With `--confirm`: TensorFlow could not build the "
         "model for a reason other than shapes (e.g. an unknown activation); its findings stay unconfirmed. |",
+        "| SL003 | analysis-limit | hint | A statement too large or deeply nested to parse, or the work limit "
+        "of an analysis reached: that part is not analysed. |",
     ]
     lines += [f"| {r.code} | {r.name} | {r.severity.value} | {r.summary} |" for r in all_rules()]
     for rule in all_rules():

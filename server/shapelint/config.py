@@ -20,6 +20,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 CONFIRM_MODES = ("auto", "off")
+MAX_PYPROJECT_BYTES = 4_000_000  # a real pyproject.toml is a few KB
 
 
 class ConfigError(ValueError):
@@ -126,10 +127,22 @@ def load_pyproject(path: Path) -> dict[str, Any]:
     """The `[tool.shapelint]` table of a pyproject.toml, or {} when it has none."""
     try:
         with path.open("rb") as handle:
-            data = tomllib.load(handle)
+            content = handle.read(MAX_PYPROJECT_BYTES + 1)
+        if len(content) > MAX_PYPROJECT_BYTES:
+            raise ConfigError(f"{path}: larger than {MAX_PYPROJECT_BYTES // 1_000_000} MB")
+        data = tomllib.loads(content.decode("utf-8"))
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
-    table = data.get("tool", {}).get("shapelint", {})
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply to read") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot be read ({error.strerror or error})") from None
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: `tool` must be a table, got {type(tool).__name__}")
+    table = tool.get("shapelint", {})
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.shapelint] must be a table")
     return table
@@ -138,10 +151,17 @@ def load_pyproject(path: Path) -> dict[str, Any]:
 def config_for(path: Path, base: Config | None = None) -> Config:
     """The configuration that applies to a file: base defaults plus its nearest pyproject."""
     config = base or Config()
-    pyproject = find_pyproject(path)
+    try:
+        pyproject = find_pyproject(path)
+    except OSError:  # a folder that cannot be listed: no project configuration
+        return config
     if pyproject is None:
         return config
-    return config.merged(load_pyproject(pyproject))
+    try:
+        return config.merged(load_pyproject(pyproject))
+    except ConfigError as error:
+        message = str(error)
+        raise ConfigError(message if message.startswith(str(pyproject)) else f"{pyproject}: {message}") from None
 
 
 def _installed_version(distribution: str) -> str | None:

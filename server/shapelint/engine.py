@@ -24,11 +24,14 @@ from shapelint.facts import ProgramFacts
 from shapelint.interpreter import Interpreter
 from shapelint.rules import run_rules
 from shapelint.shapes import Shape
-from shapelint.source import Program, parse_program
+from shapelint.source import NodeRef, Program, parse_program
 from shapelint.suppression import is_suppressed
 from shapelint.workspace import Workspace
 
 SYNTAX_ERROR_CODE = "SL001"
+# A hint that part of the file was not analysed (a statement too large or deep to parse,
+# or the work limit of the analysis); never an error, and it can be ignored like a rule.
+ANALYSIS_LIMIT_CODE = "SL003"
 
 
 @dataclass(frozen=True)
@@ -142,7 +145,8 @@ def _analyze(
     root: str | None = None,
 ) -> Analysis:
     workspace = _workspace(config, path, root)
-    facts = Interpreter(program, keras_major=config.target_keras, learned=learned, workspace=workspace).run()
+    interpreter = Interpreter(program, keras_major=config.target_keras, learned=learned, workspace=workspace)
+    facts = interpreter.run()
     found: list[Diagnostic] = [
         Diagnostic(
             code=SYNTAX_ERROR_CODE,
@@ -152,6 +156,7 @@ def _analyze(
         )
         for error in program.syntax_errors
     ]
+    found.extend(_limit_hints(program, interpreter))
     found.extend(run_rules(facts, program, config))
     diagnostics: list[Diagnostic] = []
     seen: set[tuple[str, Range, str]] = set()
@@ -170,3 +175,36 @@ def _analyze(
         diagnostics.append(program.to_cell_diagnostic(diagnostic))
     diagnostics.sort(key=lambda d: (d.cell or 0, d.range.start, d.code))
     return Analysis(program, facts, tuple(diagnostics))
+
+
+def _limit_hints(program: Program, interpreter: Interpreter) -> list[Diagnostic]:
+    """One hint per statement that was not parsed, and one where the work limit cut the analysis short."""
+    hints = []
+    for chunk in program.chunks:
+        if chunk.skipped is not None:
+            line = chunk.start_line
+            hints.append(
+                Diagnostic(
+                    code=ANALYSIS_LIMIT_CODE,
+                    message=f"shapelint did not analyse this statement: {chunk.skipped}; "
+                    "the rest of the file is checked.",
+                    range=Range.of(line, 0, line, len(program.line_text(line))),
+                    severity=Severity.HINT,
+                )
+            )
+    stopped = interpreter.budget.stopped_at
+    if isinstance(stopped, NodeRef):
+        span = program.node_range(stopped)
+        if span is not None:
+            line = span.start.line
+            shown = program.to_cell_position(span.start)[0].line + 1  # the line number the user sees
+            hints.append(
+                Diagnostic(
+                    code=ANALYSIS_LIMIT_CODE,
+                    message=f"analysis stopped following loops at line {shown}: work limit reached; "
+                    "shapes after it are unknown.",
+                    range=Range.of(line, span.start.column, line, len(program.line_text(line))),
+                    severity=Severity.HINT,
+                )
+            )
+    return hints

@@ -13,7 +13,6 @@ never an error.
 from __future__ import annotations
 
 import ast
-import contextlib
 import functools
 import os
 import warnings
@@ -23,6 +22,7 @@ from typing import Any, TypeVar
 
 import libcst as cst
 
+from shapelint.budget import Budget
 from shapelint.calls import CallArgs
 from shapelint.facts import ArrayProblemFact, ProgramFacts
 from shapelint.knowledge import numpy as np_knowledge
@@ -131,8 +131,12 @@ class Interpreter:
         keras_major: int = 3,
         learned: Mapping[str, Shape] | None = None,
         workspace: Workspace | None = None,
+        budget: Budget | None = None,
     ) -> None:
         self.program = program
+        self.budget = budget or Budget.for_program(sum(len(chunk.text) for chunk in program.chunks))
+        # Per enclosing loop: the states that left the current iteration by continue or break.
+        self.loop_exits: list[list[tuple[type[Exception], Scope]]] = []
         self.keras_major = keras_major
         # Output shapes TensorFlow reported for layers the catalog does not know (see confirmation.py).
         self.learned: Mapping[str, Shape] = learned or {}
@@ -215,6 +219,7 @@ class Interpreter:
             self.exec_statement(statement, scope)
 
     def exec_statement(self, node: cst.BaseStatement | cst.BaseSmallStatement, scope: Scope) -> None:
+        self.budget.charge()
         if type(node) is cst.SimpleStatementLine:
             for small in node.body:
                 self.exec_statement(small, scope)
@@ -266,10 +271,11 @@ class Interpreter:
         elif type(node) is cst.Del:
             for name in _assigned_names(node.target):
                 scope.names[name] = UNKNOWN
-        elif type(node) is cst.Break:
-            raise _Break()
-        elif type(node) is cst.Continue:
-            raise _Continue()
+        elif type(node) is cst.Break or type(node) is cst.Continue:
+            kind = _Break if type(node) is cst.Break else _Continue
+            if self.loop_exits:  # the state this path leaves the iteration with
+                self.loop_exits[-1].append((kind, scope.branch()))
+            raise kind()
         # pass, global, nonlocal, assert, raise, match: nothing to track
 
     def exec_expression_statement(self, expression: cst.BaseExpression, scope: Scope) -> None:
@@ -324,9 +330,12 @@ class Interpreter:
     def exec_if(self, node: cst.If, scope: Scope) -> None:
         self.eval(node.test, scope)
         branches: list[Scope] = []
+        ended: list[type[Exception]] = []  # how the branches that do not flow on left
         body_scope = scope.branch()
-        if self._run_branch(node.body, body_scope):
+        if (left := self._run_branch(node.body, body_scope)) is None:
             branches.append(body_scope)
+        else:
+            ended.append(left)
         else_scope = scope.branch()
         if node.orelse is None:
             branches.append(else_scope)
@@ -334,41 +343,66 @@ class Interpreter:
             try:
                 self.exec_if(node.orelse, else_scope)
                 branches.append(else_scope)
-            except _Return:
-                pass
-        elif self._run_branch(node.orelse.body, else_scope):
+            except (_Return, _Break, _Continue) as error:
+                ended.append(type(error))
+        elif (left := self._run_branch(node.orelse.body, else_scope)) is None:
             branches.append(else_scope)
+        else:
+            ended.append(left)
         if not branches:
-            raise _Return()
+            # No branch flows on. A continue/break branch's state is already recorded with its loop.
+            loop_exits = [kind for kind in ended if kind is not _Return]
+            raise (loop_exits[0] if loop_exits else _Return)()
         scope.merge(*branches)
 
-    def _run_branch(self, body: cst.BaseSuite, scope: Scope) -> bool:
-        """Run a branch; False when it ends in return (so it does not flow on)."""
+    def _run_branch(self, body: cst.BaseSuite, scope: Scope) -> type[Exception] | None:
+        """Run a branch; how it left when it ends in return, break or continue (it does not flow on)."""
         try:
             self.exec_block(body, scope)
-        except _Return:
-            return False
-        return True
+        except (_Return, _Break, _Continue) as error:
+            return type(error)
+        return None
 
     def exec_for(self, node: cst.For, scope: Scope) -> None:
         iterable = self.eval(node.iter, scope)
         items = _iteration_items(iterable)
         if items is not None and len(items) <= MAX_UNROLL:
+            broken: list[Scope] = []  # the states of iterations that left by break
             for item in items:
+                if not self.budget.charge():
+                    # Out of work: the remaining iterations run as a loop of unknown length.
+                    self.budget.stop_at(self.ref(node))
+                    self.exec_loop_body(node.body, scope, node.target, UNKNOWN)
+                    break
                 self.assign(node.target, item, scope)
-                try:
-                    self.exec_block(node.body, scope)
-                except _Break:
-                    return
-                except _Continue:
-                    continue
-            if node.orelse is not None:
-                self.exec_block(node.orelse.body, scope)
+                ongoing, stopped = self._run_iteration(node.body, scope)
+                broken.extend(stopped)
+                if not ongoing:
+                    break
+                _become_join(scope, ongoing)
+            else:
+                if node.orelse is not None:
+                    self.exec_block(node.orelse.body, scope)
+            if broken:
+                scope.merge(scope.branch(), *broken)
             return
         element: Value = UNKNOWN
         if isinstance(iterable, ArrayValue) and iterable.shape.dims:
             element = ArrayValue(iterable.shape.drop_first(), iterable.dtype)
         self.exec_loop_body(node.body, scope, node.target, element)
+
+    def _run_iteration(self, body: cst.BaseSuite, scope: Scope) -> tuple[list[Scope], list[Scope]]:
+        """Run a loop body once: the states that go on to the next iteration, and those that break."""
+        self.loop_exits.append([])
+        try:
+            self.exec_block(body, scope)
+            ongoing = [scope.branch()]
+        except (_Break, _Continue):
+            ongoing = []  # this path's state was recorded where it left
+        finally:
+            exits = self.loop_exits.pop()
+        ongoing.extend(state for kind, state in exits if kind is _Continue)
+        return ongoing, [state for kind, state in exits if kind is _Break]
 
     def exec_loop_body(
         self, body: cst.BaseSuite, scope: Scope, target: cst.BaseExpression | None, element: Value
@@ -377,9 +411,11 @@ class Interpreter:
         loop_scope = scope.branch()
         if target is not None:
             self.assign(target, element, loop_scope)
-        with contextlib.suppress(_Break, _Continue, _Return):
-            self.exec_block(body, loop_scope)
-        scope.merge(scope.branch(), loop_scope)
+        try:
+            ongoing, broken = self._run_iteration(body, loop_scope)
+        except _Return:
+            ongoing, broken = [], []
+        scope.merge(scope.branch(), *ongoing, *broken)
 
     def exec_try(self, node: cst.Try, scope: Scope) -> None:
         before = scope.branch()
@@ -389,7 +425,7 @@ class Interpreter:
             handler_scope = before.branch()
             if handler.name is not None:
                 self.assign(handler.name.name, UNKNOWN, handler_scope)
-            if self._run_branch(handler.body, handler_scope):
+            if self._run_branch(handler.body, handler_scope) is None:
                 branches.append(handler_scope)
         if len(branches) > 1:
             merged = scope.branch()
@@ -438,6 +474,7 @@ class Interpreter:
     # Expressions --------------------------------------------------------------------------------
 
     def eval(self, node: cst.BaseExpression, scope: Scope) -> Value:
+        self.budget.charge()
         if type(node) is cst.Name:
             value = self.lookup(node.value, scope)
             self.facts.record(self.ref(node), value)
@@ -633,7 +670,7 @@ class Interpreter:
         return "unknown", None
 
     def binary(self, left: Value, right: Value, operator: str | None, node: cst.CSTNode) -> Value:
-        if operator is None:
+        if operator is None or not (self._modest(left) and self._modest(right)):
             return UNKNOWN
         if isinstance(left, ArrayValue) or isinstance(right, ArrayValue):
             try:
@@ -649,7 +686,18 @@ class Interpreter:
 
             shape = broadcast(tensors[0].shape, tensors[1].shape)
             return TensorValue(shape if shape is not None else UNKNOWN_SHAPE, None, roots)
-        return np_knowledge.const_binary(left, right, operator)
+        if isinstance(left, (Seq, Const)) and isinstance(right, (Seq, Const)) and operator == "+":
+            # Concatenation: `s = s + s` in a loop doubles; past a size it is not worth modelling.
+            if not self.budget.allows_size(_size(left) + _size(right)):
+                return UNKNOWN
+        result = np_knowledge.const_binary(left, right, operator)
+        return result if self._modest(result) else UNKNOWN
+
+    def _modest(self, value: Value) -> bool:
+        """Whether a value is small enough to compute with (a huge int makes `x ** 64` take hours)."""
+        if isinstance(value, Const) and isinstance(value.value, int):
+            return self.budget.allows_int(value.value)
+        return True
 
     def comprehension(self, node: cst.ListComp | cst.GeneratorExp, scope: Scope) -> Value:
         clause = node.for_in
@@ -657,6 +705,8 @@ class Interpreter:
             return UNKNOWN
         iterable = self.eval(clause.iter, scope)
         if isinstance(iterable, ObjectValue) and iterable.cls == "builtins.range" and iterable.state <= MAX_ELEMENTS:
+            if not self.budget.allows_size(iterable.state):
+                return UNKNOWN
             # A long range: the element is computed once, with the index unknown (windows, batches).
             inner = Scope({}, scope)
             self.assign(clause.target, UNKNOWN, inner)
@@ -664,6 +714,9 @@ class Interpreter:
             return Seq((element,) * iterable.state, "list") if element is not UNKNOWN else UNKNOWN
         items = _iteration_items(iterable)
         if items is None or len(items) > MAX_UNROLL:
+            return UNKNOWN
+        if not self.budget.charge(len(items)):
+            self.budget.stop_at(self.ref(node))
             return UNKNOWN
         inner = Scope({}, scope)
         results = []
@@ -711,6 +764,11 @@ class Interpreter:
     def call_function(self, function: FunctionValue, call: CallArgs, unknown_arguments: bool = False) -> Value:
         self.called.add(id(function))
         if self.depth >= MAX_CALL_DEPTH:
+            return UNKNOWN
+        if not self.budget.charge():
+            # Out of work: a call returns unknown (recursion with fan-out ends here).
+            if call.node is not None:
+                self.budget.stop_at(call.node)
             return UNKNOWN
         node = function.node
         local = Scope({}, function.closure)  # type: ignore[arg-type]
@@ -875,6 +933,25 @@ def _library_bases(cls: ClassValue, depth: int = 0) -> Iterator[str]:
             yield base.name
         elif isinstance(base, ClassValue) and depth < 8:
             yield from _library_bases(base, depth + 1)
+
+
+def _size(value: Value) -> int:
+    """Items of a sequence, characters of a string constant, else 1."""
+    if isinstance(value, Seq):
+        return len(value.items)
+    if isinstance(value, Const) and isinstance(value.value, (str, bytes)):
+        return len(value.value)
+    return 1
+
+
+def _become_join(scope: Scope, states: Sequence[Scope]) -> None:
+    """Make `scope` hold what is common to `states` (copies of it taken on different paths)."""
+    if len(states) == 1:
+        scope.names = dict(states[0].names)
+        return
+    merged = states[0].branch()
+    merged.merge(*states)  # merge joins only the states it is given
+    scope.names = merged.names
 
 
 def _iteration_items(value: Value) -> tuple[Value, ...] | None:

@@ -51,14 +51,27 @@ def _source(cell: dict[str, Any]) -> str:
     return "".join(source) if isinstance(source, list) else str(source)
 
 
+def _valid_source(source: Any) -> bool:
+    """nbformat: a cell's source is a string or a list of strings."""
+    return isinstance(source, str) or (isinstance(source, list) and all(isinstance(s, str) for s in source))
+
+
+def _table(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def read_notebook(text: str) -> Notebook:
+    """The notebook in `text`; raises NotebookError (saying what is wrong) when it is not one."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise NotebookError(f"not valid notebook JSON: {error}") from None
+    except RecursionError:
+        raise NotebookError("not a notebook: its JSON is nested too deeply") from None
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
         raise NotebookError("not a notebook: no 'cells' list")
-    language = data.get("metadata", {}).get("language_info", {}).get("name", "python")
+    # Malformed metadata only loses the language check; the cells can still be read.
+    language = _table(_table(data.get("metadata")).get("language_info")).get("name", "python")
     if language not in ("python", "python3", ""):
         return Notebook(data, [], text)
     indexes = [
@@ -66,4 +79,7 @@ def read_notebook(text: str) -> Notebook:
         for i, cell in enumerate(data["cells"])
         if isinstance(cell, dict) and cell.get("cell_type") == "code"
     ]
+    for number, index in enumerate(indexes, 1):
+        if not _valid_source(data["cells"][index].get("source", "")):
+            raise NotebookError(f"not a notebook: code cell {number} has a source that is not text")
     return Notebook(data, indexes, text)

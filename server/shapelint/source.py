@@ -27,6 +27,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from shapelint.diagnostics import Diagnostic, Position, Range
 from shapelint.ipython_syntax import Piece, map_column, transform_cell
+from shapelint.parse_limits import skip_reason
 
 # Lines that continue a compound statement rather than start a new one.
 _CONTINUATION = re.compile(r"(else|elif|except|finally|case)\b")
@@ -56,36 +57,62 @@ class Chunk:
     line_count: int
     module: cst.Module | None
     cell: int | None = None
+    skipped: str | None = None  # why the statement was not parsed (too large or too deep)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A statement libcst is not given (see parse_limits); the reason is reported as a hint."""
+
+    reason: str
+
+
+Parsed = cst.Module | cst.ParserSyntaxError | Skipped
 
 
 class _ParseCache:
-    """Chunk text -> parsed module (or the syntax error), and its positions, bounded LRU."""
+    """Chunk text -> parsed module (or the syntax error), and its positions, bounded LRU.
 
-    def __init__(self, capacity: int = 50_000) -> None:
+    Bounded by entries and by the characters of the texts it holds (a parsed tree's size
+    grows with its text), so a few huge documents cannot hold the memory of many.
+    """
+
+    def __init__(self, capacity: int = 50_000, max_chars: int = 32_000_000) -> None:
         self._capacity = capacity
+        self._max_chars = max_chars
+        self._chars = 0
         # The language server analyses on one thread and may re-analyse for confirmation on another.
         self._lock = threading.RLock()
-        self._modules: OrderedDict[str, cst.Module | cst.ParserSyntaxError] = OrderedDict()
+        self._modules: OrderedDict[str, Parsed] = OrderedDict()
         self._positions: dict[int, tuple[cst.Module, dict[cst.CSTNode, CodeRange]]] = {}
 
-    def parse(self, text: str) -> cst.Module | cst.ParserSyntaxError:
+    def parse(self, text: str) -> Parsed:
         with self._lock:
             return self._parse(text)
 
-    def _parse(self, text: str) -> cst.Module | cst.ParserSyntaxError:
+    def _parse(self, text: str) -> Parsed:
         found = self._modules.get(text)
         if found is not None:
             self._modules.move_to_end(text)
             return found
-        try:
-            result: cst.Module | cst.ParserSyntaxError = cst.parse_module(text)
-        except cst.ParserSyntaxError as error:
-            result = error
-        except Exception as error:  # libcst raises a few other errors on odd input
-            result = cst.ParserSyntaxError(str(error), lines=[text], raw_line=1, raw_column=0)
+        reason = skip_reason(text)
+        result: Parsed
+        if reason == "unparseable":  # too big to re-parse for a better message: Python's will do
+            result = cst.ParserSyntaxError("invalid syntax", lines=[text], raw_line=1, raw_column=0)
+        elif reason is not None:
+            result = Skipped(reason)
+        else:
+            try:
+                result = cst.parse_module(text)
+            except cst.ParserSyntaxError as error:
+                result = error
+            except Exception as error:  # libcst raises a few other errors on odd input
+                result = cst.ParserSyntaxError(str(error), lines=[text], raw_line=1, raw_column=0)
         self._modules[text] = result
-        if len(self._modules) > self._capacity:
-            _, evicted = self._modules.popitem(last=False)
+        self._chars += len(text)
+        while len(self._modules) > 1 and (len(self._modules) > self._capacity or self._chars > self._max_chars):
+            evicted_text, evicted = self._modules.popitem(last=False)
+            self._chars -= len(evicted_text)
             if isinstance(evicted, cst.Module):
                 self._positions.pop(id(evicted), None)
         return result
@@ -294,9 +321,7 @@ class Program:
             return diagnostic
         mapped, cell = self.to_cell_range(diagnostic.range)
         fixes = tuple(
-            replace(
-                fix, edits=tuple(replace(edit, range=self.to_cell_range(edit.range)[0]) for edit in fix.edits)
-            )
+            replace(fix, edits=tuple(replace(edit, range=self.to_cell_range(edit.range)[0]) for edit in fix.edits))
             for fix in diagnostic.fixes
         )
         related = tuple((self.to_cell_range(r)[0], text) for r, text in diagnostic.related)
@@ -334,6 +359,9 @@ def _add_chunk(
     if isinstance(parsed, cst.Module):
         chunks.append(Chunk(len(chunks), text, first_line + begin, end - begin, parsed, cell))
         return
+    if isinstance(parsed, Skipped):
+        chunks.append(Chunk(len(chunks), text, first_line + begin, end - begin, None, cell, parsed.reason))
+        return
     # An unclosed bracket swallows the statements after it: retry from every later line
     # that looks like the start of a top-level statement, so only the broken one is lost.
     for split in range(begin + 1, end):
@@ -343,6 +371,10 @@ def _add_chunk(
             head_parsed = PARSE_CACHE.parse(head)
             if isinstance(head_parsed, cst.Module):
                 chunks.append(Chunk(len(chunks), head, first_line + begin, split - begin, head_parsed, cell))
+            elif isinstance(head_parsed, Skipped):
+                chunks.append(
+                    Chunk(len(chunks), head, first_line + begin, split - begin, None, cell, head_parsed.reason)
+                )
             else:
                 _record_error(head_parsed, head, first_line + begin, errors)
                 chunks.append(Chunk(len(chunks), head, first_line + begin, split - begin, None, cell))
@@ -352,9 +384,7 @@ def _add_chunk(
     chunks.append(Chunk(len(chunks), text, first_line + begin, end - begin, None, cell))
 
 
-def _record_error(
-    error: cst.ParserSyntaxError, text: str, first_line: int, errors: list[SyntaxErrorInfo]
-) -> None:
+def _record_error(error: cst.ParserSyntaxError, text: str, first_line: int, errors: list[SyntaxErrorInfo]) -> None:
     chunk_lines = [line.rstrip("\r\n") for line in split_lines(text)]
     # Python's own parser places the error best and says it most clearly ("'(' was never closed").
     try:
@@ -375,9 +405,7 @@ def _record_error(
     end_column = len(line_text) if column < len(line_text) else column
     if column == end_column and column > 0:
         column -= 1
-    errors.append(
-        SyntaxErrorInfo(Range.of(first_line + line, column, first_line + line, end_column), message)
-    )
+    errors.append(SyntaxErrorInfo(Range.of(first_line + line, column, first_line + line, end_column), message))
 
 
 def parse_program(segments: Sequence[str], *, notebook: bool) -> Program:

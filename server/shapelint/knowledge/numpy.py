@@ -172,6 +172,13 @@ def literal_array_shape(value: Value) -> tuple[Shape, str | None] | None:
     if isinstance(value, Seq):
         if not value.items:
             return Shape((0,)), "float64"
+        items = value.items
+        if len(items) > 1 and items.count(items[0]) == len(items):
+            # One element repeated ([f(i) for i in range(10**6)]): look at it once, counting at C speed.
+            one = literal_array_shape(Seq(items[:1], value.kind))
+            if one is None or one[0].dims is None:
+                return None
+            return Shape((len(items), *one[0].dims[1:])), one[1]
         inner = [literal_array_shape(item) for item in value.items]
         if any(i is None for i in inner):
             # Unknown elements of a flat list are still scalars in practice (variables).

@@ -140,7 +140,7 @@ class ConfigResolver:
         try:
             table = load_pyproject(pyproject)
             Config().merged(table)  # validate now, so a bad value never reaches analysis
-        except (ConfigError, OSError) as error:
+        except (ConfigError, OSError, ValueError, RecursionError) as error:
             message = f"shapelint: ignoring the new [tool.shapelint] settings: {error}"
             if message not in self._reported:
                 self._reported.add(message)
