@@ -15,7 +15,6 @@ from __future__ import annotations
 import ast
 import contextlib
 import functools
-import os
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
@@ -24,13 +23,14 @@ from typing import Any, TypeVar
 import libcst as cst
 
 from shapelint.calls import CallArgs
-from shapelint.facts import ArrayProblemFact, ProgramFacts
+from shapelint.facts import ArrayProblemFact, LayerValue, ModelValue, ProgramFacts
 from shapelint.knowledge import numpy as np_knowledge
 from shapelint.knowledge import registry
 from shapelint.limits import MAX_CALL_DEPTH, MAX_ELEMENTS, MAX_UNROLL
 from shapelint.names import BUILTINS, canonical_name
 from shapelint.shapes import UNKNOWN_SHAPE, Dim, Shape
 from shapelint.source import NodeRef, Program
+from shapelint.strict import STRICT
 from shapelint.values import (
     UNKNOWN,
     ArrayValue,
@@ -41,8 +41,6 @@ from shapelint.values import (
     DictValue,
     FunctionValue,
     InstanceValue,
-    LayerValue,
-    ModelValue,
     ObjectValue,
     RefValue,
     Seq,
@@ -77,7 +75,6 @@ _AUGMENTED_OPERATORS: dict[type[cst.BaseAugOp], str] = {
     cst.PowerAssign: "**",
     cst.MatrixMultiplyAssign: "@",
 }
-_STRICT = os.environ.get("SHAPELINT_STRICT") == "1"
 
 
 class _Return(Exception):
@@ -173,7 +170,7 @@ class Interpreter:
         except RecursionError:
             self.facts.internal_errors.append("recursion limit")
         except Exception as error:  # one odd statement must never stop the analysis
-            if _STRICT:
+            if STRICT:
                 raise
             self.facts.internal_errors.append(f"{type(error).__name__}: {error}")
 
@@ -181,7 +178,7 @@ class Interpreter:
         try:
             self.call_function(function, CallArgs([], {}), unknown_arguments=True)
         except Exception as error:
-            if _STRICT:
+            if STRICT:
                 raise
             self.facts.internal_errors.append(f"{type(error).__name__}: {error}")
 
@@ -553,8 +550,8 @@ class Interpreter:
             method = base.cls.methods.get(name)
             if method is not None:
                 return BoundMethod(base, name)
-            if base.model is not None:
-                return self.attribute(base.model, name)  # compile, fit, predict... of the library base class
+            if base.library_object is not None:
+                return self.attribute(base.library_object, name)  # compile, fit, predict... of the library base class
             return UNKNOWN
         handler = registry.find_attribute(base, name)
         if handler is not None:

@@ -8,6 +8,7 @@ attributes lead there.
 from __future__ import annotations
 
 from shapelint.calls import CallArgs
+from shapelint.facts import LayerValue, ModelValue
 from shapelint.keras_models import FEED_METHODS, KerasModels
 from shapelint.knowledge.applications import find_application
 from shapelint.knowledge.layers import CATALOG, MERGE_FUNCTIONS
@@ -27,8 +28,6 @@ from shapelint.values import (
     BoundMethod,
     Const,
     InstanceValue,
-    LayerValue,
-    ModelValue,
     Seq,
     TensorValue,
     Value,
