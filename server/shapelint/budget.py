@@ -17,6 +17,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from shapelint.values import Const, Seq, Value
+
 BASE_STEPS = 100_000  # enough for any loop-free program of a few thousand lines
 STEPS_PER_CHARACTER = 1  # straight-line code uses about one step per five characters
 MAX_SECONDS = 5.0  # a backstop: the steps should end every analysis long before this
@@ -56,6 +58,12 @@ class Budget:
             self.spent = True
         return not self.spent
 
+    def admits(self, value: Value) -> bool:
+        """Whether a value is small enough to compute with (a huge int makes `x ** 64` take hours)."""
+        if isinstance(value, Const) and isinstance(value.value, int):
+            return self.allows_int(value.value)
+        return True
+
     def allows_int(self, value: int) -> bool:
         """Whether an int is small enough to compute with (bit length, not magnitude, costs)."""
         return value.bit_length() <= MAX_INT_BITS
@@ -71,3 +79,12 @@ class Budget:
         """Remember the first place where work was cut short (reported once)."""
         if self.stopped_at is None:
             self.stopped_at = where
+
+
+def value_size(value: Value) -> int:
+    """Items of a sequence, characters of a string constant, else 1."""
+    if isinstance(value, Seq):
+        return len(value.items)
+    if isinstance(value, Const) and isinstance(value.value, (str, bytes)):
+        return len(value.value)
+    return 1

@@ -25,12 +25,11 @@ from shapelint.confirm.description import ArraySpec, Feed, InputSpec, LayerNode,
 from shapelint.confirm.result import Confirmation
 from shapelint.diagnostics import Diagnostic, Range, Severity
 from shapelint.engine import Analysis, analyze, analyze_notebook
-from shapelint.facts import FeedFact, InputFact, LayerCallFact, ProgramFacts
-from shapelint.keras_models import layer_signature
+from shapelint.facts import FeedFact, InputFact, LayerCallFact, LayerValue, ModelValue, ProgramFacts, layer_signature
 from shapelint.knowledge.losses import loss_name
 from shapelint.shapes import Shape
 from shapelint.source import NodeRef, Program
-from shapelint.values import ArrayValue, LayerValue, ModelValue, Seq, TensorValue, Value, literal
+from shapelint.values import ArrayValue, Seq, TensorValue, Value, literal
 
 log = logging.getLogger("shapelint.confirm")
 

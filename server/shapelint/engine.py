@@ -18,10 +18,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+from shapelint import presentation
 from shapelint.config import Config
 from shapelint.diagnostics import Diagnostic, Position, Range, Severity
 from shapelint.facts import ProgramFacts
 from shapelint.interpreter import Interpreter
+from shapelint.presentation import HoverKind
 from shapelint.rules import run_rules
 from shapelint.shapes import Shape
 from shapelint.source import NodeRef, Program, parse_program
@@ -36,9 +38,12 @@ ANALYSIS_LIMIT_CODE = "SL003"
 
 @dataclass(frozen=True)
 class Hover:
+    """The inferred shape (or model summary) under a position; `kind` says which (a HoverKind)."""
+
     range: Range
     markdown: str
     cell: int | None = None
+    kind: HoverKind = HoverKind.VALUE
 
 
 @dataclass(frozen=True)
@@ -60,19 +65,18 @@ class Analysis:
     @cached_property
     def inlay_hints(self) -> tuple[InlayHint, ...]:
         hints = []
-        for position, label, tooltip in self.facts.inlay_hints(self.program):
+        for position, label, tooltip in presentation.inlay_hints(self.facts, self.program):
             mapped, cell = self.program.to_cell_position(position)
             hints.append(InlayHint(mapped, label, tooltip, cell))
         return tuple(hints)
 
     def hover_at(self, position: Position, cell: int | None = None) -> Hover | None:
         """The inferred shape of the name or layer call under `position`, as Markdown."""
-        found = self.facts.hover_at(self.program, self.program.to_program_position(position, cell))
+        found = presentation.hover_at(self.facts, self.program, self.program.to_program_position(position, cell))
         if found is None:
             return None
-        span, text = found
-        mapped, hover_cell = self.program.to_cell_range(span)
-        return Hover(mapped, text, hover_cell)
+        mapped, hover_cell = self.program.to_cell_range(found.range)
+        return Hover(mapped, found.markdown, hover_cell, found.kind)
 
 
 def analyze(

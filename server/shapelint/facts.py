@@ -1,32 +1,97 @@
 """Facts the interpreter records while it walks a program: what the rules read.
 
-Each fact names the node it came from (a NodeRef), so a rule can place its diagnostic
-and fix precisely; ranges are computed only for what gets reported.
+The Keras graph: layers and models (objects the program mutates: `model.add(...)`), the
+declared inputs, each layer call, compiles and the data fed to models. Each fact names
+the node it came from (a NodeRef), so a rule can place its diagnostic and fix precisely;
+ranges are computed only for what gets reported. Above values.py and the layer catalog,
+below the rules and presentation.py (which turns facts into hover and inlay text).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from shapelint.diagnostics import Position, Range, code_in_message
+from shapelint.calls import CallArgs
+from shapelint.knowledge.layers import LayerProblem, LayerSpec
 from shapelint.shapes import Shape, format_shape
-from shapelint.source import NodeRef, Program
+from shapelint.source import NodeRef
 from shapelint.values import (
     UNKNOWN,
-    ArrayValue,
     DatasetValue,
-    LayerValue,
-    ModelValue,
-    Seq,
+    InstanceValue,
+    RefValue,
     TensorValue,
     Value,
+    literal,
 )
 
-if TYPE_CHECKING:
-    from shapelint.knowledge.layers import LayerProblem
+
+class LayerValue(Value):
+    """A Keras layer instance (identity matters: it may be called, or added, more than once)."""
+
+    def __init__(self, kind: str, spec: LayerSpec | None, config: dict[str, Value], node: NodeRef | None) -> None:
+        self.kind = kind  # canonical class name, e.g. "keras.layers.Conv2D"
+        self.spec = spec
+        self.config = config  # bound constructor arguments by parameter name
+        self.node = node  # the constructor call
+        self.args: CallArgs | None = None  # the constructor's arguments (nodes for fixes, literals for TensorFlow)
+        self.calls: list[LayerCallFact] = []
+
+    @property
+    def short_name(self) -> str:
+        return self.kind.rsplit(".", 1)[-1]
+
+    def describe(self) -> str:
+        return f"{self.short_name} layer"
+
+    def __repr__(self) -> str:
+        return f"LayerValue({self.kind})"
+
+
+class ModelValue(Value):
+    """A Keras model: Sequential, functional, an application, or a subclass."""
+
+    def __init__(self, kind: str, node: NodeRef | None) -> None:
+        self.kind = kind  # "sequential" | "functional" | "application" | "subclass"
+        self.node = node
+        self.inputs: list[TensorValue] = []  # declared inputs, in order
+        self.input_facts: list[InputFact] = []  # one per declared input
+        self.outputs: list[Value] = []
+        self.layers: list[LayerValue] = []  # Sequential order, or application order
+        self.loss: Value = UNKNOWN
+        self.compile_node: NodeRef | None = None
+        self.name: str | None = None
+        self.output_names: list[str] = []
+        self.input_names: list[str | None] = []
+        self.broken = False  # a layer call failed: downstream shapes unknown
+        self.built_from: FeedFact | None = None  # the data that built a Sequential with no declared input
+        self.subclass: InstanceValue | None = None  # the instance of a keras.Model subclass
+        self.traced = False  # a subclass's call() has been traced with data
+
+    @property
+    def declared(self) -> bool:
+        return bool(self.inputs)
+
+    @property
+    def output(self) -> Value:
+        return self.outputs[0] if len(self.outputs) == 1 else UNKNOWN
+
+    def describe(self) -> str:
+        ins = ", ".join(format_shape(t.shape) for t in self.inputs) or "undeclared"
+        outs = ", ".join(format_shape(o.shape) for o in self.outputs if isinstance(o, TensorValue)) or "?"
+        return f"{self.kind.capitalize()} model: {ins} -> {outs}"
+
+
+def layer_signature(layer: LayerValue, input_shapes: Sequence[Shape]) -> str:
+    """A key for a layer's output shape: its class, literal config and input shapes."""
+    try:
+        config = sorted((k, repr(literal(v))) for k, v in layer.config.items())
+    except ValueError:
+        config = [("?", str(id(layer)))]
+    return f"{layer.kind}|{config}|{[s.dims for s in input_shapes]}"
 
 
 @dataclass(eq=False)
@@ -111,13 +176,12 @@ class ProgramFacts:
     array_problems: list[ArrayProblemFact] = field(default_factory=list)
     models: list[ModelValue] = field(default_factory=list)
     # Values of names and calls by (chunk, id(node)), for hovers; the node keeps the id alive.
-    node_values: dict[tuple[int, int], tuple[cst.CSTNode, Value | LayerCallFact]] = field(
-        default_factory=dict
-    )
+    node_values: dict[tuple[int, int], tuple[cst.CSTNode, Value | LayerCallFact]] = field(default_factory=dict)
     numpy_alias: str | None = None
     # The module's names after the last statement, for fixes that need an import's spelling.
     module_names: dict[str, Value] = field(default_factory=dict)
     internal_errors: list[str] = field(default_factory=list)
+    producers: list[InputFact | LayerCallFact] = field(default_factory=list)  # by TensorValue.producer_id
 
     def record(self, ref: NodeRef, value: Value | LayerCallFact, overwrite: bool = True) -> None:
         if value is UNKNOWN:
@@ -128,8 +192,6 @@ class ProgramFacts:
 
     def spelling(self, canonical: str) -> str | None:
         """How this file can write a library name: `layers.Flatten` for keras.layers.Flatten, or None."""
-        from shapelint.values import RefValue
-
         best: str | None = None
         for name, value in self.module_names.items():
             if not isinstance(value, RefValue):
@@ -145,113 +207,25 @@ class ProgramFacts:
                     best = candidate
         return best
 
-    def input_fact(self, tensor: TensorValue) -> InputFact | None:
-        producer = tensor.producer
-        return producer if isinstance(producer, InputFact) else None
+    def add_producer(self, fact: InputFact | LayerCallFact) -> int:
+        """Number a tensor's maker; the tensor keeps the number (values never point at facts)."""
+        self.producers.append(fact)
+        return len(self.producers)
 
-    # Presentation data ------------------------------------------------------------------------
-
-    def hover_at(self, program: Program, position: Position) -> tuple[Range, str] | None:
-        """The smallest recorded name or call covering `position`, with its description."""
-        chunk = program.chunk_at_line(position.line)
-        if chunk is None or chunk.module is None:
+    def producer(self, tensor: Value) -> InputFact | LayerCallFact | None:
+        """The input declaration or layer call that made a tensor, or None."""
+        if not isinstance(tensor, TensorValue) or tensor.producer_id is None:
             return None
-        positions = program.positions_of_chunk(chunk)
-        candidates: list[tuple[int, Range, Value | LayerCallFact]] = []
-        for (chunk_index, _), (node, value) in self.node_values.items():
-            if chunk_index != chunk.index:
-                continue
-            code_range = positions.get(node)
-            if code_range is None:
-                continue
-            # In the text as written (a notebook's IPython lines are parsed transformed).
-            span = program.chunk_span(chunk, code_range)
-            start, end = span.start, span.end
-            if (start.line, start.column) <= (position.line, position.column) <= (end.line, end.column):
-                size = (end.line - start.line) * 10_000 + (end.column - start.column)
-                candidates.append((size, span, value))
-        # The innermost node that has something to say (a module name has not).
-        for _, span, value in sorted(candidates, key=lambda c: c[0]):
-            text = self.describe(value, code_in_message(program.code_for_range(span)))
-            if text:
-                return span, text
-        return None
+        return self.producers[tensor.producer_id - 1]
 
-    def describe(self, value: Value | LayerCallFact, code: str) -> str | None:
-        if isinstance(value, LayerCallFact):
-            ins = ", ".join(format_shape(s) for s in value.input_shapes)
-            out = _output_text(value.output)
-            text = f"**{value.layer.short_name}**: input {ins} → output {out}"
-            if value.problem is not None:
-                text += f"\n\n{value.problem.message}"
-            return text
-        if isinstance(value, ModelValue):
-            return self.model_summary(value, code)
-        if isinstance(value, (ArrayValue, TensorValue, DatasetValue)):
-            return f"`{code}`: {value.describe()}"
-        if (
-            isinstance(value, Seq)
-            and value.items
-            and all(isinstance(i, (ArrayValue, TensorValue)) for i in value.items)
-        ):
-            inner = ", ".join(i.describe() for i in value.items)
-            return f"`{code}`: ({inner})"
-        if isinstance(value, LayerValue):
-            calls = value.calls
-            if calls:
-                last = calls[-1]
-                return f"`{code}`: {value.short_name} layer, output {_output_text(last.output)}"
-            return f"`{code}`: {value.short_name} layer"
-        return None
-
-    def model_summary(self, model: ModelValue, name: str) -> str:
-        rows = [
-            f"**{name}** — {model.kind} model",
-            "",
-            "| Layer | Output shape |",
-            "|---|---|",
-        ]
-        for tensor in model.inputs:
-            rows.append(f"| Input | {format_shape(tensor.shape)} |")
-        for fact in self.model_layer_calls(model):
-            rows.append(f"| {fact.layer.short_name} | {_output_text(fact.output)} |")
-        if model.loss is not UNKNOWN:
-            rows.extend(["", f"loss: `{model.loss.describe()}`"])
-        return "\n".join(rows)
+    def input_fact(self, tensor: TensorValue) -> InputFact | None:
+        producer = self.producer(tensor)
+        return producer if isinstance(producer, InputFact) else None
 
     def model_layer_calls(self, model: ModelValue) -> list[LayerCallFact]:
         roots = {fact.id for fact in model.input_facts}
         found = []
         for fact in self.layer_calls:
-            if fact.model is model or (
-                model.kind != "sequential" and roots and fact.roots and fact.roots <= roots
-            ):
+            if fact.model is model or (model.kind != "sequential" and roots and fact.roots and fact.roots <= roots):
                 found.append(fact)
         return found
-
-    def inlay_hints(self, program: Program) -> list[tuple[Position, str, str | None]]:
-        """Each layer call's output shape, placed at the end of the line that applies it."""
-        by_line: dict[int, tuple[str, str | None]] = {}
-        for fact in self.layer_calls:
-            if fact.call is None or not isinstance(fact.output, (TensorValue, Seq)):
-                continue
-            text = _output_text(fact.output)
-            if text == "?":
-                continue
-            span = program.node_range(fact.call)
-            if span is None:
-                continue
-            by_line[span.end.line] = (f"→ {text}", f"{fact.layer.short_name} output shape")
-        return [
-            (Position(line, len(program.line_text(line).rstrip())), label, tooltip)
-            for line, (label, tooltip) in sorted(by_line.items())
-        ]
-
-
-def _output_text(value: Value) -> str:
-    if isinstance(value, TensorValue):
-        return "?" if value.shape.dims is None else format_shape(value.shape)
-    if isinstance(value, Seq):
-        parts = [_output_text(item) for item in value.items]
-        return "?" if all(p == "?" for p in parts) else "[" + ", ".join(parts) + "]"
-    return "?"

@@ -12,25 +12,26 @@ never an error.
 
 from __future__ import annotations
 
-import ast
-import functools
-import os
-import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 
 import libcst as cst
 
-from shapelint.budget import Budget
+from shapelint.arithmetic import const_binary
+from shapelint.budget import Budget, value_size
 from shapelint.calls import CallArgs
-from shapelint.facts import ArrayProblemFact, ProgramFacts
-from shapelint.knowledge import numpy as np_knowledge
+from shapelint.control_flow import Break, Continue, ControlFlow, Return
+from shapelint.facts import ArrayProblemFact, LayerValue, ModelValue, ProgramFacts
+from shapelint.indexing import index_of, iteration_items, slice_bound, subscript_value, unpack
 from shapelint.knowledge import registry
 from shapelint.limits import MAX_CALL_DEPTH, MAX_ELEMENTS, MAX_UNROLL
 from shapelint.names import BUILTINS, canonical_name
-from shapelint.shapes import UNKNOWN_SHAPE, Dim, Shape
+from shapelint.scope import Scope
+from shapelint.shapes import Shape
 from shapelint.source import NodeRef, Program
+from shapelint.strict import STRICT
+from shapelint.syntax import AUGMENTED_OPERATORS, BINARY_OPERATORS, assigned_names, dotted_name, string_value
 from shapelint.values import (
     UNKNOWN,
     ArrayValue,
@@ -41,15 +42,12 @@ from shapelint.values import (
     DictValue,
     FunctionValue,
     InstanceValue,
-    LayerValue,
-    ModelValue,
     ObjectValue,
     RefValue,
     Seq,
     TensorValue,
     Value,
     const_int,
-    int_tuple,
     join_values,
 )
 from shapelint.workspace import Workspace
@@ -57,72 +55,9 @@ from shapelint.workspace import Workspace
 T = TypeVar("T")
 # Values of library objects: reading an attribute no overlay knows gives a method to call later.
 _LIBRARY_OBJECTS = (ArrayValue, TensorValue, ModelValue, LayerValue, ObjectValue, Seq, DictValue, DatasetValue)
-_BINARY_OPERATORS: dict[type[cst.BaseBinaryOp], str] = {
-    cst.Add: "+",
-    cst.Subtract: "-",
-    cst.Multiply: "*",
-    cst.Divide: "/",
-    cst.FloorDivide: "//",
-    cst.Modulo: "%",
-    cst.Power: "**",
-    cst.MatrixMultiply: "@",
-}
-_AUGMENTED_OPERATORS: dict[type[cst.BaseAugOp], str] = {
-    cst.AddAssign: "+",
-    cst.SubtractAssign: "-",
-    cst.MultiplyAssign: "*",
-    cst.DivideAssign: "/",
-    cst.FloorDivideAssign: "//",
-    cst.ModuloAssign: "%",
-    cst.PowerAssign: "**",
-    cst.MatrixMultiplyAssign: "@",
-}
-_STRICT = os.environ.get("SHAPELINT_STRICT") == "1"
 
 
-class _Return(Exception):
-    pass
-
-
-class _Break(Exception):
-    pass
-
-
-class _Continue(Exception):
-    pass
-
-
-class Scope:
-    """Names bound in one function call (or the module); lookups fall back to the parent."""
-
-    def __init__(self, names: dict[str, Value] | None = None, parent: Scope | None = None) -> None:
-        self.names: dict[str, Value] = names if names is not None else {}
-        self.parent = parent
-
-    def lookup(self, name: str) -> Value | None:
-        scope: Scope | None = self
-        while scope is not None:
-            found = scope.names.get(name)
-            if found is not None:
-                return found
-            scope = scope.parent
-        return None
-
-    def branch(self) -> Scope:
-        return Scope(dict(self.names), self.parent)
-
-    def merge(self, *branches: Scope) -> None:
-        """Join the branches' bindings into this scope (the state after an if/else or a loop)."""
-        names = set().union(*(b.names for b in branches))
-        for name in names:
-            values = [b.names.get(name, self.names.get(name, UNKNOWN)) for b in branches]
-            joined = values[0]
-            for value in values[1:]:
-                joined = join_values(joined, value)
-            self.names[name] = joined
-
-
-class Interpreter:
+class Interpreter(ControlFlow):
     """Walks a Program and returns the ProgramFacts the rules read."""
 
     def __init__(
@@ -172,12 +107,12 @@ class Interpreter:
     def _guarded(self, statement: cst.BaseStatement | cst.BaseSmallStatement, scope: Scope) -> None:
         try:
             self.exec_statement(statement, scope)
-        except (_Return, _Break, _Continue):
+        except (Return, Break, Continue):
             pass
         except RecursionError:
             self.facts.internal_errors.append("recursion limit")
         except Exception as error:  # one odd statement must never stop the analysis
-            if _STRICT:
+            if STRICT:
                 raise
             self.facts.internal_errors.append(f"{type(error).__name__}: {error}")
 
@@ -185,7 +120,7 @@ class Interpreter:
         try:
             self.call_function(function, CallArgs([], {}), unknown_arguments=True)
         except Exception as error:
-            if _STRICT:
+            if STRICT:
                 raise
             self.facts.internal_errors.append(f"{type(error).__name__}: {error}")
 
@@ -231,7 +166,7 @@ class Interpreter:
             if node.value is not None:
                 self.assign(node.target, self.eval(node.value, scope), scope)
         elif type(node) is cst.AugAssign:
-            operator = _AUGMENTED_OPERATORS.get(type(node.operator))
+            operator = AUGMENTED_OPERATORS.get(type(node.operator))
             current = self.eval(node.target, scope)
             other = self.eval(node.value, scope)
             value = self.binary(current, other, operator, node) if operator else UNKNOWN
@@ -246,7 +181,7 @@ class Interpreter:
             value = self.eval(node.value, scope) if node.value is not None else Const(None)
             if self.returns:
                 self.returns[-1].append(value)
-            raise _Return()
+            raise Return()
         elif type(node) is cst.If:
             self.exec_if(node, scope)
         elif type(node) is cst.For:
@@ -269,13 +204,10 @@ class Interpreter:
         elif type(node) is cst.ClassDef:
             self.exec_class(node, scope)
         elif type(node) is cst.Del:
-            for name in _assigned_names(node.target):
+            for name in assigned_names(node.target):
                 scope.names[name] = UNKNOWN
         elif type(node) is cst.Break or type(node) is cst.Continue:
-            kind = _Break if type(node) is cst.Break else _Continue
-            if self.loop_exits:  # the state this path leaves the iteration with
-                self.loop_exits[-1].append((kind, scope.branch()))
-            raise kind()
+            self.exit_loop_path(Break if type(node) is cst.Break else Continue, scope)
         # pass, global, nonlocal, assert, raise, match: nothing to track
 
     def exec_expression_statement(self, expression: cst.BaseExpression, scope: Scope) -> None:
@@ -302,7 +234,7 @@ class Interpreter:
 
     def exec_import(self, node: cst.Import, scope: Scope) -> None:
         for alias in node.names:
-            dotted = _dotted(alias.name)
+            dotted = dotted_name(alias.name)
             if dotted is None:
                 continue
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
@@ -314,127 +246,18 @@ class Interpreter:
     def exec_import_from(self, node: cst.ImportFrom, scope: Scope) -> None:
         if node.relative or node.module is None:
             return
-        module = _dotted(node.module)
+        module = dotted_name(node.module)
         if module is None:
             return
         if isinstance(node.names, cst.ImportStar):
             self.star_imports.append(module)
             return
         for alias in node.names:
-            name = _dotted(alias.name)
+            name = dotted_name(alias.name)
             if name is None:
                 continue
             bound = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
             scope.names[bound] = RefValue(canonical_name(f"{module}.{name}"))
-
-    def exec_if(self, node: cst.If, scope: Scope) -> None:
-        self.eval(node.test, scope)
-        branches: list[Scope] = []
-        ended: list[type[Exception]] = []  # how the branches that do not flow on left
-        body_scope = scope.branch()
-        if (left := self._run_branch(node.body, body_scope)) is None:
-            branches.append(body_scope)
-        else:
-            ended.append(left)
-        else_scope = scope.branch()
-        if node.orelse is None:
-            branches.append(else_scope)
-        elif isinstance(node.orelse, cst.If):
-            try:
-                self.exec_if(node.orelse, else_scope)
-                branches.append(else_scope)
-            except (_Return, _Break, _Continue) as error:
-                ended.append(type(error))
-        elif (left := self._run_branch(node.orelse.body, else_scope)) is None:
-            branches.append(else_scope)
-        else:
-            ended.append(left)
-        if not branches:
-            # No branch flows on. A continue/break branch's state is already recorded with its loop.
-            loop_exits = [kind for kind in ended if kind is not _Return]
-            raise (loop_exits[0] if loop_exits else _Return)()
-        scope.merge(*branches)
-
-    def _run_branch(self, body: cst.BaseSuite, scope: Scope) -> type[Exception] | None:
-        """Run a branch; how it left when it ends in return, break or continue (it does not flow on)."""
-        try:
-            self.exec_block(body, scope)
-        except (_Return, _Break, _Continue) as error:
-            return type(error)
-        return None
-
-    def exec_for(self, node: cst.For, scope: Scope) -> None:
-        iterable = self.eval(node.iter, scope)
-        items = _iteration_items(iterable)
-        if items is not None and len(items) <= MAX_UNROLL:
-            broken: list[Scope] = []  # the states of iterations that left by break
-            for item in items:
-                if not self.budget.charge():
-                    # Out of work: the remaining iterations run as a loop of unknown length.
-                    self.budget.stop_at(self.ref(node))
-                    self.exec_loop_body(node.body, scope, node.target, UNKNOWN)
-                    break
-                self.assign(node.target, item, scope)
-                ongoing, stopped = self._run_iteration(node.body, scope)
-                broken.extend(stopped)
-                if not ongoing:
-                    break
-                _become_join(scope, ongoing)
-            else:
-                if node.orelse is not None:
-                    self.exec_block(node.orelse.body, scope)
-            if broken:
-                scope.merge(scope.branch(), *broken)
-            return
-        element: Value = UNKNOWN
-        if isinstance(iterable, ArrayValue) and iterable.shape.dims:
-            element = ArrayValue(iterable.shape.drop_first(), iterable.dtype)
-        self.exec_loop_body(node.body, scope, node.target, element)
-
-    def _run_iteration(self, body: cst.BaseSuite, scope: Scope) -> tuple[list[Scope], list[Scope]]:
-        """Run a loop body once: the states that go on to the next iteration, and those that break."""
-        self.loop_exits.append([])
-        try:
-            self.exec_block(body, scope)
-            ongoing = [scope.branch()]
-        except (_Break, _Continue):
-            ongoing = []  # this path's state was recorded where it left
-        finally:
-            exits = self.loop_exits.pop()
-        ongoing.extend(state for kind, state in exits if kind is _Continue)
-        return ongoing, [state for kind, state in exits if kind is _Break]
-
-    def exec_loop_body(
-        self, body: cst.BaseSuite, scope: Scope, target: cst.BaseExpression | None, element: Value
-    ) -> None:
-        """A loop run an unknown number of times: names it assigns become what is common to all runs."""
-        loop_scope = scope.branch()
-        if target is not None:
-            self.assign(target, element, loop_scope)
-        try:
-            ongoing, broken = self._run_iteration(body, loop_scope)
-        except _Return:
-            ongoing, broken = [], []
-        scope.merge(scope.branch(), *ongoing, *broken)
-
-    def exec_try(self, node: cst.Try, scope: Scope) -> None:
-        before = scope.branch()
-        self.exec_block(node.body, scope)
-        branches = [scope]
-        for handler in node.handlers:
-            handler_scope = before.branch()
-            if handler.name is not None:
-                self.assign(handler.name.name, UNKNOWN, handler_scope)
-            if self._run_branch(handler.body, handler_scope) is None:
-                branches.append(handler_scope)
-        if len(branches) > 1:
-            merged = scope.branch()
-            merged.merge(*branches)
-            scope.names = merged.names
-        if node.orelse is not None:
-            self.exec_block(node.orelse.body, scope)
-        if node.finalbody is not None:
-            self.exec_block(node.finalbody.body, scope)
 
     def exec_class(self, node: cst.ClassDef, scope: Scope) -> None:
         bases = [self.eval(base.value, scope) for base in node.bases]
@@ -459,10 +282,10 @@ class Interpreter:
         elif type(target) in (cst.Tuple, cst.List):
             elements = target.elements
             if any(isinstance(e, cst.StarredElement) for e in elements):
-                for name in _assigned_names(target):
+                for name in assigned_names(target):
                     scope.names[name] = UNKNOWN
                 return
-            items = _unpack(value, len(elements))
+            items = unpack(value, len(elements))
             for element, item in zip(elements, items):
                 self.assign(element.value, item, scope)
         elif type(target) is cst.Attribute:
@@ -500,7 +323,7 @@ class Interpreter:
             except ValueError:
                 return UNKNOWN
         if type(node) is cst.SimpleString:
-            evaluated = _string_value(node.value)
+            evaluated = string_value(node.value)
             return Const(evaluated) if isinstance(evaluated, str) else UNKNOWN
         if type(node) is cst.ConcatenatedString:
             evaluated = node.evaluated_value
@@ -532,7 +355,7 @@ class Interpreter:
         if type(node) is cst.BinaryOperation:
             left = self.eval(node.left, scope)
             right = self.eval(node.right, scope)
-            return self.binary(left, right, _BINARY_OPERATORS.get(type(node.operator)), node)
+            return self.binary(left, right, BINARY_OPERATORS.get(type(node.operator)), node)
         if type(node) is cst.UnaryOperation:
             operand = self.eval(node.expression, scope)
             if isinstance(node.operator, cst.Minus) and isinstance(operand, Const):
@@ -590,8 +413,8 @@ class Interpreter:
             method = base.cls.methods.get(name)
             if method is not None:
                 return BoundMethod(base, name)
-            if base.model is not None:
-                return self.attribute(base.model, name)  # compile, fit, predict... of the library base class
+            if base.library_object is not None:
+                return self.attribute(base.library_object, name)  # compile, fit, predict... of the library base class
             return UNKNOWN
         handler = registry.find_attribute(base, name)
         if handler is not None:
@@ -600,104 +423,34 @@ class Interpreter:
 
     def subscript(self, node: cst.Subscript, scope: Scope) -> Value:
         base = self.eval(node.value, scope)
-        indexes = [self.index_item(element.slice, scope) for element in node.slice]
-        if isinstance(base, Seq):
-            if len(indexes) != 1:
-                return UNKNOWN
-            kind, value = indexes[0]
-            if kind == "int":
-                assert isinstance(value, int)
-                try:
-                    return base.items[value]
-                except IndexError:
-                    return UNKNOWN
-            if kind == "slice":
-                start, stop, step = value  # type: ignore[misc]
-                if None in (start, stop, step) and "?" in (start, stop, step):
-                    return UNKNOWN
-                sliced = base.items[slice(start, stop, step)]
-                offset = base.shape_offset
-                if base.shape_of is not None and step in (None, 1) and (start or 0) >= 0:
-                    return Seq(sliced, base.kind, base.shape_of, offset + (start or 0))
-                return Seq(sliced, base.kind)
-            return UNKNOWN
-        if isinstance(base, DictValue):
-            if len(indexes) == 1 and indexes[0][0] == "key":
-                found = base.get(indexes[0][1])
-                return found if found is not None else UNKNOWN
-            return UNKNOWN
-        if isinstance(base, (ArrayValue, TensorValue)):
-            shape = index_shape(base.shape, indexes)
-            if shape is None:
-                return UNKNOWN
-            if isinstance(base, ArrayValue):
-                return ArrayValue(shape, base.dtype, kind=base.kind, classes=base.classes)
-            return TensorValue(shape, base.dtype, base.roots)
-        return UNKNOWN
+        return subscript_value(base, [self.index_item(element.slice, scope) for element in node.slice])
 
     def index_item(self, item: cst.BaseSlice, scope: Scope) -> tuple[str, object]:
         if type(item) is cst.Slice and item.step is None and _window_length(item, self, scope) is not None:
             return "window", _window_length(item, self, scope)
         if type(item) is cst.Slice:
-            bounds: list[object] = []
-            for part in (item.lower, item.upper, item.step):
-                if part is None:
-                    bounds.append(None)
-                    continue
-                value = self.eval(part, scope)
-                number = const_int(value)
-                bounds.append(number if number is not None else (None if value == Const(None) else "?"))
-            return "slice", tuple(bounds)
+            parts = (item.lower, item.upper, item.step)
+            return "slice", tuple(None if p is None else slice_bound(self.eval(p, scope)) for p in parts)
         assert type(item) is cst.Index
         if isinstance(item.value, cst.Ellipsis):
             return "ellipsis", None
         value = self.eval(item.value, scope)
         if isinstance(value, RefValue):
-            value = registry.find_constant(value.name) or value
-        if value == Const(None):
-            return "newaxis", None
-        number = const_int(value)
-        if number is not None:
-            return "int", number
-        if isinstance(value, Const):
-            return "key", value.value
-        if isinstance(value, ArrayValue):
-            return ("mask", value) if value.dtype == "bool" else ("array", value.shape)
-        if isinstance(value, Seq):
-            dims = int_tuple(value, allow_none=False)
-            if dims is not None:
-                return "array", Shape((len(dims),))
-        return "unknown", None
+            value = registry.find_constant(value.name) or value  # numpy.newaxis is None
+        return index_of(value)
 
     def binary(self, left: Value, right: Value, operator: str | None, node: cst.CSTNode) -> Value:
-        if operator is None or not (self._modest(left) and self._modest(right)):
+        if operator is None or not (self.budget.admits(left) and self.budget.admits(right)):
             return UNKNOWN
-        if isinstance(left, ArrayValue) or isinstance(right, ArrayValue):
-            try:
-                return np_knowledge.binary_result(left, right, operator)
-            except np_knowledge.ArrayProblem:
-                return UNKNOWN  # broadcasting errors are NumPy's to report; shapes stay unknown
-        if isinstance(left, TensorValue) or isinstance(right, TensorValue):
-            tensors = [v for v in (left, right) if isinstance(v, TensorValue)]
-            roots = frozenset().union(*(t.roots for t in tensors))
-            if len(tensors) == 1:
-                return TensorValue(tensors[0].shape, tensors[0].dtype, roots)
-            from shapelint.shapes import broadcast
-
-            shape = broadcast(tensors[0].shape, tensors[1].shape)
-            return TensorValue(shape if shape is not None else UNKNOWN_SHAPE, None, roots)
+        handler = registry.find_operator(left, right)  # arrays, tensors: the library's arithmetic
+        if handler is not None:
+            return handler(self, left, right, operator)
         if isinstance(left, (Seq, Const)) and isinstance(right, (Seq, Const)) and operator == "+":
             # Concatenation: `s = s + s` in a loop doubles; past a size it is not worth modelling.
-            if not self.budget.allows_size(_size(left) + _size(right)):
+            if not self.budget.allows_size(value_size(left) + value_size(right)):
                 return UNKNOWN
-        result = np_knowledge.const_binary(left, right, operator)
-        return result if self._modest(result) else UNKNOWN
-
-    def _modest(self, value: Value) -> bool:
-        """Whether a value is small enough to compute with (a huge int makes `x ** 64` take hours)."""
-        if isinstance(value, Const) and isinstance(value.value, int):
-            return self.budget.allows_int(value.value)
-        return True
+        result = const_binary(left, right, operator)
+        return result if self.budget.admits(result) else UNKNOWN
 
     def comprehension(self, node: cst.ListComp | cst.GeneratorExp, scope: Scope) -> Value:
         clause = node.for_in
@@ -712,7 +465,7 @@ class Interpreter:
             self.assign(clause.target, UNKNOWN, inner)
             element = self.eval(node.elt, inner)
             return Seq((element,) * iterable.state, "list") if element is not UNKNOWN else UNKNOWN
-        items = _iteration_items(iterable)
+        items = iteration_items(iterable)
         if items is None or len(items) > MAX_UNROLL:
             return UNKNOWN
         if not self.budget.charge(len(items)):
@@ -780,7 +533,7 @@ class Interpreter:
             self.returns.append([])
             try:
                 self.exec_block(node.body, local)
-            except _Return:
+            except Return:
                 pass
             finally:
                 self.depth -= 1
@@ -842,62 +595,6 @@ class Interpreter:
         return instance
 
 
-def index_shape(shape: Shape, indexes: list[tuple[str, object]]) -> Shape | None:
-    """The shape of `array[indexes]` under NumPy's basic and (single) advanced indexing."""
-    if shape.dims is None:
-        return None
-    if any(kind in ("unknown", "key", "mask") for kind, _ in indexes):
-        return None
-    consumed = sum(1 for kind, _ in indexes if kind in ("int", "slice", "array", "window"))
-    ellipses = sum(1 for kind, _ in indexes if kind == "ellipsis")
-    if ellipses > 1 or consumed > len(shape.dims):
-        return None
-    expanded: list[tuple[str, object]] = []
-    for kind, value in indexes:
-        if kind == "ellipsis":
-            expanded.extend([("slice", (None, None, None))] * (len(shape.dims) - consumed))
-        else:
-            expanded.append((kind, value))
-    dims = list(shape.dims)
-    out: list[Dim] = []
-    axis = 0
-    advanced_done = False
-    for kind, value in expanded:
-        if kind == "newaxis":
-            out.append(1)
-            continue
-        dim = dims[axis]
-        axis += 1
-        if kind == "int":
-            continue
-        if kind == "window":
-            out.append(value if dim is None or (isinstance(value, int) and value <= dim) else None)  # type: ignore[arg-type]
-            continue
-        if kind == "slice":
-            start, stop, step = value  # type: ignore[misc]
-            if "?" in (start, stop, step):
-                out.append(None)
-            elif dim is None:
-                if step in (None, 1) and isinstance(start, int) and isinstance(stop, int) and 0 <= start <= stop:
-                    out.append(None)
-                else:
-                    out.append(None)
-            else:
-                out.append(len(range(*slice(start, stop, step).indices(dim))))
-            continue
-        if kind == "array":
-            if advanced_done:
-                return None
-            advanced_done = True
-            index = value
-            assert isinstance(index, Shape)
-            if index.dims is None:
-                return None
-            out.extend(index.dims)
-    out.extend(dims[axis:])
-    return Shape(tuple(out))
-
-
 def _window_length(item: cst.Slice, interpreter: Interpreter, scope: Scope) -> int | None:
     """`a[i:i + k]` (the sliding-window idiom) has length k whatever i is, if i + k stays in bounds."""
     lower, upper = item.lower, item.upper
@@ -911,21 +608,6 @@ def _window_length(item: cst.Slice, interpreter: Interpreter, scope: Scope) -> i
     return length if length is not None and length >= 0 else None
 
 
-@functools.lru_cache(maxsize=4096)
-def _string_value(literal_text: str) -> str | bytes | None:
-    """A string literal's value; plain quotes without escapes skip ast.literal_eval, which is slow."""
-    quote = literal_text[:1]
-    if quote in ("'", '"') and "\\" not in literal_text and literal_text[:3] != quote * 3:
-        return literal_text[1:-1]
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # half-typed literals warn on stderr otherwise
-            value = ast.literal_eval(literal_text)
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        return None
-    return value if isinstance(value, (str, bytes)) else None
-
-
 def _library_bases(cls: ClassValue, depth: int = 0) -> Iterator[str]:
     """The canonical names of the library classes a class defined in the file derives from."""
     for base in cls.bases:
@@ -933,59 +615,3 @@ def _library_bases(cls: ClassValue, depth: int = 0) -> Iterator[str]:
             yield base.name
         elif isinstance(base, ClassValue) and depth < 8:
             yield from _library_bases(base, depth + 1)
-
-
-def _size(value: Value) -> int:
-    """Items of a sequence, characters of a string constant, else 1."""
-    if isinstance(value, Seq):
-        return len(value.items)
-    if isinstance(value, Const) and isinstance(value.value, (str, bytes)):
-        return len(value.value)
-    return 1
-
-
-def _become_join(scope: Scope, states: Sequence[Scope]) -> None:
-    """Make `scope` hold what is common to `states` (copies of it taken on different paths)."""
-    if len(states) == 1:
-        scope.names = dict(states[0].names)
-        return
-    merged = states[0].branch()
-    merged.merge(*states)  # merge joins only the states it is given
-    scope.names = merged.names
-
-
-def _iteration_items(value: Value) -> tuple[Value, ...] | None:
-    if isinstance(value, Seq):
-        return value.items
-    if isinstance(value, DictValue):
-        return value.keys
-    return None
-
-
-def _unpack(value: Value, count: int) -> list[Value]:
-    if isinstance(value, Seq) and len(value.items) == count:
-        return list(value.items)
-    if isinstance(value, ArrayValue) and value.shape.dims and value.shape.dims[0] == count:
-        return [ArrayValue(value.shape.drop_first(), value.dtype)] * count
-    return [UNKNOWN] * count
-
-
-def _assigned_names(target: cst.CSTNode) -> Iterator[str]:
-    if type(target) is cst.Name:
-        yield target.value
-    elif type(target) in (cst.Tuple, cst.List):
-        for element in target.elements:
-            yield from _assigned_names(element.value)
-    elif type(target) is cst.StarredElement:
-        yield from _assigned_names(target.value)
-    elif type(target) is cst.Del:
-        yield from _assigned_names(target.target)
-
-
-def _dotted(node: cst.CSTNode) -> str | None:
-    if type(node) is cst.Name:
-        return node.value
-    if type(node) is cst.Attribute:
-        base = _dotted(node.value)
-        return f"{base}.{node.attr.value}" if base else None
-    return None

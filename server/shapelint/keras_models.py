@@ -24,7 +24,7 @@ from dataclasses import replace
 import libcst as cst
 
 from shapelint.calls import CallArgs
-from shapelint.facts import CompileFact, FeedFact, InputFact, LayerCallFact
+from shapelint.facts import CompileFact, FeedFact, InputFact, LayerCallFact, LayerValue, ModelValue, layer_signature
 from shapelint.knowledge.applications import application_outcome
 from shapelint.knowledge.layers import (
     CATALOG,
@@ -46,8 +46,6 @@ from shapelint.values import (
     DatasetValue,
     DictValue,
     InstanceValue,
-    LayerValue,
-    ModelValue,
     Seq,
     TensorValue,
     Value,
@@ -95,9 +93,10 @@ class KerasModels:
 
     def subclass_instance(self, instance: InstanceValue, call: CallArgs) -> None:
         """A keras.Model subclass: layers are set in __init__, applied in call() once data shows the shape."""
-        instance.model = ModelValue("subclass", call.node)
-        instance.model.subclass = instance
-        self.facts.models.append(instance.model)
+        model = ModelValue("subclass", call.node)
+        model.subclass = instance
+        instance.library_object = model
+        self.facts.models.append(model)
 
     def run_subclass_call(self, model: ModelValue, x: Value, feed: FeedFact) -> None:
         """Trace a subclassed model's call() on tensors of the data's shape, the first time data is fed."""
@@ -138,7 +137,7 @@ class KerasModels:
         fact_id = next(self._input_ids)
         fact = InputFact(fact_id, TensorValue(UNKNOWN_SHAPE), per_sample, call, shape_node, shape_value, source, name)
         full = per_sample.with_batch(batch) if per_sample.dims is not None else UNKNOWN_SHAPE
-        tensor = TensorValue(full, dtype, frozenset({fact_id}), fact)
+        tensor = TensorValue(full, dtype, frozenset({fact_id}), self.facts.add_producer(fact))
         fact.tensor = tensor
         self.facts.inputs.append(fact)
         return tensor
@@ -214,7 +213,7 @@ class KerasModels:
         feed = feed or self.current_feed
         fact = LayerCallFact(layer, tuple(inputs), shapes, output, node, problem, model, feed, roots)
         if isinstance(output, TensorValue):
-            output = replace(output, producer=fact, uid=output.uid)
+            output = replace(output, producer_id=self.facts.add_producer(fact))
             fact.output = output
         layer.calls.append(fact)
         self.facts.layer_calls.append(fact)
@@ -511,17 +510,6 @@ class KerasModels:
         if isinstance(out, TensorValue) and out.shape.dims is not None and x.shape.dims:
             return ArrayValue(Shape((x.shape.dims[0], *out.shape.dims[1:])), "float32")
         return UNKNOWN
-
-
-def layer_signature(layer: LayerValue, input_shapes: Sequence[Shape]) -> str:
-    """A key for a layer's output shape: its class, literal config and input shapes."""
-    from shapelint.values import literal
-
-    try:
-        config = sorted((k, repr(literal(v))) for k, v in layer.config.items())
-    except ValueError:
-        config = [("?", str(id(layer)))]
-    return f"{layer.kind}|{config}|{[s.dims for s in input_shapes]}"
 
 
 def _with_channel_axis(layer: LayerValue, shape: Shape, problem: object) -> Shape | None:

@@ -1,9 +1,11 @@
 """Abstract values the interpreter computes for expressions.
 
 Immutable facts (arrays, tensors, constants) are frozen dataclasses; program objects
-that user code mutates (layers, models, lists built with append) are plain classes with
-identity. `UNKNOWN` is the value of everything the engine cannot know, and every
-consumer treats it as "say nothing".
+that user code mutates (functions, classes, instances) are plain classes with identity.
+This module is the bottom of the data model: it imports no facts, layers or libraries
+(Keras layers and models, which point at layer specs and facts, live in facts.py).
+`UNKNOWN` is the value of everything the engine cannot know, and every consumer treats
+it as "say nothing".
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from shapelint.shapes import Shape, format_shape
 if TYPE_CHECKING:
     import libcst as cst
 
-    from shapelint.knowledge.layers import LayerSpec
     from shapelint.source import NodeRef
 
 
@@ -118,7 +119,8 @@ class TensorValue(Value):
     dtype: str | None = None
     # The model inputs it derives from (ids of InputFact), to group findings by root cause.
     roots: frozenset[int] = frozenset()
-    producer: Any = None  # LayerCallFact or InputFact that made it
+    # What made it (an input or a layer call), by its number in ProgramFacts.producer().
+    producer_id: int | None = None
     uid: int = field(default_factory=lambda: next(_tensor_ids), compare=False)
 
     def describe(self) -> str:
@@ -150,65 +152,6 @@ class ObjectValue(Value):
 class BoundMethod(Value):
     receiver: Value
     name: str
-
-
-class LayerValue(Value):
-    """A Keras layer instance (identity matters: it may be called, or added, more than once)."""
-
-    def __init__(
-        self, kind: str, spec: LayerSpec | None, config: dict[str, Value], node: NodeRef | None
-    ) -> None:
-        self.kind = kind  # canonical class name, e.g. "keras.layers.Conv2D"
-        self.spec = spec
-        self.config = config  # bound constructor arguments by parameter name
-        self.node = node  # the constructor call
-        self.args: Any = None  # the constructor's CallArgs (nodes for fixes, literals for TensorFlow)
-        self.calls: list[Any] = []  # LayerCallFact list
-
-    @property
-    def short_name(self) -> str:
-        return self.kind.rsplit(".", 1)[-1]
-
-    def describe(self) -> str:
-        return f"{self.short_name} layer"
-
-    def __repr__(self) -> str:
-        return f"LayerValue({self.kind})"
-
-
-class ModelValue(Value):
-    """A Keras model: Sequential, functional, an application, or a subclass."""
-
-    def __init__(self, kind: str, node: NodeRef | None) -> None:
-        self.kind = kind  # "sequential" | "functional" | "application" | "subclass"
-        self.node = node
-        self.inputs: list[TensorValue] = []  # declared inputs, in order
-        self.input_facts: list[Any] = []  # InputFact per declared input
-        self.outputs: list[Value] = []
-        self.layers: list[LayerValue] = []  # Sequential order, or application order
-        self.loss: Value = UNKNOWN
-        self.compile_node: NodeRef | None = None
-        self.name: str | None = None
-        self.output_names: list[str] = []
-        self.input_names: list[str | None] = []
-        self.broken = False  # a layer call failed: downstream shapes unknown
-        self.built_from: Any = None  # the FeedFact whose data built a Sequential with no declared input
-        self.subclass: Any = None  # the InstanceValue of a keras.Model subclass
-        self.traced = False  # a subclass's call() has been traced with data
-
-    @property
-    def declared(self) -> bool:
-        return bool(self.inputs)
-
-    @property
-    def output(self) -> Value:
-        return self.outputs[0] if len(self.outputs) == 1 else UNKNOWN
-
-
-    def describe(self) -> str:
-        ins = ", ".join(format_shape(t.shape) for t in self.inputs) or "undeclared"
-        outs = ", ".join(format_shape(o.shape) for o in self.outputs if isinstance(o, TensorValue)) or "?"
-        return f"{self.kind.capitalize()} model: {ins} -> {outs}"
 
 
 class FunctionValue(Value):
@@ -243,7 +186,9 @@ class InstanceValue(Value):
     def __init__(self, cls: ClassValue) -> None:
         self.cls = cls
         self.attributes: dict[str, Value] = {}
-        self.model: ModelValue | None = None
+        # The library object it also is (a keras.Model for a subclass of it): attributes the class
+        # does not define are that object's.
+        self.library_object: Value | None = None
 
     def describe(self) -> str:
         return f"{self.cls.node.name.value} instance"

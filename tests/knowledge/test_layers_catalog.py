@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from shapelint.facts import LayerValue
 from shapelint.knowledge.layers import (
     CATALOG,
     MERGE_FUNCTIONS,
@@ -25,7 +26,7 @@ from shapelint.knowledge.layers import (
     call_tensor_arguments,
 )
 from shapelint.shapes import Shape
-from shapelint.values import UNKNOWN, Const, LayerValue, Seq, Value
+from shapelint.values import UNKNOWN, Const, Seq, Value
 
 Dims = tuple[int | None, ...]
 

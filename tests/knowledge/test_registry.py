@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from shapelint.calls import CallArgs
+from shapelint.facts import LayerValue, ModelValue
 from shapelint.interpreter import Interpreter
 from shapelint.knowledge import registry
 from shapelint.shapes import Shape
@@ -15,8 +16,6 @@ from shapelint.values import (
     ArrayValue,
     DatasetValue,
     DictValue,
-    LayerValue,
-    ModelValue,
     ObjectValue,
     Seq,
     TensorValue,

@@ -8,6 +8,7 @@ attributes lead there.
 from __future__ import annotations
 
 from shapelint.calls import CallArgs
+from shapelint.facts import LayerValue, ModelValue
 from shapelint.keras_models import FEED_METHODS, KerasModels
 from shapelint.knowledge.applications import find_application
 from shapelint.knowledge.layers import CATALOG, MERGE_FUNCTIONS
@@ -20,15 +21,15 @@ from shapelint.knowledge.registry import (
     function,
     function_prefix,
     method,
+    operator,
     subclass_of,
 )
+from shapelint.shapes import UNKNOWN_SHAPE, broadcast
 from shapelint.values import (
     UNKNOWN,
     BoundMethod,
     Const,
     InstanceValue,
-    LayerValue,
-    ModelValue,
     Seq,
     TensorValue,
     Value,
@@ -136,3 +137,14 @@ def _tensor_shape(ev: Evaluator, tensor: TensorValue, name: str) -> Value:
     if tensor.shape.dims is None:
         return UNKNOWN
     return Seq(tuple(Const(d) for d in tensor.shape.dims))
+
+
+@operator(TensorValue, priority=1)
+def _tensor_arithmetic(ev: Evaluator, left: Value, right: Value, op: str) -> Value:
+    """Keras tensors broadcast like arrays; the result derives from both operands' inputs."""
+    tensors = [v for v in (left, right) if isinstance(v, TensorValue)]
+    roots: frozenset[int] = frozenset().union(*(t.roots for t in tensors))
+    if len(tensors) == 1:
+        return TensorValue(tensors[0].shape, tensors[0].dtype, roots)
+    shape = broadcast(tensors[0].shape, tensors[1].shape)
+    return TensorValue(shape if shape is not None else UNKNOWN_SHAPE, None, roots)

@@ -27,7 +27,7 @@ from shapelint.shapes import (
     normalize_axis,
     reshape,
 )
-from shapelint.values import UNKNOWN, Const, LayerValue, Seq, Value, const_int, const_str, int_tuple, literal
+from shapelint.values import UNKNOWN, Const, Seq, Value, const_int, const_str, int_tuple, literal
 
 
 class Unknowable(Exception):
@@ -105,9 +105,12 @@ class LayerConfig:
     def layer(self, name: str) -> tuple[LayerSpec, LayerConfig]:
         """A wrapped layer argument (TimeDistributed, Bidirectional) with a catalog entry."""
         value = self.values.get(name)
-        if not isinstance(value, LayerValue) or value.spec is None:
+        # The wrapped layer is a facts.LayerValue, which this catalog sits below: read it by its fields.
+        spec = getattr(value, "spec", None)
+        config = getattr(value, "config", None)
+        if not isinstance(spec, LayerSpec) or not isinstance(config, dict):
             raise Unknowable(name)
-        return value.spec, LayerConfig(value.config)
+        return spec, LayerConfig(config)
 
     def int(self, name: str, default: int | None = None) -> int:
         value = self.values.get(name)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from shapelint.calls import CallArgs
-from shapelint.knowledge.registry import Evaluator, MethodHandler, attribute, constant, function, method
+from shapelint.knowledge.registry import Evaluator, MethodHandler, attribute, constant, function, method, operator
 from shapelint.shapes import (
     UNKNOWN_SHAPE,
     Dim,
@@ -800,53 +800,6 @@ def _matmul(left: Value, right: Value) -> Value:
     return UNKNOWN
 
 
-def scalar_const(value: Value) -> float | int | None:
-    if (
-        isinstance(value, Const)
-        and isinstance(value.value, (int, float))
-        and not isinstance(value.value, bool)
-    ):
-        return value.value
-    return None
-
-
-def const_binary(left: Value, right: Value, operator: str) -> Value:
-    """Arithmetic on int/float constants (28 * 28, n_classes + 1)."""
-    a, b = scalar_const(left), scalar_const(right)
-    if a is None or b is None:
-        if isinstance(left, Const) and isinstance(right, Const) and operator == "+":
-            if isinstance(left.value, str) and isinstance(right.value, str):
-                return Const(left.value + right.value)
-        if isinstance(left, Seq) and isinstance(right, Seq) and operator == "+":
-            return Seq(left.items + right.items, left.kind)
-        return UNKNOWN
-    try:
-        result: float | int
-        if operator == "+":
-            result = a + b
-        elif operator == "-":
-            result = a - b
-        elif operator == "*":
-            result = a * b
-        elif operator == "/":
-            result = a / b
-        elif operator == "//":
-            result = a // b
-        elif operator == "%":
-            result = a % b
-        elif operator == "**":
-            if abs(b) > 64:
-                return UNKNOWN
-            result = a**b
-        else:
-            return UNKNOWN
-    except (ZeroDivisionError, OverflowError, ValueError):
-        return UNKNOWN
-    if isinstance(result, float) and not math.isfinite(result):
-        return UNKNOWN
-    return Const(result)
-
-
 # Registration ---------------------------------------------------------------------------------
 
 _ARRAY_METHODS = ("reshape", "astype", "flatten", "ravel", "squeeze", "transpose", "copy", "numpy", "swapaxes")
@@ -908,3 +861,11 @@ def _array_attribute(ev: Evaluator, array: ArrayValue, name: str) -> Value:
 
 attribute(ArrayValue, *_ARRAY_ATTRIBUTES)(_array_attribute)
 constant("numpy.newaxis", Const(None))
+
+
+@operator(ArrayValue, priority=0)
+def _array_arithmetic(ev: Evaluator, left: Value, right: Value, op: str) -> Value:
+    try:
+        return binary_result(left, right, op)
+    except ArrayProblem:
+        return UNKNOWN  # broadcasting errors are NumPy's to report; shapes stay unknown

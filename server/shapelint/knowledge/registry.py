@@ -20,6 +20,9 @@ Registration (names are canonical, as `shapelint.names.canonical_name` produces 
     @attribute(ArrayValue, "shape", "ndim")
     def _shape(ev: Evaluator, receiver: Value, name: str) -> Value: ...
 
+    @operator(ArrayValue)                              # `a + b` when either is an array
+    def _arithmetic(ev: Evaluator, left: Value, right: Value, op: str) -> Value: ...
+
     @subclass_of("keras.Model")                        # a class in the file derives from it
     def _model_subclass(ev: Evaluator, instance: InstanceValue, call: CallArgs) -> None: ...
 
@@ -29,7 +32,7 @@ Calling a library object (a layer, a model) is the method `"__call__"` of its va
 Handlers return UNKNOWN for anything they cannot know; unknown is never an error.
 
 Lookups the interpreter calls: `find_function`, `find_method`, `find_attribute`,
-`find_subclass_hook`, `find_constant`, `has_function` (exact names only, for star imports),
+`find_operator`, `find_subclass_hook`, `find_constant`, `has_function` (exact names only, for star imports),
 and `registered_names()` lists every handler.
 """
 
@@ -96,6 +99,7 @@ PrefixHandler = Callable[["Evaluator", "CallArgs", str], Value]
 MethodHandler = Callable[["Evaluator", Any, "CallArgs"], Value]
 AttributeHandler = Callable[["Evaluator", Any, str], Value]
 SubclassHook = Callable[["Evaluator", "InstanceValue", "CallArgs"], None]
+OperatorHandler = Callable[["Evaluator", Value, Value, str], Value]
 Receiver = type[Value] | str
 
 
@@ -112,6 +116,7 @@ _methods: dict[tuple[Receiver, str], MethodHandler] = {}
 _attributes: dict[tuple[Receiver, str], AttributeHandler] = {}
 _subclass_hooks: dict[str, SubclassHook] = {}
 _constants: dict[str, Value] = {}
+_operators: list[tuple[int, type[Value], OperatorHandler]] = []  # (priority, operand type, handler)
 _loaded = False
 _load_lock = threading.Lock()
 _NOT_OVERLAYS = frozenset({"registry"})
@@ -174,6 +179,20 @@ def subclass_of(name: str) -> Callable[[SubclassHook], SubclassHook]:
     def register(hook: SubclassHook) -> SubclassHook:
         _add(_subclass_hooks, name, hook)
         return hook
+
+    return register
+
+
+def operator(operand: type[Value], priority: int = 0) -> Callable[[OperatorHandler], OperatorHandler]:
+    """Register `handler(ev, left, right, op)` for `left op right` when either operand is an `operand`.
+
+    When both operands have handlers, the lowest priority wins (NumPy's arrays before Keras tensors).
+    """
+
+    def register(handler: OperatorHandler) -> OperatorHandler:
+        _operators.append((priority, operand, handler))
+        _operators.sort(key=lambda entry: entry[0])
+        return handler
 
     return register
 
@@ -245,6 +264,15 @@ def find_attribute(receiver: Value, name: str) -> AttributeHandler | None:
     return None
 
 
+def find_operator(left: Value, right: Value) -> OperatorHandler | None:
+    """The handler for an arithmetic operator between two values, or None (plain Python arithmetic)."""
+    load_overlays()
+    for _, operand, handler in _operators:
+        if isinstance(left, operand) or isinstance(right, operand):
+            return handler
+    return None
+
+
 def find_subclass_hook(name: str) -> SubclassHook | None:
     """What making an instance of a file's subclass of the library class `name` does, or None."""
     load_overlays()
@@ -271,4 +299,5 @@ def registered_names() -> dict[str, list[str]]:
         "attributes": sorted(f"{receiver_name(r)}.{n}" for r, n in _attributes),
         "subclass_hooks": sorted(_subclass_hooks),
         "constants": sorted(_constants),
+        "operators": [operand.__name__ for _, operand, _ in _operators],
     }

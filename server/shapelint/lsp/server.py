@@ -42,6 +42,7 @@ from shapelint.lsp.settings import (
     parse_editor_settings,
     settings_from_payload,
 )
+from shapelint.presentation import HoverKind
 from shapelint.rules import rule_docs
 
 logger = logging.getLogger("shapelint.lsp")
@@ -418,12 +419,12 @@ class ShapelintServer(LanguageServer):
                 self.reanalyze_all()
 
     def _pyproject_stamps(self) -> dict[str, tuple[int, int]]:
-        from shapelint.lsp.settings import _nearest_pyproject
+        from shapelint.lsp.settings import nearest_pyproject
 
         stamps: dict[str, tuple[int, int]] = {}
         starts = {self.path_of(key) for key in self.documents.open_keys()} | {self.workspace_root()}
         for start in starts:
-            pyproject = _nearest_pyproject(start) if start else None
+            pyproject = nearest_pyproject(start) if start else None
             if pyproject is None:
                 continue
             try:
@@ -682,7 +683,7 @@ async def hover(ls: ShapelintServer, params: types.HoverParams) -> types.Hover |
     if state is None or position is None:
         return None
     shape = await ls.scheduler.on_engine(result.analysis.hover_at, position, location.cell)
-    if shape is not None and not result.settings.model_summary_hover and _is_model_summary(shape.markdown):
+    if shape is not None and not result.settings.model_summary_hover and shape.kind == HoverKind.MODEL:
         shape = None
     here = diagnostics_at(result.analysis.diagnostics, position, location.cell)
     found = hover_markdown(shape, here, rule_docs)
@@ -693,11 +694,6 @@ async def hover(ls: ShapelintServer, params: types.HoverParams) -> types.Hover |
         contents=convert.markdown(text),
         range=convert.to_lsp_range(state, span, result.encoding) if span else None,
     )
-
-
-def _is_model_summary(markdown: str) -> bool:
-    """Model summaries are tables; shape hovers are one line."""
-    return "Model:" in markdown or "\n|" in markdown
 
 
 @server.feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))

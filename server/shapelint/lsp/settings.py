@@ -114,7 +114,7 @@ class ConfigResolver:
     def config_for(self, path: str | None, settings: EditorSettings, root: str | None = None) -> Config:
         """The configuration for a document at `path` (None: untitled, use the workspace root)."""
         start = path or root
-        pyproject = _nearest_pyproject(start) if start else None
+        pyproject = nearest_pyproject(start) if start else None
         project = Config()
         if pyproject is not None:
             project = project.merged(self._table(pyproject))
@@ -157,7 +157,8 @@ class ConfigResolver:
         self._entries.clear()
 
 
-def _nearest_pyproject(start: str) -> Path | None:
+def nearest_pyproject(start: str) -> Path | None:
+    """The pyproject.toml that governs `start` (a file or folder), or None (also when unreadable)."""
     try:
         return find_pyproject(Path(start))
     except OSError:

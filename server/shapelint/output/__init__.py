@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
-from shapelint.diagnostics import Diagnostic
+from shapelint.output import github, json_format, sarif, text
+from shapelint.output.results import FileResult
 
-
-@dataclass(frozen=True)
-class FileResult:
-    path: str
-    diagnostics: tuple[Diagnostic, ...]
-    error: str | None = None  # the file could not be read or analysed
-    notebook: bool = False
+__all__ = ["FORMATS", "FileResult", "Formatter", "formatter"]
 
 
 Formatter = Callable[[Sequence[FileResult]], str]
 
 
 def formatter(name: str) -> Formatter:
-    from shapelint.output import github, json_format, sarif, text
-
     return {
         "text": text.format_results,
         "json": json_format.format_results,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from shapelint.output import FileResult
+from shapelint.output.results import FileResult
 
 _LEVEL = {"error": "error", "warning": "warning", "information": "notice", "hint": "notice"}
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from shapelint.diagnostics import Diagnostic, Position
-from shapelint.output import FileResult
+from shapelint.output.results import FileResult
 
 
 def _location(position: Position) -> dict[str, int]:

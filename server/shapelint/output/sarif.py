@@ -8,7 +8,7 @@ from typing import Any
 
 from shapelint import __version__
 from shapelint.diagnostics import rule_url
-from shapelint.output import FileResult
+from shapelint.output.results import FileResult
 
 _LEVEL = {"error": "error", "warning": "warning", "information": "note", "hint": "note"}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from shapelint.output import FileResult
+from shapelint.output.results import FileResult
 
 
 def location(result: FileResult, row: int, column: int, cell: int | None) -> str:

@@ -20,6 +20,7 @@ from shapelint.rules.sl109_non_positive_dimension import NonPositiveDimension
 from shapelint.rules.sl110_invalid_reshape import InvalidReshape
 from shapelint.rules.sl201_input_shape_argument import InputShapeArgument
 from shapelint.source import Program
+from shapelint.strict import STRICT
 
 RULES: tuple[type[Rule], ...] = (
     InputIncludesBatchAxis,
@@ -63,8 +64,6 @@ def run_rules(facts: ProgramFacts, program: Program, config: Config) -> Iterator
         try:
             yield from list(rule().check(context))
         except Exception as error:  # a broken rule must not hide the others' findings
-            from shapelint.interpreter import _STRICT
-
-            if _STRICT:
+            if STRICT:
                 raise
             facts.internal_errors.append(f"{rule.code}: {type(error).__name__}: {error}")

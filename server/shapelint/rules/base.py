@@ -25,10 +25,10 @@ from shapelint.diagnostics import (
     code_in_message,
     one_line,
 )
-from shapelint.facts import FeedFact, InputFact, LayerCallFact, ProgramFacts
+from shapelint.facts import FeedFact, InputFact, LayerCallFact, LayerValue, ModelValue, ProgramFacts
 from shapelint.shapes import Shape, format_dims, shapes_compatible
 from shapelint.source import NodeRef, Program
-from shapelint.values import ArrayValue, DictValue, LayerValue, ModelValue, Seq, TensorValue, Value
+from shapelint.values import ArrayValue, DictValue, Seq, TensorValue, Value
 
 T = TypeVar("T")
 
@@ -250,9 +250,10 @@ def tensor_input_fact(context: RuleContext, value: Value) -> InputFact | None:
         fact = context.facts.input_fact(value)
         if fact is not None:
             return fact
-        producer = value.producer
-        layer = getattr(producer, "layer", None)
-        if layer is None or layer.spec is None or layer.spec.family != "same" or not producer.inputs:
+        producer = layer_producer(context, value)
+        if producer is None or producer.layer.spec is None or producer.layer.spec.family != "same":
+            return None
+        if not producer.inputs:
             return None
         value = producer.inputs[0]
     return None
@@ -261,9 +262,9 @@ def tensor_input_fact(context: RuleContext, value: Value) -> InputFact | None:
 # Producers and constructor edits shared by the layer rules ---------------------------------
 
 
-def layer_producer(value: Value) -> LayerCallFact | None:
+def layer_producer(context: RuleContext, value: Value) -> LayerCallFact | None:
     """The layer call that made a tensor, or None (a declared input, or unknown)."""
-    producer = value.producer if isinstance(value, TensorValue) else None
+    producer = context.facts.producer(value)
     return producer if isinstance(producer, LayerCallFact) else None
 
 

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from shapelint.diagnostics import Diagnostic, Fix, TextEdit
+from shapelint.diagnostics import Diagnostic, Fix
 from shapelint.facts import InputFact, LayerCallFact
-from shapelint.rules.base import (
-    Rule,
-    RuleContext,
-    array_for_input,
-    shape_literal_items,
-    tuple_code,
-)
+from shapelint.rules.base import Rule, RuleContext
+from shapelint.rules.shared_channel_axis import input_fix, is_missing_channel_axis
 from shapelint.shapes import Shape, format_shape
 
 
@@ -113,17 +108,6 @@ model.fit(x, y)  # error: SL102
             yield from _diagnostic(context, self, fact, message)
 
 
-def is_missing_channel_axis(fact: LayerCallFact) -> bool:
-    """A 2-D/3-D conv or pooling layer given exactly one axis too few."""
-    problem = fact.problem
-    spec = fact.layer.spec
-    if problem is None or spec is None or problem.kind != "rank":
-        return False
-    if spec.family not in ("conv", "pool", "global-pool") or spec.spatial_rank not in (2, 3):
-        return False
-    return problem.expected_rank is not None and problem.got_rank == problem.expected_rank - 1
-
-
 def _diagnostic(context: RuleContext, rule: Rule, fact: LayerCallFact, message: str) -> Iterator[Diagnostic]:
     fixes: list[Fix | None] = []
     if fact.feed is not None:
@@ -135,7 +119,7 @@ def _diagnostic(context: RuleContext, rule: Rule, fact: LayerCallFact, message: 
     else:
         input_fact = _root_input(context, fact)
         if input_fact is not None:
-            fixes.append(_input_fix(context, input_fact))
+            fixes.append(input_fix(context, input_fact))
     # Without a declared input the data decides the shape: the fix, and the report, go where it is given.
     where = fact.feed.x_node if fact.feed is not None and fact.feed.x_node is not None else fact.call
     diagnostic = context.diagnostic(rule, where, message, fixes)
@@ -147,27 +131,3 @@ def _root_input(context: RuleContext, fact: LayerCallFact) -> InputFact | None:
     from shapelint.rules.base import tensor_input_fact
 
     return tensor_input_fact(context, fact.inputs[0]) if fact.inputs else None
-
-
-def _input_fix(context: RuleContext, fact: InputFact) -> Fix | None:
-    """Append a channel axis of size 1 to the declared shape (and, for Keras 2, to the data fed)."""
-    node = fact.shape_node
-    if node is None:
-        return None
-    items = shape_literal_items(context, node)
-    if items is None:
-        return None
-    new = tuple_code([*items, "1"])
-    edits: list[TextEdit | None] = [context.replace(node, new)]
-    if context.keras_major < 3:
-        # Keras 2 does not add the axis to the data: expand every array fed to this input.
-        for model in fact.models:
-            index = model.input_facts.index(fact)
-            for feed in context.feeds_of(model):
-                found = array_for_input(feed, model, index)
-                if found is None or found[1] is None:
-                    continue
-                array, x_node = found
-                if array.shape.rank == (fact.per_sample.rank or 0) + 1:
-                    edits.append(context.replace(x_node, context.expand_dims_code(context.code(x_node))))
-    return context.fix(f"Add a channel axis: shape={new}", *edits)

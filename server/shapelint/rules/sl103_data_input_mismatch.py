@@ -18,7 +18,7 @@ from shapelint.rules.base import (
     parenthesize,
     shape_literal_items,
 )
-from shapelint.rules.sl101_input_includes_batch_axis import inputs_with_sample_axis
+from shapelint.rules.shared_batch_axis import inputs_with_sample_axis
 from shapelint.shapes import first_difference, format_shape, shapes_compatible
 from shapelint.values import ArrayValue, Seq
 

@@ -9,7 +9,7 @@ from dataclasses import replace
 import libcst as cst
 
 from shapelint.diagnostics import Diagnostic, Fix
-from shapelint.facts import LayerCallFact
+from shapelint.facts import LayerCallFact, LayerValue
 from shapelint.knowledge.layers import LayerProblem
 from shapelint.rules.base import (
     Rule,
@@ -19,11 +19,11 @@ from shapelint.rules.base import (
     line_note,
     tensor_input_fact,
 )
-from shapelint.rules.sl101_input_includes_batch_axis import inputs_with_sample_axis
-from shapelint.rules.sl102_missing_channel_axis import _input_fix, is_missing_channel_axis
+from shapelint.rules.shared_batch_axis import inputs_with_sample_axis
+from shapelint.rules.shared_channel_axis import input_fix, is_missing_channel_axis
 from shapelint.shapes import Dim, Shape, format_dims, format_shape
 from shapelint.source import NodeRef
-from shapelint.values import Const, LayerValue, TensorValue, const_int, int_tuple
+from shapelint.values import Const, TensorValue, const_int, int_tuple
 
 # What each axis of a layer's input means, batch axis included, by layer family and rank.
 _AXES = {
@@ -274,8 +274,8 @@ model = keras.Sequential([
         self, context: RuleContext, fact: LayerCallFact, sample: Shape
     ) -> tuple[str, list[Fix | None]]:
         """A sequence layer given flat vectors: say where the time axis was lost and how to keep it."""
-        upstream = _through_same_layers(fact.inputs[0])
-        producer = layer_producer(upstream) if upstream is not None else None
+        upstream = _through_same_layers(context, fact.inputs[0])
+        producer = layer_producer(context, upstream) if upstream is not None else None
         size = sample[0] if sample.rank == 1 else None
         spec = producer.layer.spec if producer is not None else None
         family = spec.family if spec is not None else None
@@ -320,7 +320,7 @@ model = keras.Sequential([
                 f": each sample needs a {unit} axis. Declare {what}=({size}, 1) ({size} steps of one "
                 f"{unit}). {data}"
             )
-            fix = _input_fix(context, declared)
+            fix = input_fix(context, declared)
             label = f"Add an axis of size 1: {what}=({size}, 1)"
             return detail, [replace(fix, message=label) if fix is not None else None]
         if size is None:
@@ -448,12 +448,12 @@ model = keras.Sequential([
         return context.diagnostic(self, fact.call, message, related=related)
 
 
-def _through_same_layers(value: object) -> TensorValue | None:
+def _through_same_layers(context: RuleContext, value: object) -> TensorValue | None:
     """Step back over layers that keep the shape (Dropout, BatchNormalization...) to the real producer."""
     for _ in range(32):
         if not isinstance(value, TensorValue):
             return None
-        producer = layer_producer(value)
+        producer = layer_producer(context, value)
         if producer is None or producer.layer.spec is None or producer.layer.spec.family != "same":
             return value
         if not producer.inputs:

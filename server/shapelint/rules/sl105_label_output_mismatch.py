@@ -9,8 +9,8 @@ import libcst as cst
 from shapelint.diagnostics import Diagnostic, Fix, Position, Range, TextEdit
 from shapelint.facts import FeedFact, LayerCallFact
 from shapelint.knowledge.losses import loss_family, loss_name
-from shapelint.rules.base import TRAINING_METHODS, Rule, RuleContext
-from shapelint.rules.sl101_input_includes_batch_axis import inputs_with_sample_axis
+from shapelint.rules.base import TRAINING_METHODS, Rule, RuleContext, layer_producer
+from shapelint.rules.shared_batch_axis import inputs_with_sample_axis
 from shapelint.shapes import format_shape
 from shapelint.source import NodeRef
 from shapelint.values import ArrayValue, Seq, TensorValue, Value
@@ -236,7 +236,7 @@ model.fit(x, y)  # error: SL105
         self, context: RuleContext, feed: FeedFact, out: TensorValue, y: ArrayValue, loss: str | None
     ) -> Diagnostic | None:
         classes = y.shape[-1]
-        layer = _producer(out)
+        layer = layer_producer(context, out)
         name = layer.layer.short_name if layer is not None else "The last layer"
         message = (
             f"The model outputs {format_shape(out.shape)} ({name} with {out.shape[-1]} units) but "
@@ -248,7 +248,7 @@ model.fit(x, y)  # error: SL105
     def _too_few_units(
         self, context: RuleContext, feed: FeedFact, out: TensorValue, y: ArrayValue, loss: str | None
     ) -> Diagnostic | None:
-        layer = _producer(out)
+        layer = layer_producer(context, out)
         classes = y.classes
         message = (
             f"{_name(y, 'y')} holds class ids 0 to {(classes or 1) - 1} ({classes} classes) but the model outputs "
@@ -260,7 +260,7 @@ model.fit(x, y)  # error: SL105
     def _binary_units(
         self, context: RuleContext, feed: FeedFact, out: TensorValue, y: ArrayValue, loss: str | None
     ) -> Diagnostic | None:
-        layer = _producer(out)
+        layer = layer_producer(context, out)
         message = (
             f"{loss} compares each output unit with one label, but the model outputs {format_shape(out.shape)} "
             f"({out.shape[-1]} units) and {_name(y, 'y')} has shape {format_shape(y.shape)}: one label per sample. "
@@ -283,7 +283,7 @@ model.fit(x, y)  # error: SL105
     def _too_many_output_axes(
         self, context: RuleContext, feed: FeedFact, out: TensorValue, y: ArrayValue, loss: str | None
     ) -> Diagnostic | None:
-        recurrent = _sequence_source(out)
+        recurrent = _sequence_source(context, out)
         if recurrent is not None:
             message = (
                 f"The model outputs {format_shape(out.shape)}, one prediction per time step, because "
@@ -293,7 +293,7 @@ model.fit(x, y)  # error: SL105
             )
             fixes = [_return_sequences_fix(context, recurrent)]
         else:
-            dense = _first_dense_on_grid(out)
+            dense = _first_dense_on_grid(context, out)
             message = (
                 f"The model outputs {format_shape(out.shape)} but {_name(y, 'y')} has shape {format_shape(y.shape)}: "
                 f"the output still has {len(out.shape.dims or ()) - 2} spatial axes. Add Flatten() (or "
@@ -331,24 +331,19 @@ def _name(array: ArrayValue, fallback: str, quoted: bool = True) -> str:
     return f"`{name}`" if quoted else name
 
 
-def _producer(tensor: Value) -> LayerCallFact | None:
-    producer = getattr(tensor, "producer", None)
-    return producer if isinstance(producer, LayerCallFact) else None
-
-
-def _chain(tensor: Value) -> Iterator[LayerCallFact]:
+def _chain(context: RuleContext, tensor: Value) -> Iterator[LayerCallFact]:
     """Layer calls from the output backwards, through single-input layers."""
     seen = 0
-    fact = _producer(tensor)
+    fact = layer_producer(context, tensor)
     while fact is not None and seen < 64:
         yield fact
         seen += 1
-        fact = _producer(fact.inputs[0]) if len(fact.inputs) == 1 else None
+        fact = layer_producer(context, fact.inputs[0]) if len(fact.inputs) == 1 else None
 
 
-def _sequence_source(out: TensorValue) -> LayerCallFact | None:
+def _sequence_source(context: RuleContext, out: TensorValue) -> LayerCallFact | None:
     """The recurrent layer with return_sequences=True that makes the output 3-D, if nothing else does."""
-    for fact in _chain(out):
+    for fact in _chain(context, out):
         spec = fact.layer.spec
         if spec is None:
             return None
@@ -360,10 +355,10 @@ def _sequence_source(out: TensorValue) -> LayerCallFact | None:
     return None
 
 
-def _first_dense_on_grid(out: TensorValue) -> LayerCallFact | None:
+def _first_dense_on_grid(context: RuleContext, out: TensorValue) -> LayerCallFact | None:
     """The earliest Dense of the trailing Dense/Dropout run that received a rank > 2 input."""
     found = None
-    for fact in _chain(out):
+    for fact in _chain(context, out):
         spec = fact.layer.spec
         if spec is None or spec.family not in ("dense", "same"):
             break

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 import libcst as cst
 
 from shapelint.diagnostics import Diagnostic, Fix
-from shapelint.facts import FeedFact
+from shapelint.facts import FeedFact, ModelValue
 from shapelint.rules.base import Rule, RuleContext, fitting_order, tuple_code
 from shapelint.shapes import format_shape
 from shapelint.source import NodeRef
-from shapelint.values import ArrayValue, DictValue, ModelValue, Seq
+from shapelint.values import ArrayValue, DictValue, Seq
 
 
 class MultiInputMismatch(Rule):

@@ -8,7 +8,7 @@ import libcst as cst
 
 from shapelint.diagnostics import Diagnostic, Fix
 from shapelint.rules.base import Rule, RuleContext, array_for_input, input_line_note, keras3_adjusts
-from shapelint.rules.sl101_input_includes_batch_axis import inputs_with_sample_axis
+from shapelint.rules.shared_batch_axis import inputs_with_sample_axis
 from shapelint.shapes import format_shape, shapes_compatible
 from shapelint.source import NodeRef
 

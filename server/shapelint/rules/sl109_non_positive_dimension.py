@@ -13,7 +13,7 @@ from shapelint.rules.base import (
     constructor_argument_edit,
     line_note,
 )
-from shapelint.rules.sl101_input_includes_batch_axis import inputs_with_sample_axis
+from shapelint.rules.shared_batch_axis import inputs_with_sample_axis
 from shapelint.values import Const, TensorValue
 
 _AXIS_NAMES = {1: ("steps",), 2: ("height", "width"), 3: ("depth", "height", "width")}
@@ -164,7 +164,7 @@ def _history(context: RuleContext, fact: LayerCallFact, axis: int) -> tuple[str,
     for _ in range(256):
         if not isinstance(value, TensorValue) or value.shape.rank != rank:
             break
-        producer = value.producer
+        producer = context.facts.producer(value)
         if isinstance(producer, InputFact):
             size = value.shape[axis]
             if not steps or size is None:

@@ -1,0 +1,167 @@
+"""Python's control flow for the interpreter: branches, loops and try, and how their states join.
+
+A branch that ends in `return`, `break` or `continue` does not flow on to the next statement;
+each such exit records the state it leaves with (per enclosing loop), and the state after the
+statement is the join of every path that does flow on. Literal loops are unrolled while the
+work budget lasts; other loops run as "an unknown number of times".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import libcst as cst
+
+from shapelint.budget import Budget
+from shapelint.indexing import iteration_items
+from shapelint.limits import MAX_UNROLL
+from shapelint.scope import Scope
+from shapelint.source import NodeRef
+from shapelint.values import UNKNOWN, ArrayValue, Value
+
+
+class Return(Exception):
+    """A `return` leaves the function being interpreted."""
+
+
+class Break(Exception):
+    """A `break` leaves the loop being interpreted."""
+
+
+class Continue(Exception):
+    """A `continue` ends the current iteration."""
+
+
+class ControlFlow:
+    """The statements that choose a path; the interpreter supplies evaluation and assignment."""
+
+    budget: Budget
+    # Per enclosing loop: the states that left the current iteration by continue or break.
+    loop_exits: list[list[tuple[type[Exception], Scope]]]
+
+    def eval(self, node: cst.BaseExpression, scope: Scope) -> Value:
+        raise NotImplementedError
+
+    def assign(self, target: cst.BaseExpression, value: Value, scope: Scope) -> None:
+        raise NotImplementedError
+
+    def exec_block(self, body: Sequence[cst.BaseStatement] | cst.BaseSuite, scope: Scope) -> None:
+        raise NotImplementedError
+
+    def ref(self, node: cst.CSTNode) -> NodeRef:
+        raise NotImplementedError
+
+    def exit_loop_path(self, kind: type[Exception], scope: Scope) -> None:
+        """Record the state a `break`/`continue` leaves its iteration with, then leave."""
+        if self.loop_exits:
+            self.loop_exits[-1].append((kind, scope.branch()))
+        raise kind()
+
+    def exec_if(self, node: cst.If, scope: Scope) -> None:
+        self.eval(node.test, scope)
+        branches: list[Scope] = []
+        ended: list[type[Exception]] = []  # how the branches that do not flow on left
+        body_scope = scope.branch()
+        if (left := self._run_branch(node.body, body_scope)) is None:
+            branches.append(body_scope)
+        else:
+            ended.append(left)
+        else_scope = scope.branch()
+        if node.orelse is None:
+            branches.append(else_scope)
+        elif isinstance(node.orelse, cst.If):
+            try:
+                self.exec_if(node.orelse, else_scope)
+                branches.append(else_scope)
+            except (Return, Break, Continue) as error:
+                ended.append(type(error))
+        elif (left := self._run_branch(node.orelse.body, else_scope)) is None:
+            branches.append(else_scope)
+        else:
+            ended.append(left)
+        if not branches:
+            # No branch flows on. A continue/break branch's state is already recorded with its loop.
+            loop_exits = [kind for kind in ended if kind is not Return]
+            raise (loop_exits[0] if loop_exits else Return)()
+        scope.merge(*branches)
+
+    def _run_branch(self, body: cst.BaseSuite, scope: Scope) -> type[Exception] | None:
+        """Run a branch; how it left when it ends in return, break or continue (it does not flow on)."""
+        try:
+            self.exec_block(body, scope)
+        except (Return, Break, Continue) as error:
+            return type(error)
+        return None
+
+    def exec_for(self, node: cst.For, scope: Scope) -> None:
+        iterable = self.eval(node.iter, scope)
+        items = iteration_items(iterable)
+        if items is not None and len(items) <= MAX_UNROLL:
+            broken: list[Scope] = []  # the states of iterations that left by break
+            for item in items:
+                if not self.budget.charge():
+                    # Out of work: the remaining iterations run as a loop of unknown length.
+                    self.budget.stop_at(self.ref(node))
+                    self.exec_loop_body(node.body, scope, node.target, UNKNOWN)
+                    break
+                self.assign(node.target, item, scope)
+                ongoing, stopped = self._run_iteration(node.body, scope)
+                broken.extend(stopped)
+                if not ongoing:
+                    break
+                scope.become_join(ongoing)
+            else:
+                if node.orelse is not None:
+                    self.exec_block(node.orelse.body, scope)
+            if broken:
+                scope.merge(scope.branch(), *broken)
+            return
+        element: Value = UNKNOWN
+        if isinstance(iterable, ArrayValue) and iterable.shape.dims:
+            element = ArrayValue(iterable.shape.drop_first(), iterable.dtype)
+        self.exec_loop_body(node.body, scope, node.target, element)
+
+    def _run_iteration(self, body: cst.BaseSuite, scope: Scope) -> tuple[list[Scope], list[Scope]]:
+        """Run a loop body once: the states that go on to the next iteration, and those that break."""
+        self.loop_exits.append([])
+        try:
+            self.exec_block(body, scope)
+            ongoing = [scope.branch()]
+        except (Break, Continue):
+            ongoing = []  # this path's state was recorded where it left
+        finally:
+            exits = self.loop_exits.pop()
+        ongoing.extend(state for kind, state in exits if kind is Continue)
+        return ongoing, [state for kind, state in exits if kind is Break]
+
+    def exec_loop_body(
+        self, body: cst.BaseSuite, scope: Scope, target: cst.BaseExpression | None, element: Value
+    ) -> None:
+        """A loop run an unknown number of times: names it assigns become what is common to all runs."""
+        loop_scope = scope.branch()
+        if target is not None:
+            self.assign(target, element, loop_scope)
+        try:
+            ongoing, broken = self._run_iteration(body, loop_scope)
+        except Return:
+            ongoing, broken = [], []
+        scope.merge(scope.branch(), *ongoing, *broken)
+
+    def exec_try(self, node: cst.Try, scope: Scope) -> None:
+        before = scope.branch()
+        self.exec_block(node.body, scope)
+        branches = [scope]
+        for handler in node.handlers:
+            handler_scope = before.branch()
+            if handler.name is not None:
+                self.assign(handler.name.name, UNKNOWN, handler_scope)
+            if self._run_branch(handler.body, handler_scope) is None:
+                branches.append(handler_scope)
+        if len(branches) > 1:
+            merged = scope.branch()
+            merged.merge(*branches)
+            scope.names = merged.names
+        if node.orelse is not None:
+            self.exec_block(node.orelse.body, scope)
+        if node.finalbody is not None:
+            self.exec_block(node.finalbody.body, scope)

@@ -1,0 +1,134 @@
+"""What a person reads about the facts: hover Markdown, the model summary, inlay hint text.
+
+The analysis records values and facts; this module alone decides how they read, so a
+new editor feature or wording changes here and never in the interpreter or the facts.
+Every hover says what kind it is (`HoverKind`), so a client can switch a kind off
+without reading the Markdown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from shapelint.diagnostics import Position, Range, code_in_message
+from shapelint.facts import LayerCallFact, LayerValue, ModelValue, ProgramFacts
+from shapelint.shapes import format_shape
+from shapelint.source import Program
+from shapelint.values import UNKNOWN, ArrayValue, DatasetValue, Seq, TensorValue, Value
+
+
+class HoverKind(str, Enum):
+    """What a hover describes."""
+
+    VALUE = "value"  # an array, tensor, dataset or tuple of them
+    LAYER = "layer"  # a layer object
+    LAYER_CALL = "layer-call"  # a layer applied to inputs: input and output shapes
+    MODEL = "model"  # a model: the summary table
+
+
+@dataclass(frozen=True)
+class HoverText:
+    """A hover's Markdown and kind, for a span of the program."""
+
+    range: Range
+    markdown: str
+    kind: HoverKind
+
+
+def hover_at(facts: ProgramFacts, program: Program, position: Position) -> HoverText | None:
+    """The smallest recorded name or call covering `position` (program coordinates), described."""
+    chunk = program.chunk_at_line(position.line)
+    if chunk is None or chunk.module is None:
+        return None
+    positions = program.positions_of_chunk(chunk)
+    candidates: list[tuple[int, Range, Value | LayerCallFact]] = []
+    for (chunk_index, _), (node, value) in facts.node_values.items():
+        if chunk_index != chunk.index:
+            continue
+        code_range = positions.get(node)
+        if code_range is None:
+            continue
+        # In the text as written (a notebook's IPython lines are parsed transformed).
+        span = program.chunk_span(chunk, code_range)
+        start, end = span.start, span.end
+        if (start.line, start.column) <= (position.line, position.column) <= (end.line, end.column):
+            size = (end.line - start.line) * 10_000 + (end.column - start.column)
+            candidates.append((size, span, value))
+    # The innermost node that has something to say (a module name has not).
+    for _, span, value in sorted(candidates, key=lambda c: c[0]):
+        described = describe(facts, value, code_in_message(program.code_for_range(span)))
+        if described is not None:
+            return HoverText(span, described[0], described[1])
+    return None
+
+
+def describe(facts: ProgramFacts, value: Value | LayerCallFact, code: str) -> tuple[str, HoverKind] | None:
+    """The Markdown for a value or layer call written `code` in the program, or None when nothing is known."""
+    if isinstance(value, LayerCallFact):
+        ins = ", ".join(format_shape(s) for s in value.input_shapes)
+        out = output_text(value.output)
+        text = f"**{value.layer.short_name}**: input {ins} → output {out}"
+        if value.problem is not None:
+            text += f"\n\n{value.problem.message}"
+        return text, HoverKind.LAYER_CALL
+    if isinstance(value, ModelValue):
+        return model_summary(facts, value, code), HoverKind.MODEL
+    if isinstance(value, (ArrayValue, TensorValue, DatasetValue)):
+        return f"`{code}`: {value.describe()}", HoverKind.VALUE
+    if isinstance(value, Seq) and value.items and all(isinstance(i, (ArrayValue, TensorValue)) for i in value.items):
+        inner = ", ".join(i.describe() for i in value.items)
+        return f"`{code}`: ({inner})", HoverKind.VALUE
+    if isinstance(value, LayerValue):
+        calls = value.calls
+        if calls:
+            last = calls[-1]
+            return f"`{code}`: {value.short_name} layer, output {output_text(last.output)}", HoverKind.LAYER
+        return f"`{code}`: {value.short_name} layer", HoverKind.LAYER
+    return None
+
+
+def model_summary(facts: ProgramFacts, model: ModelValue, name: str) -> str:
+    """A model's layers and output shapes as a Markdown table, like Keras's `model.summary()`."""
+    rows = [
+        f"**{name}** — {model.kind} model",
+        "",
+        "| Layer | Output shape |",
+        "|---|---|",
+    ]
+    for tensor in model.inputs:
+        rows.append(f"| Input | {format_shape(tensor.shape)} |")
+    for fact in facts.model_layer_calls(model):
+        rows.append(f"| {fact.layer.short_name} | {output_text(fact.output)} |")
+    if model.loss is not UNKNOWN:
+        rows.extend(["", f"loss: `{model.loss.describe()}`"])
+    return "\n".join(rows)
+
+
+def inlay_hints(facts: ProgramFacts, program: Program) -> list[tuple[Position, str, str | None]]:
+    """Each layer call's output shape, placed at the end of the line that applies it."""
+    by_line: dict[int, tuple[str, str | None]] = {}
+    for fact in facts.layer_calls:
+        if fact.call is None or not isinstance(fact.output, (TensorValue, Seq)):
+            continue
+        text = output_text(fact.output)
+        if text == "?":
+            continue
+        span = program.node_range(fact.call)
+        if span is None:
+            continue
+        by_line[span.end.line] = (f"→ {text}", f"{fact.layer.short_name} output shape")
+    return [
+        (Position(line, len(program.line_text(line).rstrip())), label, tooltip)
+        for line, (label, tooltip) in sorted(by_line.items())
+    ]
+
+
+def output_text(value: Value) -> str:
+    """A layer output's shape as shown to people: `(None, 10)`, `[(None, 4), ?]`, or `?`."""
+    if isinstance(value, TensorValue):
+        return "?" if value.shape.dims is None else format_shape(value.shape)
+    if isinstance(value, Seq):
+        parts = [output_text(item) for item in value.items]
+        return "?" if all(p == "?" for p in parts) else "[" + ", ".join(parts) + "]"
+    return "?"

@@ -1,0 +1,67 @@
+"""What the interpreter reads from libcst nodes: dotted names, assigned names, string literal values."""
+
+from __future__ import annotations
+
+import ast
+import functools
+import warnings
+from collections.abc import Iterator
+
+import libcst as cst
+
+BINARY_OPERATORS: dict[type[cst.BaseBinaryOp], str] = {
+    cst.Add: "+",
+    cst.Subtract: "-",
+    cst.Multiply: "*",
+    cst.Divide: "/",
+    cst.FloorDivide: "//",
+    cst.Modulo: "%",
+    cst.Power: "**",
+    cst.MatrixMultiply: "@",
+}
+AUGMENTED_OPERATORS: dict[type[cst.BaseAugOp], str] = {
+    cst.AddAssign: "+",
+    cst.SubtractAssign: "-",
+    cst.MultiplyAssign: "*",
+    cst.DivideAssign: "/",
+    cst.FloorDivideAssign: "//",
+    cst.ModuloAssign: "%",
+    cst.PowerAssign: "**",
+    cst.MatrixMultiplyAssign: "@",
+}
+
+
+@functools.lru_cache(maxsize=4096)
+def string_value(literal_text: str) -> str | bytes | None:
+    """A string literal's value; plain quotes without escapes skip ast.literal_eval, which is slow."""
+    quote = literal_text[:1]
+    if quote in ("'", '"') and "\\" not in literal_text and literal_text[:3] != quote * 3:
+        return literal_text[1:-1]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # half-typed literals warn on stderr otherwise
+            value = ast.literal_eval(literal_text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    return value if isinstance(value, (str, bytes)) else None
+
+
+def assigned_names(target: cst.CSTNode) -> Iterator[str]:
+    if type(target) is cst.Name:
+        yield target.value
+    elif type(target) in (cst.Tuple, cst.List):
+        for element in target.elements:
+            yield from assigned_names(element.value)
+    elif type(target) is cst.StarredElement:
+        yield from assigned_names(target.value)
+    elif type(target) is cst.Del:
+        yield from assigned_names(target.target)
+
+
+def dotted_name(node: cst.CSTNode) -> str | None:
+    if type(node) is cst.Name:
+        return node.value
+    if type(node) is cst.Attribute:
+        base = dotted_name(node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    return None
