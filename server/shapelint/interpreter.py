@@ -77,6 +77,7 @@ _AUGMENTED_OPERATORS: dict[type[cst.BaseAugOp], str] = {
     cst.PowerAssign: "**",
     cst.MatrixMultiplyAssign: "@",
 }
+_OPERATOR_METHODS = {"/": "__truediv__"}
 _STRICT = os.environ.get("SHAPELINT_STRICT") == "1"
 
 
@@ -150,6 +151,7 @@ class Interpreter:
         self.functions: list[FunctionValue] = []
         self.called: set[int] = set()
         self._states: dict[Callable[[Any], Any], Any] = {}  # the overlays' per-analysis state
+        self._mutations: list[tuple[Value, Value]] = []  # objects changed in place (ev.mutate), to rebind
 
     # Driving ------------------------------------------------------------------------------------
 
@@ -200,6 +202,20 @@ class Interpreter:
     def call(self, func: Value, call: CallArgs) -> Value:
         return self.call_value(func, call)
 
+    def mutate(self, old: Value, new: Value) -> None:
+        self._mutations.append((old, new))
+
+    def _rebind_mutated(self, scope: Scope) -> None:
+        """Names bound to an object a method changed in place (`df.pop("y")`) now see its new value."""
+        mutations, self._mutations = self._mutations, []
+        for old, new in mutations:
+            current: Scope | None = scope
+            while current is not None:
+                for name, value in list(current.names.items()):
+                    if value is old:
+                        current.names[name] = new
+                current = current.parent
+
     def state(self, factory: Callable[[Any], T]) -> T:
         found = self._states.get(factory)
         if found is None:
@@ -222,7 +238,11 @@ class Interpreter:
         self.budget.charge()
         if type(node) is cst.SimpleStatementLine:
             for small in node.body:
-                self.exec_statement(small, scope)
+                try:
+                    self.exec_statement(small, scope)
+                finally:
+                    if self._mutations:
+                        self._rebind_mutated(scope)
         elif type(node) is cst.Assign:
             value = self.eval(node.value, scope)
             for target in node.targets:
@@ -258,7 +278,12 @@ class Interpreter:
             for item in node.items:
                 value = self.eval(item.item, scope)
                 if item.asname is not None:
-                    self.assign(item.asname.name, UNKNOWN if not isinstance(value, ModelValue) else value, scope)
+                    enter = registry.find_method(value, "__enter__")
+                    if enter is not None:
+                        value = enter(self, value, CallArgs([], {}, self.ref(item.item)))
+                    elif not isinstance(value, ModelValue):
+                        value = UNKNOWN
+                    self.assign(item.asname.name, value, scope)
             self.exec_block(node.body, scope)
         elif type(node) is cst.Try:
             self.exec_try(node, scope)
@@ -269,6 +294,8 @@ class Interpreter:
         elif type(node) is cst.ClassDef:
             self.exec_class(node, scope)
         elif type(node) is cst.Del:
+            if type(node.target) is cst.Subscript:
+                self._library_item(node.target, "__delitem__", None, scope)
             for name in _assigned_names(node.target):
                 scope.names[name] = UNKNOWN
         elif type(node) is cst.Break or type(node) is cst.Continue:
@@ -469,7 +496,23 @@ class Interpreter:
             owner = self.eval(target.value, scope)
             if isinstance(owner, InstanceValue):
                 owner.attributes[target.attr.value] = value
-        # x[...] = v keeps x's shape: nothing to do.
+            else:
+                setter = registry.find_method(owner, "__setattr__")
+                if setter is not None:
+                    setter(self, owner, CallArgs([Const(target.attr.value), value], {}, self.ref(target)))
+        elif type(target) is cst.Subscript:
+            # x[...] = v keeps an array's shape; a library object (a DataFrame) may change.
+            self._library_item(target, "__setitem__", value, scope)
+
+    def _library_item(self, target: cst.Subscript, method: str, value: Value | None, scope: Scope) -> None:
+        """`obj[key] = value` or `del obj[key]` on a library object that models it (ev.mutate rebinds)."""
+        owner = self.eval(target.value, scope)
+        if isinstance(owner, (ArrayValue, TensorValue, Seq, DictValue)):
+            return
+        handler = registry.find_method(owner, method)
+        if handler is not None:
+            keys = [self.index_value(element.slice, scope) for element in target.slice]
+            handler(self, owner, CallArgs([*keys, *([value] if value is not None else [])], {}, self.ref(target)))
 
     # Expressions --------------------------------------------------------------------------------
 
@@ -505,6 +548,8 @@ class Interpreter:
         if type(node) is cst.ConcatenatedString:
             evaluated = node.evaluated_value
             return Const(evaluated) if isinstance(evaluated, str) else UNKNOWN
+        if type(node) is cst.FormattedString:
+            return self.formatted_string(node, scope)
         if type(node) in (cst.Tuple, cst.List):
             items: list[Value] = []
             for element in node.elements:
@@ -563,6 +608,26 @@ class Interpreter:
             return value
         return UNKNOWN
 
+    def formatted_string(self, node: cst.FormattedString, scope: Scope) -> Value:
+        """An f-string whose parts are all literal strings or numbers (a data path built from names)."""
+        pieces: list[str] = []
+        known = True
+        for part in node.parts:
+            if type(part) is cst.FormattedStringText:
+                pieces.append(part.value)
+                continue
+            assert type(part) is cst.FormattedStringExpression
+            value = self.eval(part.expression, scope)
+            plain = part.format_spec is None and part.conversion is None
+            if plain and isinstance(value, Const) and type(value.value) in (str, int):
+                pieces.append(str(value.value))
+            else:
+                known = False
+        if not known or "{" in "".join(p for p in pieces) or "b" in node.prefix.lower():
+            return UNKNOWN
+        text = "".join(pieces)
+        return Const(text) if "r" in node.prefix.lower() or "\\" not in text else UNKNOWN
+
     def lookup(self, name: str, scope: Scope) -> Value:
         found = scope.lookup(name)
         if found is not None:
@@ -596,10 +661,18 @@ class Interpreter:
         handler = registry.find_attribute(base, name)
         if handler is not None:
             return handler(self, base, name)
-        return BoundMethod(base, name) if isinstance(base, _LIBRARY_OBJECTS) else UNKNOWN
+        if isinstance(base, _LIBRARY_OBJECTS) or registry.find_method(base, name) is not None:
+            return BoundMethod(base, name)
+        fallback = registry.find_attribute(base, "__getattr__")  # a DataFrame's column as an attribute
+        return fallback(self, base, name) if fallback is not None else UNKNOWN
 
     def subscript(self, node: cst.Subscript, scope: Scope) -> Value:
         base = self.eval(node.value, scope)
+        if not isinstance(base, (Seq, DictValue, ArrayValue, TensorValue)):
+            getter = registry.find_method(base, "__getitem__")
+            if getter is not None:
+                keys = [self.index_value(element.slice, scope) for element in node.slice]
+                return getter(self, base, CallArgs(keys, {}, self.ref(node)))
         indexes = [self.index_item(element.slice, scope) for element in node.slice]
         if isinstance(base, Seq):
             if len(indexes) != 1:
@@ -634,6 +707,21 @@ class Interpreter:
                 return ArrayValue(shape, base.dtype, kind=base.kind, classes=base.classes)
             return TensorValue(shape, base.dtype, base.roots)
         return UNKNOWN
+
+    def index_value(self, item: cst.BaseSlice, scope: Scope) -> Value:
+        """One index of a subscript as a value: a slice is `Const(slice(start, stop, step))` of literals."""
+        if type(item) is cst.Slice:
+            bounds: list[object] = []
+            for part in (item.lower, item.upper, item.step):
+                value = self.eval(part, scope) if part is not None else Const(None)
+                if not isinstance(value, Const) or not (value.value is None or const_int(value) is not None):
+                    return UNKNOWN
+                bounds.append(value.value)
+            return Const(slice(*bounds))
+        assert type(item) is cst.Index
+        if isinstance(item.value, cst.Ellipsis):
+            return Const(Ellipsis)
+        return self.eval(item.value, scope)
 
     def index_item(self, item: cst.BaseSlice, scope: Scope) -> tuple[str, object]:
         if type(item) is cst.Slice and item.step is None and _window_length(item, self, scope) is not None:
@@ -690,6 +778,10 @@ class Interpreter:
             # Concatenation: `s = s + s` in a loop doubles; past a size it is not worth modelling.
             if not self.budget.allows_size(_size(left) + _size(right)):
                 return UNKNOWN
+        dunder = _OPERATOR_METHODS.get(operator)
+        overloaded = registry.find_method(left, dunder) if dunder and not isinstance(left, Const) else None
+        if overloaded is not None:  # pathlib.Path / "name"
+            return overloaded(self, left, CallArgs([right], {}, self.ref(node)))
         result = np_knowledge.const_binary(left, right, operator)
         return result if self._modest(result) else UNKNOWN
 

@@ -5,6 +5,7 @@ header, the class folders of an image dataset) go through a `Workspace` and noth
 
     located = ev.workspace.locate("data/train.npy")        # None: not there, or not allowed
     head = ev.workspace.read_head(located, 4096)            # the first bytes, at most 4 KiB
+    tail = ev.workspace.read_range(located, -1024, 1024)    # the last 1 KiB (a zip's directory)
     entries = ev.workspace.list_directory(ev.workspace.locate("images/train"))
 
 The rules every read follows:
@@ -95,7 +96,29 @@ class Workspace:
         boundary = self._boundary()
         if boundary is None or not _inside(os.path.realpath(located), boundary):
             return None
-        return _read_head(located, max(0, min(limit, MAX_HEAD_BYTES)))
+        return _read(located, 0, max(0, min(limit, MAX_HEAD_BYTES)))
+
+    def read_range(self, located: str | None, offset: int, limit: int) -> bytes | None:
+        """At most `limit` bytes from `offset` of a file `locate` returned (a negative offset counts from the end)."""
+        if located is None or not self.readable:
+            return None
+        boundary = self._boundary()
+        if boundary is None or not _inside(os.path.realpath(located), boundary):
+            return None
+        return _read(located, offset, max(0, min(limit, MAX_HEAD_BYTES)))
+
+    def size(self, located: str | None) -> int | None:
+        """The size in bytes of a regular file `locate` returned (so a reader knows it read it all)."""
+        if located is None or not self.readable:
+            return None
+        boundary = self._boundary()
+        if boundary is None or not _inside(os.path.realpath(located), boundary):
+            return None
+        try:
+            info = os.stat(located)
+        except OSError:
+            return None
+        return info.st_size if stat.S_ISREG(info.st_mode) else None
 
     def list_directory(self, located: str | None) -> tuple[DirectoryEntry, ...] | None:
         """The entries of a folder that `locate` returned, sorted by name (None when unreadable)."""
@@ -145,9 +168,10 @@ class _Cache:
 _MISSING = object()
 _heads = _Cache(_CACHE_ENTRIES)
 _listings = _Cache(_CACHE_ENTRIES)
+_disk_reads = 0
 
 
-def _read_head(path: str, limit: int) -> bytes | None:
+def _read(path: str, offset: int, limit: int) -> bytes | None:
     try:
         # O_NONBLOCK: a FIFO swapped in after the check must not block the open.
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
@@ -157,10 +181,16 @@ def _read_head(path: str, limit: int) -> bytes | None:
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
             return None
-        key = (path, info.st_size, info.st_mtime_ns, limit)
+        key = (path, info.st_size, info.st_mtime_ns, offset, limit)
         cached = _heads.get(key)
         if cached is not _MISSING:
             return cached  # type: ignore[return-value]
+        global _disk_reads
+        _disk_reads += 1
+        start = max(0, info.st_size + offset) if offset < 0 else offset
+        if start > info.st_size:
+            return None
+        os.lseek(descriptor, start, os.SEEK_SET)
         chunks: list[bytes] = []
         remaining = limit
         while remaining > 0:
@@ -176,6 +206,11 @@ def _read_head(path: str, limit: int) -> bytes | None:
         return None
     finally:
         os.close(descriptor)
+
+
+def disk_reads() -> int:
+    """How many reads went to the disk (not to the cache) since the process started."""
+    return _disk_reads
 
 
 def _list_directory(path: str) -> tuple[DirectoryEntry, ...] | None:
