@@ -592,6 +592,9 @@ class Interpreter:
                 self.eval(target.comparator, scope)
             if isinstance(left, ArrayValue):
                 return ArrayValue(left.shape, "bool")
+            converted = left.as_array()  # a comparison of a pandas Series is a mask over its rows
+            if converted is not None:
+                return ArrayValue(converted.shape, "bool")
             return UNKNOWN
         if type(node) is cst.BooleanOperation:
             self.eval(node.left, scope)
@@ -714,8 +717,8 @@ class Interpreter:
             bounds: list[object] = []
             for part in (item.lower, item.upper, item.step):
                 value = self.eval(part, scope) if part is not None else Const(None)
-                if not isinstance(value, Const) or not (value.value is None or const_int(value) is not None):
-                    return UNKNOWN
+                if not isinstance(value, Const) or not (value.value is None or type(value.value) in (int, str)):
+                    return UNKNOWN  # literal bounds only: positions, or labels for pandas' .loc
                 bounds.append(value.value)
             return Const(slice(*bounds))
         assert type(item) is cst.Index

@@ -316,7 +316,9 @@ def read_csv(ev: Evaluator, call: CallArgs, default_sep: str) -> Value:
             return UNKNOWN
         frame = frame.keep(sorted(positions))  # pandas keeps the file's order, not usecols'
     index_col = call.get(None, "index_col")
-    if index_col is not None and index_col not in (Const(None), Const(False)):
+    if index_col is not None and not (
+        isinstance(index_col, Const) and index_col.value in (None, False) and type(index_col.value) is not int
+    ):
         labels = _names(index_col)
         if labels is None or frame.columns is None:
             return UNKNOWN
@@ -629,6 +631,8 @@ def _column_positions(frame: DataFrameValue, key: Value, positional: bool) -> li
     if isinstance(key, Const) and isinstance(key.value, slice):
         part = key.value
         if positional:
+            if not all(bound is None or type(bound) is int for bound in (part.start, part.stop, part.step)):
+                return None
             return list(range(width))[part]
         start = frame.columns.index(part.start) if part.start is not None and part.start in frame.columns else None
         stop = frame.columns.index(part.stop) if part.stop is not None and part.stop in frame.columns else None
