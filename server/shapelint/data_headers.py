@@ -192,7 +192,7 @@ def zip_member_data_offset(local_header: bytes) -> int | None:
     if len(local_header) < 30 or local_header[:4] != b"PK\x03\x04":
         return None
     name_length, extra_length = struct.unpack("<HH", local_header[26:30])
-    return 30 + name_length + extra_length
+    return 30 + int(name_length) + int(extra_length)
 
 
 def inflate_head(data: bytes, limit: int) -> bytes | None:

@@ -79,7 +79,9 @@ class DataFrameValue(Value):
         if self.columns is None or self.columns.count(name) != 1:
             return None
         index = self.columns.index(name)
-        return SeriesValue(name, self.rows, _at(self.levels, index), _at(self.dtypes, index))
+        levels = self.levels[index] if self.levels is not None else None
+        dtype = self.dtypes[index] if self.dtypes is not None else None
+        return SeriesValue(name, self.rows, levels, dtype)
 
     def keep(self, positions: Iterable[int]) -> DataFrameValue:
         """The frame with only the columns at `positions`, in that order."""
@@ -118,10 +120,6 @@ class SeriesValue(Value):
 
     def describe(self) -> str:
         return f"Series ({'None' if self.rows is None else self.rows},)"
-
-
-def _at(values: tuple[object, ...] | None, index: int) -> object:
-    return values[index] if values is not None else None
 
 
 # Reading CSV headers ---------------------------------------------------------------------------
@@ -191,7 +189,7 @@ def _names(value: Value | None) -> list[Name] | None:
     if isinstance(value, ObjectValue) and value.cls == _INDEX and isinstance(value.state, tuple):
         return list(value.state)
     if isinstance(value, Seq):
-        names = [item.value if _label(item) else None for item in value.items]
+        names = [item.value if isinstance(item, Const) and _label(item) else None for item in value.items]
         return None if any(n is None for n in names) else names
     return None
 
@@ -479,7 +477,7 @@ def _setattr(ev: Evaluator, frame: DataFrameValue, call: CallArgs) -> Value:
 
 # Methods that keep the columns --------------------------------------------------------------------
 
-_KEEP_VALUES = ("copy", "sort_values", "sort_index", "__enter__")
+_KEEP_VALUES = ("copy", "sort_values", "sort_index")
 _KEEP_COLUMNS = tuple(
     [
         "fillna",
@@ -778,8 +776,8 @@ def _series_rows(ev: Evaluator, series: SeriesValue, call: CallArgs) -> Value:
 
 
 def _dummy_columns(name: Name | None, levels: frozenset[object], prefix: bool, drop_first: bool) -> list[Name]:
-    ordered = sorted(levels, key=lambda v: (isinstance(v, str), v))  # type: ignore[arg-type]
-    labels = [f"{name}_{value}" if prefix and name is not None else str(value) for value in ordered]
+    ordered = sorted(levels, key=lambda v: (0, v, "") if isinstance(v, float) else (1, 0.0, str(v)))
+    labels: list[Name] = [f"{name}_{value}" if prefix and name is not None else str(value) for value in ordered]
     return labels[1:] if drop_first else labels
 
 
@@ -793,8 +791,8 @@ def _get_dummies(ev: Evaluator, call: CallArgs) -> Value:
     if isinstance(data, SeriesValue):
         if data.levels is None or call.get(1, "prefix") is not None:
             return UNKNOWN  # the whole file was not read: the number of distinct values is unknown
-        columns = _dummy_columns(data.name, data.levels, False, first)
-        return DataFrameValue(tuple(columns), data.rows, None, ("bool",) * len(columns))
+        dummies = _dummy_columns(data.name, data.levels, False, first)
+        return DataFrameValue(tuple(dummies), data.rows, None, ("bool",) * len(dummies))
     if not isinstance(data, DataFrameValue) or data.columns is None or data.dtypes is None or data.levels is None:
         return UNKNOWN
     chosen = _names(call.get(None, "columns"))
