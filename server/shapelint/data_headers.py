@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import functools
 import re
 import struct
 import warnings
@@ -54,6 +55,7 @@ def npy_header_length(head: bytes) -> int | None:
     return length if length <= MAX_NPY_HEADER + NPY_PREAMBLE else None
 
 
+@functools.lru_cache(maxsize=256)  # keyed by the workspace cache's own bytes: a keystroke parses nothing
 def parse_npy_header(head: bytes) -> NpyHeader | None:
     """The header at the start of an `.npy` file (the first bytes are enough), or None."""
     total = npy_header_length(head)

@@ -27,7 +27,8 @@ import os
 import stat
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 MAX_HEAD_BYTES = 1 << 20  # the most any one read may ask for
 MAX_LISTING = 10_000  # directory entries looked at, at most
@@ -49,6 +50,8 @@ class Workspace:
     document: str | None = None
     root: str | None = None
     trusted: bool = True
+    # Real paths `locate` returned in this analysis: already checked, no second realpath (which is slow).
+    _located: set[str] = field(default_factory=set, compare=False, repr=False)
 
     @property
     def directory(self) -> str | None:
@@ -61,8 +64,19 @@ class Workspace:
         return self.trusted and self.document is not None
 
     def _boundary(self) -> str | None:
+        return self._real_boundary
+
+    @cached_property
+    def _real_boundary(self) -> str | None:
         base = self.root or self.directory
         return os.path.realpath(base) if base else None
+
+    def _allowed(self, located: str) -> bool:
+        """Whether a path handed back to a reader may be read: one `locate` returned, or inside the root."""
+        if located in self._located:
+            return True
+        boundary = self._boundary()
+        return boundary is not None and _inside(os.path.realpath(located), boundary)
 
     def locate(self, name: str) -> str | None:
         """The real path of a file or folder the document names, when it exists and may be read."""
@@ -86,6 +100,7 @@ class Workspace:
             except (OSError, ValueError):
                 continue
             if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+                self._located.add(real)
                 return real
         return None
 
@@ -93,8 +108,7 @@ class Workspace:
         """At most `limit` bytes from the start of a regular file that `locate` returned."""
         if located is None or not self.readable:
             return None
-        boundary = self._boundary()
-        if boundary is None or not _inside(os.path.realpath(located), boundary):
+        if not self._allowed(located):
             return None
         return _read(located, 0, max(0, min(limit, MAX_HEAD_BYTES)))
 
@@ -102,8 +116,7 @@ class Workspace:
         """At most `limit` bytes from `offset` of a file `locate` returned (a negative offset counts from the end)."""
         if located is None or not self.readable:
             return None
-        boundary = self._boundary()
-        if boundary is None or not _inside(os.path.realpath(located), boundary):
+        if not self._allowed(located):
             return None
         return _read(located, offset, max(0, min(limit, MAX_HEAD_BYTES)))
 
@@ -111,8 +124,7 @@ class Workspace:
         """The size in bytes of a regular file `locate` returned (so a reader knows it read it all)."""
         if located is None or not self.readable:
             return None
-        boundary = self._boundary()
-        if boundary is None or not _inside(os.path.realpath(located), boundary):
+        if not self._allowed(located):
             return None
         try:
             info = os.stat(located)
@@ -124,8 +136,7 @@ class Workspace:
         """The entries of a folder that `locate` returned, sorted by name (None when unreadable)."""
         if located is None or not self.readable:
             return None
-        boundary = self._boundary()
-        if boundary is None or not _inside(os.path.realpath(located), boundary):
+        if not self._allowed(located):
             return None
         return _list_directory(located)
 

@@ -13,6 +13,7 @@ a text file does not state are unknown (None).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from shapelint.calls import CallArgs
@@ -154,8 +155,12 @@ def _npz_files(ev: Evaluator, archive: ObjectValue, name: str) -> Value:
 # Text tables ----------------------------------------------------------------------------------
 
 
-def read_text_lines(ev: Evaluator, source: Value | None) -> tuple[list[str], bool] | None:
-    """The first whole lines of a text file the program names, and whether they are all of it."""
+def read_text_head(ev: Evaluator, source: Value | None) -> tuple[bytes, bool] | None:
+    """The first bytes of a text file the program names, and whether they are all of it.
+
+    The bytes object is the workspace cache's own, so parsers cached on it (`functools.lru_cache`)
+    answer a keystroke without parsing the text again.
+    """
     name = path_text(source)
     located = ev.workspace.locate(name) if name else None
     if located is None:
@@ -164,9 +169,31 @@ def read_text_lines(ev: Evaluator, source: Value | None) -> tuple[list[str], boo
     size = ev.workspace.size(located)
     if head is None or size is None:
         return None
-    complete = len(head) >= size
+    return head, len(head) >= size
+
+
+@functools.lru_cache(maxsize=128)
+def _table_summary(
+    head: bytes, complete: bool, delimiter: str | None, comment: str, skip: int
+) -> tuple[int, int, tuple[bool, ...]] | None:
+    """(data rows seen, columns, whether each column is all numbers) of a text table, or None when ragged."""
     lines = text_lines(head, complete)
-    return (lines, complete) if lines is not None else None
+    if lines is None:
+        return None
+    data = []
+    for line in lines[skip:]:
+        if comment:
+            line = line.split(comment, 1)[0]
+        if line.strip():
+            data.append(line)
+    rows = split_fields(data, delimiter)
+    if not rows:
+        return None
+    width = len(rows[0])
+    if width == 0 or any(len(row) != width for row in rows):
+        return None
+    numeric = tuple(all(parse_number(row[c]) is not None for row in rows) for c in range(width))
+    return len(rows), width, numeric
 
 
 def _int_list(value: Value | None) -> list[int] | None:
@@ -213,27 +240,16 @@ def _text_array(
         return UNKNOWN  # a single row is squeezed to 1-D
     if not isinstance(unpack_value, Const) or unpack_value.value not in (True, False, None):
         return UNKNOWN
-    found = read_text_lines(ev, call.get(0, "fname"))
-    if found is None:
-        return UNKNOWN
-    lines, _complete = found
-    data = []
-    for line in lines[skip:]:
-        if comment:
-            line = line.split(comment, 1)[0]
-        if line.strip():
-            data.append(line)
-    rows = split_fields(data, delimiter)
-    if rows is None or len(rows) < 2:
-        return UNKNOWN  # one row (or none) in sight: NumPy squeezes it differently
-    width = len(rows[0])
-    if width == 0 or any(len(row) != width for row in rows):
-        return UNKNOWN
+    found = read_text_head(ev, call.get(0, "fname"))
+    summary = _table_summary(found[0], found[1], delimiter, comment, skip) if found is not None else None
+    if summary is None or summary[0] < 2:
+        return UNKNOWN  # ragged, or one row (or none) in sight: NumPy squeezes it differently
+    _, width, numeric = summary
     raw_columns = call.get(None, "usecols")
     columns = list(range(width)) if raw_columns is None or raw_columns == Const(None) else _int_list(raw_columns)
     if columns is None or any(not -width <= c < width for c in columns):
         return UNKNOWN
-    if strict_numbers and any(parse_number(row[c]) is None for row in rows for c in columns):
+    if strict_numbers and not all(numeric[c] for c in columns):
         return UNKNOWN  # loadtxt raises on a field that is not a number (a header line not skipped)
     dims: tuple[Dim, ...] = (None, len(columns))
     if ndmin < 2 and len(columns) == 1:

@@ -13,12 +13,13 @@ the names bound to it through `ev.mutate`, so a branch that mutates a frame join
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from shapelint.calls import CallArgs
-from shapelint.data_headers import parse_number, split_fields
-from shapelint.knowledge.data_files import read_text_lines
+from shapelint.data_headers import parse_number, split_fields, text_lines
+from shapelint.knowledge.data_files import read_text_head
 from shapelint.knowledge.paths import path_text
 from shapelint.knowledge.registry import Evaluator, attribute, function, method
 from shapelint.shapes import Dim, Shape
@@ -230,6 +231,40 @@ def _unique_labels(labels: list[str]) -> list[Name]:
     return out
 
 
+@functools.lru_cache(maxsize=128)
+def _csv_frame(
+    head: bytes,
+    exact: bool,
+    complete: bool,
+    delimiter: str | None,
+    skip: int,
+    header: int | None,
+    names: tuple[Name, ...] | None,
+) -> DataFrameValue | None:
+    """The frame a CSV's first bytes describe (cached on the workspace's bytes: a keystroke parses nothing)."""
+    lines = text_lines(head, complete)
+    if lines is None:
+        return None
+    lines = [line for line in lines[skip:] if line.strip()]  # blank lines are skipped
+    rows = split_fields(lines, delimiter)
+    if not rows or (header is not None and len(rows) <= header):
+        return None
+    data = rows[header + 1 :] if header is not None else rows
+    width = len(rows[header]) if header is not None else len(rows[0])
+    if not data or any(len(row) != width for row in data):
+        return None  # ragged lines, or a header shorter than the rows (an implicit index)
+    if names is not None:
+        if len(names) != width:
+            return None
+        columns: list[Name] = list(names)
+    elif header is not None:
+        columns = _unique_labels(list(rows[header]))
+    else:
+        columns = list(range(width))
+    levels, dtypes = _column_levels(data, width) if exact else (None, None)
+    return DataFrameValue(tuple(columns), None, levels, dtypes)
+
+
 def read_csv(ev: Evaluator, call: CallArgs, default_sep: str) -> Value:
     """`pd.read_csv` / `pd.read_table`: columns from the header line, values when the file was read whole."""
     structural = set(
@@ -266,14 +301,6 @@ def read_csv(ev: Evaluator, call: CallArgs, default_sep: str) -> Value:
     skip = const_int(call.get(None, "skiprows") or Const(0))
     if skip is None or skip < 0:
         return UNKNOWN
-    found = read_text_lines(ev, source)
-    if found is None:
-        return UNKNOWN
-    lines, complete = found
-    lines = [line for line in lines[skip:] if line.strip()]  # blank lines are skipped
-    rows = split_fields(lines, delimiter)
-    if not rows:
-        return UNKNOWN
     header_value = call.get(None, "header")
     given_names = call.get(None, "names")
     names = _names(given_names)
@@ -287,23 +314,15 @@ def read_csv(ev: Evaluator, call: CallArgs, default_sep: str) -> Value:
         header = const_int(header_value)
         if header is None or header < 0:
             return UNKNOWN
-    if header is not None and len(rows) <= header:
+    found = read_text_head(ev, source)
+    if found is None:
         return UNKNOWN
-    data = rows[header + 1 :] if header is not None else rows
-    width = len(rows[header]) if header is not None else len(rows[0])
-    if not data or any(len(row) != width for row in data):
-        return UNKNOWN  # ragged lines, or a header shorter than the rows (an implicit index)
-    if names is not None:
-        if len(names) != width:
-            return UNKNOWN
-        columns: list[Name] = list(names)
-    elif header is not None:
-        columns = _unique_labels(list(rows[header]))
-    else:
-        columns = list(range(width))
+    head, complete = found
     exact = complete and not any(key in _CHANGE_VALUES for key in call.kwargs)
-    levels, dtypes = _column_levels(data, width) if exact else (None, None)
-    frame = DataFrameValue(tuple(columns), None, levels, dtypes)
+    frame = _csv_frame(head, exact, complete, delimiter, skip, header, tuple(names) if names is not None else None)
+    if frame is None or frame.columns is None:
+        return UNKNOWN
+    columns, width = list(frame.columns), len(frame.columns)
     usecols = call.get(None, "usecols")
     if usecols is not None and usecols != Const(None):
         wanted = _names(usecols)
