@@ -165,3 +165,13 @@ def test_unpacked_columns(project: Path) -> None:
     code = "import numpy as np\na, b = np.loadtxt('data/spaced.txt', usecols=(0, 1), unpack=True)\n"
     found = values_in(project, code)
     assert found["a"].describe() == found["b"].describe() == "ndarray (None,) float64"
+
+
+def test_confirmation_analyses_the_document_where_it_lies(project: Path) -> None:
+    from shapelint.confirmation import confirm_document
+
+    code = "import numpy as np\nx = np.load('data/images.npy')\n"
+    script = project / "train.py"
+    analysis, _ = confirm_document(code, Config(), client=None, path=str(script), root=str(project))
+    assert analysis.facts.module_names["x"].describe() == "ndarray (12, 28, 28) uint8"
+    assert analysis.workspace is not None and analysis.workspace.document == str(script)  # for the editor's re-run
