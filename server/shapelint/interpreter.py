@@ -637,6 +637,8 @@ class Interpreter:
             return found
         if name == "None":
             return Const(None)
+        if name == "__file__" and self.workspace.document:  # data paths built from the script's folder
+            return Const(self.workspace.document)
         if name == "True":
             return Const(True)
         if name == "False":

@@ -130,6 +130,9 @@ def test_a_keystroke_does_not_read_an_unchanged_file_again(project: Path) -> Non
         ("str(Path('data').joinpath('images.npy'))", "ndarray (12, 28, 28) uint8"),
         ("f'data/{name}.npy'", "ndarray (12, 28, 28) uint8"),
         ("f'data/{unknown_name}.npy'", "unknown"),
+        ("os.path.join(os.path.dirname(__file__), 'data', 'images.npy')", "ndarray (12, 28, 28) uint8"),
+        ("os.path.join(os.path.dirname(os.path.abspath(__file__)), 'data/images.npy')", "ndarray (12, 28, 28) uint8"),
+        ("Path(__file__).resolve().parent / 'data' / 'images.npy'", "ndarray (12, 28, 28) uint8"),
     ],
 )
 def test_paths_built_from_literal_parts(project: Path, path: str, expected: str) -> None:

@@ -37,6 +37,19 @@ def _join(ev: Evaluator, call: CallArgs) -> Value:
     return Const(os.path.join(*parts)) if parts else UNKNOWN
 
 
+@function("os.path.dirname", "posixpath.dirname")
+def _dirname(ev: Evaluator, call: CallArgs) -> Value:
+    text = path_text(call.args[0]) if len(call.args) == 1 else None
+    return Const(os.path.dirname(text)) if text is not None else UNKNOWN
+
+
+@function("os.path.abspath", "os.path.realpath", "os.path.normpath")
+def _same_place(ev: Evaluator, call: CallArgs) -> Value:
+    # The workspace resolves the path itself (and refuses what leaves the root): keep the text.
+    text = path_text(call.args[0]) if len(call.args) == 1 else None
+    return Const(text) if text is not None else UNKNOWN
+
+
 @function("pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath")
 def _path(ev: Evaluator, call: CallArgs) -> Value:
     parts = _parts(call)
@@ -56,6 +69,11 @@ def _child(ev: Evaluator, path: ObjectValue, call: CallArgs) -> Value:
 def _text(ev: Evaluator, path: ObjectValue, call: CallArgs) -> Value:
     text = path_text(path)
     return Const(text) if text is not None else UNKNOWN
+
+
+@method(_PATH, "resolve", "absolute")
+def _resolved(ev: Evaluator, path: ObjectValue, call: CallArgs) -> Value:
+    return path if path_text(path) is not None else UNKNOWN
 
 
 @attribute(_PATH, "parent")
