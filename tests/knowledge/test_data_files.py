@@ -17,9 +17,7 @@ def values_in(project: Path, code: str, trusted: bool = True) -> dict[str, Value
     """The module's bindings after analysing `code` saved as train.py in `project`."""
     script = project / "train.py"
     script.write_text(code)
-    config = Config()
-    if not trusted:
-        object.__setattr__(config, "trusted", False)
+    config = Config(trusted=trusted)
     analysis = analyze(code, config, path=str(script), root=str(project))
     assert not analysis.facts.internal_errors
     return analysis.facts.module_names
@@ -100,9 +98,7 @@ def test_an_untrusted_workspace_reads_nothing_and_stays_silent(project: Path) ->
     script = project / "train.py"
     trusted = analyze(code, Config(), path=str(script), root=str(project))
     assert [d.code for d in trusted.diagnostics] == ["SL101"]
-    config = Config()
-    object.__setattr__(config, "trusted", False)
-    untrusted = analyze(code, config, path=str(script), root=str(project))
+    untrusted = analyze(code, Config(trusted=False), path=str(script), root=str(project))
     assert untrusted.diagnostics == ()
     assert untrusted.facts.module_names["x"].describe() == "unknown"
 
