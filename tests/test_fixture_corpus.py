@@ -35,12 +35,17 @@ def test_corpus_is_there() -> None:
     assert len(BUGGY) >= 60 and len(CORRECT) >= 40
 
 
+def where(path: Path) -> dict[str, str]:
+    """The fixture's place on disk: its data/ files are read (buggy/data links into correct/)."""
+    return {"path": str(path), "root": str(path.parent.parent)}
+
+
 @pytest.mark.parametrize("path", BUGGY, ids=lambda p: p.stem)
 def test_buggy_fixture_is_detected_on_its_marked_line(path: Path) -> None:
     text = path.read_text()
     want = expected(text)
     assert want, "a buggy fixture must mark where the mistake is"
-    found = actual(analyze(text, CONFIG).diagnostics)
+    found = actual(analyze(text, CONFIG, **where(path)).diagnostics)
     missing = want - statement_lines(text, found)
     assert not missing, f"not found: {sorted(missing)}; found: {sorted(found)}"
     unexpected = {f for f in found if f[2] in ("error", "warning") and not statement_lines(text, {f}) & want}
@@ -50,7 +55,7 @@ def test_buggy_fixture_is_detected_on_its_marked_line(path: Path) -> None:
 @pytest.mark.parametrize("path", CORRECT, ids=lambda p: p.stem)
 def test_correct_fixture_has_no_error_or_warning(path: Path) -> None:
     text = path.read_text()
-    diagnostics = analyze(text, CONFIG).diagnostics
+    diagnostics = analyze(text, CONFIG, **where(path)).diagnostics
     blocking = [d for d in diagnostics if d.severity in (Severity.ERROR, Severity.WARNING)]
     assert not blocking, [(d.range.start.line + 1, d.code, d.message) for d in blocking]
     assert actual(diagnostics) == expected(text)
@@ -62,11 +67,11 @@ def test_applied_fixes_remove_their_findings(path: Path) -> None:
     from shapelint.fixes import apply_edits, fix_edits
 
     text = path.read_text()
-    diagnostics = analyze(text, CONFIG).diagnostics
+    diagnostics = analyze(text, CONFIG, **where(path)).diagnostics
     edits = fix_edits(diagnostics)
     if not edits:
         pytest.skip("no fix offered")
     fixed_codes = {d.code for d in diagnostics if d.fix is not None and all(e in edits for e in d.fix.edits)}
-    after = analyze(apply_edits(text, edits), CONFIG).diagnostics
+    after = analyze(apply_edits(text, edits), CONFIG, **where(path)).diagnostics
     remaining = [d for d in after if d.code in fixed_codes and d.severity in (Severity.ERROR, Severity.WARNING)]
     assert not remaining, [(d.range.start.line + 1, d.code, d.message) for d in remaining]

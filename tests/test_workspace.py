@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from shapelint.workspace import MAX_HEAD_BYTES, DirectoryEntry, Workspace
+from shapelint.workspace import MAX_HEAD_BYTES, DirectoryEntry, Workspace, disk_reads
 
 
 @pytest.fixture
@@ -91,3 +91,39 @@ def test_directory_listing_names_folders(project: Path) -> None:
         DirectoryEntry("labels.txt", False),
     )
     assert workspace.list_directory(workspace.locate("data/x.csv")) is None
+
+
+def test_ranges_are_read_from_an_offset_or_from_the_end(project: Path) -> None:
+    workspace = Workspace(str(project / "train.py"), str(project))
+    located = workspace.locate("data/x.csv")
+    assert workspace.read_range(located, 2, 3) == b"b,c"
+    assert workspace.read_range(located, -4, 100) == b"2,3\n"
+    assert workspace.read_range(located, -100, 6) == b"a,b,c\n"  # a tail longer than the file: from its start
+    assert workspace.read_range(located, 1000, 10) is None  # past the end
+    assert workspace.size(located) == 12
+
+
+def test_ranges_keep_the_same_rules(project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    outside = tmp_path_factory.mktemp("elsewhere") / "secret.bin"
+    outside.write_bytes(b"secret")
+    os.mkfifo(project / "data" / "pipe.npz")
+    workspace = Workspace(str(project / "train.py"), str(project))
+    assert workspace.read_range(str(outside), -3, 3) is None
+    assert workspace.size(str(outside)) is None
+    assert workspace.read_range(str(project / "data" / "pipe.npz"), -3, 3) is None
+    assert workspace.size(str(project / "data" / "pipe.npz")) is None
+    untrusted = Workspace(str(project / "train.py"), str(project), trusted=False)
+    assert untrusted.read_range(str(project / "data" / "x.csv"), 0, 3) is None
+    assert untrusted.size(str(project / "data" / "x.csv")) is None
+    big = project / "data" / "big.bin"
+    big.write_bytes(b"y" * (MAX_HEAD_BYTES + 10))
+    assert len(workspace.read_range(str(big), 5, 10**9) or b"") == MAX_HEAD_BYTES
+
+
+def test_a_second_read_of_an_unchanged_file_comes_from_the_cache(project: Path) -> None:
+    workspace = Workspace(str(project / "train.py"), str(project))
+    located = workspace.locate("data/x.csv")
+    workspace.read_range(located, -3, 3)
+    before = disk_reads()
+    assert workspace.read_range(located, -3, 3) == b",3\n"
+    assert disk_reads() == before

@@ -179,6 +179,7 @@ def _check_text(
         if is_notebook:
             notebook = read_notebook(text)
             cells = notebook.code_cells
+        where, root = str(path.resolve()), project_root(path)
         if confirm_client is not None:
             from shapelint.confirmation import confirm_document
 
@@ -187,11 +188,11 @@ def _check_text(
                 config,
                 confirm_client,
                 is_notebook,
-                path=path,
+                path=where,
+                root=root,
                 budget=confirm_budget,  # type: ignore[arg-type]
             )
             return CheckedFile(FileResult(display, confirmed, notebook=is_notebook))
-        where, root = str(path.resolve()), project_root(path)
         analysis = (
             analyze_notebook(cells, config, path=where, root=root)
             if is_notebook

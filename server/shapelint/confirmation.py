@@ -342,19 +342,22 @@ def confirm_document(
     notebook: bool = False,
     *,
     path: Path | str | None = None,
+    root: str | None = None,
     budget: ConfirmBudget | None = None,
 ) -> tuple[Analysis, tuple[Diagnostic, ...]]:
     """Analyse, confirm the models that have findings or layers the catalog does not know, and,
     when TensorFlow taught the engine new layer shapes, analyse once more with them.
 
-    `path` scopes the answer cache to the file's workspace; `budget` bounds the whole run."""
+    `path` scopes the answer cache to the file's workspace and, with `root`, says where the document
+    is, so the data files it reads are read again; `budget` bounds the whole run."""
     budget = budget if budget is not None else ConfirmBudget(None)
     scope = _scope(path)
+    where = str(path) if path is not None else None
 
     def run(learned: Mapping[str, Shape] | None) -> Analysis:
         if notebook:
-            return analyze_notebook(list(source), config, learned=learned)
-        return analyze(str(source), config, learned=learned)
+            return analyze_notebook(list(source), config, path=where, root=root, learned=learned)
+        return analyze(str(source), config, path=where, root=root, learned=learned)
 
     analysis = run(None)
     answers = _confirm_cases(analysis, client, config.target_keras, scope, budget)
@@ -437,7 +440,14 @@ class EditorConfirmer:
         for case, confirmation in answers:
             learned.update(learned_shapes(case, confirmation))
         if learned and not analysis.program.is_notebook:
-            analysis = analyze("\n".join(analysis.program.lines), config, learned=learned)
+            workspace = analysis.workspace
+            analysis = analyze(
+                "\n".join(analysis.program.lines),
+                config,
+                path=workspace.document if workspace else path,
+                root=workspace.root if workspace else None,
+                learned=learned,
+            )
             answers = _confirm_cases(analysis, client, config.target_keras, scope)
         return apply_confirmations(analysis.diagnostics, answers)
 

@@ -61,6 +61,7 @@ class Analysis:
     program: Program
     facts: ProgramFacts
     diagnostics: tuple[Diagnostic, ...]
+    workspace: Workspace | None = None  # where the document is: a re-analysis reads the same data files
 
     @cached_property
     def inlay_hints(self) -> tuple[InlayHint, ...]:
@@ -178,7 +179,7 @@ def _analyze(
             diagnostic = diagnostic.with_severity(severity)
         diagnostics.append(program.to_cell_diagnostic(diagnostic))
     diagnostics.sort(key=lambda d: (d.cell or 0, d.range.start, d.code))
-    return Analysis(program, facts, tuple(diagnostics))
+    return Analysis(program, facts, tuple(diagnostics), workspace)
 
 
 def _limit_hints(program: Program, interpreter: Interpreter) -> list[Diagnostic]:

@@ -7,6 +7,10 @@ result from those kinds alone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import libcst as cst
+
 from shapelint.shapes import Dim, Shape
 from shapelint.values import UNKNOWN, ArrayValue, Const, DictValue, Seq, TensorValue, Value, const_int, int_tuple
 
@@ -146,3 +150,19 @@ def unpack(value: Value, count: int) -> list[Value]:
     if isinstance(value, ArrayValue) and value.shape.dims and value.shape.dims[0] == count:
         return [ArrayValue(value.shape.drop_first(), value.dtype)] * count
     return [UNKNOWN] * count
+
+
+def index_value(item: cst.BaseSlice, evaluate: Callable[[cst.BaseExpression], Value]) -> Value:
+    """One index of a subscript as a value: a slice is `Const(slice(start, stop, step))` of literals."""
+    if type(item) is cst.Slice:
+        bounds: list[object] = []
+        for part in (item.lower, item.upper, item.step):
+            value = evaluate(part) if part is not None else Const(None)
+            if not isinstance(value, Const) or not (value.value is None or type(value.value) in (int, str)):
+                return UNKNOWN  # literal bounds only: positions, or labels for pandas' .loc
+            bounds.append(value.value)
+        return Const(slice(*bounds))
+    assert type(item) is cst.Index
+    if isinstance(item.value, cst.Ellipsis):
+        return Const(Ellipsis)
+    return evaluate(item.value)

@@ -23,7 +23,7 @@ from shapelint.budget import Budget, value_size
 from shapelint.calls import CallArgs
 from shapelint.control_flow import Break, Continue, ControlFlow, Return
 from shapelint.facts import ArrayProblemFact, LayerValue, ModelValue, ProgramFacts
-from shapelint.indexing import index_of, iteration_items, slice_bound, subscript_value, unpack
+from shapelint.indexing import index_of, index_value, iteration_items, slice_bound, subscript_value, unpack
 from shapelint.knowledge import registry
 from shapelint.limits import MAX_CALL_DEPTH, MAX_ELEMENTS, MAX_UNROLL
 from shapelint.names import BUILTINS, canonical_name
@@ -31,7 +31,14 @@ from shapelint.scope import Scope
 from shapelint.shapes import Shape
 from shapelint.source import NodeRef, Program
 from shapelint.strict import STRICT
-from shapelint.syntax import AUGMENTED_OPERATORS, BINARY_OPERATORS, assigned_names, dotted_name, string_value
+from shapelint.syntax import (
+    AUGMENTED_OPERATORS,
+    BINARY_OPERATORS,
+    assigned_names,
+    dotted_name,
+    formatted_string,
+    string_value,
+)
 from shapelint.values import (
     UNKNOWN,
     ArrayValue,
@@ -55,6 +62,7 @@ from shapelint.workspace import Workspace
 T = TypeVar("T")
 # Values of library objects: reading an attribute no overlay knows gives a method to call later.
 _LIBRARY_OBJECTS = (ArrayValue, TensorValue, ModelValue, LayerValue, ObjectValue, Seq, DictValue, DatasetValue)
+_OPERATOR_METHODS = {"/": "__truediv__"}  # operators a library object may overload
 
 
 class Interpreter(ControlFlow):
@@ -85,6 +93,7 @@ class Interpreter(ControlFlow):
         self.functions: list[FunctionValue] = []
         self.called: set[int] = set()
         self._states: dict[Callable[[Any], Any], Any] = {}  # the overlays' per-analysis state
+        self._mutations: list[tuple[Value, Value]] = []  # objects changed in place (ev.mutate), to rebind
 
     # Driving ------------------------------------------------------------------------------------
 
@@ -135,6 +144,20 @@ class Interpreter(ControlFlow):
     def call(self, func: Value, call: CallArgs) -> Value:
         return self.call_value(func, call)
 
+    def mutate(self, old: Value, new: Value) -> None:
+        self._mutations.append((old, new))
+
+    def _rebind_mutated(self, scope: Scope) -> None:
+        """Names bound to an object a method changed in place (`df.pop("y")`) now see its new value."""
+        mutations, self._mutations = self._mutations, []
+        for old, new in mutations:
+            current: Scope | None = scope
+            while current is not None:
+                for name, value in list(current.names.items()):
+                    if value is old:
+                        current.names[name] = new
+                current = current.parent
+
     def state(self, factory: Callable[[Any], T]) -> T:
         found = self._states.get(factory)
         if found is None:
@@ -157,7 +180,11 @@ class Interpreter(ControlFlow):
         self.budget.charge()
         if type(node) is cst.SimpleStatementLine:
             for small in node.body:
-                self.exec_statement(small, scope)
+                try:
+                    self.exec_statement(small, scope)
+                finally:
+                    if self._mutations:
+                        self._rebind_mutated(scope)
         elif type(node) is cst.Assign:
             value = self.eval(node.value, scope)
             for target in node.targets:
@@ -193,7 +220,12 @@ class Interpreter(ControlFlow):
             for item in node.items:
                 value = self.eval(item.item, scope)
                 if item.asname is not None:
-                    self.assign(item.asname.name, UNKNOWN if not isinstance(value, ModelValue) else value, scope)
+                    enter = registry.find_method(value, "__enter__")
+                    if enter is not None:
+                        value = enter(self, value, CallArgs([], {}, self.ref(item.item)))
+                    elif not isinstance(value, ModelValue):
+                        value = UNKNOWN
+                    self.assign(item.asname.name, value, scope)
             self.exec_block(node.body, scope)
         elif type(node) is cst.Try:
             self.exec_try(node, scope)
@@ -204,6 +236,8 @@ class Interpreter(ControlFlow):
         elif type(node) is cst.ClassDef:
             self.exec_class(node, scope)
         elif type(node) is cst.Del:
+            if type(node.target) is cst.Subscript:
+                self._library_item(node.target, "__delitem__", None, scope)
             for name in assigned_names(node.target):
                 scope.names[name] = UNKNOWN
         elif type(node) is cst.Break or type(node) is cst.Continue:
@@ -292,7 +326,23 @@ class Interpreter(ControlFlow):
             owner = self.eval(target.value, scope)
             if isinstance(owner, InstanceValue):
                 owner.attributes[target.attr.value] = value
-        # x[...] = v keeps x's shape: nothing to do.
+            else:
+                setter = registry.find_method(owner, "__setattr__")
+                if setter is not None:
+                    setter(self, owner, CallArgs([Const(target.attr.value), value], {}, self.ref(target)))
+        elif type(target) is cst.Subscript:
+            # x[...] = v keeps an array's shape; a library object (a DataFrame) may change.
+            self._library_item(target, "__setitem__", value, scope)
+
+    def _library_item(self, target: cst.Subscript, method: str, value: Value | None, scope: Scope) -> None:
+        """`obj[key] = value` or `del obj[key]` on a library object that models it (ev.mutate rebinds)."""
+        owner = self.eval(target.value, scope)
+        if isinstance(owner, (ArrayValue, TensorValue, Seq, DictValue)):
+            return
+        handler = registry.find_method(owner, method)
+        if handler is not None:
+            keys = [index_value(element.slice, lambda part: self.eval(part, scope)) for element in target.slice]
+            handler(self, owner, CallArgs([*keys, *([value] if value is not None else [])], {}, self.ref(target)))
 
     # Expressions --------------------------------------------------------------------------------
 
@@ -328,6 +378,8 @@ class Interpreter(ControlFlow):
         if type(node) is cst.ConcatenatedString:
             evaluated = node.evaluated_value
             return Const(evaluated) if isinstance(evaluated, str) else UNKNOWN
+        if type(node) is cst.FormattedString:
+            return formatted_string(node, lambda part: self.eval(part, scope))
         if type(node) in (cst.Tuple, cst.List):
             items: list[Value] = []
             for element in node.elements:
@@ -370,6 +422,9 @@ class Interpreter(ControlFlow):
                 self.eval(target.comparator, scope)
             if isinstance(left, ArrayValue):
                 return ArrayValue(left.shape, "bool")
+            converted = left.as_array()  # a comparison of a pandas Series is a mask over its rows
+            if converted is not None:
+                return ArrayValue(converted.shape, "bool")
             return UNKNOWN
         if type(node) is cst.BooleanOperation:
             self.eval(node.left, scope)
@@ -392,6 +447,8 @@ class Interpreter(ControlFlow):
             return found
         if name == "None":
             return Const(None)
+        if name == "__file__" and self.workspace.document:  # data paths built from the script's folder
+            return Const(self.workspace.document)
         if name == "True":
             return Const(True)
         if name == "False":
@@ -419,10 +476,18 @@ class Interpreter(ControlFlow):
         handler = registry.find_attribute(base, name)
         if handler is not None:
             return handler(self, base, name)
-        return BoundMethod(base, name) if isinstance(base, _LIBRARY_OBJECTS) else UNKNOWN
+        if isinstance(base, _LIBRARY_OBJECTS) or registry.find_method(base, name) is not None:
+            return BoundMethod(base, name)
+        fallback = registry.find_attribute(base, "__getattr__")  # a DataFrame's column as an attribute
+        return fallback(self, base, name) if fallback is not None else UNKNOWN
 
     def subscript(self, node: cst.Subscript, scope: Scope) -> Value:
         base = self.eval(node.value, scope)
+        if not isinstance(base, (Seq, DictValue, ArrayValue, TensorValue)):
+            getter = registry.find_method(base, "__getitem__")
+            if getter is not None:
+                keys = [index_value(element.slice, lambda part: self.eval(part, scope)) for element in node.slice]
+                return getter(self, base, CallArgs(keys, {}, self.ref(node)))
         return subscript_value(base, [self.index_item(element.slice, scope) for element in node.slice])
 
     def index_item(self, item: cst.BaseSlice, scope: Scope) -> tuple[str, object]:
@@ -449,6 +514,10 @@ class Interpreter(ControlFlow):
             # Concatenation: `s = s + s` in a loop doubles; past a size it is not worth modelling.
             if not self.budget.allows_size(value_size(left) + value_size(right)):
                 return UNKNOWN
+        dunder = _OPERATOR_METHODS.get(operator)
+        overloaded = registry.find_method(left, dunder) if dunder and not isinstance(left, Const) else None
+        if overloaded is not None:  # pathlib.Path / "name"
+            return overloaded(self, left, CallArgs([right], {}, self.ref(node)))
         result = const_binary(left, right, operator)
         return result if self.budget.admits(result) else UNKNOWN
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import ast
 import functools
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import libcst as cst
+
+from shapelint.values import UNKNOWN, Const, Value
 
 BINARY_OPERATORS: dict[type[cst.BaseBinaryOp], str] = {
     cst.Add: "+",
@@ -65,3 +67,24 @@ def dotted_name(node: cst.CSTNode) -> str | None:
         base = dotted_name(node.value)
         return f"{base}.{node.attr.value}" if base else None
     return None
+
+
+def formatted_string(node: cst.FormattedString, evaluate: Callable[[cst.BaseExpression], Value]) -> Value:
+    """An f-string whose parts are all literal strings or numbers (a data path built from names)."""
+    pieces: list[str] = []
+    known = True
+    for part in node.parts:
+        if type(part) is cst.FormattedStringText:
+            pieces.append(part.value)
+            continue
+        assert type(part) is cst.FormattedStringExpression
+        value = evaluate(part.expression)  # every part is evaluated: names in it get their hovers
+        plain = part.format_spec is None and part.conversion is None
+        if plain and isinstance(value, Const) and type(value.value) in (str, int):
+            pieces.append(str(value.value))
+        else:
+            known = False
+    text = "".join(pieces)
+    if not known or "{" in text or "b" in node.prefix.lower():
+        return UNKNOWN
+    return Const(text) if "r" in node.prefix.lower() or "\\" not in text else UNKNOWN

@@ -28,6 +28,10 @@ class Value:
     def describe(self) -> str:
         return "unknown"
 
+    def as_array(self) -> ArrayValue | None:
+        """The array `np.asarray(value)` makes of this library object (a DataFrame), when known."""
+        return None
+
 
 class _Unknown(Value):
     _instance: _Unknown | None = None

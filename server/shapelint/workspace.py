@@ -5,6 +5,7 @@ header, the class folders of an image dataset) go through a `Workspace` and noth
 
     located = ev.workspace.locate("data/train.npy")        # None: not there, or not allowed
     head = ev.workspace.read_head(located, 4096)            # the first bytes, at most 4 KiB
+    tail = ev.workspace.read_range(located, -1024, 1024)    # the last 1 KiB (a zip's directory)
     entries = ev.workspace.list_directory(ev.workspace.locate("images/train"))
 
 The rules every read follows:
@@ -26,7 +27,8 @@ import os
 import stat
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 MAX_HEAD_BYTES = 1 << 20  # the most any one read may ask for
 MAX_LISTING = 10_000  # directory entries looked at, at most
@@ -48,6 +50,8 @@ class Workspace:
     document: str | None = None
     root: str | None = None
     trusted: bool = True
+    # Real paths `locate` returned in this analysis: already checked, no second realpath (which is slow).
+    _located: set[str] = field(default_factory=set, compare=False, repr=False)
 
     @property
     def directory(self) -> str | None:
@@ -60,8 +64,19 @@ class Workspace:
         return self.trusted and self.document is not None
 
     def _boundary(self) -> str | None:
+        return self._real_boundary
+
+    @cached_property
+    def _real_boundary(self) -> str | None:
         base = self.root or self.directory
         return os.path.realpath(base) if base else None
+
+    def _allowed(self, located: str) -> bool:
+        """Whether a path handed back to a reader may be read: one `locate` returned, or inside the root."""
+        if located in self._located:
+            return True
+        boundary = self._boundary()
+        return boundary is not None and _inside(os.path.realpath(located), boundary)
 
     def locate(self, name: str) -> str | None:
         """The real path of a file or folder the document names, when it exists and may be read."""
@@ -85,6 +100,7 @@ class Workspace:
             except (OSError, ValueError):
                 continue
             if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+                self._located.add(real)
                 return real
         return None
 
@@ -92,17 +108,35 @@ class Workspace:
         """At most `limit` bytes from the start of a regular file that `locate` returned."""
         if located is None or not self.readable:
             return None
-        boundary = self._boundary()
-        if boundary is None or not _inside(os.path.realpath(located), boundary):
+        if not self._allowed(located):
             return None
-        return _read_head(located, max(0, min(limit, MAX_HEAD_BYTES)))
+        return _read(located, 0, max(0, min(limit, MAX_HEAD_BYTES)))
+
+    def read_range(self, located: str | None, offset: int, limit: int) -> bytes | None:
+        """At most `limit` bytes from `offset` of a file `locate` returned (a negative offset counts from the end)."""
+        if located is None or not self.readable:
+            return None
+        if not self._allowed(located):
+            return None
+        return _read(located, offset, max(0, min(limit, MAX_HEAD_BYTES)))
+
+    def size(self, located: str | None) -> int | None:
+        """The size in bytes of a regular file `locate` returned (so a reader knows it read it all)."""
+        if located is None or not self.readable:
+            return None
+        if not self._allowed(located):
+            return None
+        try:
+            info = os.stat(located)
+        except OSError:
+            return None
+        return info.st_size if stat.S_ISREG(info.st_mode) else None
 
     def list_directory(self, located: str | None) -> tuple[DirectoryEntry, ...] | None:
         """The entries of a folder that `locate` returned, sorted by name (None when unreadable)."""
         if located is None or not self.readable:
             return None
-        boundary = self._boundary()
-        if boundary is None or not _inside(os.path.realpath(located), boundary):
+        if not self._allowed(located):
             return None
         return _list_directory(located)
 
@@ -145,9 +179,10 @@ class _Cache:
 _MISSING = object()
 _heads = _Cache(_CACHE_ENTRIES)
 _listings = _Cache(_CACHE_ENTRIES)
+_disk_reads = 0
 
 
-def _read_head(path: str, limit: int) -> bytes | None:
+def _read(path: str, offset: int, limit: int) -> bytes | None:
     try:
         # O_NONBLOCK: a FIFO swapped in after the check must not block the open.
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
@@ -157,10 +192,16 @@ def _read_head(path: str, limit: int) -> bytes | None:
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
             return None
-        key = (path, info.st_size, info.st_mtime_ns, limit)
+        key = (path, info.st_size, info.st_mtime_ns, offset, limit)
         cached = _heads.get(key)
         if cached is not _MISSING:
             return cached  # type: ignore[return-value]
+        global _disk_reads
+        _disk_reads += 1
+        start = max(0, info.st_size + offset) if offset < 0 else offset
+        if start > info.st_size:
+            return None
+        os.lseek(descriptor, start, os.SEEK_SET)
         chunks: list[bytes] = []
         remaining = limit
         while remaining > 0:
@@ -176,6 +217,11 @@ def _read_head(path: str, limit: int) -> bytes | None:
         return None
     finally:
         os.close(descriptor)
+
+
+def disk_reads() -> int:
+    """How many reads went to the disk (not to the cache) since the process started."""
+    return _disk_reads
 
 
 def _list_directory(path: str) -> tuple[DirectoryEntry, ...] | None:

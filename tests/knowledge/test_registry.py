@@ -10,6 +10,7 @@ from shapelint.calls import CallArgs
 from shapelint.facts import LayerValue, ModelValue
 from shapelint.interpreter import Interpreter
 from shapelint.knowledge import registry
+from shapelint.knowledge.pandas import DataFrameValue, SeriesValue
 from shapelint.shapes import Shape
 from shapelint.source import parse_program
 from shapelint.values import (
@@ -41,6 +42,8 @@ def _receiver(name: str) -> Value:
         "LayerValue": LayerValue("keras.layers.Dense", None, {}, None),
         "Seq": Seq(()),
         "DictValue": DictValue((), ()),
+        "DataFrameValue": DataFrameValue(("a", "b")),
+        "SeriesValue": SeriesValue("a"),
     }
     return samples.get(name, ObjectValue(name))
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from shapelint.calls import CallArgs
+from shapelint.knowledge import registry
 from shapelint.knowledge.registry import Evaluator, FunctionHandler, function, method
 from shapelint.limits import MAX_UNROLL
 from shapelint.values import UNKNOWN, ArrayValue, Const, DictValue, ObjectValue, Seq, Value, const_int
@@ -20,7 +21,37 @@ def _len(ev: Evaluator, call: CallArgs) -> Value:
     if isinstance(first, ArrayValue) and first.shape.dims:
         dim = first.shape.dims[0]
         return Const(dim) if dim is not None else UNKNOWN
-    return UNKNOWN
+    length = registry.find_method(first, "__len__") if first is not None else None
+    return length(ev, first, CallArgs([], {})) if length is not None else UNKNOWN
+
+
+@function("builtins.dict")
+def _dict(ev: Evaluator, call: CallArgs) -> Value:
+    """dict(mapping) / dict(pairs) / dict(key=value); a library mapping through its `items()`."""
+    if call.has_star:
+        return UNKNOWN
+    first = call.args[0] if call.args else None
+    if first is None:
+        pairs: tuple[Value, ...] = ()
+    elif isinstance(first, DictValue):
+        pairs = tuple(Seq((k, v)) for k, v in zip(first.keys, first.values))
+    else:
+        items = registry.find_method(first, "items")
+        source = items(ev, first, CallArgs([], {})) if items is not None else first
+        if not isinstance(source, Seq) or len(source.items) > MAX_UNROLL:
+            return UNKNOWN
+        pairs = source.items
+    keys: list[Value] = []
+    values: list[Value] = []
+    for pair in pairs:
+        if not isinstance(pair, Seq) or len(pair.items) != 2:
+            return UNKNOWN
+        keys.append(pair.items[0])
+        values.append(pair.items[1])
+    for name, value in call.kwargs.items():
+        keys.append(Const(name))
+        values.append(value)
+    return DictValue(tuple(keys), tuple(values))
 
 
 @function("builtins.range")

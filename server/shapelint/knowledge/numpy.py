@@ -161,6 +161,9 @@ def literal_array_shape(value: Value) -> tuple[Shape, str | None] | None:
     """Shape and dtype of a nested list literal (or of arrays inside it), as np.array sees it."""
     if isinstance(value, ArrayValue):
         return value.shape, value.dtype
+    converted = value.as_array()  # a DataFrame or Series
+    if converted is not None:
+        return converted.shape, converted.dtype
     if isinstance(value, Const):
         if isinstance(value.value, bool):
             return Shape(()), "bool"

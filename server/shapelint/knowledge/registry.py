@@ -85,6 +85,10 @@ class Evaluator(Protocol):
         """Record a mistake NumPy would raise (a reshape to the wrong size...) for the rules."""
         ...
 
+    def mutate(self, old: Value, new: Value) -> None:
+        """`old` was changed in place (`df.pop("y")`): names bound to it see `new` after this statement."""
+        ...
+
     def call(self, func: Value, call: CallArgs) -> Value:
         """Call any value as the interpreter would: a user function, a lambda, a library object."""
         ...

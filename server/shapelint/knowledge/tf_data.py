@@ -25,6 +25,7 @@ _SAME_ELEMENT = (
 
 def slice_element(value: Value) -> Value:
     """One element of Dataset.from_tensor_slices(value): every array loses its first axis."""
+    value = value.as_array() or value  # a DataFrame or Series slices as its array
     if isinstance(value, ArrayValue):
         if not value.shape.dims:
             return UNKNOWN
