@@ -41,6 +41,7 @@ from shapelint.values import (
     DictValue,
     FunctionValue,
     InstanceValue,
+    LambdaValue,
     LayerValue,
     ModelValue,
     ObjectValue,
@@ -147,6 +148,7 @@ class Interpreter:
         self.star_imports: list[str] = []
         self.depth = 0
         self.returns: list[list[Value]] = []
+        self.yields: list[list[Value]] = []  # what each function being run yields (a generator's elements)
         self.functions: list[FunctionValue] = []
         self.called: set[int] = set()
         self._states: dict[Callable[[Any], Any], Any] = {}  # the overlays' per-analysis state
@@ -561,7 +563,23 @@ class Interpreter:
             value = self.eval(node.value, scope)
             self.assign(node.target, value, scope)
             return value
+        if type(node) is cst.Lambda:
+            return LambdaValue(node, self.chunk, scope)
+        if type(node) is cst.Yield:
+            self.exec_yield(node, scope)
+            return UNKNOWN  # the value sent into the generator
         return UNKNOWN
+
+    def exec_yield(self, node: cst.Yield, scope: Scope) -> None:
+        if node.value is None:
+            value: Value = Const(None)
+        elif isinstance(node.value, cst.From):
+            inner = self.eval(node.value.item, scope)
+            value = inner.state if isinstance(inner, ObjectValue) and inner.cls == "builtins.generator" else UNKNOWN
+        else:
+            value = self.eval(node.value, scope)
+        if self.yields:
+            self.yields[-1].append(value)
 
     def lookup(self, name: str, scope: Scope) -> Value:
         found = scope.lookup(name)
@@ -752,6 +770,8 @@ class Interpreter:
             return self.call_method(func, call)
         if isinstance(func, FunctionValue):
             return self.call_function(func, call)
+        if isinstance(func, LambdaValue):
+            return self.call_lambda(func, call)
         if isinstance(func, ClassValue):
             return self.instantiate(func, call)
         handler = registry.find_method(func, "__call__")  # a library object called: a layer, a model
@@ -778,6 +798,7 @@ class Interpreter:
             self.bind_parameters(node.params, call, local, unknown_arguments)
             self.depth += 1
             self.returns.append([])
+            self.yields.append([])
             try:
                 self.exec_block(node.body, local)
             except _Return:
@@ -785,14 +806,30 @@ class Interpreter:
             finally:
                 self.depth -= 1
                 returned = self.returns.pop()
+                yielded = self.yields.pop()
         finally:
             self.chunk = saved_chunk
+        if yielded:
+            # A generator function's call makes a generator object; what it yields is its element.
+            return ObjectValue("builtins.generator", _joined(yielded))
         if not returned:
             return Const(None)
-        result = returned[0]
-        for value in returned[1:]:
-            result = join_values(result, value)
-        return result
+        return _joined(returned)
+
+    def call_lambda(self, function: LambdaValue, call: CallArgs) -> Value:
+        """A lambda called: its parameters bound as for a function, its body evaluated in its closure."""
+        if self.depth >= MAX_CALL_DEPTH:
+            return UNKNOWN
+        local = Scope({}, function.closure)
+        saved_chunk = self.chunk
+        self.chunk = function.chunk
+        self.depth += 1
+        try:
+            self.bind_parameters(function.node.params, call, local, False)
+            return self.eval(function.node.body, local)
+        finally:
+            self.depth -= 1
+            self.chunk = saved_chunk
 
     def bind_parameters(self, params: cst.Parameters, call: CallArgs, scope: Scope, unknown: bool) -> None:
         positional = [*params.posonly_params, *params.params]
@@ -840,6 +877,13 @@ class Interpreter:
         if init is not None:
             self.call_function(init, CallArgs([instance, *call.args], call.kwargs, call.node))
         return instance
+
+
+def _joined(values: Sequence[Value]) -> Value:
+    result = values[0]
+    for value in values[1:]:
+        result = join_values(result, value)
+    return result
 
 
 def index_shape(shape: Shape, indexes: list[tuple[str, object]]) -> Shape | None:
