@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from shapelint.config import Config
 from shapelint.diagnostics import Severity
-from shapelint.engine import analyze
+from shapelint.engine import Analysis, analyze
 from shapelint.testing import Expectation, actual, expected
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -31,6 +31,11 @@ def statement_lines(text: str, found: set[Expectation]) -> set[Expectation]:
     return widened
 
 
+def _analyze(path: Path, text: str) -> Analysis:
+    """Analyse a fixture where it lives: its data files (`data/`, linked from buggy/) are in the workspace."""
+    return analyze(text, CONFIG, path=str(path), root=str(FIXTURES))
+
+
 def test_corpus_is_there() -> None:
     assert len(BUGGY) >= 60 and len(CORRECT) >= 40
 
@@ -40,7 +45,7 @@ def test_buggy_fixture_is_detected_on_its_marked_line(path: Path) -> None:
     text = path.read_text()
     want = expected(text)
     assert want, "a buggy fixture must mark where the mistake is"
-    found = actual(analyze(text, CONFIG).diagnostics)
+    found = actual(_analyze(path, text).diagnostics)
     missing = want - statement_lines(text, found)
     assert not missing, f"not found: {sorted(missing)}; found: {sorted(found)}"
     unexpected = {f for f in found if f[2] in ("error", "warning") and not statement_lines(text, {f}) & want}
@@ -50,7 +55,7 @@ def test_buggy_fixture_is_detected_on_its_marked_line(path: Path) -> None:
 @pytest.mark.parametrize("path", CORRECT, ids=lambda p: p.stem)
 def test_correct_fixture_has_no_error_or_warning(path: Path) -> None:
     text = path.read_text()
-    diagnostics = analyze(text, CONFIG).diagnostics
+    diagnostics = _analyze(path, text).diagnostics
     blocking = [d for d in diagnostics if d.severity in (Severity.ERROR, Severity.WARNING)]
     assert not blocking, [(d.range.start.line + 1, d.code, d.message) for d in blocking]
     assert actual(diagnostics) == expected(text)
@@ -62,11 +67,11 @@ def test_applied_fixes_remove_their_findings(path: Path) -> None:
     from shapelint.fixes import apply_edits, fix_edits
 
     text = path.read_text()
-    diagnostics = analyze(text, CONFIG).diagnostics
+    diagnostics = _analyze(path, text).diagnostics
     edits = fix_edits(diagnostics)
     if not edits:
         pytest.skip("no fix offered")
     fixed_codes = {d.code for d in diagnostics if d.fix is not None and all(e in edits for e in d.fix.edits)}
-    after = analyze(apply_edits(text, edits), CONFIG).diagnostics
+    after = _analyze(path, apply_edits(text, edits)).diagnostics
     remaining = [d for d in after if d.code in fixed_codes and d.severity in (Severity.ERROR, Severity.WARNING)]
     assert not remaining, [(d.range.start.line + 1, d.code, d.message) for d in remaining]

@@ -72,6 +72,9 @@ class DictValue(Value):
     keys: tuple[Value, ...]
     values: tuple[Value, ...]
 
+    def describe(self) -> str:
+        return "{" + ", ".join(f"{k.describe()}: {v.describe()}" for k, v in zip(self.keys, self.values)) + "}"
+
     def get(self, key: object) -> Value | None:
         for k, v in zip(self.keys, self.values):
             if isinstance(k, Const) and k.value == key:

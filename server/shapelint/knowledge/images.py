@@ -142,7 +142,7 @@ def _batched_split(
     else:
         return UNKNOWN  # a batch size we cannot see might be None
     dataset = DatasetValue(element, batched, class_names=names)
-    if const_str(call.get(None, "subset")) == "both":
+    if const_str(call.get(None, "subset") or UNKNOWN) == "both":
         return Seq((dataset, dataset), "list")
     return dataset
 
@@ -159,7 +159,7 @@ def _image_dataset(ev: Evaluator, call: CallArgs) -> Value:
     size = _size(call.get(6, "image_size"), (256, 256))
     if channels is None or size is None:
         return UNKNOWN
-    data_format = const_str(call.get(None, "data_format"))
+    data_format = const_str(call.get(None, "data_format") or UNKNOWN)
     dims = (channels, *size) if data_format == "channels_first" else (*size, channels)
     images = ArrayValue(Shape(dims), "float32", kind="tensor")
     labels = _labels(ev, call, directory, (2, "label_mode"), "int")
@@ -219,7 +219,7 @@ def _image_data_generator(ev: Evaluator, call: CallArgs) -> Value:
     data_format = call.get(None, "data_format")
     if data_format is not None and data_format != Const(None) and const_str(data_format) is None:
         return UNKNOWN
-    return ObjectValue(_GENERATOR, _GeneratorConfig(const_str(data_format) == "channels_first"))
+    return ObjectValue(_GENERATOR, _GeneratorConfig(const_str(data_format or UNKNOWN) == "channels_first"))
 
 
 def _iterator(element: Value, names: tuple[str, ...] | None) -> Value:
@@ -358,7 +358,7 @@ def _pil_fromarray(ev: Evaluator, call: CallArgs) -> Value:
     if not isinstance(array, ArrayValue) or array.shape.dims is None:
         return _pil(None, None, None)
     dims = array.shape.dims
-    mode = const_str(call.get(1, "mode"))
+    mode = const_str(call.get(1, "mode") or UNKNOWN)
     if len(dims) == 2:
         return _pil(dims[1], dims[0], mode or ("L" if array.dtype == "uint8" else None))
     if len(dims) == 3:
@@ -394,7 +394,7 @@ def _img_to_array(ev: Evaluator, call: CallArgs) -> Value:
     bands = 1 if mode_is_2d(state.mode) else mode_bands(state.mode)
     if bands is None:
         return UNKNOWN
-    first = const_str(call.get(1, "data_format")) == "channels_first"
+    first = const_str(call.get(1, "data_format") or UNKNOWN) == "channels_first"
     dims = (bands, state.height, state.width) if first else (state.height, state.width, bands)
     return ArrayValue(Shape(dims), dtype_name(call.get(2, "dtype")) or "float32")
 

@@ -73,6 +73,10 @@ def _structure(value: Value, leaf: object) -> Value:
     """Apply `leaf(array) -> Value` to every array of a structure; unknown parts stay unknown."""
     if isinstance(value, ArrayValue):
         return leaf(value)  # type: ignore[operator, no-any-return]
+    if isinstance(value, TensorValue):  # a layer called in a map function
+        return leaf(ArrayValue(value.shape, value.dtype, kind="tensor"))  # type: ignore[operator, no-any-return]
+    if isinstance(value, DatasetValue):
+        return value  # the windows of `window`: datasets inside an element
     if isinstance(value, Seq):
         return Seq(tuple(_structure(item, leaf) for item in value.items), "tuple")
     if isinstance(value, DictValue):
@@ -304,7 +308,7 @@ def _zip(ev: Evaluator, call: CallArgs) -> Value:
     if len(batched) != 1:
         return UNKNOWN
     elements = tuple(p.element for p in parts if isinstance(p, DatasetValue))
-    element = Seq(elements, "tuple") if isinstance(datasets, Seq) else DictValue(datasets.keys, elements)  # type: ignore[union-attr]
+    element = DictValue(datasets.keys, elements) if isinstance(datasets, DictValue) else Seq(elements, "tuple")
     return _dataset(element, batched.pop())
 
 
