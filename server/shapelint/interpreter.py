@@ -751,9 +751,15 @@ class Interpreter:
         for arg in node.args:
             value = self.eval(arg.value, scope)
             if arg.star:
-                call.has_star = True
+                # A spread whose items are all known passes exactly those; any other may pass anything.
                 if arg.star == "*" and isinstance(value, Seq):
                     call.args.extend(value.items)
+                elif arg.star == "**" and isinstance(value, DictValue) and all(
+                    isinstance(key, Const) and isinstance(key.value, str) for key in value.keys
+                ):
+                    call.kwargs.update({key.value: item for key, item in zip(value.keys, value.values)})  # type: ignore[attr-defined]
+                else:
+                    call.has_star = True
                 continue
             if arg.keyword is not None:
                 call.kwargs[arg.keyword.value] = value
@@ -840,7 +846,7 @@ class Interpreter:
                 value = call.get(index, name)
             if value is None:
                 if call.has_star or unknown:
-                    value = UNKNOWN if param.default is None or unknown else self.eval(param.default, scope)
+                    value = UNKNOWN  # *args or **kwargs we cannot see may pass it: its default is a guess
                 else:
                     value = self.eval(param.default, scope) if param.default is not None else UNKNOWN
             if unknown and param.default is not None:
@@ -850,7 +856,8 @@ class Interpreter:
             name = param.name.value
             value = None if unknown else call.kwargs.get(name)
             if value is None:
-                value = self.eval(param.default, scope) if param.default is not None else UNKNOWN
+                given = param.default is not None and not call.has_star
+                value = self.eval(param.default, scope) if given else UNKNOWN  # type: ignore[arg-type]
             scope.names[name] = value
         if isinstance(params.star_arg, cst.Param):
             scope.names[params.star_arg.name.value] = UNKNOWN
@@ -862,7 +869,8 @@ class Interpreter:
         if isinstance(receiver, InstanceValue):
             function = receiver.cls.methods.get(method.name)
             if function is not None:
-                return self.call_function(function, CallArgs([receiver, *call.args], call.kwargs, call.node))
+                arguments = CallArgs([receiver, *call.args], call.kwargs, call.node, has_star=call.has_star)
+                return self.call_function(function, arguments)
             return UNKNOWN
         handler = registry.find_method(receiver, method.name)
         return handler(self, receiver, call) if handler is not None else UNKNOWN
@@ -875,7 +883,7 @@ class Interpreter:
                 hook(self, instance, call)
         init = cls.methods.get("__init__")
         if init is not None:
-            self.call_function(init, CallArgs([instance, *call.args], call.kwargs, call.node))
+            self.call_function(init, CallArgs([instance, *call.args], call.kwargs, call.node, has_star=call.has_star))
         return instance
 
 

@@ -249,3 +249,37 @@ def test_lambda_is_a_callable_value() -> None:
     assert described(text, "doubled") == "ndarray (3, 4) float64"
     assert described(text, "nested") == "ndarray (6,) float64"
     assert described(text, "deep") == "unknown"
+
+
+def test_keyword_arguments_spread_from_a_literal_dict_reach_the_sequence() -> None:
+    findings(
+        "import numpy as np\nfrom tensorflow import keras\n"
+        "class DataGenerator(keras.utils.Sequence):\n"
+        "    def __init__(self, ids, batch_size=32, dim=(8, 8), n_classes=10, **kwargs):\n"
+        "        super().__init__(**kwargs)\n"
+        "        self.ids, self.batch_size, self.dim, self.n_classes = ids, batch_size, dim, n_classes\n"
+        "    def __getitem__(self, index):\n"
+        "        X = np.empty((self.batch_size, *self.dim, 1))\n"
+        "        y = np.empty((self.batch_size), dtype=int)\n"
+        "        return X, keras.utils.to_categorical(y, num_classes=self.n_classes)\n"
+        "params = {'dim': (8, 8), 'batch_size': 4, 'n_classes': 6}\n"
+        "model = keras.Sequential([keras.Input(shape=(8, 8, 1)), keras.layers.Flatten(),"
+        " keras.layers.Dense(6, activation='softmax')])\n"
+        "model.compile(loss='categorical_crossentropy', optimizer='adam')\n"
+        "model.fit(DataGenerator(ids_from_somewhere, **params))\n"
+        "model.fit(DataGenerator(ids_from_somewhere, **params_from_somewhere))\n"
+        "model.fit(DataGenerator(ids_from_somewhere, n_classes=5, dim=(8, 8)))  # error: SL105\n"
+    )
+
+
+def test_a_default_is_not_assumed_when_unknown_keyword_arguments_may_pass_it() -> None:
+    text = (
+        "def make(width=10, *, height=20):\n"
+        "    return np.zeros((width, height))\n"
+        "exact = make(**{'width': 3})\n"
+        "spread = make(**options_from_somewhere)\n"
+        "starred = make(*[4], height=5)\n"
+    )
+    assert described(text, "exact") == "ndarray (3, 20) float64"
+    assert described(text, "spread") == "ndarray (None, None) float64"
+    assert described(text, "starred") == "ndarray (4, 5) float64"
