@@ -293,3 +293,27 @@ def test_nothing_is_read_in_an_untrusted_workspace(project: Path) -> None:
     text = HEAD + 'from PIL import Image\nrgb = np.array(Image.open("data/photo.png"))\n'
     assert described(run(project, text), "rgb") == "ndarray (30, 40, 3) uint8"
     assert described(run(project, text, trusted=False), "rgb") == "unknown"  # mode unknown: rank unknown
+
+
+def test_flow_from_dataframe_knows_the_images_and_the_class_modes(project: Path) -> None:
+    text = HEAD + (
+        "from tensorflow.keras.preprocessing.image import ImageDataGenerator\n"
+        "gen = ImageDataGenerator(rescale=1.0 / 255)\n"
+        "frame = gen.flow_from_dataframe(df, directory='data', x_col='file', y_col='label', target_size=(64, 64))\n"
+        "xa, ya = next(frame)\n"
+        "listed = gen.flow_from_dataframe(df, classes=['a', 'b'], class_mode='categorical')\n"
+        "xb, yb = next(listed)\n"
+        "raw = gen.flow_from_dataframe(df, class_mode='raw', color_mode='grayscale')\n"
+        "xc, yc = next(raw)\n"
+    )
+    names = run(project, text)
+    assert described(names, "xa") == "ndarray (None, 64, 64, 3) float32"
+    assert described(names, "ya") == "ndarray (None, None) float32"  # the classes are in the dataframe
+    assert described(names, "yb") == "ndarray (None, 2) float32"
+    assert described(names, "xc") == "ndarray (None, 256, 256, 1) float32"
+    assert described(names, "yc") == "unknown"
+
+
+def test_apply_is_not_assumed_to_keep_the_element() -> None:
+    text = HEAD + ("ds = tf.data.Dataset.from_tensor_slices(np.zeros((10, 4))).apply(some_transformation)\n")
+    assert run(None, text)["ds"].describe() == "unknown"

@@ -44,7 +44,6 @@ _SAME_ELEMENT = (
     "filter",
     "shard",
     "ignore_errors",
-    "apply",
     "take_while",
     "assert_cardinality",
 )
