@@ -317,3 +317,15 @@ def test_flow_from_dataframe_knows_the_images_and_the_class_modes(project: Path)
 def test_apply_is_not_assumed_to_keep_the_element() -> None:
     text = HEAD + ("ds = tf.data.Dataset.from_tensor_slices(np.zeros((10, 4))).apply(some_transformation)\n")
     assert run(None, text)["ds"].describe() == "unknown"
+
+
+def test_labels_that_are_not_literal_leave_the_images_known(project: Path) -> None:
+    text = HEAD + (
+        'a = keras.utils.image_dataset_from_directory("data/flowers", labels=labels_from_somewhere)\n'
+        'b = keras.utils.image_dataset_from_directory("data/flowers", label_mode=mode_from_somewhere)\n'
+        'c = keras.utils.image_dataset_from_directory("data/flowers", labels=[0, 1, 2], label_mode="categorical")\n'
+    )
+    names = run(project, text)
+    assert described(names, "a") == "Dataset of (Tensor (256, 256, 3) float32, unknown) (batched)"
+    assert described(names, "b") == described(names, "a")
+    assert described(names, "c") == "Dataset of (Tensor (256, 256, 3) float32, Tensor (None,) float32) (batched)"

@@ -104,20 +104,19 @@ def _size(value: Value | None, default: tuple[int, int]) -> tuple[Dim, Dim] | No
 
 def _labels(
     ev: Evaluator, call: CallArgs, directory: Value, mode_param: tuple[int, str], default_mode: str
-) -> tuple[Value | None, tuple[str, ...] | None] | None:
-    """The label of one sample (None: no labels) and the class names, or None when not literal."""
+) -> tuple[Value | None, tuple[str, ...] | None]:
+    """The label of one sample (None: no labels; unknown: labels of a shape not known) and the class names."""
     labels = call.get(1, "labels")
     label_mode = call.get(*mode_param)
-    mode = default_mode if label_mode is None else (None if label_mode == Const(None) else const_str(label_mode))
-    if label_mode is not None and label_mode != Const(None) and mode is None:
-        return None
-    if labels == Const(None) or mode is None:
+    if labels == Const(None) or label_mode == Const(None):
         return None, None
+    mode = default_mode if label_mode is None else const_str(label_mode)
+    explicit = isinstance(labels, Seq)  # one label per file, in the order of the files
+    if mode is None or (labels is not None and not explicit and const_str(labels) != "inferred"):
+        return UNKNOWN, None  # the images are still known, whatever comes with them
     names = _literal_names(call.get(3, "class_names"))
-    if names is None and (labels is None or const_str(labels) == "inferred"):
+    if names is None and not explicit:
         names = class_folders(ev, directory)
-    elif labels is not None and const_str(labels) is None and names is None:
-        names = None  # explicit labels: the class count is not known here
     count = len(names) if names is not None else None
     if mode == "int":
         return ArrayValue(Shape(()), "int32", kind="tensor", classes=count), names
@@ -125,7 +124,7 @@ def _labels(
         return ArrayValue(Shape((count,)), "float32", kind="tensor"), names
     if mode == "binary":
         return ArrayValue(Shape((1,)), "float32", kind="tensor"), names
-    return None
+    return UNKNOWN, None
 
 
 def _batched_split(
@@ -162,10 +161,7 @@ def _image_dataset(ev: Evaluator, call: CallArgs) -> Value:
     data_format = const_str(call.get(None, "data_format") or UNKNOWN)
     dims = (channels, *size) if data_format == "channels_first" else (*size, channels)
     images = ArrayValue(Shape(dims), "float32", kind="tensor")
-    labels = _labels(ev, call, directory, (2, "label_mode"), "int")
-    if labels is None:
-        return UNKNOWN
-    label, names = labels
+    label, names = _labels(ev, call, directory, (2, "label_mode"), "int")
     element = images if label is None else Seq((images, label), "tuple")
     return _batched_split(element, call, 5, 32, names)
 
@@ -179,10 +175,7 @@ def _image_dataset(ev: Evaluator, call: CallArgs) -> Value:
 def _text_dataset(ev: Evaluator, call: CallArgs) -> Value:
     directory = call.get(0, "directory") or UNKNOWN
     texts = ArrayValue(Shape(()), "string", kind="tensor")
-    labels = _labels(ev, call, directory, (2, "label_mode"), "int")
-    if labels is None:
-        return UNKNOWN
-    label, names = labels
+    label, names = _labels(ev, call, directory, (2, "label_mode"), "int")
     element = texts if label is None else Seq((texts, label), "tuple")
     return _batched_split(element, call, 4, 32, names)
 
