@@ -111,7 +111,8 @@ def test_from_generator_signature_shapes_range_and_from_tensors() -> None:
         "counting = tf.data.Dataset.range(10)\n"
         "whole = tf.data.Dataset.from_tensors(x)\n"
     )
-    assert described(text, "declared") == "Dataset of (Tensor (None, 64) float32, Tensor (None,) int32)"
+    # Every part leads with a None axis: batches, read as such (batching it again nests them).
+    assert described(text, "declared") == "Dataset of (Tensor (64,) float32, Tensor () int32) (batched)"
     assert described(text, "shapes") == "Dataset of (Tensor (20,) float32, Tensor () int32)"
     assert described(text, "traced") == "Dataset of (Tensor (8,) float64, unknown)"
     assert described(text, "counting") == "Dataset of Tensor () int64"
@@ -283,3 +284,20 @@ def test_a_default_is_not_assumed_when_unknown_keyword_arguments_may_pass_it() -
     assert described(text, "exact") == "ndarray (3, 20) float64"
     assert described(text, "spread") == "ndarray (None, None) float64"
     assert described(text, "starred") == "ndarray (4, 5) float64"
+
+
+def test_from_generator_of_batches_fed_directly_is_checked_as_batches() -> None:
+    findings(
+        GENERATOR_MODEL + "def batches():\n"
+        "    while True:\n"
+        "        yield np.zeros((32, 64)), np.zeros((32, 1))\n"
+        "spec = (tf.TensorSpec((None, 64), tf.float32), tf.TensorSpec((None, 1), tf.float32))\n"
+        "ds = tf.data.Dataset.from_generator(batches, output_signature=spec)\n"
+        "again = ds.batch(4)\n"
+        "model.fit(ds, steps_per_epoch=2)  # error: SL103\n"
+    )
+    text = (
+        "spec = (tf.TensorSpec((None, 64), tf.float32), tf.TensorSpec((None, 1), tf.float32))\n"
+        "again = tf.data.Dataset.from_generator(g, output_signature=spec).batch(4)\n"
+    )
+    assert described(text, "again") == "Dataset of (Tensor (None, 64) float32, Tensor (None, 1) float32) (batched)"

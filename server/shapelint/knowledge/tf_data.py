@@ -290,7 +290,23 @@ def _from_generator(ev: Evaluator, call: CallArgs) -> Value:
         )
         element = made.state if isinstance(made, ObjectValue) and made.cls == "builtins.generator" else UNKNOWN
         element = _tensors(element) if isinstance(element, Value) else UNKNOWN
+        return _dataset(element)
+    if _leading_none(element):
+        # Every declared part starts with a None axis: the generator yields batches. The same
+        # dataset, said as batches of samples, so that fit() on it is not mistaken for unbatched data.
+        return from_batches(element) or UNKNOWN
     return _dataset(element)
+
+
+def _leading_none(element: Value) -> bool:
+    leads: list[bool] = []
+
+    def leaf(array: ArrayValue) -> Value:
+        leads.append(bool(array.shape.dims) and array.shape.dims[0] is None)  # type: ignore[index]
+        return array
+
+    _structure(element, leaf)
+    return bool(leads) and all(leads)
 
 
 @function("tensorflow.data.Dataset.zip")
