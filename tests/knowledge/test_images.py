@@ -33,13 +33,7 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-class _Untrusted(Config):
-    """A configuration that says the workspace is not trusted (the engine reads `trusted` from it)."""
-
-    trusted = False
-
-
-UNTRUSTED = _Untrusted(keras_version=3)
+UNTRUSTED = Config(keras_version=3, trusted=False)
 
 
 def run(project: Path | None, text: str, trusted: bool = True) -> dict[str, Value]:
