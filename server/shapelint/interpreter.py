@@ -49,6 +49,7 @@ from shapelint.values import (
     DictValue,
     FunctionValue,
     InstanceValue,
+    LambdaValue,
     ObjectValue,
     RefValue,
     Seq,
@@ -90,6 +91,7 @@ class Interpreter(ControlFlow):
         self.star_imports: list[str] = []
         self.depth = 0
         self.returns: list[list[Value]] = []
+        self.yields: list[list[Value]] = []  # what each function being run yields (a generator's elements)
         self.functions: list[FunctionValue] = []
         self.called: set[int] = set()
         self._states: dict[Callable[[Any], Any], Any] = {}  # the overlays' per-analysis state
@@ -439,7 +441,23 @@ class Interpreter(ControlFlow):
             value = self.eval(node.value, scope)
             self.assign(node.target, value, scope)
             return value
+        if type(node) is cst.Lambda:
+            return LambdaValue(node, self.chunk, scope)
+        if type(node) is cst.Yield:
+            self.exec_yield(node, scope)
+            return UNKNOWN  # the value sent into the generator
         return UNKNOWN
+
+    def exec_yield(self, node: cst.Yield, scope: Scope) -> None:
+        if node.value is None:
+            value: Value = Const(None)
+        elif isinstance(node.value, cst.From):
+            inner = self.eval(node.value.item, scope)
+            value = inner.state if isinstance(inner, ObjectValue) and inner.cls == "builtins.generator" else UNKNOWN
+        else:
+            value = self.eval(node.value, scope)
+        if self.yields:
+            self.yields[-1].append(value)
 
     def lookup(self, name: str, scope: Scope) -> Value:
         found = scope.lookup(name)
@@ -555,9 +573,17 @@ class Interpreter(ControlFlow):
         for arg in node.args:
             value = self.eval(arg.value, scope)
             if arg.star:
-                call.has_star = True
+                # A spread whose items are all known passes exactly those; any other may pass anything.
                 if arg.star == "*" and isinstance(value, Seq):
                     call.args.extend(value.items)
+                elif (
+                    arg.star == "**"
+                    and isinstance(value, DictValue)
+                    and all(isinstance(key, Const) and isinstance(key.value, str) for key in value.keys)
+                ):
+                    call.kwargs.update({key.value: item for key, item in zip(value.keys, value.values)})  # type: ignore[attr-defined]
+                else:
+                    call.has_star = True
                 continue
             if arg.keyword is not None:
                 call.kwargs[arg.keyword.value] = value
@@ -574,6 +600,8 @@ class Interpreter(ControlFlow):
             return self.call_method(func, call)
         if isinstance(func, FunctionValue):
             return self.call_function(func, call)
+        if isinstance(func, LambdaValue):
+            return self.call_lambda(func, call)
         if isinstance(func, ClassValue):
             return self.instantiate(func, call)
         handler = registry.find_method(func, "__call__")  # a library object called: a layer, a model
@@ -600,6 +628,7 @@ class Interpreter(ControlFlow):
             self.bind_parameters(node.params, call, local, unknown_arguments)
             self.depth += 1
             self.returns.append([])
+            self.yields.append([])
             try:
                 self.exec_block(node.body, local)
             except Return:
@@ -607,14 +636,30 @@ class Interpreter(ControlFlow):
             finally:
                 self.depth -= 1
                 returned = self.returns.pop()
+                yielded = self.yields.pop()
         finally:
             self.chunk = saved_chunk
+        if yielded:
+            # A generator function's call makes a generator object; what it yields is its element.
+            return ObjectValue("builtins.generator", _joined(yielded))
         if not returned:
             return Const(None)
-        result = returned[0]
-        for value in returned[1:]:
-            result = join_values(result, value)
-        return result
+        return _joined(returned)
+
+    def call_lambda(self, function: LambdaValue, call: CallArgs) -> Value:
+        """A lambda called: its parameters bound as for a function, its body evaluated in its closure."""
+        if self.depth >= MAX_CALL_DEPTH:
+            return UNKNOWN
+        local = Scope({}, function.closure)
+        saved_chunk = self.chunk
+        self.chunk = function.chunk
+        self.depth += 1
+        try:
+            self.bind_parameters(function.node.params, call, local, False)
+            return self.eval(function.node.body, local)
+        finally:
+            self.depth -= 1
+            self.chunk = saved_chunk
 
     def bind_parameters(self, params: cst.Parameters, call: CallArgs, scope: Scope, unknown: bool) -> None:
         positional = [*params.posonly_params, *params.params]
@@ -625,7 +670,7 @@ class Interpreter(ControlFlow):
                 value = call.get(index, name)
             if value is None:
                 if call.has_star or unknown:
-                    value = UNKNOWN if param.default is None or unknown else self.eval(param.default, scope)
+                    value = UNKNOWN  # *args or **kwargs we cannot see may pass it: its default is a guess
                 else:
                     value = self.eval(param.default, scope) if param.default is not None else UNKNOWN
             if unknown and param.default is not None:
@@ -635,7 +680,8 @@ class Interpreter(ControlFlow):
             name = param.name.value
             value = None if unknown else call.kwargs.get(name)
             if value is None:
-                value = self.eval(param.default, scope) if param.default is not None else UNKNOWN
+                given = param.default is not None and not call.has_star
+                value = self.eval(param.default, scope) if given else UNKNOWN  # type: ignore[arg-type]
             scope.names[name] = value
         if isinstance(params.star_arg, cst.Param):
             scope.names[params.star_arg.name.value] = UNKNOWN
@@ -647,7 +693,8 @@ class Interpreter(ControlFlow):
         if isinstance(receiver, InstanceValue):
             function = receiver.cls.methods.get(method.name)
             if function is not None:
-                return self.call_function(function, CallArgs([receiver, *call.args], call.kwargs, call.node))
+                arguments = CallArgs([receiver, *call.args], call.kwargs, call.node, has_star=call.has_star)
+                return self.call_function(function, arguments)
             return UNKNOWN
         handler = registry.find_method(receiver, method.name)
         return handler(self, receiver, call) if handler is not None else UNKNOWN
@@ -660,8 +707,15 @@ class Interpreter(ControlFlow):
                 hook(self, instance, call)
         init = cls.methods.get("__init__")
         if init is not None:
-            self.call_function(init, CallArgs([instance, *call.args], call.kwargs, call.node))
+            self.call_function(init, CallArgs([instance, *call.args], call.kwargs, call.node, has_star=call.has_star))
         return instance
+
+
+def _joined(values: Sequence[Value]) -> Value:
+    result = values[0]
+    for value in values[1:]:
+        result = join_values(result, value)
+    return result
 
 
 def _window_length(item: cst.Slice, interpreter: Interpreter, scope: Scope) -> int | None:

@@ -36,7 +36,7 @@ from shapelint.knowledge.layers import (
 )
 from shapelint.knowledge.numpy import dtype_name
 from shapelint.knowledge.registry import Evaluator
-from shapelint.knowledge.tf_data import dataset_batches
+from shapelint.knowledge.tf_data import data_source, dataset_batches
 from shapelint.shapes import UNKNOWN_SHAPE, Dim, Shape
 from shapelint.source import NodeRef
 from shapelint.values import (
@@ -60,8 +60,12 @@ FEED_METHODS: dict[str, tuple[str, ...]] = {
     "train_on_batch": ("x", "y"),
     "test_on_batch": ("x", "y"),
     "predict_on_batch": ("x",),
-    "fit_generator": (),
+    # Keras 2's names for feeding a generator or a Sequence (the first parameter is `generator`).
+    "fit_generator": ("x", "steps_per_epoch", "epochs", "verbose", "callbacks", "validation_data"),
+    "evaluate_generator": ("x",),
+    "predict_generator": ("x",),
 }
+_TRAINING = ("fit", "fit_generator")
 
 
 class KerasModels:
@@ -74,6 +78,9 @@ class KerasModels:
         self._input_ids = itertools.count(1)
         self.compiled: dict[int, CompileFact] = {}  # the latest compile() per model
         self.current_feed: FeedFact | None = None  # data whose shape a subclassed model's call() is traced with
+        # > 0 while a tf.data map function runs on single samples: layers and models called there are not
+        # recorded (Keras treats an unbatched sample unlike a batch, so their findings would be wrong).
+        self.quiet = 0
 
     def make_layer(self, name: str, call: CallArgs) -> LayerValue:
         """`keras.layers.X(...)`: a layer with its bound constructor arguments (spec None when not in the catalog)."""
@@ -163,6 +170,8 @@ class KerasModels:
         return self.new_input(per_sample, batch, call.node, shape_node, shape_value or UNKNOWN, source, dtype, name)
 
     def apply_layer_call(self, layer: LayerValue, call: CallArgs) -> Value:
+        if self.quiet:
+            return UNKNOWN
         if layer.spec is not None and layer.spec.call_inputs:  # mha(query, value, key=...)
             tensors = call_tensor_arguments(layer.spec, call.args, call.kwargs)
             if not tensors:
@@ -223,6 +232,8 @@ class KerasModels:
 
     def call_model(self, model: ModelValue, call: CallArgs) -> Value:
         """A model used as a layer (nested models) or called eagerly on arrays."""
+        if self.quiet:
+            return UNKNOWN
         argument = call.get(0, "inputs")
         if isinstance(argument, ArrayValue):
             self.record_feed(model, "__call__", argument, UNKNOWN, call, call.node_of(0, "inputs"), None)
@@ -425,9 +436,11 @@ class KerasModels:
         if not params:
             return UNKNOWN
         bound = call.bind(params)
+        if name.endswith("_generator") and "generator" in call.kwargs:
+            bound["x"] = call.kwargs["generator"]
         x = bound.get("x", UNKNOWN)
         y = bound.get("y", UNKNOWN)
-        dataset = x if isinstance(x, DatasetValue) else None
+        dataset = data_source(self.ev, x)
         if dataset is not None:
             # Keras reads each dataset element as one batch: its first axis is the batch axis.
             x, y = dataset_batches(dataset)
@@ -435,8 +448,25 @@ class KerasModels:
         y_node = call.node_of(1, "y") if "y" in params else None
         self.record_feed(model, name, x, y, call, x_node, y_node, dataset)
         validation = bound.get("validation_data")
-        if name == "fit" and isinstance(validation, Seq) and len(validation.items) >= 2:
-            node = call.node_of(7, "validation_data")
+        validation_source = data_source(self.ev, validation) if validation is not None else None
+        if name in _TRAINING and validation_source is not None:
+            xv, yv = dataset_batches(validation_source)
+            node = call.node_of(params.index("validation_data"), "validation_data")
+            feed = FeedFact(
+                model,
+                name,
+                xv,
+                yv,
+                call.node,
+                node,
+                node,
+                validation=True,
+                compiled=self.compiled.get(id(model)),
+                dataset=validation_source,
+            )
+            self.facts.feeds.append(feed)
+        elif name in _TRAINING and isinstance(validation, Seq) and len(validation.items) >= 2:
+            node = call.node_of(params.index("validation_data"), "validation_data")
             element_nodes = _element_refs(node)
             xv_node = element_nodes[0] if element_nodes else node
             yv_node = element_nodes[1] if len(element_nodes) > 1 else node
@@ -452,7 +482,7 @@ class KerasModels:
                 compiled=self.compiled.get(id(model)),
             )
             self.facts.feeds.append(feed)
-        if name in ("predict", "predict_on_batch") and isinstance(x, ArrayValue):
+        if name in ("predict", "predict_on_batch", "predict_generator") and isinstance(x, ArrayValue):
             return self.predicted(model, x)
         return UNKNOWN
 

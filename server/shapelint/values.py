@@ -77,6 +77,9 @@ class DictValue(Value):
     keys: tuple[Value, ...]
     values: tuple[Value, ...]
 
+    def describe(self) -> str:
+        return "{" + ", ".join(f"{k.describe()}: {v.describe()}" for k, v in zip(self.keys, self.values)) + "}"
+
     def get(self, key: object) -> Value | None:
         for k, v in zip(self.keys, self.values):
             if isinstance(k, Const) and k.value == key:
@@ -103,10 +106,18 @@ class ArrayValue(Value):
 
 @dataclass(frozen=True)
 class DatasetValue(Value):
-    """A tf.data.Dataset: the element structure (x, y) and whether it is batched."""
+    """A tf.data.Dataset: the element structure (x, y) and whether it is batched.
+
+    `element` is one sample; when `batched`, each element Keras reads is a batch of them (of
+    exactly `batch_size` when that is known). `cardinality`: the number of elements, when known
+    (the windows of `window`); `class_names`: the class folders of `image_dataset_from_directory`.
+    """
 
     element: Value
     batched: bool = False
+    batch_size: int | None = None
+    cardinality: int | None = None
+    class_names: tuple[str, ...] | None = None
 
     def describe(self) -> str:
         return f"Dataset of {self.element.describe()}{' (batched)' if self.batched else ''}"
@@ -170,6 +181,18 @@ class FunctionValue(Value):
         return f"function {self.node.name.value}"
 
 
+class LambdaValue(Value):
+    """A lambda expression of the analysed file: called, its body is evaluated in its closure."""
+
+    def __init__(self, node: cst.Lambda, chunk: int, closure: Any) -> None:
+        self.node = node
+        self.chunk = chunk
+        self.closure = closure
+
+    def describe(self) -> str:
+        return "lambda"
+
+
 class ClassValue(Value):
     """A class defined in the analysed file (a keras.Model or keras.layers.Layer subclass matters)."""
 
@@ -208,6 +231,9 @@ def join_values(a: Value, b: Value) -> Value:
         if a.shape == b.shape and a.dtype == b.dtype:
             return a
         return ArrayValue(join(a.shape, b.shape), a.dtype if a.dtype == b.dtype else None, a.name)
+    if isinstance(a, Seq) and isinstance(b, Seq) and len(a.items) == len(b.items) and a.kind == b.kind:
+        # (x, y) from two return statements: each part keeps what both paths agree on.
+        return Seq(tuple(join_values(x, y) for x, y in zip(a.items, b.items)), a.kind)
     try:
         if a == b:
             return a

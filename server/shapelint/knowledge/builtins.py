@@ -18,6 +18,8 @@ def _len(ev: Evaluator, call: CallArgs) -> Value:
     first = call.args[0] if call.args else None
     if isinstance(first, Seq):
         return Const(len(first.items))
+    if isinstance(first, DictValue):
+        return Const(len(first.keys))
     if isinstance(first, ArrayValue) and first.shape.dims:
         dim = first.shape.dims[0]
         return Const(dim) if dim is not None else UNKNOWN

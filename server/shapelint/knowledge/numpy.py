@@ -204,6 +204,12 @@ def _np_array(call: CallArgs) -> Value:
     source = call.get(0, "object")
     if source is None:
         return UNKNOWN
+    if isinstance(source, ObjectValue) and hasattr(source.state, "as_array"):
+        # A library object that converts to an array (a PIL image) says what it becomes.
+        converted = source.state.as_array()
+        if isinstance(converted, ArrayValue) and call.get(1, "dtype") is not None:
+            return replace(converted, dtype=dtype_name(call.get(1, "dtype")))
+        return converted  # type: ignore[no-any-return]
     found = literal_array_shape(source)
     if found is None:
         return UNKNOWN

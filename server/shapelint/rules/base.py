@@ -163,7 +163,9 @@ class RuleContext:
 
 # Shared reasoning about models and the data they are given ----------------------------------
 
-TRAINING_METHODS = frozenset({"fit", "evaluate", "train_on_batch", "test_on_batch"})
+TRAINING_METHODS = frozenset(
+    {"fit", "evaluate", "train_on_batch", "test_on_batch", "fit_generator", "evaluate_generator"}
+)
 
 
 def array_for_input(feed: FeedFact, model: ModelValue, index: int) -> tuple[ArrayValue, NodeRef | None] | None:

@@ -157,7 +157,7 @@ model.fit(x, np.zeros((100, 1)))  # error: SL103
             detail = f": a sample has {sample.rank} axes, the input {declared.rank}."
             if keras3_adjusts(sample, declared):
                 detail += " Keras 3 would add or drop this trailing size-1 axis; Keras 2 does not."
-        if sample.size is not None and sample.size == declared.size and declared.dims:
+        if sample.size is not None and sample.size == declared.size and declared.dims and feed.dataset is None:
             target = ", ".join(str(d) for d in declared.dims)
             detail += f" The sizes agree: reshape the data with {data.name or 'x'}.reshape(-1, {target})."
         return head + detail
@@ -175,7 +175,14 @@ model.fit(x, np.zeros((100, 1)))  # error: SL103
         sample = data.shape.drop_first()
         declared = fact.per_sample
         x_node = node if node is not None else feed.x_node
-        if x_node is not None and sample.size is not None and sample.size == declared.size and declared.dims:
+        reshapeable = feed.dataset is None  # a dataset or generator has no .reshape
+        if (
+            reshapeable
+            and x_node is not None
+            and sample.size is not None
+            and sample.size == declared.size
+            and declared.dims
+        ):
             code = context.code(x_node)  # type: ignore[arg-type]
             target = ", ".join(str(d) for d in declared.dims)
             new = f"{parenthesize(code)}.reshape(-1, {target})"
@@ -196,9 +203,7 @@ model.fit(x, np.zeros((100, 1)))  # error: SL103
                 )
             elif fact.source == "input_dim" and sample.rank == 1 and sample.fully_known:
                 fixes.append(
-                    context.fix(
-                        f"Declare input_dim={sample[0]}", context.replace(fact.shape_node, str(sample[0]))
-                    )
+                    context.fix(f"Declare input_dim={sample[0]}", context.replace(fact.shape_node, str(sample[0])))
                 )
         diagnostic = context.diagnostic(
             self,
@@ -225,11 +230,7 @@ def _declaration_fits_other_data(context: RuleContext, feed: FeedFact, fact: Inp
 def _reordering_fixes(context: RuleContext, feed: FeedFact) -> bool:
     """Several arrays that only need reordering: SL106 reports that."""
     x = feed.x
-    if (
-        len(feed.model.input_facts) < 2
-        or not isinstance(x, Seq)
-        or len(x.items) != len(feed.model.input_facts)
-    ):
+    if len(feed.model.input_facts) < 2 or not isinstance(x, Seq) or len(x.items) != len(feed.model.input_facts):
         return False
     arrays = [item for item in x.items if isinstance(item, ArrayValue)]
     if len(arrays) != len(x.items):
