@@ -36,7 +36,7 @@ from shapelint.knowledge.layers import (
 )
 from shapelint.knowledge.numpy import dtype_name
 from shapelint.knowledge.registry import Evaluator
-from shapelint.knowledge.tf_data import data_source, dataset_batches
+from shapelint.knowledge.tf_data import SampleTracing, data_source, dataset_batches
 from shapelint.shapes import UNKNOWN_SHAPE, Dim, Shape
 from shapelint.source import NodeRef
 from shapelint.values import (
@@ -78,9 +78,7 @@ class KerasModels:
         self._input_ids = itertools.count(1)
         self.compiled: dict[int, CompileFact] = {}  # the latest compile() per model
         self.current_feed: FeedFact | None = None  # data whose shape a subclassed model's call() is traced with
-        # > 0 while a tf.data map function runs on single samples: layers and models called there are not
-        # recorded (Keras treats an unbatched sample unlike a batch, so their findings would be wrong).
-        self.quiet = 0
+        self.sample_tracing = ev.state(SampleTracing)  # tf.data map functions run on single samples
 
     def make_layer(self, name: str, call: CallArgs) -> LayerValue:
         """`keras.layers.X(...)`: a layer with its bound constructor arguments (spec None when not in the catalog)."""
@@ -170,7 +168,7 @@ class KerasModels:
         return self.new_input(per_sample, batch, call.node, shape_node, shape_value or UNKNOWN, source, dtype, name)
 
     def apply_layer_call(self, layer: LayerValue, call: CallArgs) -> Value:
-        if self.quiet:
+        if self.sample_tracing.depth:
             return UNKNOWN
         if layer.spec is not None and layer.spec.call_inputs:  # mha(query, value, key=...)
             tensors = call_tensor_arguments(layer.spec, call.args, call.kwargs)
@@ -232,7 +230,7 @@ class KerasModels:
 
     def call_model(self, model: ModelValue, call: CallArgs) -> Value:
         """A model used as a layer (nested models) or called eagerly on arrays."""
-        if self.quiet:
+        if self.sample_tracing.depth:
             return UNKNOWN
         argument = call.get(0, "inputs")
         if isinstance(argument, ArrayValue):

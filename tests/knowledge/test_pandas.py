@@ -194,7 +194,7 @@ def test_a_frame_flows_into_tf_data(project: Path) -> None:
         "b = tf.data.Dataset.from_tensor_slices(dict(df))\n"
     )
     found = values_in(project, code)
-    assert found["a"].describe() == "Dataset of (ndarray (4,) float64, ndarray ())"
+    assert found["a"].describe() == "Dataset of (Tensor (4,) float64, Tensor ())"
     by_column = found["b"]
     assert isinstance(by_column, DatasetValue) and isinstance(by_column.element, DictValue)
     assert [key.describe() for key in by_column.element.keys] == [
@@ -203,7 +203,7 @@ def test_a_frame_flows_into_tf_data(project: Path) -> None:
         "'petal_length'",
         "'petal_width'",
     ]
-    assert {value.describe() for value in by_column.element.values} == {"ndarray () float64"}
+    assert {value.describe() for value in by_column.element.values} == {"Tensor () float64"}
 
 
 def test_data_frame_constructor(project: Path) -> None:

@@ -443,19 +443,24 @@ def _flat_map(ev: Evaluator, dataset: DatasetValue, call: CallArgs) -> Value:
 def _apply(ev: Evaluator, function_value: Value, element: Value, batched: bool) -> Value:
     """Trace a map function on one element: a tuple element is passed as positional arguments."""
     arguments = list(element.items) if isinstance(element, Seq) else [element]
-    models = _keras_models(ev)
+    tracing = ev.state(SampleTracing)
     # Layers called on single samples behave unlike layers called on batches: say nothing of them.
-    models.quiet += 0 if batched else 1
+    tracing.depth += 0 if batched else 1
     try:
         return ev.call(function_value, CallArgs(arguments, {}))
     finally:
-        models.quiet -= 0 if batched else 1
+        tracing.depth -= 0 if batched else 1
 
 
-def _keras_models(ev: Evaluator):  # type: ignore[no-untyped-def]
-    from shapelint.keras_models import KerasModels
+class SampleTracing:
+    """Per analysis: > 0 while a map function runs on single (unbatched) samples.
 
-    return ev.state(KerasModels)
+    Keras models (keras_models.py) record no layer or model call made then: Keras treats an
+    unbatched sample unlike a batch, so findings about such calls would be wrong.
+    """
+
+    def __init__(self, ev: Evaluator) -> None:
+        self.depth = 0
 
 
 @method(DatasetValue, "concatenate")
