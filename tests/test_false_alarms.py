@@ -1,0 +1,103 @@
+"""Correct code that once drew a finding: each class of false alarm stays silent (issue 13).
+
+Every program here runs under TensorFlow 2.21 / Keras 3.15; the comment says what it prints.
+"""
+
+from __future__ import annotations
+
+import pytest
+from shapelint.config import Config
+from shapelint.engine import analyze
+
+KERAS3 = Config(keras_version=3)
+KERAS2 = Config(keras_version=2)
+
+
+def codes(text: str, config: Config = KERAS3) -> list[str]:
+    return sorted(d.code for d in analyze(text, config).diagnostics if d.code != "SL201")
+
+
+# --- a batch of one is not one sample (SL108) ---------------------------------------------
+
+ONE_FEATURE = """
+import numpy as np
+import keras
+model = keras.Sequential([keras.Input(shape={declared}), keras.layers.Dense(1)])
+model.compile(optimizer="sgd", loss="mse")
+model.fit(np.array([-1.0, 0.0, 1.0, 2.0]), np.array([-3.0, -1.0, 1.0, 3.0]), epochs=1, verbose=0)
+print(model.predict({data}, verbose=0).shape)
+"""
+
+
+@pytest.mark.parametrize("config", [KERAS3, KERAS2], ids=["keras3", "keras2"])
+@pytest.mark.parametrize(
+    ("declared", "data"),
+    [
+        ("(1,)", "np.array([10.0])"),  # prints (1, 1): a batch of one scalar
+        ("(1,)", "np.array([10.0, 20.0])"),  # prints (2, 1)
+        ("[1]", "np.array([[10.0]])"),  # prints (1, 1)
+    ],
+)
+def test_one_dimensional_batch_for_a_size_one_input_is_not_one_sample(declared: str, data: str, config: Config) -> None:
+    found = codes(ONE_FEATURE.format(declared=declared, data=data), config)
+    # Keras 2 mode may still question the 1-D `fit` data (SL103); never the batch of one.
+    assert found == [] if config is KERAS3 else "SL108" not in found
+
+
+def test_batch_of_one_scalar_for_a_scalar_input_is_not_one_sample() -> None:
+    # Input(shape=()) reads (k,) data as k scalars; a batch of one is (1,). Prints (1, 1).
+    text = """
+import numpy as np
+import keras
+model = keras.Sequential([keras.Input(shape=(), dtype="int32"), keras.layers.Embedding(10, 2), keras.layers.Dense(1)])
+model.compile(optimizer="sgd", loss="mse")
+model.fit(np.array([1, 2, 3, 4]), np.array([-3.0, -1.0, 1.0, 3.0]), epochs=1, verbose=0)
+print(model.predict(np.array([7]), verbose=0).shape)
+"""
+    assert codes(text) == []
+
+
+def test_input_dim_one_with_a_batch_of_one_is_silent() -> None:
+    # hello-world notebook: input_shape=[1], fit on (6,), predict on a batch of one (prints (1, 1)).
+    text = """
+import numpy as np
+import keras
+xs = np.array([-1.0, 0.0, 1.0, 2.0, 3.0, 4.0], dtype=float)
+ys = np.array([-3.0, -1.0, 1.0, 3.0, 5.0, 7.0], dtype=float)
+model = keras.Sequential([keras.layers.Dense(units=1, input_shape=[1])])
+model.compile(optimizer="sgd", loss="mean_squared_error")
+model.fit(xs, ys, epochs=1, verbose=0)
+new_x = 7.0
+print(model.predict(np.array([new_x]), verbose=0)[0])
+"""
+    assert codes(text) == []
+
+
+@pytest.mark.parametrize(
+    ("declared", "data"),
+    [
+        ("(4,)", "np.array([5.1, 3.5, 1.4, 0.2])"),  # Keras: expected shape=(None, 4), found (None, 1)
+        ("(28, 28)", "np.zeros((28, 28))"),
+        ("(28, 28, 1)", "np.zeros((28, 28, 1))"),
+    ],
+)
+def test_one_sample_without_batch_axis_is_still_reported(declared: str, data: str) -> None:
+    assert codes(ONE_FEATURE.replace("model.fit(", "# model.fit(").format(declared=declared, data=data)) == ["SL108"]
+
+
+# --- an unknown element has no guessed shape --------------------------------------------
+
+UNKNOWN_TOKENS = """
+import numpy as np
+import keras
+from mytokenizer import encode
+tokens = encode("the film was great")
+model = keras.Sequential([keras.Input(shape=(10,)), keras.layers.Dense(1)])
+print(model.predict({data}, verbose=0).shape)
+"""
+
+
+@pytest.mark.parametrize("data", ["np.array([tokens])", "np.array([tokens, tokens])", "np.asarray([tokens])"])
+def test_array_of_unknown_elements_has_unknown_shape(data: str) -> None:
+    # `encode` returns 10 token ids: (1, 10) fits; a guessed scalar element made it (1,).
+    assert codes(UNKNOWN_TOKENS.format(data=data)) == []
