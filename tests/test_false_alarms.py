@@ -101,3 +101,47 @@ print(model.predict({data}, verbose=0).shape)
 def test_array_of_unknown_elements_has_unknown_shape(data: str) -> None:
     # `encode` returns 10 token ids: (1, 10) fits; a guessed scalar element made it (1,).
     assert codes(UNKNOWN_TOKENS.format(data=data)) == []
+
+
+# --- a user-defined layer has an unknown output ------------------------------------------
+
+CUSTOM_LAYER = """
+import numpy as np
+import keras
+
+
+class Standardize(keras.layers.Layer):
+    def call(self, inputs):
+        return keras.ops.reshape(inputs, (-1, 28 * 28)) / 255.0
+
+
+x = np.random.rand(8, 28, 28).astype("float32")
+y = np.random.randint(0, 10, (8,))
+{model}
+model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+model.fit(x, y, epochs=1, verbose=0)
+print(model.predict(x, verbose=0).shape)
+"""
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        # each prints (8, 10)
+        'model = keras.Sequential([keras.Input(shape=(28, 28)), Standardize(), keras.layers.Dense(10, activation="softmax")])',
+        'model = keras.Sequential([keras.Input(shape=(28, 28)), Standardize()])\nmodel.add(keras.layers.Dense(10, activation="softmax"))',
+        'model = keras.Sequential([Standardize(), keras.layers.Dense(10, activation="softmax")])',
+        'model = keras.Sequential([Standardize(), keras.layers.Dense(10, activation="softmax", input_shape=(784,))])',
+    ],
+    ids=["with-input", "added-after", "first-layer", "first-layer-then-input-shape"],
+)
+def test_custom_layer_in_a_sequential_has_an_unknown_output(model: str) -> None:
+    assert codes(CUSTOM_LAYER.format(model=model)) == []
+
+
+def test_layers_after_a_custom_layer_are_still_checked_for_their_own_arguments() -> None:
+    # The model before the custom layer is still known: a Dense on a 1-D input is reported.
+    text = CUSTOM_LAYER.format(
+        model='model = keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Reshape((28, 29)), Standardize()])'
+    )
+    assert "SL104" in codes(text)
