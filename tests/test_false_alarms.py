@@ -128,8 +128,8 @@ print(model.predict(x, verbose=0).shape)
     "model",
     [
         # each prints (8, 10)
-        'model = keras.Sequential([keras.Input(shape=(28, 28)), Standardize(), keras.layers.Dense(10, activation="softmax")])',
-        'model = keras.Sequential([keras.Input(shape=(28, 28)), Standardize()])\nmodel.add(keras.layers.Dense(10, activation="softmax"))',
+        "model = keras.Sequential([keras.Input(shape=(28, 28)), Standardize(), keras.layers.Dense(10)])",
+        "model = keras.Sequential([keras.Input(shape=(28, 28)), Standardize()])\nmodel.add(keras.layers.Dense(10))",
         'model = keras.Sequential([Standardize(), keras.layers.Dense(10, activation="softmax")])',
         'model = keras.Sequential([Standardize(), keras.layers.Dense(10, activation="softmax", input_shape=(784,))])',
     ],
@@ -142,6 +142,49 @@ def test_custom_layer_in_a_sequential_has_an_unknown_output(model: str) -> None:
 def test_layers_after_a_custom_layer_are_still_checked_for_their_own_arguments() -> None:
     # The model before the custom layer is still known: a Dense on a 1-D input is reported.
     text = CUSTOM_LAYER.format(
-        model='model = keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Reshape((28, 29)), Standardize()])'
+        model="model = keras.Sequential([keras.Input(shape=(28, 28)), keras.layers.Reshape((28, 29)), Standardize()])"
     )
     assert "SL104" in codes(text)
+
+
+# --- a heuristic premise is a warning that says why ---------------------------------------
+
+
+def test_channel_order_read_from_a_size_three_axis_is_a_warning_when_shapes_may_match() -> None:
+    text = """
+import sys
+import numpy as np
+import keras
+size = int(sys.argv[1])
+x = np.random.rand(100, 3, size, size)
+inputs = keras.Input(shape=(size, size, 3))
+model = keras.Model(inputs, keras.layers.Conv2D(8, 3)(inputs))
+model.predict(x)
+"""
+    (finding,) = analyze(text, KERAS3).diagnostics
+    assert (finding.code, finding.severity.name) == ("SL107", "WARNING")
+    assert "because axis 1 has size 3" in finding.message
+
+
+def test_class_count_from_a_random_range_is_a_warning_and_from_a_dataset_an_error() -> None:
+    random_labels = """
+import numpy as np
+import keras
+x = np.random.rand(100, 4)
+y = np.random.randint(0, 10, size=(100,))
+model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(5, activation="softmax")])
+model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+model.fit(x, y)
+"""
+    (finding,) = analyze(random_labels, KERAS3).diagnostics
+    assert (finding.code, finding.severity.name) == ("SL105", "WARNING")
+    assert "going by the range it was drawn from" in finding.message
+    dataset_labels = """
+import keras
+(x, y), _ = keras.datasets.cifar100.load_data()
+model = keras.Sequential([keras.Input(shape=(32, 32, 3)), keras.layers.Flatten(), keras.layers.Dense(10)])
+model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+model.fit(x, y)
+"""
+    (finding,) = analyze(dataset_labels, KERAS3).diagnostics
+    assert (finding.code, finding.severity.name) == ("SL105", "ERROR")
