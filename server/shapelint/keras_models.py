@@ -290,7 +290,7 @@ class KerasModels:
                 model.outputs = [item]
             return
         if isinstance(item, LayerValue):
-            if not model.layers and not model.inputs:
+            if not model.layers and not model.inputs and not model.broken:
                 self.declare_from_layer(model, item)
             model.layers.append(item)
             if item.kind == "keras.layers.InputLayer":
@@ -319,7 +319,12 @@ class KerasModels:
             else:
                 model.broken = True
             return
+        # A layer we cannot model (a user-defined Layer subclass): its output, and all that
+        # follows, is unknown, never the input passed through.
         model.broken = True
+        current = model.outputs[0] if model.outputs else None
+        if isinstance(current, TensorValue):
+            model.outputs = [TensorValue(UNKNOWN_SHAPE, None, current.roots)]
 
     def declare_from_layer(self, model: ModelValue, layer: LayerValue) -> None:
         """input_shape= / input_dim= / batch_input_shape= on a Sequential's first layer, or an InputLayer."""

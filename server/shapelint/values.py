@@ -97,6 +97,7 @@ class ArrayValue(Value):
     origin: NodeRef | None = None  # the expression that created it
     kind: str = "ndarray"  # "ndarray" | "tensor"
     classes: int | None = None  # integer labels: how many classes their values span (max + 1)
+    classes_documented: bool = False  # `classes` is a dataset's documented count, not a random range
 
     def describe(self) -> str:
         dtype = f" {self.dtype}" if self.dtype else ""

@@ -56,7 +56,9 @@ DATASETS: dict[str, DatasetSpec] = {
 def _load_data(spec: DatasetSpec) -> FunctionHandler:
     def handler(ev: Evaluator, call: CallArgs) -> Value:
         def array(array_spec: ArraySpec, classes: int | None = None) -> ArrayValue:
-            return ArrayValue(array_spec.shape, array_spec.dtype, origin=call.node, classes=classes)
+            return ArrayValue(
+                array_spec.shape, array_spec.dtype, origin=call.node, classes=classes, classes_documented=True
+            )
 
         return Seq(
             (

@@ -184,9 +184,8 @@ def literal_array_shape(value: Value) -> tuple[Shape, str | None] | None:
             return Shape((len(items), *one[0].dims[1:])), one[1]
         inner = [literal_array_shape(item) for item in value.items]
         if any(i is None for i in inner):
-            # Unknown elements of a flat list are still scalars in practice (variables).
-            if all(i is None and not isinstance(item, Seq) for i, item in zip(inner, value.items)):
-                return Shape((len(value.items),)), None
+            # An unknown element may be a list or an array itself (`np.array([tokens])`): a
+            # guessed scalar would be a fabricated shape.
             return None
         shapes = {i[0] for i in inner if i is not None}
         if len(shapes) != 1:

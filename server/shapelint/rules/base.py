@@ -203,6 +203,20 @@ def keras3_adjusts(sample: Shape, declared: Shape) -> bool:
     return False
 
 
+def reads_as_batch(data: Shape, per_sample: Shape) -> bool:
+    """Keras can read `data` as a batch for an input of `per_sample` shape.
+
+    Besides the plain `(batch, *per_sample)`, both Keras 3 (`Functional._adjust_input_rank`) and
+    Keras 2 (`Functional._conform_to_reference_input`) add or drop one trailing size-1 axis against
+    the FULL declared shape, batch axis included: `(k,)` for `shape=(1,)` is a batch of k scalars,
+    `(1,)` for `shape=()` a batch of one. The adjustment never takes the batch axis itself.
+    """
+    if data.dims is None or per_sample.dims is None:
+        return True
+    full = per_sample.with_batch(None)
+    return shapes_compatible(data, full) or keras3_adjusts(data, full)
+
+
 def includes_sample_axis(fact: InputFact, data: ArrayValue) -> bool:
     """The declared per-sample shape is the data's full shape (sample count included)."""
     return data.shape.fully_known and fact.per_sample.fully_known and data.shape == fact.per_sample

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 import libcst as cst
 
-from shapelint.diagnostics import Diagnostic, Fix, Position, Range, TextEdit
+from shapelint.diagnostics import Diagnostic, Fix, Position, Range, Severity, TextEdit
 from shapelint.facts import FeedFact, LayerCallFact
 from shapelint.knowledge.losses import loss_family, loss_name
 from shapelint.rules.base import TRAINING_METHODS, Rule, RuleContext, layer_producer
@@ -26,7 +27,9 @@ integer class ids with `categorical_crossentropy`, one-hot labels with
 `sparse_categorical_crossentropy`, a last layer whose unit count differs from the number of
 classes, an output that is still 3-D or 4-D (a missing `Flatten`, or `return_sequences=True`
 on the last recurrent layer) against flat labels, a binary loss with several units, and
-labels whose sample count differs from the inputs'.
+labels whose sample count differs from the inputs'. Class ids that reach past the output's
+units are an error when the count is a dataset's documented one (CIFAR-100: 100 classes) and a
+warning when it is read from a random draw's range (`np.random.randint(0, 10, ...)`).
 """
     why_is_this_bad = """
 Keras raises only when the loss is first computed, e.g. `Arguments target and output must
@@ -250,12 +253,17 @@ model.fit(x, y)  # error: SL105
     ) -> Diagnostic | None:
         layer = layer_producer(context, out)
         classes = y.classes
+        source = "" if y.classes_documented else ", going by the range it was drawn from"
         message = (
-            f"{_name(y, 'y')} holds class ids 0 to {(classes or 1) - 1} ({classes} classes) but the model outputs "
-            f"{format_shape(out.shape)}: {out.shape[-1]} units. {loss} needs one output unit per class, so ids from "
-            f'{out.shape[-1]} up fail with "Received a label value of ... which is outside the valid range".'
+            f"{_name(y, 'y')} holds class ids 0 to {(classes or 1) - 1} ({classes} classes{source}) but the model "
+            f"outputs {format_shape(out.shape)}: {out.shape[-1]} units. {loss} needs one output unit per class, so "
+            f'ids from {out.shape[-1]} up fail with "Received a label value of ... which is outside the valid range".'
         )
-        return self._output_units(context, feed, layer, message, classes)
+        diagnostic = self._output_units(context, feed, layer, message, classes)
+        if diagnostic is None or y.classes_documented:
+            return diagnostic
+        # Random labels may happen to stay below the unit count: a claim about values, a warning.
+        return replace(diagnostic, severity=Severity.WARNING)
 
     def _binary_units(
         self, context: RuleContext, feed: FeedFact, out: TensorValue, y: ArrayValue, loss: str | None

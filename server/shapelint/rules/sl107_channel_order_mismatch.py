@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
-from shapelint.diagnostics import Diagnostic
+from shapelint.diagnostics import Diagnostic, Severity
 from shapelint.rules.base import (
     Rule,
     RuleContext,
@@ -13,7 +14,7 @@ from shapelint.rules.base import (
     input_line_note,
     parenthesize,
 )
-from shapelint.shapes import format_shape
+from shapelint.shapes import format_shape, shapes_compatible
 
 
 class ChannelOrderMismatch(Rule):
@@ -23,7 +24,9 @@ class ChannelOrderMismatch(Rule):
     what_it_does = """
 Compares image data with the model input: `(N, 3, H, W)` data (channels first, as PyTorch and
 some loaders produce) fed to a model declared `(H, W, 3)` (Keras's default, channels last), or
-channels-last data fed to a `data_format="channels_first"` model.
+channels-last data fed to a `data_format="channels_first"` model. The layout is read from an axis of
+size 1, 3 or 4, so the finding is an error only when the shapes cannot match at all; when unknown
+sizes leave them compatible it is a warning.
 """
     why_is_this_bad = """
 Keras fails with an incompatible-shape error (`expected axis -1 of input shape to have value 3,
@@ -69,6 +72,17 @@ h = keras.layers.Conv2D(8, 3, data_format="channels_first")(inputs)
 model = keras.Model(inputs, h)
 model.predict(x)  # error: SL107
 """,
+        """
+import sys
+import numpy as np
+import keras
+size = int(sys.argv[1])
+x = np.random.rand(100, 3, size, size)
+inputs = keras.Input(shape=(size, size, 3))
+h = keras.layers.Conv2D(8, 3)(inputs)
+model = keras.Model(inputs, h)
+model.predict(x)  # warning: SL107 (runs when size is 3)
+""",
     )
 
     def check(self, context: RuleContext) -> Iterator[Diagnostic]:
@@ -98,9 +112,12 @@ model.predict(x)  # error: SL107
                         "0, 3, 1, 2",
                         "np.moveaxis(x, -1, 1)",
                     )
+                channels, axis = (sample[0], 1) if swap == "first->last" else (sample[2], 3)
+                # The layout is read from a small axis size; only incompatible shapes prove a failure.
+                proven = not shapes_compatible(sample, fact.per_sample)
                 message = (
-                    f"{feed.label} gets {name} of shape {format_shape(data.shape)}: images with their "
-                    f"{sample[0] if swap == 'first->last' else sample[2]} channels {layout}, but the model input "
+                    f"{feed.label} gets {name} of shape {format_shape(data.shape)}, which looks like images stored "
+                    f"{layout} because axis {axis} has size {channels}, but the model input "
                     f"expects {format_shape(fact.per_sample)}{input_line_note(context, fact)}, {wanted}. Move the "
                     f"channel axis: {hint}, or build the model with data_format to match the data."
                 )
@@ -117,4 +134,4 @@ model.predict(x)  # error: SL107
                     related=[(fact.call, "the model input is declared here")],
                 )
                 if diagnostic is not None:
-                    yield diagnostic
+                    yield diagnostic if proven else replace(diagnostic, severity=Severity.WARNING)

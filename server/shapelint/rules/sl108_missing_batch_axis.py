@@ -7,7 +7,14 @@ from collections.abc import Iterator
 import libcst as cst
 
 from shapelint.diagnostics import Diagnostic, Fix
-from shapelint.rules.base import Rule, RuleContext, array_for_input, input_line_note, keras3_adjusts
+from shapelint.rules.base import (
+    Rule,
+    RuleContext,
+    array_for_input,
+    input_line_note,
+    keras3_adjusts,
+    reads_as_batch,
+)
 from shapelint.rules.shared_batch_axis import inputs_with_sample_axis
 from shapelint.shapes import format_shape, shapes_compatible
 from shapelint.source import NodeRef
@@ -76,7 +83,8 @@ model.predict(np.array([5.1, 3.5, 1.4, 0.2]))  # error: SL108
                 one_sample = shapes_compatible(data.shape, fact.per_sample) or (
                     context.keras_major >= 3 and keras3_adjusts(data.shape, fact.per_sample)
                 )
-                if not one_sample or not data.shape.dims:
+                # A shape Keras can read as a batch (even of one) is not one sample.
+                if not one_sample or not data.shape.dims or reads_as_batch(data.shape, fact.per_sample):
                     continue
                 name = f"`{data.name}`" if data.name else "x"
                 message = (
