@@ -42,6 +42,7 @@ from shapelint.values import (
     FunctionValue,
     InstanceValue,
     LayerValue,
+    ListOf,
     ModelValue,
     ObjectValue,
     RefValue,
@@ -295,8 +296,17 @@ class Interpreter:
                     scope.names[name] = Seq((*current.items, args[0]), "list")
                 elif method == "extend" and len(args) == 1 and isinstance(args[0], Seq):
                     scope.names[name] = Seq(current.items + args[0].items, "list")
+                elif method == "extend" and len(args) == 1 and isinstance(args[0], ArrayValue) and args[0].shape.dims:
+                    # Extending by an array adds its rows: a list of rows, count forgotten.
+                    rows = ListOf(ArrayValue(args[0].shape.drop_first(), args[0].dtype))
+                    scope.names[name] = join_values(rows, current)
                 else:
                     scope.names[name] = UNKNOWN
+                return
+            if isinstance(current, ListOf):
+                args = [self.eval(arg.value, scope) for arg in expression.args]
+                added = args[0] if len(args) == 1 and expression.func.attr.value == "append" else UNKNOWN
+                scope.names[name] = join_values(current, Seq((added,), "list"))
                 return
         self.eval(expression, scope)
 
@@ -389,6 +399,8 @@ class Interpreter:
         element: Value = UNKNOWN
         if isinstance(iterable, ArrayValue) and iterable.shape.dims:
             element = ArrayValue(iterable.shape.drop_first(), iterable.dtype)
+        elif isinstance(iterable, ListOf):
+            element = iterable.element
         self.exec_loop_body(node.body, scope, node.target, element)
 
     def _run_iteration(self, body: cst.BaseSuite, scope: Scope) -> tuple[list[Scope], list[Scope]]:
@@ -415,6 +427,11 @@ class Interpreter:
             ongoing, broken = self._run_iteration(body, loop_scope)
         except _Return:
             ongoing, broken = [], []
+        for state in (*ongoing, *broken):
+            for name, after in state.names.items():
+                grown = _grown_list(scope.lookup(name), after)
+                if grown is not None:
+                    state.names[name] = grown
         scope.merge(scope.branch(), *ongoing, *broken)
 
     def exec_try(self, node: cst.Try, scope: Scope) -> None:
@@ -901,6 +918,15 @@ def index_shape(shape: Shape, indexes: list[tuple[str, object]]) -> Shape | None
 def _window_length(item: cst.Slice, interpreter: Interpreter, scope: Scope) -> int | None:
     """`a[i:i + k]` (the sliding-window idiom) has length k whatever i is, if i + k stays in bounds."""
     lower, upper = item.lower, item.upper
+    if (  # `a[i - k:i]`: the same window, ending at i (i >= k)
+        isinstance(upper, cst.Name)
+        and isinstance(lower, cst.BinaryOperation)
+        and isinstance(lower.operator, cst.Subtract)
+        and isinstance(lower.left, cst.Name)
+        and lower.left.value == upper.value
+    ):
+        length_node = lower.right
+        lower, upper = upper, cst.BinaryOperation(upper, cst.Add(), length_node)
     if not isinstance(lower, cst.Name) or not isinstance(upper, cst.BinaryOperation):
         return None
     if not isinstance(upper.operator, cst.Add) or not isinstance(upper.left, cst.Name):
@@ -952,6 +978,19 @@ def _become_join(scope: Scope, states: Sequence[Scope]) -> None:
     merged = states[0].branch()
     merged.merge(*states)  # merge joins only the states it is given
     scope.names = merged.names
+
+
+def _grown_list(before: Value | None, after: Value) -> ListOf | None:
+    """A list one run of a loop appended arrays to: after any number of runs, a ListOf their join."""
+    if not isinstance(before, Seq) or before.kind != "list" or not isinstance(after, Seq) or after.kind != "list":
+        return None
+    count = len(before.items)
+    if len(after.items) <= count or after.items[:count] != before.items:
+        return None
+    element: Value = after.items[0]
+    for item in after.items[1:]:
+        element = join_values(element, item)
+    return ListOf(element) if isinstance(element, ArrayValue) else None
 
 
 def _iteration_items(value: Value) -> tuple[Value, ...] | None:

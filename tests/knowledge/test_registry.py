@@ -12,6 +12,7 @@ from shapelint.knowledge import registry
 from shapelint.shapes import Shape
 from shapelint.source import parse_program
 from shapelint.values import (
+    UNKNOWN,
     ArrayValue,
     DatasetValue,
     DictValue,
@@ -42,6 +43,7 @@ def _receiver(name: str) -> Value:
         "LayerValue": LayerValue("keras.layers.Dense", None, {}, None),
         "Seq": Seq(()),
         "DictValue": DictValue((), ()),
+        "_Unknown": UNKNOWN,
     }
     return samples.get(name, ObjectValue(name))
 

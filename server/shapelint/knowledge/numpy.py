@@ -30,6 +30,7 @@ from shapelint.values import (
     ArrayValue,
     BoundMethod,
     Const,
+    ListOf,
     ObjectValue,
     RefValue,
     Seq,
@@ -182,7 +183,7 @@ def literal_array_shape(value: Value) -> tuple[Shape, str | None] | None:
         inner = [literal_array_shape(item) for item in value.items]
         if any(i is None for i in inner):
             # Unknown elements of a flat list are still scalars in practice (variables).
-            if all(i is None and not isinstance(item, Seq) for i, item in zip(inner, value.items)):
+            if all(i is None and not isinstance(item, (Seq, ListOf)) for i, item in zip(inner, value.items)):
                 return Shape((len(value.items),)), None
             return None
         shapes = {i[0] for i in inner if i is not None}
@@ -201,6 +202,8 @@ def _np_array(call: CallArgs) -> Value:
     source = call.get(0, "object")
     if source is None:
         return UNKNOWN
+    if isinstance(source, ListOf):
+        return _stack(CallArgs([source], {})) if call.get(1, "dtype") is None else UNKNOWN
     found = literal_array_shape(source)
     if found is None:
         return UNKNOWN
@@ -279,6 +282,8 @@ def reshape_array(source: ArrayValue, target: Value | Sequence[Value]) -> Value:
 def _reshape(call: CallArgs) -> Value:
     source = call.get(0, "a")
     target = call.get(1, "newshape") or call.get(1, "shape")
+    if source is UNKNOWN and target is not None:
+        return known_but_rows(reshape_array(ArrayValue(UNKNOWN_SHAPE), target))  # the target gives the shape
     if not isinstance(source, ArrayValue) or target is None:
         return UNKNOWN
     return reshape_array(source, target)
@@ -393,9 +398,30 @@ def _common_dtype(arrays: Sequence[ArrayValue]) -> str | None:
     return dtypes.pop() if len(dtypes) == 1 else None
 
 
+def _join_unknown_count(items: ListOf, axis: int, promote: int) -> Value:
+    """Concatenating a list of unknown length of one array shape: that axis becomes unknown."""
+    element = items.element
+    if not isinstance(element, ArrayValue) or not element.shape.dims:
+        return UNKNOWN
+    dims = element.shape.dims
+    if promote == 2 and len(dims) == 1:
+        dims = (1, *dims)
+    if promote == 1 and len(dims) == 1:
+        axis = 0
+    index = normalize_axis(axis, len(dims))
+    if index is None:
+        return UNKNOWN
+    return ArrayValue(Shape(tuple(None if i == index else d for i, d in enumerate(dims))), element.dtype)
+
+
 def _concatenate(axis_default: int | None, promote: int = 0) -> Transfer:
     def transfer(call: CallArgs) -> Value:
-        arrays = _arrays(call.get(0, "arrays") or call.get(0, "tup"))
+        source = call.get(0, "arrays") or call.get(0, "tup")
+        if isinstance(source, ListOf):
+            axis_value = call.get(1, "axis")
+            axis = axis_default if axis_value is None else const_int(axis_value)
+            return _join_unknown_count(source, axis, promote) if axis is not None else UNKNOWN
+        arrays = _arrays(source)
         if not arrays:
             return UNKNOWN
         axis_value = call.get(1, "axis")
@@ -422,7 +448,19 @@ def _concatenate(axis_default: int | None, promote: int = 0) -> Transfer:
 
 
 def _stack(call: CallArgs) -> Value:
-    arrays = _arrays(call.get(0, "arrays"))
+    source = call.get(0, "arrays")
+    if isinstance(source, ListOf):
+        element = source.element  # one shape for every item; their count is unknown
+        axis = const_int(call.get(1, "axis") or Const(0))
+        if not isinstance(element, ArrayValue) or element.shape.dims is None or axis is None:
+            return UNKNOWN
+        index = normalize_axis(axis, len(element.shape.dims) + 1)
+        if index is None:
+            return UNKNOWN
+        dims: list[Dim] = list(element.shape.dims)
+        dims.insert(index, None)
+        return ArrayValue(Shape(tuple(dims)), element.dtype)
+    arrays = _arrays(source)
     if not arrays:
         return UNKNOWN
     axis = const_int(call.get(1, "axis") or Const(0))
@@ -475,6 +513,17 @@ def _reduction(call: CallArgs) -> Value:
     return ArrayValue(Shape(dims), source.dtype)
 
 
+def _prod(call: CallArgs) -> Value:
+    """np.prod / math.prod of literal numbers or of a known `x.shape[1:]`: a number (a layer width)."""
+    source = call.get(0, "a")
+    if not isinstance(source, Seq) or call.get(1, "axis") is not None:
+        return UNKNOWN
+    numbers = [const_int(item) for item in source.items]
+    if any(n is None for n in numbers):
+        return UNKNOWN
+    return Const(math.prod(n for n in numbers if n is not None))
+
+
 def _argmax(call: CallArgs) -> Value:
     result = _reduction(call)
     return ArrayValue(result.shape, "int64") if isinstance(result, ArrayValue) else UNKNOWN
@@ -492,37 +541,6 @@ def _to_categorical(call: CallArgs) -> Value:
     if classes is None and classes_value is None:
         classes = labels.classes  # Keras uses max(label) + 1
     return ArrayValue(Shape((*dims, classes)), "float32")
-
-
-def _train_test_split(call: CallArgs) -> Value:
-    """sklearn's train_test_split: each array split by rows, test rows = ceil(test_size * n)."""
-    if call.has_star or not call.args:
-        return UNKNOWN
-    arrays = call.args
-    counts = {a.shape[0] for a in arrays if isinstance(a, ArrayValue) and a.shape.dims}
-    rows = counts.pop() if len(counts) == 1 else None
-    test_value = call.kwargs.get("test_size")
-    train_value = call.kwargs.get("train_size")
-    test: int | None = None
-    if rows is not None:
-        size = test_value.value if isinstance(test_value, Const) else None
-        if test_value is None and train_value is None:
-            size = 0.25
-        if isinstance(size, float) and 0 < size < 1:
-            test = math.ceil(size * rows)
-        elif isinstance(size, int) and not isinstance(size, bool):
-            test = size
-        elif test_value is None and isinstance(train_value, Const) and isinstance(train_value.value, float):
-            test = rows - math.floor(train_value.value * rows)
-    parts: list[Value] = []
-    for array in arrays:
-        if not isinstance(array, ArrayValue) or array.shape.dims is None or not array.shape.dims:
-            parts.extend([UNKNOWN, UNKNOWN])
-            continue
-        train_rows = None if test is None or rows is None else rows - test
-        parts.append(replace(array, shape=array.shape.replace_dim(0, train_rows), origin=None, name=None))
-        parts.append(replace(array, shape=array.shape.replace_dim(0, test), origin=None, name=None))
-    return Seq(tuple(parts), "list")
 
 
 def _tensor_constant(call: CallArgs) -> Value:
@@ -668,12 +686,13 @@ FUNCTIONS: dict[str, Transfer] = {
     "numpy.min": _reduction,
     "numpy.std": _reduction,
     "numpy.argmax": _argmax,
+    "numpy.prod": _prod,
+    "math.prod": _prod,
     "numpy.argmin": _argmax,
     "numpy.random.default_rng": _default_rng,
     "numpy.random.RandomState": _random_state,
     "keras.utils.to_categorical": _to_categorical,
     "keras.utils.np_utils.to_categorical": _to_categorical,
-    "sklearn.model_selection.train_test_split": _train_test_split,
     "tensorflow.constant": _tensor_constant,
     "tensorflow.convert_to_tensor": _tensor_constant,
     "tensorflow.zeros": _tensor_filled,
@@ -907,4 +926,25 @@ def _array_attribute(ev: Evaluator, array: ArrayValue, name: str) -> Value:
 
 
 attribute(ArrayValue, *_ARRAY_ATTRIBUTES)(_array_attribute)
+
+
+def known_but_rows(result: Value) -> Value:
+    """A reshape of an unknown array is kept only when every axis but the sample axis is literal."""
+    if isinstance(result, ArrayValue) and result.shape.dims and None not in result.shape.dims[1:]:
+        return result
+    return UNKNOWN
+
+
+def _reshape_attribute_of_unknown(ev: Evaluator, receiver: Value, name: str) -> Value:
+    return BoundMethod(receiver, name)
+
+
+@method(type(UNKNOWN), "reshape")
+def _reshape_of_unknown(ev: Evaluator, receiver: Value, call: CallArgs) -> Value:
+    """`x.reshape(-1, 28, 28, 1)` of an array shapelint does not know: the literal target is the shape."""
+    return known_but_rows(_array_method_handler("reshape")(ev, ArrayValue(UNKNOWN_SHAPE), call))
+
+
+# Only `reshape` is read from an unknown value: whatever had it is array-like, and the target says all.
+attribute(type(UNKNOWN), "reshape")(_reshape_attribute_of_unknown)
 constant("numpy.newaxis", Const(None))
