@@ -178,3 +178,19 @@ out = keras.layers.Reshape((8, 8, 2))(hidden)
 """
     assert [d.code for d in analyze(code, KERAS3).diagnostics] == ["SL104"]
     assert not analyze(code.replace("(8, 8, 2)", "(8, 8, 3)"), KERAS3).diagnostics
+
+
+def test_continue_and_break_inside_nested_loops_keep_the_list_of_arrays() -> None:
+    code = """
+import numpy as np
+images = []
+for category in ["cats", "dogs"]:
+    for name in listing(category):
+        if unreadable(name):
+            continue
+        images.append(np.zeros((8, 8)))
+        if enough(images):
+            break
+r = np.array(images)
+"""
+    assert dims_of(code) == (None, 8, 8)
