@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from shapelint.config import Config
 from shapelint.engine import analyze
-from shapelint.values import ArrayValue, Const, ListOf
+from shapelint.values import ArrayValue, Const, ListOf, TensorValue
 
 KERAS3 = Config(keras_version=3)
 LOOP = """
@@ -194,3 +194,21 @@ for category in ["cats", "dogs"]:
 r = np.array(images)
 """
     assert dims_of(code) == (None, 8, 8)
+
+
+def test_shape_arithmetic_feeds_reshape_and_dense_sizes() -> None:
+    code = """
+import numpy as np
+import keras
+x = np.zeros((100, 28, 28))
+h, w = x.shape[1], x.shape[2]
+inputs = keras.Input(shape=(h, w))
+flat = keras.layers.Reshape((h * w,))(inputs)
+hidden = keras.layers.Dense(len(x[0]))(flat)
+"""
+    names = analyze(code, KERAS3).facts.module_names
+    flat, hidden = names["flat"], names["hidden"]
+    assert isinstance(flat, TensorValue) and flat.shape.dims == (None, 784)
+    assert isinstance(hidden, TensorValue) and hidden.shape.dims == (None, 28)
+    wrong = code.replace("Reshape((h * w,))", "Reshape((h * w + 1,))")
+    assert [d.code for d in analyze(wrong, KERAS3).diagnostics] == ["SL104"]
