@@ -17,7 +17,7 @@ from shapelint.indexing import iteration_items
 from shapelint.limits import MAX_UNROLL
 from shapelint.scope import Scope
 from shapelint.source import NodeRef
-from shapelint.values import UNKNOWN, ArrayValue, Value
+from shapelint.values import UNKNOWN, ArrayValue, ListOf, Seq, Value, join_values
 
 
 class Return(Exception):
@@ -119,6 +119,8 @@ class ControlFlow:
         element: Value = UNKNOWN
         if isinstance(iterable, ArrayValue) and iterable.shape.dims:
             element = ArrayValue(iterable.shape.drop_first(), iterable.dtype)
+        elif isinstance(iterable, ListOf):
+            element = iterable.element
         self.exec_loop_body(node.body, scope, node.target, element)
 
     def _run_iteration(self, body: cst.BaseSuite, scope: Scope) -> tuple[list[Scope], list[Scope]]:
@@ -145,6 +147,11 @@ class ControlFlow:
             ongoing, broken = self._run_iteration(body, loop_scope)
         except Return:
             ongoing, broken = [], []
+        for state in (*ongoing, *broken):
+            for name, after in state.names.items():
+                grown = _grown_list(scope.lookup(name), after)
+                if grown is not None:
+                    state.names[name] = grown
         scope.merge(scope.branch(), *ongoing, *broken)
 
     def exec_try(self, node: cst.Try, scope: Scope) -> None:
@@ -165,3 +172,16 @@ class ControlFlow:
             self.exec_block(node.orelse.body, scope)
         if node.finalbody is not None:
             self.exec_block(node.finalbody.body, scope)
+
+
+def _grown_list(before: Value | None, after: Value) -> ListOf | None:
+    """A list one run of a loop appended arrays to: after any number of runs, a ListOf their join."""
+    if not isinstance(before, Seq) or before.kind != "list" or not isinstance(after, Seq) or after.kind != "list":
+        return None
+    count = len(before.items)
+    if len(after.items) <= count or after.items[:count] != before.items:
+        return None
+    element: Value = after.items[0]
+    for item in after.items[1:]:
+        element = join_values(element, item)
+    return ListOf(element) if isinstance(element, ArrayValue) else None

@@ -50,6 +50,7 @@ from shapelint.values import (
     FunctionValue,
     InstanceValue,
     LambdaValue,
+    ListOf,
     ObjectValue,
     RefValue,
     Seq,
@@ -263,8 +264,17 @@ class Interpreter(ControlFlow):
                     scope.names[name] = Seq((*current.items, args[0]), "list")
                 elif method == "extend" and len(args) == 1 and isinstance(args[0], Seq):
                     scope.names[name] = Seq(current.items + args[0].items, "list")
+                elif method == "extend" and len(args) == 1 and isinstance(args[0], ArrayValue) and args[0].shape.dims:
+                    # Extending by an array adds its rows: a list of rows, count forgotten.
+                    rows = ListOf(ArrayValue(args[0].shape.drop_first(), args[0].dtype))
+                    scope.names[name] = join_values(rows, current)
                 else:
                     scope.names[name] = UNKNOWN
+                return
+            if isinstance(current, ListOf):
+                args = [self.eval(arg.value, scope) for arg in expression.args]
+                added = args[0] if len(args) == 1 and expression.func.attr.value == "append" else UNKNOWN
+                scope.names[name] = join_values(current, Seq((added,), "list"))
                 return
         self.eval(expression, scope)
 
@@ -721,6 +731,15 @@ def _joined(values: Sequence[Value]) -> Value:
 def _window_length(item: cst.Slice, interpreter: Interpreter, scope: Scope) -> int | None:
     """`a[i:i + k]` (the sliding-window idiom) has length k whatever i is, if i + k stays in bounds."""
     lower, upper = item.lower, item.upper
+    if (  # `a[i - k:i]`: the same window, ending at i (i >= k)
+        isinstance(upper, cst.Name)
+        and isinstance(lower, cst.BinaryOperation)
+        and isinstance(lower.operator, cst.Subtract)
+        and isinstance(lower.left, cst.Name)
+        and lower.left.value == upper.value
+    ):
+        length_node = lower.right
+        lower, upper = upper, cst.BinaryOperation(upper, cst.Add(), length_node)
     if not isinstance(lower, cst.Name) or not isinstance(upper, cst.BinaryOperation):
         return None
     if not isinstance(upper.operator, cst.Add) or not isinstance(upper.left, cst.Name):

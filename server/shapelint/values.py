@@ -73,6 +73,16 @@ class Seq(Value):
 
 
 @dataclass(frozen=True)
+class ListOf(Value):
+    """A list of unknown length whose every item is `element` (arrays appended in a widened loop)."""
+
+    element: Value
+
+    def describe(self) -> str:
+        return f"[{self.element.describe()}, ...]"
+
+
+@dataclass(frozen=True)
 class DictValue(Value):
     keys: tuple[Value, ...]
     values: tuple[Value, ...]
@@ -226,6 +236,20 @@ def join_values(a: Value, b: Value) -> Value:
     """What is known of a value that is `a` on one path and `b` on another."""
     if a is b:
         return a
+    if isinstance(b, ListOf) and not isinstance(a, ListOf):
+        a, b = b, a
+    if isinstance(a, ListOf):
+        # No run of the loop (an empty list), or items that agree with the element: still a ListOf.
+        if isinstance(b, Seq) and b.kind == "list":
+            items = b.items
+        elif isinstance(b, ListOf):
+            items = (b.element,)
+        else:
+            return UNKNOWN
+        element = a.element
+        for item in items:
+            element = join_values(element, item)
+        return ListOf(element) if isinstance(element, ArrayValue) else UNKNOWN
     if isinstance(a, ArrayValue) and isinstance(b, ArrayValue):
         from shapelint.shapes import join
 

@@ -14,6 +14,7 @@ from shapelint.knowledge.pandas import DataFrameValue, SeriesValue
 from shapelint.shapes import Shape
 from shapelint.source import parse_program
 from shapelint.values import (
+    UNKNOWN,
     ArrayValue,
     DatasetValue,
     DictValue,
@@ -44,6 +45,7 @@ def _receiver(name: str) -> Value:
         "DictValue": DictValue((), ()),
         "DataFrameValue": DataFrameValue(("a", "b")),
         "SeriesValue": SeriesValue("a"),
+        "_Unknown": UNKNOWN,
     }
     return samples.get(name, ObjectValue(name))
 

@@ -30,6 +30,7 @@ from shapelint.values import (
     ArrayValue,
     BoundMethod,
     Const,
+    ListOf,
     ObjectValue,
     RefValue,
     Seq,
@@ -95,7 +96,6 @@ def dtype_name(value: Value | None) -> str | None:
         return None
     name = _DTYPE_ALIASES.get(name, name)
     return name if name in _DTYPE_NAMES else None
-
 
 
 def is_float_dtype(dtype: str | None) -> bool:
@@ -209,6 +209,8 @@ def _np_array(call: CallArgs) -> Value:
         if isinstance(converted, ArrayValue) and call.get(1, "dtype") is not None:
             return replace(converted, dtype=dtype_name(call.get(1, "dtype")))
         return converted  # type: ignore[no-any-return]
+    if isinstance(source, ListOf):
+        return _stack(CallArgs([source], {})) if call.get(1, "dtype") is None else UNKNOWN
     found = literal_array_shape(source)
     if found is None:
         return UNKNOWN
@@ -287,6 +289,8 @@ def reshape_array(source: ArrayValue, target: Value | Sequence[Value]) -> Value:
 def _reshape(call: CallArgs) -> Value:
     source = call.get(0, "a")
     target = call.get(1, "newshape") or call.get(1, "shape")
+    if source is UNKNOWN and target is not None:
+        return known_but_rows(reshape_array(ArrayValue(UNKNOWN_SHAPE), target))  # the target gives the shape
     if not isinstance(source, ArrayValue) or target is None:
         return UNKNOWN
     return reshape_array(source, target)
@@ -306,9 +310,7 @@ def squeeze(shape: Shape, axes: list[int] | None) -> Shape:
         if index is None:
             raise ArrayProblem("axis", f"axis {axis} is out of bounds for an array of rank {rank}")
         if shape.dims[index] not in (1, None):
-            raise ArrayProblem(
-                "axis", f"cannot squeeze axis {axis} of size {shape.dims[index]}: only size-1 axes"
-            )
+            raise ArrayProblem("axis", f"cannot squeeze axis {axis} of size {shape.dims[index]}: only size-1 axes")
         drop.add(index)
     return Shape(tuple(d for i, d in enumerate(shape.dims) if i not in drop))
 
@@ -401,9 +403,30 @@ def _common_dtype(arrays: Sequence[ArrayValue]) -> str | None:
     return dtypes.pop() if len(dtypes) == 1 else None
 
 
+def _join_unknown_count(items: ListOf, axis: int, promote: int) -> Value:
+    """Concatenating a list of unknown length of one array shape: that axis becomes unknown."""
+    element = items.element
+    if not isinstance(element, ArrayValue) or not element.shape.dims:
+        return UNKNOWN
+    dims = element.shape.dims
+    if promote == 2 and len(dims) == 1:
+        dims = (1, *dims)
+    if promote == 1 and len(dims) == 1:
+        axis = 0
+    index = normalize_axis(axis, len(dims))
+    if index is None:
+        return UNKNOWN
+    return ArrayValue(Shape(tuple(None if i == index else d for i, d in enumerate(dims))), element.dtype)
+
+
 def _concatenate(axis_default: int | None, promote: int = 0) -> Transfer:
     def transfer(call: CallArgs) -> Value:
-        arrays = _arrays(call.get(0, "arrays") or call.get(0, "tup"))
+        source = call.get(0, "arrays") or call.get(0, "tup")
+        if isinstance(source, ListOf):
+            axis_value = call.get(1, "axis")
+            axis = axis_default if axis_value is None else const_int(axis_value)
+            return _join_unknown_count(source, axis, promote) if axis is not None else UNKNOWN
+        arrays = _arrays(source)
         if not arrays:
             return UNKNOWN
         axis_value = call.get(1, "axis")
@@ -413,24 +436,33 @@ def _concatenate(axis_default: int | None, promote: int = 0) -> Transfer:
         shapes = [a.shape for a in arrays]
         if promote:  # hstack/vstack promote 1-D inputs
             shapes = [
-                Shape((1, *s.dims)) if promote == 2 and s.dims is not None and len(s.dims) == 1 else s
-                for s in shapes
+                Shape((1, *s.dims)) if promote == 2 and s.dims is not None and len(s.dims) == 1 else s for s in shapes
             ]
             if promote == 1 and all(s.dims is not None and len(s.dims) == 1 for s in shapes):
                 axis = 0
         joined = concatenate(shapes, axis)
         if joined is None:
             listed = ", ".join(format_shape(s) for s in shapes)
-            raise ArrayProblem(
-                "concatenate", f"cannot concatenate arrays of shapes {listed} along axis {axis}"
-            )
+            raise ArrayProblem("concatenate", f"cannot concatenate arrays of shapes {listed} along axis {axis}")
         return ArrayValue(joined, _common_dtype(arrays))
 
     return transfer
 
 
 def _stack(call: CallArgs) -> Value:
-    arrays = _arrays(call.get(0, "arrays"))
+    source = call.get(0, "arrays")
+    if isinstance(source, ListOf):
+        element = source.element  # one shape for every item; their count is unknown
+        axis = const_int(call.get(1, "axis") or Const(0))
+        if not isinstance(element, ArrayValue) or element.shape.dims is None or axis is None:
+            return UNKNOWN
+        index = normalize_axis(axis, len(element.shape.dims) + 1)
+        if index is None:
+            return UNKNOWN
+        dims: list[Dim] = list(element.shape.dims)
+        dims.insert(index, None)
+        return ArrayValue(Shape(tuple(dims)), element.dtype)
+    arrays = _arrays(source)
     if not arrays:
         return UNKNOWN
     axis = const_int(call.get(1, "axis") or Const(0))
@@ -483,6 +515,17 @@ def _reduction(call: CallArgs) -> Value:
     return ArrayValue(Shape(dims), source.dtype)
 
 
+def _prod(call: CallArgs) -> Value:
+    """np.prod / math.prod of literal numbers or of a known `x.shape[1:]`: a number (a layer width)."""
+    source = call.get(0, "a")
+    if not isinstance(source, Seq) or call.get(1, "axis") is not None:
+        return UNKNOWN
+    numbers = [const_int(item) for item in source.items]
+    if any(n is None for n in numbers):
+        return UNKNOWN
+    return Const(math.prod(n for n in numbers if n is not None))
+
+
 def _argmax(call: CallArgs) -> Value:
     result = _reduction(call)
     return ArrayValue(result.shape, "int64") if isinstance(result, ArrayValue) else UNKNOWN
@@ -500,37 +543,6 @@ def _to_categorical(call: CallArgs) -> Value:
     if classes is None and classes_value is None:
         classes = labels.classes  # Keras uses max(label) + 1
     return ArrayValue(Shape((*dims, classes)), "float32")
-
-
-def _train_test_split(call: CallArgs) -> Value:
-    """sklearn's train_test_split: each array split by rows, test rows = ceil(test_size * n)."""
-    if call.has_star or not call.args:
-        return UNKNOWN
-    arrays = call.args
-    counts = {a.shape[0] for a in arrays if isinstance(a, ArrayValue) and a.shape.dims}
-    rows = counts.pop() if len(counts) == 1 else None
-    test_value = call.kwargs.get("test_size")
-    train_value = call.kwargs.get("train_size")
-    test: int | None = None
-    if rows is not None:
-        size = test_value.value if isinstance(test_value, Const) else None
-        if test_value is None and train_value is None:
-            size = 0.25
-        if isinstance(size, float) and 0 < size < 1:
-            test = math.ceil(size * rows)
-        elif isinstance(size, int) and not isinstance(size, bool):
-            test = size
-        elif test_value is None and isinstance(train_value, Const) and isinstance(train_value.value, float):
-            test = rows - math.floor(train_value.value * rows)
-    parts: list[Value] = []
-    for array in arrays:
-        if not isinstance(array, ArrayValue) or array.shape.dims is None or not array.shape.dims:
-            parts.extend([UNKNOWN, UNKNOWN])
-            continue
-        train_rows = None if test is None or rows is None else rows - test
-        parts.append(replace(array, shape=array.shape.replace_dim(0, train_rows), origin=None, name=None))
-        parts.append(replace(array, shape=array.shape.replace_dim(0, test), origin=None, name=None))
-    return Seq(tuple(parts), "list")
 
 
 def _tensor_constant(call: CallArgs) -> Value:
@@ -676,12 +688,13 @@ FUNCTIONS: dict[str, Transfer] = {
     "numpy.min": _reduction,
     "numpy.std": _reduction,
     "numpy.argmax": _argmax,
+    "numpy.prod": _prod,
+    "math.prod": _prod,
     "numpy.argmin": _argmax,
     "numpy.random.default_rng": _default_rng,
     "numpy.random.RandomState": _random_state,
     "keras.utils.to_categorical": _to_categorical,
     "keras.utils.np_utils.to_categorical": _to_categorical,
-    "sklearn.model_selection.train_test_split": _train_test_split,
     "tensorflow.constant": _tensor_constant,
     "tensorflow.convert_to_tensor": _tensor_constant,
     "tensorflow.zeros": _tensor_filled,
@@ -868,6 +881,27 @@ def _array_attribute(ev: Evaluator, array: ArrayValue, name: str) -> Value:
 
 
 attribute(ArrayValue, *_ARRAY_ATTRIBUTES)(_array_attribute)
+
+
+def known_but_rows(result: Value) -> Value:
+    """A reshape of an unknown array is kept only when every axis but the sample axis is literal."""
+    if isinstance(result, ArrayValue) and result.shape.dims and None not in result.shape.dims[1:]:
+        return result
+    return UNKNOWN
+
+
+def _reshape_attribute_of_unknown(ev: Evaluator, receiver: Value, name: str) -> Value:
+    return BoundMethod(receiver, name)
+
+
+@method(type(UNKNOWN), "reshape")
+def _reshape_of_unknown(ev: Evaluator, receiver: Value, call: CallArgs) -> Value:
+    """`x.reshape(-1, 28, 28, 1)` of an array shapelint does not know: the literal target is the shape."""
+    return known_but_rows(_array_method_handler("reshape")(ev, ArrayValue(UNKNOWN_SHAPE), call))
+
+
+# Only `reshape` is read from an unknown value: whatever had it is array-like, and the target says all.
+attribute(type(UNKNOWN), "reshape")(_reshape_attribute_of_unknown)
 constant("numpy.newaxis", Const(None))
 
 
