@@ -171,6 +171,8 @@ def literal_array_shape(value: Value) -> tuple[Shape, str | None] | None:
             return Shape(()), "int64"
         if isinstance(value.value, float):
             return Shape(()), "float64"
+        if isinstance(value.value, str):
+            return Shape(()), "str"  # a literal string is one element (labels, texts)
         return None
     if isinstance(value, Seq):
         if not value.items:
