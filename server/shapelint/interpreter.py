@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import libcst as cst
 
@@ -25,12 +25,13 @@ from shapelint.control_flow import Break, Continue, ControlFlow, Return
 from shapelint.facts import ArrayProblemFact, LayerValue, ModelValue, ProgramFacts
 from shapelint.indexing import index_of, index_value, iteration_items, slice_bound, subscript_value, unpack
 from shapelint.knowledge import registry
-from shapelint.limits import MAX_CALL_DEPTH, MAX_ELEMENTS, MAX_UNROLL
+from shapelint.limits import MAX_CALL_DEPTH, MAX_ELEMENTS, MAX_SUMMARIES_PER_FUNCTION, MAX_UNROLL
 from shapelint.names import BUILTINS, canonical_name
 from shapelint.scope import Scope
 from shapelint.shapes import Shape
-from shapelint.source import NodeRef, Program
+from shapelint.source import FOREIGN_CHUNK, NodeRef, Program
 from shapelint.strict import STRICT
+from shapelint.summaries import is_data, summary_key
 from shapelint.syntax import (
     AUGMENTED_OPERATORS,
     BINARY_OPERATORS,
@@ -48,6 +49,7 @@ from shapelint.values import (
     DatasetValue,
     DictValue,
     FunctionValue,
+    ModuleValue,
     InstanceValue,
     LambdaValue,
     ObjectValue,
@@ -66,6 +68,18 @@ _LIBRARY_OBJECTS = (ArrayValue, TensorValue, ModelValue, LayerValue, ObjectValue
 _OPERATOR_METHODS = {"/": "__truediv__"}  # operators a library object may overload
 
 
+class ModuleLoader(Protocol):
+    """Finds the project's own modules (project_modules.ProjectModules)."""
+
+    def resolve(self, dotted: str, level: int = 0) -> list[ModuleValue] | None:
+        """The modules along `dotted` ([] when the project's but unreadable), None when not the project's."""
+        ...
+
+    def submodule(self, module: ModuleValue, name: str) -> ModuleValue | None:
+        """A package's submodule `name`, when it is one."""
+        ...
+
+
 class Interpreter(ControlFlow):
     """Walks a Program and returns the ProgramFacts the rules read."""
 
@@ -76,6 +90,7 @@ class Interpreter(ControlFlow):
         learned: Mapping[str, Shape] | None = None,
         workspace: Workspace | None = None,
         budget: Budget | None = None,
+        modules: ModuleLoader | None = None,
     ) -> None:
         self.program = program
         self.budget = budget or Budget.for_program(sum(len(chunk.text) for chunk in program.chunks))
@@ -96,16 +111,20 @@ class Interpreter(ControlFlow):
         self.called: set[int] = set()
         self._states: dict[Callable[[Any], Any], Any] = {}  # the overlays' per-analysis state
         self._mutations: list[tuple[Value, Value]] = []  # objects changed in place (ev.mutate), to rebind
+        self.modules = modules
+        self.foreign = False  # interpreting an imported module: its nodes have no place in the importer
+        # Results of calls that only compute data, by function and abstract arguments.
+        self.summaries: dict[tuple[object, ...], Value] = {}
+        self.summary_counts: dict[FunctionValue, int] = {}
+        self.mutations = 0  # attribute writes and calls on mutable objects: calls doing any are not summarised
+        self.hoisted: dict[str, tuple[cst.FunctionDef, int]] = {}
 
     # Driving ------------------------------------------------------------------------------------
 
     def run(self) -> ProgramFacts:
-        for chunk in self.program.chunks:
-            if chunk.module is None:
-                continue
-            self.chunk = chunk.index
-            for statement in chunk.module.body:
-                self._guarded(statement, self.module_scope)
+        if self.program.is_notebook:
+            self._hoist_functions()
+        self.run_module()
         # Functions nobody calls (model builders, train steps) are still checked, with unknown arguments.
         for function in list(self.functions):
             if id(function) not in self.called:
@@ -114,6 +133,23 @@ class Interpreter(ControlFlow):
         self.facts.module_names = dict(self.module_scope.names)
         self.facts.numpy_alias = self.facts.spelling("numpy")
         return self.facts
+
+    def run_module(self) -> dict[str, Value]:
+        """Run the top-level statements; the module's names afterwards."""
+        for chunk in self.program.chunks:
+            if chunk.module is None:
+                continue
+            self.chunk = FOREIGN_CHUNK if self.foreign else chunk.index
+            for statement in chunk.module.body:
+                self._guarded(statement, self.module_scope)
+        return self.module_scope.names
+
+    def _hoist_functions(self) -> None:
+        """Notebook cells run out of order: a function a later cell defines is known where it is used first."""
+        for chunk in self.program.chunks:
+            for statement in chunk.module.body if chunk.module is not None else ():
+                if type(statement) is cst.FunctionDef:
+                    self.hoisted.setdefault(statement.name.value, (statement, chunk.index))
 
     def _guarded(self, statement: cst.BaseStatement | cst.BaseSmallStatement, scope: Scope) -> None:
         try:
@@ -147,6 +183,7 @@ class Interpreter(ControlFlow):
         return self.call_value(func, call)
 
     def mutate(self, old: Value, new: Value) -> None:
+        self.mutations += 1
         self._mutations.append((old, new))
 
     def _rebind_mutated(self, scope: Scope) -> None:
@@ -273,17 +310,44 @@ class Interpreter(ControlFlow):
             dotted = dotted_name(alias.name)
             if dotted is None:
                 continue
+            project = self.modules.resolve(dotted) if self.modules is not None else None
+            if project is not None:  # a module of the user's project wins over a library of that name
+                self.bind_project_import(alias, dotted, project, scope)
+                continue
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 scope.names[alias.asname.name.value] = RefValue(canonical_name(dotted))
             else:
                 head = dotted.split(".")[0]
                 scope.names[head] = RefValue(canonical_name(head))
 
-    def exec_import_from(self, node: cst.ImportFrom, scope: Scope) -> None:
-        if node.relative or node.module is None:
+    def bind_project_import(self, alias: cst.ImportAlias, dotted: str, chain: list[ModuleValue], scope: Scope) -> None:
+        if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            scope.names[alias.asname.name.value] = chain[-1] if chain else UNKNOWN
             return
-        module = dotted_name(node.module)
+        parts = dotted.split(".")
+        if len(chain) != len(parts):
+            scope.names[parts[0]] = UNKNOWN
+            return
+        # `import a.b.c` binds `a`, whose attribute `b` is the submodule (next to what `a` had).
+        value: Value = chain[-1]
+        for index in range(len(chain) - 2, -1, -1):
+            outer = chain[index]
+            names = dict(outer.names)
+            bound = scope.names.get(parts[0]) if index == 0 else None
+            if isinstance(bound, ModuleValue) and bound.path == outer.path and bound.folder == outer.folder:
+                names.update(bound.names)
+            names[parts[index + 1]] = value
+            value = ModuleValue(outer.name, outer.path, names, outer.folder)
+        scope.names[parts[0]] = value
+
+    def exec_import_from(self, node: cst.ImportFrom, scope: Scope) -> None:
+        level = len(node.relative)
+        module = dotted_name(node.module) if node.module is not None else ""
         if module is None:
+            return
+        project = self.modules.resolve(module, level) if self.modules is not None and (level or module) else None
+        if project is not None or level:
+            self.bind_project_names(node, project[-1] if project else None, scope)
             return
         if isinstance(node.names, cst.ImportStar):
             self.star_imports.append(module)
@@ -294,6 +358,25 @@ class Interpreter(ControlFlow):
                 continue
             bound = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
             scope.names[bound] = RefValue(canonical_name(f"{module}.{name}"))
+
+    def bind_project_names(self, node: cst.ImportFrom, module: ModuleValue | None, scope: Scope) -> None:
+        """`from <project module> import ...`: its top-level names, or its submodules."""
+        if isinstance(node.names, cst.ImportStar):
+            if module is not None:
+                for public, exported in module.names.items():
+                    if not public.startswith("_"):
+                        scope.names[public] = exported
+            return
+        for alias in node.names:
+            imported = dotted_name(alias.name)
+            if imported is None:
+                continue
+            asname = alias.asname
+            bound = asname.name.value if asname is not None and isinstance(asname.name, cst.Name) else imported
+            found = module.names.get(imported) if module is not None else None
+            if found is None and module is not None and self.modules is not None:
+                found = self.modules.submodule(module, imported)
+            scope.names[bound] = found if found is not None else UNKNOWN
 
     def exec_class(self, node: cst.ClassDef, scope: Scope) -> None:
         bases = [self.eval(base.value, scope) for base in node.bases]
@@ -326,6 +409,7 @@ class Interpreter(ControlFlow):
                 self.assign(element.value, item, scope)
         elif type(target) is cst.Attribute:
             owner = self.eval(target.value, scope)
+            self.mutations += 1
             if isinstance(owner, InstanceValue):
                 owner.attributes[target.attr.value] = value
             else:
@@ -471,6 +555,11 @@ class Interpreter(ControlFlow):
             return Const(True)
         if name == "False":
             return Const(False)
+        if name in self.hoisted:
+            node, chunk = self.hoisted.pop(name)  # once: the function value is bound from then on
+            function = FunctionValue(node, chunk, self.module_scope)  # type: ignore[arg-type]
+            self.module_scope.names.setdefault(name, function)
+            return self.module_scope.names[name]
         for module in reversed(self.star_imports):
             candidate = canonical_name(f"{module}.{name}")
             if registry.has_function(candidate):
@@ -482,6 +571,8 @@ class Interpreter(ControlFlow):
     def attribute(self, base: Value, name: str) -> Value:
         if isinstance(base, RefValue):
             return RefValue(canonical_name(f"{base.name}.{name}"))
+        if isinstance(base, ModuleValue):
+            return base.names.get(name, UNKNOWN)
         if isinstance(base, InstanceValue):
             if name in base.attributes:
                 return base.attributes[name]
@@ -501,6 +592,11 @@ class Interpreter(ControlFlow):
 
     def subscript(self, node: cst.Subscript, scope: Scope) -> Value:
         base = self.eval(node.value, scope)
+        if isinstance(base, RefValue):  # a library type subscripted, e.g. an annotation's Float[...]
+            handler = registry.find_function(f"{base.name}.__class_getitem__")
+            if handler is not None:
+                parts = [self.eval(e.slice.value, scope) if type(e.slice) is cst.Index else UNKNOWN for e in node.slice]
+                return handler(self, CallArgs(parts, {}, self.ref(node)))
         if not isinstance(base, (Seq, DictValue, ArrayValue, TensorValue)):
             getter = registry.find_method(base, "__getitem__")
             if getter is not None:
@@ -615,11 +711,41 @@ class Interpreter(ControlFlow):
         self.called.add(id(function))
         if self.depth >= MAX_CALL_DEPTH:
             return UNKNOWN
+        key = None if unknown_arguments else summary_key(function, call)
+        found = self.summaries.get(key) if key is not None else None
+        if found is not None:
+            return found
         if not self.budget.charge():
             # Out of work: a call returns unknown (recursion with fan-out ends here).
             if call.node is not None:
                 self.budget.stop_at(call.node)
             return UNKNOWN
+        if key is None:
+            return self._interpret_call(function, call, unknown_arguments)
+        count = self.summary_counts.get(function, 0)
+        if count >= MAX_SUMMARIES_PER_FUNCTION:
+            return UNKNOWN  # a pure helper called with ever new shapes: bounded work
+        before = self._effects()
+        result = self._interpret_call(function, call, unknown_arguments)
+        if self._effects() == before and is_data(result):
+            self.summaries[key] = result
+            self.summary_counts[function] = count + 1
+        return result
+
+    def _effects(self) -> tuple[int, ...]:
+        """What a call may have done besides computing its result (facts recorded, objects changed)."""
+        facts = self.facts
+        return (
+            self.mutations,
+            len(facts.inputs),
+            len(facts.layer_calls),
+            len(facts.feeds),
+            len(facts.compiles),
+            len(facts.models),
+            len(facts.array_problems),
+        )
+
+    def _interpret_call(self, function: FunctionValue, call: CallArgs, unknown_arguments: bool) -> Value:
         node = function.node
         local = Scope({}, function.closure)  # type: ignore[arg-type]
         saved_chunk = self.chunk
@@ -675,6 +801,8 @@ class Interpreter(ControlFlow):
                     value = self.eval(param.default, scope) if param.default is not None else UNKNOWN
             if unknown and param.default is not None:
                 value = self.eval(param.default, scope)
+            if value is UNKNOWN and param.annotation is not None:
+                value = self.annotated(param.annotation.annotation, scope)
             scope.names[name] = value
         for param in params.kwonly_params:
             name = param.name.value
@@ -682,14 +810,24 @@ class Interpreter(ControlFlow):
             if value is None:
                 given = param.default is not None and not call.has_star
                 value = self.eval(param.default, scope) if given else UNKNOWN  # type: ignore[arg-type]
+            if value is UNKNOWN and param.annotation is not None:
+                value = self.annotated(param.annotation.annotation, scope)
             scope.names[name] = value
         if isinstance(params.star_arg, cst.Param):
             scope.names[params.star_arg.name.value] = UNKNOWN
         if params.star_kwarg is not None:
             scope.names[params.star_kwarg.name.value] = UNKNOWN
 
+    def annotated(self, annotation: cst.BaseExpression, scope: Scope) -> Value:
+        """What an annotation says of an unknown argument (jaxtyping, Annotated: their overlays)."""
+        described = self.eval(annotation, scope)
+        handler = registry.find_method(described, "__instance__")
+        return handler(self, described, CallArgs([], {})) if handler is not None else UNKNOWN
+
     def call_method(self, method: BoundMethod, call: CallArgs) -> Value:
         receiver = method.receiver
+        if isinstance(receiver, (InstanceValue, LayerValue, ModelValue)):
+            self.mutations += 1
         if isinstance(receiver, InstanceValue):
             function = receiver.cls.methods.get(method.name)
             if function is not None:
