@@ -6,7 +6,6 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import pytest
 import pytest_lsp
 from lsp_support import (
     SERVER_COMMAND,
