@@ -10,7 +10,8 @@ from shapelint.knowledge.annotations import parse_dims
 CONFIG = Config(keras_version=3)
 
 MODEL = """
-    model = keras.Sequential([keras.Input(shape=(28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+    layers = [keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")]
+    model = keras.Sequential([keras.Input(shape=(28, 28, 1)), *layers])
     model.compile(loss="categorical_crossentropy", optimizer="adam")
     model.fit(x, y)
 """
