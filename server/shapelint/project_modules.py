@@ -216,15 +216,17 @@ class ProjectModules:
         if not part.isidentifier():
             return None
         name = name or part
-        library = library_wins or False
+        # One stat first: most imports name a library, and nothing of that name is in the folder.
+        if not os.path.lexists(os.path.join(folder, part)) and not os.path.lexists(os.path.join(folder, f"{part}.py")):
+            return None
         package = self.workspace.locate(os.path.join(folder, part, "__init__.py"))
         if package is not None and os.path.isfile(package):
-            if library and _is_library(part):
+            if library_wins and _is_library(part):
                 return None
             return self._load(package, name, os.path.dirname(package)), os.path.dirname(package)
         module = self.workspace.locate(os.path.join(folder, f"{part}.py"))
         if module is not None and os.path.isfile(module):
-            if library and _is_library(part):
+            if library_wins and _is_library(part):
                 return None
             return self._load(module, name, None), None
         namespace = self.workspace.locate(os.path.join(folder, part))
