@@ -177,6 +177,13 @@ def test_nothing_is_read_in_an_untrusted_workspace(tmp_path: Path) -> None:
     assert ProjectModules(Workspace(document, str(tmp_path), trusted=True)).resolve("data")
     assert ProjectModules(Workspace(document, str(tmp_path), trusted=False)).resolve("data") is None
     assert ProjectModules(Workspace(None, str(tmp_path))).resolve("data") is None  # an unsaved buffer
+    names, codes = run(
+        tmp_path,
+        "train.py",
+        TRAIN.format(imports="from data import load_data", call="load_data()"),
+        config=Config(keras_version=3, trusted=False),
+    )
+    assert shape_of(names, "x_train") == "unknown" and codes == []
 
 
 def test_a_module_outside_the_root_is_unknown(tmp_path: Path) -> None:
