@@ -386,3 +386,18 @@ def test_a_notebook_function_defined_in_a_later_cell_is_known_where_used() -> No
     assert analysis.facts.module_names["x"].describe() == "ndarray (5, 3) float64"
     script = analyze("\n".join(cells) + "\n", CONFIG)
     assert script.facts.module_names["x"].describe() == "unknown"  # a script would raise NameError
+
+
+def test_closures_and_default_arguments_follow_each_call() -> None:
+    text = """
+import numpy as np
+def make(n):
+    def f(k=3):
+        return np.zeros((n, k))
+    return f
+a = make(5)()
+b = make(7)(k=2)
+"""
+    names = analyze(text, CONFIG).facts.module_names
+    assert names["a"].describe() == "ndarray (5, 3) float64"
+    assert names["b"].describe() == "ndarray (7, 2) float64"
