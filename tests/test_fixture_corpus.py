@@ -31,17 +31,12 @@ def statement_lines(text: str, found: set[Expectation]) -> set[Expectation]:
     return widened
 
 
-def where(path: Path) -> dict[str, str]:
-    """The fixture's place on disk: its data/ files and helper modules beside it are read."""
-    return {"path": str(path), "root": str(FIXTURES)}
-
-
 def test_corpus_is_there() -> None:
     assert len(BUGGY) >= 60 and len(CORRECT) >= 40
 
 
 def where(path: Path) -> dict[str, str]:
-    """The fixture's place on disk: its data/ files are read (buggy/data links into correct/)."""
+    """The fixture's place on disk: its data/ files and the helper modules beside it are read."""
     return {"path": str(path), "root": str(path.parent.parent)}
 
 

@@ -148,7 +148,7 @@ def _workspace(
     config: Config, path: str | None, root: str | None, open_files: Mapping[str, str] | None = None
 ) -> Workspace:
     """The document's place on disk; whether data files and modules may be read comes from the configuration."""
-    return Workspace(path, root, config.reads_data_files, open_files if open_files is not None else {})
+    return Workspace(path, root, config.reads_data_files, buffers=open_files if open_files is not None else {})
 
 
 def _analyze(

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import libcst as cst
 
@@ -23,6 +23,7 @@ from shapelint.budget import Budget, value_size
 from shapelint.calls import CallArgs
 from shapelint.control_flow import Break, Continue, ControlFlow, Return
 from shapelint.facts import ArrayProblemFact, LayerValue, ModelValue, ProgramFacts
+from shapelint.import_binding import ModuleLoader, bind_project_import, bind_project_names
 from shapelint.indexing import index_of, index_value, iteration_items, slice_bound, subscript_value, unpack
 from shapelint.knowledge import registry
 from shapelint.limits import MAX_CALL_DEPTH, MAX_ELEMENTS, MAX_SUMMARIES_PER_FUNCTION, MAX_UNROLL
@@ -49,9 +50,9 @@ from shapelint.values import (
     DatasetValue,
     DictValue,
     FunctionValue,
-    ModuleValue,
     InstanceValue,
     LambdaValue,
+    ModuleValue,
     ObjectValue,
     RefValue,
     Seq,
@@ -66,18 +67,6 @@ T = TypeVar("T")
 # Values of library objects: reading an attribute no overlay knows gives a method to call later.
 _LIBRARY_OBJECTS = (ArrayValue, TensorValue, ModelValue, LayerValue, ObjectValue, Seq, DictValue, DatasetValue)
 _OPERATOR_METHODS = {"/": "__truediv__"}  # operators a library object may overload
-
-
-class ModuleLoader(Protocol):
-    """Finds the project's own modules (project_modules.ProjectModules)."""
-
-    def resolve(self, dotted: str, level: int = 0) -> list[ModuleValue] | None:
-        """The modules along `dotted` ([] when the project's but unreadable), None when not the project's."""
-        ...
-
-    def submodule(self, module: ModuleValue, name: str) -> ModuleValue | None:
-        """A package's submodule `name`, when it is one."""
-        ...
 
 
 class Interpreter(ControlFlow):
@@ -312,33 +301,13 @@ class Interpreter(ControlFlow):
                 continue
             project = self.modules.resolve(dotted) if self.modules is not None else None
             if project is not None:  # a module of the user's project wins over a library of that name
-                self.bind_project_import(alias, dotted, project, scope)
+                bind_project_import(alias, dotted, project, scope)
                 continue
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 scope.names[alias.asname.name.value] = RefValue(canonical_name(dotted))
             else:
                 head = dotted.split(".")[0]
                 scope.names[head] = RefValue(canonical_name(head))
-
-    def bind_project_import(self, alias: cst.ImportAlias, dotted: str, chain: list[ModuleValue], scope: Scope) -> None:
-        if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-            scope.names[alias.asname.name.value] = chain[-1] if chain else UNKNOWN
-            return
-        parts = dotted.split(".")
-        if len(chain) != len(parts):
-            scope.names[parts[0]] = UNKNOWN
-            return
-        # `import a.b.c` binds `a`, whose attribute `b` is the submodule (next to what `a` had).
-        value: Value = chain[-1]
-        for index in range(len(chain) - 2, -1, -1):
-            outer = chain[index]
-            names = dict(outer.names)
-            bound = scope.names.get(parts[0]) if index == 0 else None
-            if isinstance(bound, ModuleValue) and bound.path == outer.path and bound.folder == outer.folder:
-                names.update(bound.names)
-            names[parts[index + 1]] = value
-            value = ModuleValue(outer.name, outer.path, names, outer.folder)
-        scope.names[parts[0]] = value
 
     def exec_import_from(self, node: cst.ImportFrom, scope: Scope) -> None:
         level = len(node.relative)
@@ -347,7 +316,7 @@ class Interpreter(ControlFlow):
             return
         project = self.modules.resolve(module, level) if self.modules is not None and (level or module) else None
         if project is not None or level:
-            self.bind_project_names(node, project[-1] if project else None, scope)
+            bind_project_names(node, project[-1] if project else None, scope, self.modules)
             return
         if isinstance(node.names, cst.ImportStar):
             self.star_imports.append(module)
@@ -358,25 +327,6 @@ class Interpreter(ControlFlow):
                 continue
             bound = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
             scope.names[bound] = RefValue(canonical_name(f"{module}.{name}"))
-
-    def bind_project_names(self, node: cst.ImportFrom, module: ModuleValue | None, scope: Scope) -> None:
-        """`from <project module> import ...`: its top-level names, or its submodules."""
-        if isinstance(node.names, cst.ImportStar):
-            if module is not None:
-                for public, exported in module.names.items():
-                    if not public.startswith("_"):
-                        scope.names[public] = exported
-            return
-        for alias in node.names:
-            imported = dotted_name(alias.name)
-            if imported is None:
-                continue
-            asname = alias.asname
-            bound = asname.name.value if asname is not None and isinstance(asname.name, cst.Name) else imported
-            found = module.names.get(imported) if module is not None else None
-            if found is None and module is not None and self.modules is not None:
-                found = self.modules.submodule(module, imported)
-            scope.names[bound] = found if found is not None else UNKNOWN
 
     def exec_class(self, node: cst.ClassDef, scope: Scope) -> None:
         bases = [self.eval(base.value, scope) for base in node.bases]
