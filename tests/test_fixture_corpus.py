@@ -36,7 +36,7 @@ def test_corpus_is_there() -> None:
 
 
 def where(path: Path) -> dict[str, str]:
-    """The fixture's place on disk: its data/ files are read (buggy/data links into correct/)."""
+    """The fixture's place on disk: its data/ files and the helper modules beside it are read."""
     return {"path": str(path), "root": str(path.parent.parent)}
 
 

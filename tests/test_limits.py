@@ -102,7 +102,8 @@ def loop_nest(depth: int) -> str:
     "program",
     [
         loop_nest(4),
-        "def f(n):\n    return " + " + ".join(["f(n - 1)"] * 10) + "\n\nf(100)\n",
+        # A function passed along is not plain data, so call summaries cannot collapse the fan-out.
+        "def f(n, g):\n    return " + " + ".join(["g(n - 1, g)"] * 10) + "\n\nf(100, f)\n",
         "x = 1\nfor i in range(64):\n    for j in range(64):\n        for k in range(64):\n            x = x + x\n",
     ],
     ids=["loops-4-deep", "recursion-fan-out", "doubling-in-loops"],

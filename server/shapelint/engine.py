@@ -24,6 +24,7 @@ from shapelint.diagnostics import Diagnostic, Position, Range, Severity
 from shapelint.facts import ProgramFacts
 from shapelint.interpreter import Interpreter
 from shapelint.presentation import HoverKind
+from shapelint.project_modules import ProjectModules
 from shapelint.rules import run_rules
 from shapelint.shapes import Shape
 from shapelint.source import NodeRef, Program, parse_program
@@ -87,14 +88,18 @@ def analyze(
     path: str | None = None,
     root: str | None = None,
     learned: Mapping[str, Shape] | None = None,
+    open_files: Mapping[str, str] | None = None,
 ) -> Analysis:
     """Analyze one Python file's text.
 
-    `path`/`root`: where the document and its workspace are (data files it names are read only
-    there); `learned`: layer output shapes TensorFlow taught (confirmation.py).
+    `path`/`root`: where the document and its workspace are (data files and the project's modules
+    it names are read only there); `learned`: layer output shapes TensorFlow taught
+    (confirmation.py); `open_files`: the editor's text of open files by real path, read instead
+    of the disk when the document imports them.
     """
     with _collection_paused():
-        return _analyze(parse_program([text], notebook=False), config or Config(), learned, path, root)
+        program = parse_program([text], notebook=False)
+        return _analyze(program, config or Config(), learned, path, root, open_files)
 
 
 def analyze_notebook(
@@ -104,10 +109,12 @@ def analyze_notebook(
     path: str | None = None,
     root: str | None = None,
     learned: Mapping[str, Shape] | None = None,
+    open_files: Mapping[str, str] | None = None,
 ) -> Analysis:
-    """Analyze a notebook's code cells, in order, as one program (`path`, `root`: as for `analyze`)."""
+    """Analyze a notebook's code cells, in order, as one program (the keywords: as for `analyze`)."""
     with _collection_paused():
-        return _analyze(parse_program(list(cells), notebook=True), config or Config(), learned, path, root)
+        program = parse_program(list(cells), notebook=True)
+        return _analyze(program, config or Config(), learned, path, root, open_files)
 
 
 _gc_lock = threading.Lock()
@@ -137,9 +144,11 @@ def _collection_paused() -> Iterator[None]:
                 gc.enable()
 
 
-def _workspace(config: Config, path: str | None, root: str | None) -> Workspace:
-    """The document's place on disk; whether data files may be read comes from the configuration."""
-    return Workspace(path, root, config.reads_data_files)
+def _workspace(
+    config: Config, path: str | None, root: str | None, open_files: Mapping[str, str] | None = None
+) -> Workspace:
+    """The document's place on disk; whether data files and modules may be read comes from the configuration."""
+    return Workspace(path, root, config.reads_data_files, buffers=open_files if open_files is not None else {})
 
 
 def _analyze(
@@ -148,10 +157,15 @@ def _analyze(
     learned: Mapping[str, Shape] | None = None,
     path: str | None = None,
     root: str | None = None,
+    open_files: Mapping[str, str] | None = None,
 ) -> Analysis:
-    workspace = _workspace(config, path, root)
-    interpreter = Interpreter(program, keras_major=config.target_keras, learned=learned, workspace=workspace)
+    workspace = _workspace(config, path, root, open_files)
+    modules = ProjectModules(workspace, config.target_keras)
+    interpreter = Interpreter(
+        program, keras_major=config.target_keras, learned=learned, workspace=workspace, modules=modules
+    )
     facts = interpreter.run()
+    facts.imported_paths = modules.imported_paths
     found: list[Diagnostic] = [
         Diagnostic(
             code=SYNTAX_ERROR_CODE,

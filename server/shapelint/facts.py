@@ -182,9 +182,11 @@ class ProgramFacts:
     module_names: dict[str, Value] = field(default_factory=dict)
     internal_errors: list[str] = field(default_factory=list)
     producers: list[InputFact | LayerCallFact] = field(default_factory=list)  # by TensorValue.producer_id
+    # Real paths of the project's modules the program imports (directly or not): re-check when they change.
+    imported_paths: tuple[str, ...] = ()
 
     def record(self, ref: NodeRef, value: Value | LayerCallFact, overwrite: bool = True) -> None:
-        if value is UNKNOWN:
+        if value is UNKNOWN or ref.chunk < 0:  # nothing to hover in another file
             return
         key = (ref.chunk, id(ref.node))
         if overwrite or key not in self.node_values:

@@ -23,14 +23,16 @@ from shapelint.budget import Budget, value_size
 from shapelint.calls import CallArgs
 from shapelint.control_flow import Break, Continue, ControlFlow, Return
 from shapelint.facts import ArrayProblemFact, LayerValue, ModelValue, ProgramFacts
+from shapelint.import_binding import ModuleLoader, bind_project_import, bind_project_names
 from shapelint.indexing import index_of, index_value, iteration_items, slice_bound, subscript_value, unpack
 from shapelint.knowledge import registry
-from shapelint.limits import MAX_CALL_DEPTH, MAX_ELEMENTS, MAX_UNROLL
+from shapelint.limits import MAX_CALL_DEPTH, MAX_ELEMENTS, MAX_SUMMARIES_PER_FUNCTION, MAX_UNROLL
 from shapelint.names import BUILTINS, canonical_name
 from shapelint.scope import Scope
 from shapelint.shapes import Shape
-from shapelint.source import NodeRef, Program
+from shapelint.source import FOREIGN_CHUNK, NodeRef, Program
 from shapelint.strict import STRICT
+from shapelint.summaries import is_data, summary_key
 from shapelint.syntax import (
     AUGMENTED_OPERATORS,
     BINARY_OPERATORS,
@@ -51,6 +53,7 @@ from shapelint.values import (
     InstanceValue,
     LambdaValue,
     ListOf,
+    ModuleValue,
     ObjectValue,
     RefValue,
     Seq,
@@ -77,6 +80,7 @@ class Interpreter(ControlFlow):
         learned: Mapping[str, Shape] | None = None,
         workspace: Workspace | None = None,
         budget: Budget | None = None,
+        modules: ModuleLoader | None = None,
     ) -> None:
         self.program = program
         self.budget = budget or Budget.for_program(sum(len(chunk.text) for chunk in program.chunks))
@@ -97,16 +101,20 @@ class Interpreter(ControlFlow):
         self.called: set[int] = set()
         self._states: dict[Callable[[Any], Any], Any] = {}  # the overlays' per-analysis state
         self._mutations: list[tuple[Value, Value]] = []  # objects changed in place (ev.mutate), to rebind
+        self.modules = modules
+        self.foreign = False  # interpreting an imported module: its nodes have no place in the importer
+        # Results of calls that only compute data, by function and abstract arguments.
+        self.summaries: dict[tuple[object, ...], Value] = {}
+        self.summary_counts: dict[FunctionValue, int] = {}
+        self.mutations = 0  # attribute writes and calls on mutable objects: calls doing any are not summarised
+        self.hoisted: dict[str, tuple[cst.FunctionDef, int]] = {}
 
     # Driving ------------------------------------------------------------------------------------
 
     def run(self) -> ProgramFacts:
-        for chunk in self.program.chunks:
-            if chunk.module is None:
-                continue
-            self.chunk = chunk.index
-            for statement in chunk.module.body:
-                self._guarded(statement, self.module_scope)
+        if self.program.is_notebook:
+            self._hoist_functions()
+        self.run_module()
         # Functions nobody calls (model builders, train steps) are still checked, with unknown arguments.
         for function in list(self.functions):
             if id(function) not in self.called:
@@ -115,6 +123,23 @@ class Interpreter(ControlFlow):
         self.facts.module_names = dict(self.module_scope.names)
         self.facts.numpy_alias = self.facts.spelling("numpy")
         return self.facts
+
+    def run_module(self) -> dict[str, Value]:
+        """Run the top-level statements; the module's names afterwards."""
+        for chunk in self.program.chunks:
+            if chunk.module is None:
+                continue
+            self.chunk = FOREIGN_CHUNK if self.foreign else chunk.index
+            for statement in chunk.module.body:
+                self._guarded(statement, self.module_scope)
+        return self.module_scope.names
+
+    def _hoist_functions(self) -> None:
+        """Notebook cells run out of order: a function a later cell defines is known where it is used first."""
+        for chunk in self.program.chunks:
+            for statement in chunk.module.body if chunk.module is not None else ():
+                if type(statement) is cst.FunctionDef:
+                    self.hoisted.setdefault(statement.name.value, (statement, chunk.index))
 
     def _guarded(self, statement: cst.BaseStatement | cst.BaseSmallStatement, scope: Scope) -> None:
         try:
@@ -148,6 +173,7 @@ class Interpreter(ControlFlow):
         return self.call_value(func, call)
 
     def mutate(self, old: Value, new: Value) -> None:
+        self.mutations += 1
         self._mutations.append((old, new))
 
     def _rebind_mutated(self, scope: Scope) -> None:
@@ -283,6 +309,10 @@ class Interpreter(ControlFlow):
             dotted = dotted_name(alias.name)
             if dotted is None:
                 continue
+            project = self.modules.resolve(dotted) if self.modules is not None else None
+            if project is not None:  # a module of the user's project wins over a library of that name
+                bind_project_import(alias, dotted, project, scope)
+                continue
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 scope.names[alias.asname.name.value] = RefValue(canonical_name(dotted))
             else:
@@ -290,10 +320,13 @@ class Interpreter(ControlFlow):
                 scope.names[head] = RefValue(canonical_name(head))
 
     def exec_import_from(self, node: cst.ImportFrom, scope: Scope) -> None:
-        if node.relative or node.module is None:
-            return
-        module = dotted_name(node.module)
+        level = len(node.relative)
+        module = dotted_name(node.module) if node.module is not None else ""
         if module is None:
+            return
+        project = self.modules.resolve(module, level) if self.modules is not None and (level or module) else None
+        if project is not None or level:
+            bind_project_names(node, project[-1] if project else None, scope, self.modules)
             return
         if isinstance(node.names, cst.ImportStar):
             self.star_imports.append(module)
@@ -336,6 +369,7 @@ class Interpreter(ControlFlow):
                 self.assign(element.value, item, scope)
         elif type(target) is cst.Attribute:
             owner = self.eval(target.value, scope)
+            self.mutations += 1
             if isinstance(owner, InstanceValue):
                 owner.attributes[target.attr.value] = value
             else:
@@ -481,6 +515,11 @@ class Interpreter(ControlFlow):
             return Const(True)
         if name == "False":
             return Const(False)
+        if name in self.hoisted:
+            node, chunk = self.hoisted.pop(name)  # once: the function value is bound from then on
+            function = FunctionValue(node, chunk, self.module_scope)  # type: ignore[arg-type]
+            self.module_scope.names.setdefault(name, function)
+            return self.module_scope.names[name]
         for module in reversed(self.star_imports):
             candidate = canonical_name(f"{module}.{name}")
             if registry.has_function(candidate):
@@ -492,6 +531,8 @@ class Interpreter(ControlFlow):
     def attribute(self, base: Value, name: str) -> Value:
         if isinstance(base, RefValue):
             return RefValue(canonical_name(f"{base.name}.{name}"))
+        if isinstance(base, ModuleValue):
+            return base.names.get(name, UNKNOWN)
         if isinstance(base, InstanceValue):
             if name in base.attributes:
                 return base.attributes[name]
@@ -511,6 +552,11 @@ class Interpreter(ControlFlow):
 
     def subscript(self, node: cst.Subscript, scope: Scope) -> Value:
         base = self.eval(node.value, scope)
+        if isinstance(base, RefValue):  # a library type subscripted, e.g. an annotation's Float[...]
+            handler = registry.find_function(f"{base.name}.__class_getitem__")
+            if handler is not None:
+                parts = [self.eval(e.slice.value, scope) if type(e.slice) is cst.Index else UNKNOWN for e in node.slice]
+                return handler(self, CallArgs(parts, {}, self.ref(node)))
         if not isinstance(base, (Seq, DictValue, ArrayValue, TensorValue)):
             getter = registry.find_method(base, "__getitem__")
             if getter is not None:
@@ -625,11 +671,41 @@ class Interpreter(ControlFlow):
         self.called.add(id(function))
         if self.depth >= MAX_CALL_DEPTH:
             return UNKNOWN
+        key = None if unknown_arguments else summary_key(function, call)
+        found = self.summaries.get(key) if key is not None else None
+        if found is not None:
+            return found
         if not self.budget.charge():
             # Out of work: a call returns unknown (recursion with fan-out ends here).
             if call.node is not None:
                 self.budget.stop_at(call.node)
             return UNKNOWN
+        if key is None:
+            return self._interpret_call(function, call, unknown_arguments)
+        count = self.summary_counts.get(function, 0)
+        if count >= MAX_SUMMARIES_PER_FUNCTION:
+            return UNKNOWN  # a pure helper called with ever new shapes: bounded work
+        before = self._effects()
+        result = self._interpret_call(function, call, unknown_arguments)
+        if self._effects() == before and is_data(result):
+            self.summaries[key] = result
+            self.summary_counts[function] = count + 1
+        return result
+
+    def _effects(self) -> tuple[int, ...]:
+        """What a call may have done besides computing its result (facts recorded, objects changed)."""
+        facts = self.facts
+        return (
+            self.mutations,
+            len(facts.inputs),
+            len(facts.layer_calls),
+            len(facts.feeds),
+            len(facts.compiles),
+            len(facts.models),
+            len(facts.array_problems),
+        )
+
+    def _interpret_call(self, function: FunctionValue, call: CallArgs, unknown_arguments: bool) -> Value:
         node = function.node
         local = Scope({}, function.closure)  # type: ignore[arg-type]
         saved_chunk = self.chunk
@@ -685,6 +761,8 @@ class Interpreter(ControlFlow):
                     value = self.eval(param.default, scope) if param.default is not None else UNKNOWN
             if unknown and param.default is not None:
                 value = self.eval(param.default, scope)
+            if value is UNKNOWN and param.annotation is not None:
+                value = self.annotated(param.annotation.annotation, scope)
             scope.names[name] = value
         for param in params.kwonly_params:
             name = param.name.value
@@ -692,14 +770,24 @@ class Interpreter(ControlFlow):
             if value is None:
                 given = param.default is not None and not call.has_star
                 value = self.eval(param.default, scope) if given else UNKNOWN  # type: ignore[arg-type]
+            if value is UNKNOWN and param.annotation is not None:
+                value = self.annotated(param.annotation.annotation, scope)
             scope.names[name] = value
         if isinstance(params.star_arg, cst.Param):
             scope.names[params.star_arg.name.value] = UNKNOWN
         if params.star_kwarg is not None:
             scope.names[params.star_kwarg.name.value] = UNKNOWN
 
+    def annotated(self, annotation: cst.BaseExpression, scope: Scope) -> Value:
+        """What an annotation says of an unknown argument (jaxtyping, Annotated: their overlays)."""
+        described = self.eval(annotation, scope)
+        handler = registry.find_method(described, "__instance__")
+        return handler(self, described, CallArgs([], {})) if handler is not None else UNKNOWN
+
     def call_method(self, method: BoundMethod, call: CallArgs) -> Value:
         receiver = method.receiver
+        if isinstance(receiver, (InstanceValue, LayerValue, ModelValue)):
+            self.mutations += 1
         if isinstance(receiver, InstanceValue):
             function = receiver.cls.methods.get(method.name)
             if function is not None:

@@ -41,6 +41,11 @@ class SyntaxErrorInfo:
     message: str
 
 
+# The chunk of a node that belongs to another file (an imported module of the project): such a
+# node has no place in this program, so nothing is reported or fixed there.
+FOREIGN_CHUNK = -1
+
+
 @dataclass(frozen=True)
 class NodeRef:
     """A node of one chunk; the chunk index tells twin chunks with the same text apart."""
@@ -133,6 +138,7 @@ class _ParseCache:
 
 
 PARSE_CACHE = _ParseCache()
+_EMPTY_MODULE = cst.Module(body=[])
 
 
 def split_statements(lines: Sequence[str]) -> list[int]:
@@ -206,6 +212,8 @@ class Program:
 
     def node_range(self, ref: NodeRef) -> Range | None:
         """The program range of a node (computing the chunk's positions on first use)."""
+        if not 0 <= ref.chunk < len(self.chunks):
+            return None  # a node of an imported module
         chunk = self.chunks[ref.chunk]
         if chunk.module is None:
             return None
@@ -273,6 +281,8 @@ class Program:
         return "\n".join(parts)
 
     def code_for(self, ref: NodeRef) -> str:
+        if not 0 <= ref.chunk < len(self.chunks):
+            return _EMPTY_MODULE.code_for_node(ref.node)  # a node of an imported module
         chunk = self.chunks[ref.chunk]
         assert chunk.module is not None
         return chunk.module.code_for_node(ref.node)

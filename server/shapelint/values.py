@@ -11,6 +11,7 @@ it as "say nothing".
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -216,6 +217,19 @@ class ClassValue(Value):
 
     def describe(self) -> str:
         return f"class {self.node.name.value}"
+
+
+class ModuleValue(Value):
+    """A module of the user's project read from the workspace: its top-level names (shared, never mutated)."""
+
+    def __init__(self, name: str, path: str | None, names: Mapping[str, Value], folder: str | None = None) -> None:
+        self.name = name  # as imported, e.g. "utils.data"
+        self.path = path  # the module's file (None: a namespace package)
+        self.names = names
+        self.folder = folder  # a package's folder, where its submodules are
+
+    def describe(self) -> str:
+        return f"module {self.name}"
 
 
 class InstanceValue(Value):

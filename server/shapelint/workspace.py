@@ -19,6 +19,9 @@ The rules every read follows:
   `stat` per data file the document names.
 A relative path is tried against the document's folder first (scripts are usually run from
 their own folder), then against the workspace root.
+
+Source text of the project's modules (`read_text`) comes from the editor's open buffers when
+the file is open there (`buffers`, by real path), else from disk, under the same rules.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import os
 import stat
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -52,6 +56,8 @@ class Workspace:
     trusted: bool = True
     # Real paths `locate` returned in this analysis: already checked, no second realpath (which is slow).
     _located: set[str] = field(default_factory=set, compare=False, repr=False)
+    # The editor's unsaved text of open files, by real path: it wins over the disk for `read_text`.
+    buffers: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def directory(self) -> str | None:
@@ -131,6 +137,20 @@ class Workspace:
         except OSError:
             return None
         return info.st_size if stat.S_ISREG(info.st_mode) else None
+
+    def read_text(self, located: str | None, limit: int) -> str | None:
+        """The text of a source file `locate` returned (an open buffer first); None when over `limit` bytes."""
+        if located is None or not self.readable:
+            return None
+        if not self._allowed(located):
+            return None
+        buffered = self.buffers.get(located)
+        if buffered is not None:
+            return buffered if len(buffered) <= limit else None
+        data = _read(located, 0, max(0, min(limit + 1, MAX_HEAD_BYTES)))
+        if data is None or len(data) > limit:
+            return None
+        return data.decode("utf-8", errors="replace").lstrip("\ufeff")
 
     def list_directory(self, located: str | None) -> tuple[DirectoryEntry, ...] | None:
         """The entries of a folder that `locate` returned, sorted by name (None when unreadable)."""

@@ -74,6 +74,7 @@ class AnalysisScheduler(Generic[ResultT]):
         self._work: dict[str, _DocumentWork] = {}
         self._results: dict[str, ResultT] = {}
         self.analyses_run = 0  # how many analyses actually ran (coalescing skips the rest)
+        self._stopped = False  # shut down: nothing more is handed to the worker threads
 
     # Scheduling -------------------------------------------------------------------------
     def schedule(self, key: str) -> None:
@@ -153,9 +154,13 @@ class AnalysisScheduler(Generic[ResultT]):
     async def _run_confirmation(self, key: str, result: ResultT) -> None:
         assert self._confirm is not None
         loop = asyncio.get_running_loop()
+        if self._stopped:
+            return  # published just before shutdown: the confirmer takes no more work
         try:
             confirmed = await loop.run_in_executor(self._confirmer, self._confirm_if_current, key, result)
         except Exception:
+            if self._stopped:
+                return
             logger.exception("shapelint: confirmation of %s failed; the static diagnostics stand", key)
             return
         if confirmed is None or confirmed.revision != self._current_revision(key):
@@ -212,6 +217,7 @@ class AnalysisScheduler(Generic[ResultT]):
             work.changed.set()
 
     def shutdown(self) -> None:
+        self._stopped = True
         if self._idle_timer is not None:
             self._idle_timer.cancel()
         self._engine.shutdown(wait=False, cancel_futures=True)

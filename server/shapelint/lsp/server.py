@@ -15,7 +15,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from typing import Any, TypeVar
@@ -191,6 +191,8 @@ class ShapelintServer(LanguageServer):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._progress: dict[str, concurrent.futures.Future[bool]] = {}  # work-done progress begun, by token
         self._poller: asyncio.Task[None] | None = None
+        # Document key -> real paths of the project modules its last analysis imported.
+        self._imports: dict[str, frozenset[str]] = {}
 
     # Messages to the user ----------------------------------------------------------------
     def _send_threadsafe(self, function: Callable[[], None]) -> None:
@@ -240,10 +242,12 @@ class ShapelintServer(LanguageServer):
         path = self.path_of(key)
         root = self.workspace_root()
         config = self.configs.config_for(path, settings, root)
+        open_files = OpenFileTexts(self.documents, self.path_of)
         if snapshot.notebook:
-            analysis = analyze_notebook(snapshot.texts, config, path=path, root=root)
+            analysis = analyze_notebook(snapshot.texts, config, path=path, root=root, open_files=open_files)
         else:
-            analysis = analyze(snapshot.texts[0], config, path=path, root=root)
+            analysis = analyze(snapshot.texts[0], config, path=path, root=root, open_files=open_files)
+        self._imports[key] = frozenset(getattr(analysis.facts, "imported_paths", ()))
         internal_errors = getattr(analysis.facts, "internal_errors", None)
         if internal_errors:
             # The engine contains its own failures (the rest of the file is still checked);
@@ -347,9 +351,20 @@ class ShapelintServer(LanguageServer):
     def clear(self, key: str, uris: Sequence[str] = ()) -> None:
         """Withdraw every diagnostic of a closed document and forget its results."""
         self.scheduler.forget(key)
+        self._imports.pop(key, None)
         for uri in sorted({*self._published.pop(key, set()), *uris}):
             self._sent.pop(uri, None)
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    def reanalyze_importers(self, uri: str) -> None:
+        """Re-check the open documents whose last analysis imported the module at `uri` (it changed)."""
+        path = self.path_of(uri)
+        if path is None:
+            return
+        real = os.path.realpath(path)
+        for key, imported in list(self._imports.items()):
+            if real in imported and key != uri and self.documents.revision(key) is not None:
+                self.scheduler.schedule(key)
 
     def reanalyze_all(self) -> None:
         for key in self.documents.open_keys():
@@ -457,6 +472,30 @@ class ShapelintServer(LanguageServer):
 server = ShapelintServer()
 
 
+class OpenFileTexts(Mapping[str, str]):
+    """The text of open files by real path, read only when asked: an imported module's unsaved edits win."""
+
+    def __init__(self, documents: DocumentStore, path_of: Callable[[str], str | None]) -> None:
+        self._documents = documents
+        self._keys: dict[str, str] = {}
+        for key in documents.open_keys():
+            path = None if documents.is_notebook(key) else path_of(key)
+            if path is not None:
+                self._keys[os.path.realpath(path)] = key
+
+    def __getitem__(self, path: str) -> str:
+        state = self._documents.text(self._keys[path])
+        if state is None:
+            raise KeyError(path)
+        return state.text
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
 def guarded(default: Any = None) -> Callable[[F], F]:
     """Keep the server up: log an unexpected error with its traceback, answer `default`."""
 
@@ -525,7 +564,10 @@ async def initialized(ls: ShapelintServer, params: types.InitializedParams) -> N
                         id="shapelint-pyproject",
                         method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
                         register_options=types.DidChangeWatchedFilesRegistrationOptions(
-                            watchers=[types.FileSystemWatcher(glob_pattern="**/pyproject.toml")]
+                            watchers=[
+                                types.FileSystemWatcher(glob_pattern="**/pyproject.toml"),
+                                types.FileSystemWatcher(glob_pattern="**/*.py"),  # the project's modules
+                            ]
                         ),
                     )
                 ]
@@ -561,6 +603,7 @@ def did_change(ls: ShapelintServer, params: types.DidChangeTextDocumentParams) -
         logger.warning("shapelint: ignoring a change to %s, which is not open", document.uri)
         return
     ls.scheduler.schedule(key)
+    ls.reanalyze_importers(document.uri)  # they read this buffer's text
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
@@ -574,6 +617,7 @@ def did_save(ls: ShapelintServer, params: types.DidSaveTextDocumentParams) -> No
     location = ls.documents.locate(uri)
     if location is not None:
         ls.scheduler.schedule(location.key)
+    ls.reanalyze_importers(uri)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
@@ -582,6 +626,7 @@ def did_close(ls: ShapelintServer, params: types.DidCloseTextDocumentParams) -> 
     uri = params.text_document.uri
     ls.documents.close_text(uri)
     ls.clear(uri, [uri])
+    ls.reanalyze_importers(uri)  # they read the disk's text again
 
 
 # Notebooks ------------------------------------------------------------------------------------
@@ -666,6 +711,9 @@ def did_change_watched_files(ls: ShapelintServer, params: types.DidChangeWatched
     if any(is_pyproject(ls.path_of(change.uri)) for change in params.changes):
         ls.configs.forget()
         ls.reanalyze_all()
+        return
+    for change in params.changes:
+        ls.reanalyze_importers(change.uri)
 
 
 # Language features ----------------------------------------------------------------------------

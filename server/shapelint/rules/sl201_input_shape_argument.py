@@ -134,6 +134,8 @@ model.add(keras.layers.LSTM(8, batch_input_shape=(32, 10, 3)))  # error: SL201
     def _fix(self, context: RuleContext, fact: InputFact, declared: str) -> Fix | None:
         layer_ref = fact.call
         assert layer_ref is not None and fact.shape_node is not None
+        if context.range(layer_ref) is None:
+            return None  # declared in an imported module
         module = context.program.chunks[layer_ref.chunk].module
         call = layer_ref.node
         if module is None or not isinstance(call, cst.Call):
