@@ -12,7 +12,7 @@ never an error.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -26,13 +26,12 @@ from shapelint.facts import ArrayProblemFact, LayerValue, ModelValue, ProgramFac
 from shapelint.import_binding import ModuleLoader, bind_project_import, bind_project_names
 from shapelint.indexing import index_of, index_value, iteration_items, slice_bound, subscript_value, unpack
 from shapelint.knowledge import registry
-from shapelint.limits import MAX_CALL_DEPTH, MAX_ELEMENTS, MAX_SUMMARIES_PER_FUNCTION, MAX_UNROLL
+from shapelint.limits import MAX_ELEMENTS, MAX_UNROLL
 from shapelint.names import BUILTINS, canonical_name
 from shapelint.scope import Scope
 from shapelint.shapes import Shape
 from shapelint.source import FOREIGN_CHUNK, NodeRef, Program
 from shapelint.strict import STRICT
-from shapelint.summaries import is_data, summary_key
 from shapelint.syntax import (
     AUGMENTED_OPERATORS,
     BINARY_OPERATORS,
@@ -41,6 +40,7 @@ from shapelint.syntax import (
     formatted_string,
     string_value,
 )
+from shapelint.user_calls import UserCalls
 from shapelint.values import (
     UNKNOWN,
     ArrayValue,
@@ -70,7 +70,7 @@ _LIBRARY_OBJECTS = (ArrayValue, TensorValue, ModelValue, LayerValue, ObjectValue
 _OPERATOR_METHODS = {"/": "__truediv__"}  # operators a library object may overload
 
 
-class Interpreter(ControlFlow):
+class Interpreter(ControlFlow, UserCalls):
     """Walks a Program and returns the ProgramFacts the rules read."""
 
     def __init__(
@@ -667,154 +667,6 @@ class Interpreter(ControlFlow):
         handler = registry.find_function(name)
         return handler(self, call) if handler is not None else UNKNOWN
 
-    def call_function(self, function: FunctionValue, call: CallArgs, unknown_arguments: bool = False) -> Value:
-        self.called.add(id(function))
-        if self.depth >= MAX_CALL_DEPTH:
-            return UNKNOWN
-        key = None if unknown_arguments else summary_key(function, call)
-        found = self.summaries.get(key) if key is not None else None
-        if found is not None:
-            return found
-        if not self.budget.charge():
-            # Out of work: a call returns unknown (recursion with fan-out ends here).
-            if call.node is not None:
-                self.budget.stop_at(call.node)
-            return UNKNOWN
-        if key is None:
-            return self._interpret_call(function, call, unknown_arguments)
-        count = self.summary_counts.get(function, 0)
-        if count >= MAX_SUMMARIES_PER_FUNCTION:
-            return UNKNOWN  # a pure helper called with ever new shapes: bounded work
-        before = self._effects()
-        result = self._interpret_call(function, call, unknown_arguments)
-        if self._effects() == before and is_data(result):
-            self.summaries[key] = result
-            self.summary_counts[function] = count + 1
-        return result
-
-    def _effects(self) -> tuple[int, ...]:
-        """What a call may have done besides computing its result (facts recorded, objects changed)."""
-        facts = self.facts
-        return (
-            self.mutations,
-            len(facts.inputs),
-            len(facts.layer_calls),
-            len(facts.feeds),
-            len(facts.compiles),
-            len(facts.models),
-            len(facts.array_problems),
-        )
-
-    def _interpret_call(self, function: FunctionValue, call: CallArgs, unknown_arguments: bool) -> Value:
-        node = function.node
-        local = Scope({}, function.closure)  # type: ignore[arg-type]
-        saved_chunk = self.chunk
-        self.chunk = function.chunk
-        try:
-            self.bind_parameters(node.params, call, local, unknown_arguments)
-            self.depth += 1
-            self.returns.append([])
-            self.yields.append([])
-            try:
-                self.exec_block(node.body, local)
-            except Return:
-                pass
-            finally:
-                self.depth -= 1
-                returned = self.returns.pop()
-                yielded = self.yields.pop()
-        finally:
-            self.chunk = saved_chunk
-        if yielded:
-            # A generator function's call makes a generator object; what it yields is its element.
-            return ObjectValue("builtins.generator", _joined(yielded))
-        if not returned:
-            return Const(None)
-        return _joined(returned)
-
-    def call_lambda(self, function: LambdaValue, call: CallArgs) -> Value:
-        """A lambda called: its parameters bound as for a function, its body evaluated in its closure."""
-        if self.depth >= MAX_CALL_DEPTH:
-            return UNKNOWN
-        local = Scope({}, function.closure)
-        saved_chunk = self.chunk
-        self.chunk = function.chunk
-        self.depth += 1
-        try:
-            self.bind_parameters(function.node.params, call, local, False)
-            return self.eval(function.node.body, local)
-        finally:
-            self.depth -= 1
-            self.chunk = saved_chunk
-
-    def bind_parameters(self, params: cst.Parameters, call: CallArgs, scope: Scope, unknown: bool) -> None:
-        positional = [*params.posonly_params, *params.params]
-        for index, param in enumerate(positional):
-            name = param.name.value
-            value: Value | None = None
-            if not unknown:
-                value = call.get(index, name)
-            if value is None:
-                if call.has_star or unknown:
-                    value = UNKNOWN  # *args or **kwargs we cannot see may pass it: its default is a guess
-                else:
-                    value = self.eval(param.default, scope) if param.default is not None else UNKNOWN
-            if unknown and param.default is not None:
-                value = self.eval(param.default, scope)
-            if value is UNKNOWN and param.annotation is not None:
-                value = self.annotated(param.annotation.annotation, scope)
-            scope.names[name] = value
-        for param in params.kwonly_params:
-            name = param.name.value
-            value = None if unknown else call.kwargs.get(name)
-            if value is None:
-                given = param.default is not None and not call.has_star
-                value = self.eval(param.default, scope) if given else UNKNOWN  # type: ignore[arg-type]
-            if value is UNKNOWN and param.annotation is not None:
-                value = self.annotated(param.annotation.annotation, scope)
-            scope.names[name] = value
-        if isinstance(params.star_arg, cst.Param):
-            scope.names[params.star_arg.name.value] = UNKNOWN
-        if params.star_kwarg is not None:
-            scope.names[params.star_kwarg.name.value] = UNKNOWN
-
-    def annotated(self, annotation: cst.BaseExpression, scope: Scope) -> Value:
-        """What an annotation says of an unknown argument (jaxtyping, Annotated: their overlays)."""
-        described = self.eval(annotation, scope)
-        handler = registry.find_method(described, "__instance__")
-        return handler(self, described, CallArgs([], {})) if handler is not None else UNKNOWN
-
-    def call_method(self, method: BoundMethod, call: CallArgs) -> Value:
-        receiver = method.receiver
-        if isinstance(receiver, (InstanceValue, LayerValue, ModelValue)):
-            self.mutations += 1
-        if isinstance(receiver, InstanceValue):
-            function = receiver.cls.methods.get(method.name)
-            if function is not None:
-                arguments = CallArgs([receiver, *call.args], call.kwargs, call.node, has_star=call.has_star)
-                return self.call_function(function, arguments)
-            return UNKNOWN
-        handler = registry.find_method(receiver, method.name)
-        return handler(self, receiver, call) if handler is not None else UNKNOWN
-
-    def instantiate(self, cls: ClassValue, call: CallArgs) -> Value:
-        instance = InstanceValue(cls)
-        for base in dict.fromkeys(_library_bases(cls)):
-            hook = registry.find_subclass_hook(base)
-            if hook is not None:
-                hook(self, instance, call)
-        init = cls.methods.get("__init__")
-        if init is not None:
-            self.call_function(init, CallArgs([instance, *call.args], call.kwargs, call.node, has_star=call.has_star))
-        return instance
-
-
-def _joined(values: Sequence[Value]) -> Value:
-    result = values[0]
-    for value in values[1:]:
-        result = join_values(result, value)
-    return result
-
 
 def _window_length(item: cst.Slice, interpreter: Interpreter, scope: Scope) -> int | None:
     """`a[i:i + k]` (the sliding-window idiom) has length k whatever i is, if i + k stays in bounds."""
@@ -836,12 +688,3 @@ def _window_length(item: cst.Slice, interpreter: Interpreter, scope: Scope) -> i
         return None
     length = const_int(interpreter.eval(upper.right, scope))
     return length if length is not None and length >= 0 else None
-
-
-def _library_bases(cls: ClassValue, depth: int = 0) -> Iterator[str]:
-    """The canonical names of the library classes a class defined in the file derives from."""
-    for base in cls.bases:
-        if isinstance(base, RefValue):
-            yield base.name
-        elif isinstance(base, ClassValue) and depth < 8:
-            yield from _library_bases(base, depth + 1)
