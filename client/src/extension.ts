@@ -19,6 +19,7 @@ import { activePythonCommand, hasPythonExtension, onDidChangePythonEnvironment }
 import { RESTART_KEYS, type ServerSettings, toServerSettings } from './settings';
 import { COMMANDS, describeStatus, type ServerState } from './status';
 import { TraceChannel } from './traceChannel';
+import { closableChannel } from './closableChannel';
 import { runWorkspaceCheck, type Problem } from './workspaceCheck';
 
 const SECTION = 'shapelint';
@@ -61,7 +62,7 @@ class ShapelintExtension {
 
     constructor(private readonly context: vscode.ExtensionContext) {
         this.version = String(context.extension.packageJSON.version);
-        this.output = vscode.window.createOutputChannel('shapelint', { log: true });
+        this.output = closableChannel(vscode.window.createOutputChannel('shapelint', { log: true }));
         this.traceChannel = new TraceChannel(this.output);
         this.statusItem = vscode.window.createStatusBarItem('shapelint.status', vscode.StatusBarAlignment.Right, 100);
         this.statusItem.name = 'shapelint';

@@ -21,7 +21,14 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 # Package lists may be missing on a fresh image; refresh them only when the package is unknown.
 if ! apt-cache show neovim >/dev/null 2>&1; then
-    $SUDO apt-get update -q </dev/null
+    $SUDO apt-get update -qq </dev/null >/dev/null
 fi
-$SUDO apt-get install -y -q --no-install-recommends neovim </dev/null
+echo "neovim.sh: installing Debian's neovim (apt-get output hidden unless it fails)"
+log=$(mktemp)
+if ! $SUDO apt-get install -y -qq --no-install-recommends neovim </dev/null >"$log" 2>&1; then
+    cat "$log" >&2
+    rm -f "$log"
+    exit 1
+fi
+rm -f "$log"
 nvim --version | head -n 1

@@ -12,7 +12,7 @@ from shapelint.config import Config, ConfigError, config_for
 from shapelint.diagnostics import Diagnostic
 from shapelint.engine import Analysis, analyze, analyze_notebook
 from shapelint.fixes import apply_edits, fix_edits
-from shapelint.notebook import NotebookError, read_notebook
+from shapelint.notebook import NotebookError, NotebookPositions, read_notebook
 from shapelint.output import FileResult
 
 SKIPPED_FOLDERS = frozenset(
@@ -134,11 +134,13 @@ def check_file(
     *,
     confirm_budget: object | None = None,
     fix_roots: Sequence[Path] | None = None,
+    unsafe_fixes: bool = False,
 ) -> CheckedFile:
     """Check one file (fix it in place, or confirm findings with TensorFlow, when asked); never raises.
 
     Fixes keep the file's bytes (line endings, byte-order mark) apart from the edits, and are
     written only when the file, symlinks resolved, lies inside one of `fix_roots` (default: itself).
+    Only safe fixes are applied unless `unsafe_fixes`.
     """
     display = str(path)
     try:
@@ -155,7 +157,15 @@ def check_file(
         config = base.merged(overrides)
     try:
         checked = _check_text(
-            path, text, bom, config, fix, confirm_client, confirm_budget, fix_roots if fix_roots is not None else [path]
+            path,
+            text,
+            bom,
+            config,
+            fix,
+            confirm_client,
+            confirm_budget,
+            fix_roots if fix_roots is not None else [path],
+            unsafe_fixes,
         )
     except Exception as error:  # an engine failure on one file must not stop the run
         return CheckedFile(FileResult(display, (), f"internal error: {type(error).__name__}: {error}"))
@@ -172,6 +182,7 @@ def _check_text(
     confirm_client: object | None,
     confirm_budget: object | None,
     fix_roots: Sequence[Path],
+    unsafe_fixes: bool = False,
 ) -> CheckedFile:
     display = str(path)
     is_notebook = path.suffix == ".ipynb"
@@ -192,7 +203,9 @@ def _check_text(
                 root=root,
                 budget=confirm_budget,  # type: ignore[arg-type]
             )
-            return CheckedFile(FileResult(display, confirmed, notebook=is_notebook))
+            if is_notebook:
+                return CheckedFile(notebook_result(display, confirmed, text))
+            return CheckedFile(FileResult(display, confirmed))
         analysis = (
             analyze_notebook(cells, config, path=where, root=root)
             if is_notebook
@@ -202,31 +215,40 @@ def _check_text(
         return CheckedFile(FileResult(display, (), str(error), notebook=True))
     diagnostics = analysis.diagnostics
     fixed = 0
+    stored = text  # the file's text after any fixes
     if fix and not inside(path, fix_roots):
         fix = False
-        if any(d.fix is not None for d in diagnostics):
+        if any(d.applicable_fix(unsafe_fixes) is not None for d in diagnostics):
             return CheckedFile(
-                FileResult(display, diagnostics, notebook=is_notebook),
+                notebook_result(display, diagnostics, text) if is_notebook else FileResult(display, diagnostics),
                 not_written=f"not fixed: it leads to {path.resolve()}, outside the checked paths",
             )
     if fix:
         if is_notebook:
             new_cells = []
             for index, cell in enumerate(cells):
-                edits = fix_edits(d for d in diagnostics if d.cell == index)
-                fixed += _count_fixed(diagnostics, edits, index)
+                edits = fix_edits((d for d in diagnostics if d.cell == index), unsafe_fixes)
+                fixed += _count_fixed(diagnostics, edits, index, unsafe_fixes)
                 new_cells.append(apply_edits(cell, edits) if edits else cell)
             if fixed:
-                _write(path, notebook.with_code_cells(new_cells), bom)
+                stored = notebook.with_code_cells(new_cells)
+                _write(path, stored, bom)
                 diagnostics = analyze_notebook(new_cells, config, path=where, root=root).diagnostics
         else:
-            edits = fix_edits(diagnostics)
+            edits = fix_edits(diagnostics, unsafe_fixes)
             if edits:
                 new_text = apply_edits(text, edits)
-                fixed = _count_fixed(diagnostics, edits, None)
+                fixed = _count_fixed(diagnostics, edits, None, unsafe_fixes)
                 _write(path, new_text, bom)
                 diagnostics = analyze(new_text, config, path=where, root=root).diagnostics
-    return CheckedFile(FileResult(display, diagnostics, notebook=is_notebook), fixed)
+    result = notebook_result(display, diagnostics, stored) if is_notebook else FileResult(display, diagnostics)
+    return CheckedFile(result, fixed)
+
+
+def notebook_result(display: str, diagnostics: Sequence[Diagnostic], text: str) -> FileResult:
+    """A notebook's result, each finding also placed in the notebook's JSON text (for SARIF and GitHub)."""
+    ranges = NotebookPositions(text).file_ranges(diagnostics) if diagnostics else {}
+    return FileResult(display, tuple(diagnostics), notebook=True, file_ranges=ranges)
 
 
 def _write(path: Path, text: str, bom: bytes) -> None:
@@ -234,5 +256,9 @@ def _write(path: Path, text: str, bom: bytes) -> None:
     path.write_bytes(bom + text.encode("utf-8"))
 
 
-def _count_fixed(diagnostics: Sequence[Diagnostic], edits: Sequence[object], cell: int | None) -> int:
-    return sum(1 for d in diagnostics if d.cell == cell and d.fix is not None and all(e in edits for e in d.fix.edits))
+def _count_fixed(diagnostics: Sequence[Diagnostic], edits: Sequence[object], cell: int | None, unsafe: bool) -> int:
+    return sum(
+        1
+        for d in diagnostics
+        if d.cell == cell and (fix := d.applicable_fix(unsafe)) is not None and all(e in edits for e in fix.edits)
+    )

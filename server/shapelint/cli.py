@@ -29,7 +29,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     check.add_argument("--select", action="append", metavar="CODES", help="only these rule codes or prefixes")
     check.add_argument("--ignore", action="append", metavar="CODES", help="skip these rule codes or prefixes")
-    check.add_argument("--fix", action="store_true", help="apply the preferred fixes in place")
+    check.add_argument("--fix", action="store_true", help="apply the safe fixes in place")
+    check.add_argument(
+        "--unsafe-fixes",
+        action="store_true",
+        help="with --fix, also apply fixes that change more than shapes (a loss, a layer's units)",
+    )
     check.add_argument("--confirm", action="store_true", help="confirm findings with a real TensorFlow build")
     check.add_argument(
         "--confirm-budget",
@@ -46,6 +51,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--stdin-filename", metavar="PATH", help="the name to report for code read from stdin")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when problems are found")
+    check.add_argument(
+        "--baseline", metavar="FILE", help="report only findings not in this baseline (see --write-baseline)"
+    )
+    check.add_argument(
+        "--write-baseline",
+        metavar="FILE",
+        help="write the current findings to FILE as the baseline and exit 0 (for adopting shapelint)",
+    )
 
     server = commands.add_parser("server", help="run the language server (stdio by default)")
     server.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio (for debugging)")
@@ -94,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from shapelint.checker import check_file, check_text, discover
+    from shapelint.checker import check_file, check_text, discover, notebook_result
     from shapelint.notebook import NotebookError
 
     overrides: dict[str, object] = {}
@@ -108,13 +121,17 @@ def run_check(args: argparse.Namespace) -> int:
     results: list[FileResult] = []
     config_errors: list[str] = []  # broken pyproject.toml files, each reported once
     fixed = 0
+    text: str | None = None  # code read from stdin
     if args.paths == ["-"]:
         name = args.stdin_filename or "-"
         config = base.merged(overrides)
         text = sys.stdin.read()
         try:
             analysis = check_text(text, config, notebook=name.endswith(".ipynb"))
-            results.append(FileResult(name, analysis.diagnostics, notebook=name.endswith(".ipynb")))
+            if name.endswith(".ipynb"):
+                results.append(notebook_result(name, analysis.diagnostics, text))
+            else:
+                results.append(FileResult(name, analysis.diagnostics))
         except NotebookError as error:
             results.append(FileResult(name, (), str(error), notebook=True))
     else:
@@ -129,7 +146,14 @@ def run_check(args: argparse.Namespace) -> int:
         try:
             for path in discover(args.paths):
                 checked = check_file(
-                    path, base, overrides, fix=args.fix, confirm_client=client, confirm_budget=budget, fix_roots=roots
+                    path,
+                    base,
+                    overrides,
+                    fix=args.fix,
+                    confirm_client=client,
+                    confirm_budget=budget,
+                    fix_roots=roots,
+                    unsafe_fixes=args.unsafe_fixes,
                 )
                 results.append(checked.result)
                 fixed += checked.fixed
@@ -150,6 +174,10 @@ def run_check(args: argparse.Namespace) -> int:
                 "are unconfirmed (raise it with --confirm-budget SECONDS)",
                 file=sys.stderr,
             )
+    if args.write_baseline or args.baseline:
+        results, status = baseline_step(args, results, text)
+        if status is not None:
+            return status
     output = formatter(args.format)(results)
     if output:
         print(output)
@@ -159,6 +187,40 @@ def run_check(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     blocking = any(d.severity in (Severity.ERROR, Severity.WARNING) for r in results for d in r.diagnostics)
     return EXIT_FINDINGS if blocking and not args.exit_zero else EXIT_CLEAN
+
+
+def baseline_step(
+    args: argparse.Namespace, results: list[FileResult], stdin_text: str | None
+) -> tuple[list[FileResult], int | None]:
+    """Write the baseline (then the run ends: status 0), or hide the findings it holds."""
+    from shapelint.output import baseline
+    from shapelint.checker import read_source
+    from shapelint.notebook import NotebookError, read_notebook
+
+    target = Path(args.write_baseline or args.baseline)
+    per_file = []
+    for result in results:
+        try:
+            text = stdin_text if stdin_text is not None else read_source(Path(result.path))[0]
+            cells = read_notebook(text).code_cells if result.notebook else None
+        except (OSError, NotebookError):
+            text, cells = "", None
+        per_file.append(baseline.entries(result, text.splitlines(), cells, target.parent))
+    if args.write_baseline:
+        count = baseline.write(target, (entry for entries in per_file for entry in entries))
+        print(f"shapelint: wrote {count} finding{'s' if count != 1 else ''} to the baseline {target}", file=sys.stderr)
+        return results, EXIT_CLEAN
+    try:
+        known = baseline.read(target)
+    except baseline.BaselineError as error:
+        print(f"shapelint: {error}", file=sys.stderr)
+        return results, EXIT_ERROR
+    before = sum(len(r.diagnostics) for r in results)
+    results = [baseline.new_findings(r, known, entries) for r, entries in zip(results, per_file)]
+    hidden = before - sum(len(r.diagnostics) for r in results)
+    if hidden and args.format == "text":
+        print(f"shapelint: {hidden} finding{'s' if hidden != 1 else ''} in the baseline not shown", file=sys.stderr)
+    return results, None
 
 
 def run_budget(seconds: float | None) -> Any:

@@ -36,6 +36,16 @@ class Range:
 
 
 @dataclass(frozen=True)
+class Related:
+    """Another place of a two-place mistake (the Input declared there, the data defined here)."""
+
+    range: Range
+    message: str
+    # Notebook code cell (0-based) of `range` when cell-relative; it may differ from the finding's.
+    cell: int | None = None
+
+
+@dataclass(frozen=True)
 class TextEdit:
     range: Range
     content: str
@@ -45,6 +55,10 @@ class TextEdit:
 class Fix:
     message: str
     edits: tuple[TextEdit, ...]
+    # Safe: it changes the shapes and nothing else the program means, so fix-all and `--fix` apply it.
+    # Unsafe (e.g. switching the loss, changing a layer's units): offered one at a time, applied in bulk
+    # only with `--unsafe-fixes`.
+    safe: bool = True
 
 
 @dataclass(frozen=True)
@@ -57,7 +71,7 @@ class Diagnostic:
     # None: not checked by TensorFlow; True: TensorFlow reproduced it; False: it did not.
     confirmed: bool | None = None
     # Related places worth showing (e.g. the Input a fit() call disagrees with).
-    related: tuple[tuple[Range, str], ...] = field(default=())
+    related: tuple[Related, ...] = field(default=())
     # Notebook cell index (0-based, among code cells) when the range is cell-relative.
     cell: int | None = None
 
@@ -65,6 +79,10 @@ class Diagnostic:
     def fix(self) -> Fix | None:
         """The preferred fix, if any."""
         return self.fixes[0] if self.fixes else None
+
+    def applicable_fix(self, unsafe: bool = False) -> Fix | None:
+        """The first fix that may be applied in bulk: a safe one, or any when `unsafe` fixes are allowed."""
+        return next((fix for fix in self.fixes if unsafe or fix.safe), None)
 
     @property
     def url(self) -> str:

@@ -61,11 +61,12 @@ def apply_edits(text: str, edits: Iterable[TextEdit]) -> str:
     return text
 
 
-def fix_edits(diagnostics: Iterable[Diagnostic]) -> list[TextEdit]:
-    """The preferred fix of each diagnostic, dropping fixes that overlap an earlier one whole."""
+def fix_edits(diagnostics: Iterable[Diagnostic], unsafe: bool = False) -> list[TextEdit]:
+    """The first safe fix (any fix with `unsafe`) of each diagnostic, dropping fixes that overlap an
+    earlier one whole."""
     taken: list[TextEdit] = []
     for diagnostic in diagnostics:
-        fix = diagnostic.fix
+        fix = diagnostic.applicable_fix(unsafe)
         if fix is None:
             continue
         if any(_overlaps(edit, other) for edit in fix.edits for other in taken):

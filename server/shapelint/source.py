@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from shapelint.diagnostics import Diagnostic, Position, Range
+from shapelint.diagnostics import Diagnostic, Position, Range, Related
 from shapelint.ipython_syntax import Piece, map_column, transform_cell
 from shapelint.parse_limits import skip_reason
 
@@ -334,7 +334,11 @@ class Program:
             replace(fix, edits=tuple(replace(edit, range=self.to_cell_range(edit.range)[0]) for edit in fix.edits))
             for fix in diagnostic.fixes
         )
-        related = tuple((self.to_cell_range(r)[0], text) for r, text in diagnostic.related)
+        related = tuple(
+            Related(span, place.message, place_cell)
+            for place in diagnostic.related
+            for span, place_cell in [self.to_cell_range(place.range)]
+        )
         return replace(diagnostic, range=mapped, cell=cell, fixes=fixes, related=related)
 
     def to_program_position(self, position: Position, cell: int | None) -> Position:

@@ -183,6 +183,41 @@ async def test_syntax_error_keeps_reporting_the_statements_that_parse(client: La
     assert "SL101" in codes(diagnostics)
 
 
+def type_at(client: LanguageClient, uri: str, version: int, line: int, character: int, text: str) -> None:
+    """One keystroke (or paste) at a position, as an editor sends it."""
+    where = types.Position(line=line, character=character)
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[
+                types.TextDocumentContentChangePartial(range=types.Range(start=where, end=where), text=text)
+            ],
+        )
+    )
+
+
+async def test_a_new_syntax_error_waits_while_its_line_is_typed(client: LanguageClient, tmp_path: Path) -> None:
+    uri = open_file(client, tmp_path / "typing.py", SEED_BATCH_AXIS)
+    await wait_for_diagnostics(client, uri, version=1)
+    end = len(SEED_BATCH_AXIS.splitlines())
+    # Typing `model.predict(` on a new last line: it does not parse until the `)` comes.
+    type_at(client, uri, 2, end, 0, "model.predict(")
+    started = asyncio.get_running_loop().time()
+    first = await wait_for_diagnostics(client, uri, version=2)
+    assert codes(first) == ["SL101"]  # the shape finding is shown at once, the syntax error is not
+    later = await wait_for_diagnostics(client, uri, version=2, until=lambda ds: "SL001" in codes(ds))
+    assert asyncio.get_running_loop().time() - started >= 0.5
+    assert sorted(codes(later)) == ["SL001", "SL101"]
+    # Finishing the statement in time: the error never shows.
+    type_at(client, uri, 3, end, len("model.predict("), "time_series_data[:1])\n")
+    type_at(client, uri, 4, end + 1, 0, "x = (")
+    type_at(client, uri, 5, end + 1, len("x = ("), "1)")
+    await wait_for_diagnostics(client, uri, version=5)
+    await asyncio.sleep(1.5)
+    shown = [codes(ds) for u, version, ds in recorder(client).history if u == uri and (version or 0) >= 4]
+    assert all("SL001" not in c for c in shown), shown
+
+
 # Code actions -------------------------------------------------------------------------------
 async def request_actions(client: LanguageClient, uri: str, diagnostic: types.Diagnostic, only=None):
     return await client.text_document_code_action_async(
@@ -230,6 +265,26 @@ async def test_fix_all_source_action(client: LanguageClient, tmp_path: Path) -> 
     assert await wait_for_diagnostics(client, uri, version=2) == []
 
 
+async def test_ignore_in_pyproject_appends_to_the_project_ignore_list(client: LanguageClient, tmp_path: Path) -> None:
+    project = tmp_path / "pyproject.toml"
+    project.write_text('[project]\nname = "demo"\n\n[tool.shapelint]\nignore = ["SL201"]\n')
+    uri = open_file(client, tmp_path / "src" / "seed.py", SEED_BATCH_AXIS)
+    (diagnostic,) = await wait_for_diagnostics(client, uri, version=1)
+    actions = await request_actions(client, uri, diagnostic, only=[types.CodeActionKind.QuickFix])
+    (ignore,) = [action for action in actions if action.title == "Ignore SL101 in pyproject.toml"]
+    edited = apply_text_edits(project.read_text(), edits_for(ignore.edit, project.as_uri()))
+    assert edited.endswith('ignore = ["SL201", "SL101"]\n')
+
+
+async def test_cancelling_an_answered_request_logs_nothing(client: LanguageClient, tmp_path: Path) -> None:
+    uri = open_file(client, tmp_path / "seed.py", SEED_BATCH_AXIS)
+    await wait_for_diagnostics(client, uri, version=1)
+    client.protocol.notify(types.CANCEL_REQUEST, types.CancelParams(id=987654))
+    await hover_text(client, uri, SEED_BATCH_AXIS_LINE, 0)  # a round trip: the cancel was read before it
+    await asyncio.sleep(0.2)
+    assert not [line for line in recorder(client).stderr if "Cancel notification" in line]
+
+
 # Hover and inlay hints ------------------------------------------------------------------------
 async def hover_text(client: LanguageClient, uri: str, line: int, character: int) -> str | None:
     result = await client.text_document_hover_async(
@@ -261,8 +316,9 @@ async def test_hover_shows_shapes_model_summary_and_rule_docs(client: LanguageCl
     assert docs is not None and "SL101" in docs
     rule_docs = get_rule("SL101")
     assert rule_docs is not None
-    assert f"**{rule_docs.code} {rule_docs.name}**" in docs and "**Why is this bad?**" in docs
-    assert rule_docs.example.strip().splitlines()[0] in docs
+    # The editor shows the message; the hover adds the rule's name and a link, not the message or docs again.
+    assert f"**{rule_docs.code} {rule_docs.name}** · [rule docs](" in docs and "#sl101)" in docs
+    assert "Why is this bad?" not in docs and "includes the sample axis" not in docs
 
 
 async def test_hover_outside_the_document_or_on_nothing_is_empty(client: LanguageClient, tmp_path: Path) -> None:

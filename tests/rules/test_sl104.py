@@ -24,7 +24,7 @@ def test_stacked_lstm_fix_adds_return_sequences_to_the_previous_layer() -> None:
     )
     (diagnostic,) = findings(source)
     assert "line 4" in diagnostic.message and "return_sequences=True" in diagnostic.message
-    fixed = apply_edits(source, fix_edits([diagnostic]))
+    fixed = apply_edits(source, fix_edits([diagnostic], unsafe=True))
     assert "layers.LSTM(64, dropout=0.1, return_sequences=True)(inputs)" in fixed
     assert not findings(fixed)
 
@@ -36,7 +36,7 @@ def test_explicit_return_sequences_false_is_replaced_not_duplicated() -> None:
         "x = layers.GRU(64, return_sequences=False)(inputs)\n"
         "x = layers.GRU(32)(x)\n"
     )
-    fixed = apply_edits(source, fix_edits(findings(source)))
+    fixed = apply_edits(source, fix_edits(findings(source), unsafe=True))
     assert "layers.GRU(64, return_sequences=True)(inputs)" in fixed
     assert not findings(fixed)
 
@@ -63,7 +63,7 @@ def test_lstm_on_flat_input_suggests_a_feature_axis_and_the_fix_removes_the_find
     )
     (diagnostic,) = findings(source)
     assert "(None, 13)" in diagnostic.message and "shape=(13, 1)" in diagnostic.message
-    fixed = apply_edits(source, fix_edits([diagnostic]))
+    fixed = apply_edits(source, fix_edits([diagnostic], unsafe=True))
     assert "keras.Input(shape=(13, 1))" in fixed
     assert not findings(fixed)
 
@@ -91,7 +91,7 @@ def test_shared_layer_reports_the_second_call_and_points_at_the_first() -> None:
     (diagnostic,) = findings(source)
     assert diagnostic.range.start.line == 6
     assert "(None, 20)" in diagnostic.message and "(None, 30)" in diagnostic.message
-    assert [span.start.line for span, _ in diagnostic.related] == [5]
+    assert [place.range.start.line for place in diagnostic.related] == [5]
 
 
 def test_shared_conv_layer_compares_channels_only() -> None:
@@ -152,7 +152,7 @@ def test_without_a_declared_input_the_finding_is_at_the_data() -> None:
     )
     (diagnostic,) = findings(source)
     assert diagnostic.range.start.line == 6
-    fixed = apply_edits(source, fix_edits([diagnostic]))
+    fixed = apply_edits(source, fix_edits([diagnostic], unsafe=True))
     assert "model.fit(np.expand_dims(x, -1), np.zeros((100, 1)))" in fixed
     assert not findings(fixed)
 

@@ -82,17 +82,26 @@ def to_lsp_diagnostic(
     encoding: ColumnEncoding,
     *,
     related_information: bool = True,
+    snapshot: Snapshot | None = None,
 ) -> types.Diagnostic:
-    """One engine diagnostic as LSP: source "shapelint", the rule code and its docs link."""
+    """One engine diagnostic as LSP: source "shapelint", the rule code and its docs link.
+
+    Related places are given only when the client shows them; in a notebook (`snapshot` given)
+    a related place in another cell points at that cell.
+    """
     related = None
     if related_information and diagnostic.related:
-        related = [
-            types.DiagnosticRelatedInformation(
-                location=types.Location(uri=state.uri, range=to_lsp_range(state, span, encoding)),
-                message=message,
+        related = []
+        for place in diagnostic.related:
+            where = state
+            if snapshot is not None and snapshot.notebook:
+                where = segment_of(snapshot, place.cell) or state
+            related.append(
+                types.DiagnosticRelatedInformation(
+                    location=types.Location(uri=where.uri, range=to_lsp_range(where, place.range, encoding)),
+                    message=place.message,
+                )
             )
-            for span, message in diagnostic.related
-        ]
     data: dict[str, object] = {"fixable": diagnostic.fix is not None}
     if diagnostic.confirmed is not None:
         data["confirmed"] = diagnostic.confirmed
@@ -122,7 +131,7 @@ def diagnostics_by_uri(
         if state is None:
             continue
         grouped[state.uri].append(
-            to_lsp_diagnostic(diagnostic, state, encoding, related_information=related_information)
+            to_lsp_diagnostic(diagnostic, state, encoding, related_information=related_information, snapshot=snapshot)
         )
     return grouped
 

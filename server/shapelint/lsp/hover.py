@@ -20,20 +20,17 @@ def diagnostics_at(diagnostics: Sequence[Diagnostic], position: Position, cell: 
 
 
 def diagnostic_markdown(diagnostic: Diagnostic, docs: str | None) -> str:
-    """The rule's documentation for a diagnostic under the cursor.
+    """One line for a diagnostic under the cursor: the rule's code and name, and a link to its docs.
 
-    The editor already shows the diagnostic's message in the same hover, so it is not repeated;
-    the docs' headings become bold lines so they do not dwarf the message.
+    The editor shows the diagnostic's message in the same hover and the shapes come from the
+    code under the cursor, so neither the message nor the whole rule documentation is repeated.
     """
-    if not docs:
-        return f"**{diagnostic.code}** ([docs]({diagnostic.url})): {diagnostic.message}"
-    lines = docs.strip().splitlines()
+    lines = docs.strip().splitlines() if docs else []
     title = lines[0].lstrip("# ").strip() if lines and lines[0].startswith("#") else diagnostic.code
-    body = [f"**{line.lstrip('# ').strip()}**" if line.startswith("#") else line for line in lines[1:]]
-    heading = f"**{title}** ([docs]({diagnostic.url}))"
+    text = f"**{title}** · [rule docs]({diagnostic.url})"
     if diagnostic.confirmed is True:
-        heading += "\n\n*Confirmed by building the model with TensorFlow.*"
-    return heading + "\n" + "\n".join(body)
+        text += "\n\n*Confirmed by building the model with TensorFlow.*"
+    return text
 
 
 def hover_markdown(

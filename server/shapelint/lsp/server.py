@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import metadata
+from pathlib import Path
 from typing import Any, TypeVar
 
 from lsprotocol import types
@@ -25,7 +26,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, lsp_method
 from pygls.uris import to_fs_path
 
-from shapelint.config import Config, ConfigError
+from shapelint.config import MAX_PYPROJECT_BYTES, Config, ConfigError, find_pyproject
 from shapelint.engine import Analysis, analyze, analyze_notebook
 from shapelint.lsp import code_actions, convert
 from shapelint.lsp.confirmation import Confirmer, load_confirmer
@@ -42,6 +43,7 @@ from shapelint.lsp.settings import (
     parse_editor_settings,
     settings_from_payload,
 )
+from shapelint.lsp.typing_pause import SyntaxErrorPause, edited_lines
 from shapelint.presentation import HoverKind
 from shapelint.rules import rule_docs
 
@@ -94,6 +96,7 @@ class ClientProfile:
     encoding: ColumnEncoding = ColumnEncoding.UTF16
     related_information: bool = False
     document_changes: bool = False
+    create_files: bool = False
     configuration_pull: bool = False
     watched_files_registration: bool = False
     inlay_hint_refresh: bool = False
@@ -113,6 +116,8 @@ def client_profile(capabilities: types.ClientCapabilities, encoding: Any) -> Cli
         encoding=ColumnEncoding.parse(encoding),
         related_information=bool(_capability(capabilities, "text_document.publish_diagnostics.related_information")),
         document_changes=bool(_capability(capabilities, "workspace.workspace_edit.document_changes")),
+        create_files=types.ResourceOperationKind.Create
+        in (_capability(capabilities, "workspace.workspace_edit.resource_operations") or ()),
         configuration_pull=bool(_capability(capabilities, "workspace.configuration")),
         watched_files_registration=bool(
             _capability(capabilities, "workspace.did_change_watched_files.dynamic_registration")
@@ -187,6 +192,7 @@ class ShapelintServer(LanguageServer):
         self._published: dict[str, set[str]] = {}  # document key -> URIs holding its diagnostics
         # URI -> the version and diagnostics last sent for it: the same again is not re-sent.
         self._sent: dict[str, tuple[int | None, list[types.Diagnostic]]] = {}
+        self.syntax_pause = SyntaxErrorPause()
         self.shutdown_requested = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._progress: dict[str, concurrent.futures.Future[bool]] = {}  # work-done progress begun, by token
@@ -319,6 +325,28 @@ class ShapelintServer(LanguageServer):
 
         asyncio.run_coroutine_threadsafe(end(), self._loop)
 
+    def project_file(self, key: str) -> code_actions.ProjectFile | None:
+        """The pyproject.toml that configures a document (where one would be created when there is
+        none: the workspace folder holding it, else its own folder); None for documents not on disk."""
+        path = self.path_of(key)
+        if path is None:
+            return None
+        found = find_pyproject(Path(path))
+        if found is not None:
+            try:
+                with found.open("rb") as handle:
+                    content = handle.read(MAX_PYPROJECT_BYTES + 1)
+                if len(content) > MAX_PYPROJECT_BYTES:
+                    return None
+                return code_actions.ProjectFile(found.as_uri(), content.decode("utf-8"))
+            except (OSError, UnicodeDecodeError):
+                return None
+        root = self.workspace_root()
+        folder = Path(path).parent
+        if root is not None and Path(root) in Path(path).parents:
+            folder = Path(root)
+        return code_actions.ProjectFile((folder / "pyproject.toml").as_uri(), None)
+
     def workspace_root(self) -> str | None:
         try:
             root: str | None = self.workspace.root_path
@@ -336,7 +364,12 @@ class ShapelintServer(LanguageServer):
             self._sent.pop(uri, None)
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         versions = {segment.uri: segment.version for segment in result.snapshot.segments}
-        for uri, diagnostics in result.diagnostics.items():
+        now = time.monotonic()
+        for uri, found in result.diagnostics.items():
+            shown = self._sent.get(uri, (None, []))[1]
+            diagnostics, again = self.syntax_pause.hold_back(uri, found, shown, now)
+            if again is not None and self._loop is not None:
+                self._loop.call_later(again, self._publish_if_current, result)
             sent = (versions.get(uri), diagnostics)
             # An edit that lands after an analysis starts but before it reads the document makes the
             # scheduler analyse that same version again: publish a version again only if it changed.
@@ -348,12 +381,19 @@ class ShapelintServer(LanguageServer):
             )
         self._published[key] = current
 
+    def _publish_if_current(self, result: AnalysisResult) -> None:
+        """Publish a result again once a held-back syntax error is due, unless a newer text came."""
+        latest = self.documents.snapshot(result.snapshot.key)
+        if latest is not None and latest.revision == result.snapshot.revision:
+            self.publish(result)
+
     def clear(self, key: str, uris: Sequence[str] = ()) -> None:
         """Withdraw every diagnostic of a closed document and forget its results."""
         self.scheduler.forget(key)
         self._imports.pop(key, None)
         for uri in sorted({*self._published.pop(key, set()), *uris}):
             self._sent.pop(uri, None)
+            self.syntax_pause.forget(uri)
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     def reanalyze_importers(self, uri: str) -> None:
@@ -527,6 +567,17 @@ def guarded(default: Any = None) -> Callable[[F], F]:
     return decorate
 
 
+def _changed_lines(changes: Sequence[types.TextDocumentContentChangeEvent]) -> tuple[int, int] | None:
+    """The lines a burst of range changes touched (None when the whole text was sent)."""
+    spans = [
+        (change.range.start.line, change.range.end.line, change.text)
+        if isinstance(change, types.TextDocumentContentChangePartial)
+        else (-1, -1, "")
+        for change in changes
+    ]
+    return edited_lines(spans)
+
+
 def _text_changes(changes: Sequence[types.TextDocumentContentChangeEvent]) -> list[TextChange]:
     converted = []
     for change in changes:
@@ -602,6 +653,7 @@ def did_change(ls: ShapelintServer, params: types.DidChangeTextDocumentParams) -
     if key is None:
         logger.warning("shapelint: ignoring a change to %s, which is not open", document.uri)
         return
+    ls.syntax_pause.edited(document.uri, _changed_lines(params.content_changes), time.monotonic())
     ls.scheduler.schedule(key)
     ls.reanalyze_importers(document.uri)  # they read this buffer's text
 
@@ -674,6 +726,7 @@ def notebook_did_change(ls: ShapelintServer, params: types.DidChangeNotebookDocu
         ls.documents.change_text(
             content.document.uri, content.document.version, _text_changes(content.changes), ls.profile.encoding
         )
+        ls.syntax_pause.edited(content.document.uri, _changed_lines(content.changes), time.monotonic())
     ls.scheduler.schedule(uri)
 
 
@@ -780,26 +833,54 @@ async def code_action(ls: ShapelintServer, params: types.CodeActionParams) -> li
     requested = convert.from_lsp_range(state, params.range, result.encoding) if state else None
     if requested is None:
         return []
-    target = code_actions.EditTarget(result.encoding, ls.profile.document_changes, ls.profile.related_information)
+    target = code_actions.EditTarget(
+        result.encoding, ls.profile.document_changes, ls.profile.related_information, ls.profile.create_files
+    )
     only = [str(getattr(kind, "value", kind)) for kind in params.context.only] if params.context.only else None
     actions: list[types.CodeAction] = []
     if code_actions.kind_wanted(code_actions.QUICK_FIX_KIND, only):
+        project = ls.project_file(location.key)
         actions.extend(
-            code_actions.quick_fixes(result.snapshot, result.analysis.diagnostics, location.cell, requested, target)
+            code_actions.quick_fixes(
+                result.snapshot, result.analysis.diagnostics, location.cell, requested, target, project
+            )
         )
     if code_actions.kind_wanted(code_actions.FIX_ALL_KIND, only):
         fix_all = code_actions.fix_all(result.snapshot, result.analysis.diagnostics, target)
         if fix_all is not None:
             actions.append(fix_all)
+    # Only when asked for by name: a plain `source` request must not get the notebook's action twice.
+    if result.snapshot.notebook and only and code_actions.kind_wanted(code_actions.NOTEBOOK_FIX_ALL_KIND, only):
+        notebook_fix_all = code_actions.fix_all(
+            result.snapshot, result.analysis.diagnostics, target, code_actions.NOTEBOOK_FIX_ALL_KIND
+        )
+        if notebook_fix_all is not None:
+            actions.append(notebook_fix_all)
     return actions
 
 
 # Entry point ----------------------------------------------------------------------------------
+class RoutineProtocolNoise(logging.Filter):
+    """Drops pygls warnings about normal races, which editors show as errors (stderr).
+
+    A client cancels a request the server has already answered all the time (a hover while
+    typing): pygls then warns "Cancel notification for unknown message id". Kept at debug level.
+    """
+
+    ROUTINE = ("Cancel notification for unknown message id",)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.DEBUG and str(record.msg).startswith(self.ROUTINE):
+            return logging.getLogger("shapelint").isEnabledFor(logging.DEBUG)
+        return True
+
+
 def configure_logging() -> None:
     """Log to stderr (editors show it in their output panel); never to stdout, the LSP channel."""
     level = os.environ.get("SHAPELINT_LOG_LEVEL", "INFO").upper()
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RoutineProtocolNoise())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)

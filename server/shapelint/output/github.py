@@ -25,10 +25,15 @@ def format_results(results: Sequence[FileResult]) -> str:
             )
             continue
         for d in result.diagnostics:
-            start, end = d.range.start, d.range.end
+            span = result.range_in_file(d)
+            start, end = span.start, span.end
+            title = d.code
+            if result.notebook and d.cell is not None:
+                # The annotation marks the line in the JSON; the title names the place the user edits.
+                title = f"{d.code} (cell {d.cell + 1}, line {d.range.start.line + 1})"
             props = (
                 f"file={_escape(result.path, True)},line={start.line + 1},col={start.column + 1},"
-                f"endLine={end.line + 1},endColumn={end.column + 1},title={d.code}"
+                f"endLine={end.line + 1},endColumn={end.column + 1},title={_escape(title, True)}"
             )
             lines.append(f"::{_LEVEL[d.severity.value]} {props}::{_escape(d.message)}")
     return "\n".join(lines)

@@ -27,6 +27,7 @@ def diagnostic_json(path: str, d: Diagnostic, notebook: bool = False) -> dict[st
         if fix is None
         else {
             "message": fix.message,
+            "applicability": "safe" if fix.safe else "unsafe",
             "edits": [
                 {
                     "content": e.content,

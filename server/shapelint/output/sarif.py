@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from shapelint import __version__
-from shapelint.diagnostics import rule_url
+from shapelint.diagnostics import Diagnostic, rule_url
 from shapelint.output.results import FileResult
 
 _LEVEL = {"error": "error", "warning": "warning", "information": "note", "hint": "note"}
@@ -30,20 +30,27 @@ def _rules() -> list[dict[str, Any]]:
     ]
 
 
+def _cell_place(d: Diagnostic) -> str:
+    assert d.cell is not None
+    return f"cell {d.cell + 1}, line {d.range.start.line + 1}"
+
+
 def format_results(results: Sequence[FileResult]) -> str:
     sarif_results = []
     for result in results:
         for d in result.diagnostics:
+            span = result.range_in_file(d)
             region = {
-                "startLine": d.range.start.line + 1,
-                "startColumn": d.range.start.column + 1,
-                "endLine": d.range.end.line + 1,
-                "endColumn": d.range.end.column + 1,
+                "startLine": span.start.line + 1,
+                "startColumn": span.start.column + 1,
+                "endLine": span.end.line + 1,
+                "endColumn": span.end.column + 1,
             }
+            in_cell = result.notebook and d.cell is not None
             entry: dict[str, Any] = {
                 "ruleId": d.code,
                 "level": _LEVEL[d.severity.value],
-                "message": {"text": d.message},
+                "message": {"text": f"{d.message} ({_cell_place(d)})" if in_cell else d.message},
                 "locations": [
                     {
                         "physicalLocation": {
@@ -53,7 +60,11 @@ def format_results(results: Sequence[FileResult]) -> str:
                     }
                 ],
             }
-            if d.fix is not None:
+            if in_cell:
+                # The place in the notebook as its user sees it; the region above is in the JSON text.
+                entry["properties"] = {"cell": d.cell + 1, "cellLine": d.range.start.line + 1}  # type: ignore[operator]
+            # A notebook fix edits a cell's text, not the JSON: SARIF replacements would corrupt the file.
+            if d.fix is not None and not in_cell:
                 entry["fixes"] = [
                     {
                         "description": {"text": d.fix.message},

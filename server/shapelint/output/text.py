@@ -16,15 +16,18 @@ def location(result: FileResult, row: int, column: int, cell: int | None) -> str
 
 def format_results(results: Sequence[FileResult]) -> str:
     lines: list[str] = []
-    fixable = 0
+    fixable = unsafe = 0
     counts: Counter[str] = Counter()
     for result in results:
         if result.error is not None:
             lines.append(f"{result.path}: error: {result.error}")
             continue
         for d in result.diagnostics:
-            marker = " [*]" if d.fix is not None else ""
-            fixable += d.fix is not None
+            # [*]: `--fix` applies it; fixes that change more than shapes need --unsafe-fixes.
+            safe = d.applicable_fix() is not None
+            marker = " [*]" if safe else ""
+            fixable += safe
+            unsafe += not safe and d.fix is not None
             counts[d.severity.value] += 1
             where = location(result, d.range.start.line + 1, d.range.start.column + 1, d.cell)
             lines.append(f"{where}: {d.code}{marker} {d.message}")
@@ -34,6 +37,8 @@ def format_results(results: Sequence[FileResult]) -> str:
         summary = f"Found {total} {noun}"
         if fixable:
             summary += f" ({fixable} fixable with --fix)"
+        if unsafe:
+            summary += f" ({unsafe} more with --fix --unsafe-fixes)"
         lines.append(summary + ".")
     elif not any(r.error for r in results):
         lines.append("All checks passed!")

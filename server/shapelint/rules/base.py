@@ -20,6 +20,7 @@ from shapelint.diagnostics import (
     Fix,
     Position,
     Range,
+    Related,
     Severity,
     TextEdit,
     code_in_message,
@@ -108,7 +109,10 @@ class RuleContext:
         span = self.range(ref)
         if span is None:
             return None
-        related_ranges = tuple((r, text) for ref_, text in related if (r := self.range(ref_)) is not None)
+        # A related place is another line of the mistake: never the finding's own range again.
+        related_ranges = tuple(
+            Related(r, text) for ref_, text in related if (r := self.range(ref_)) is not None and r != span
+        )
         return Diagnostic(
             code=rule.code,
             message=one_line(message),
@@ -118,10 +122,11 @@ class RuleContext:
             related=related_ranges,
         )
 
-    def fix(self, message: str, *edits: TextEdit | None) -> Fix | None:
+    def fix(self, message: str, *edits: TextEdit | None, safe: bool = True) -> Fix | None:
+        """A fix from edits (None when one is missing); `safe=False` when it changes more than shapes."""
         if any(edit is None for edit in edits):
             return None
-        return Fix(code_in_message(message, limit=100), tuple(edit for edit in edits if edit is not None))
+        return Fix(code_in_message(message, limit=100), tuple(edit for edit in edits if edit is not None), safe)
 
     def line_of(self, ref: NodeRef | None) -> int | None:
         span = self.range(ref)

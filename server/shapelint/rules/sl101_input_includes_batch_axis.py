@@ -110,7 +110,9 @@ model.fit(x, y)
             f"axis itself; declare {what}={format_shape(sample)}."
         )
         fix = self._fix(context, fact, sample)
-        return context.diagnostic(self, fact.shape_node or fact.call, message, [fix])
+        # The other half of the mistake: where the data (whose shape was copied) is made.
+        related = [(data.origin, f"{name} gets its shape {format_shape(data.shape)} here")]
+        return context.diagnostic(self, fact.shape_node or fact.call, message, [fix], related=related)
 
     def _fix(self, context: RuleContext, fact: InputFact, sample: object) -> Fix | None:
         node = fact.shape_node

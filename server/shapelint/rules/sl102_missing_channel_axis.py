@@ -9,6 +9,7 @@ from shapelint.facts import InputFact, LayerCallFact
 from shapelint.rules.base import Rule, RuleContext
 from shapelint.rules.shared_channel_axis import input_fix, is_missing_channel_axis
 from shapelint.shapes import Shape, format_shape
+from shapelint.source import NodeRef
 
 
 class MissingChannelAxis(Rule):
@@ -110,6 +111,7 @@ model.fit(x, y)  # error: SL102
 
 def _diagnostic(context: RuleContext, rule: Rule, fact: LayerCallFact, message: str) -> Iterator[Diagnostic]:
     fixes: list[Fix | None] = []
+    related: list[tuple[NodeRef | None, str]] = []
     if fact.feed is not None:
         x_node = fact.feed.x_node
         if x_node is not None:
@@ -120,9 +122,10 @@ def _diagnostic(context: RuleContext, rule: Rule, fact: LayerCallFact, message: 
         input_fact = _root_input(context, fact)
         if input_fact is not None:
             fixes.append(input_fix(context, input_fact))
+            related.append((input_fact.call, "the input without a channel axis is declared here"))
     # Without a declared input the data decides the shape: the fix, and the report, go where it is given.
     where = fact.feed.x_node if fact.feed is not None and fact.feed.x_node is not None else fact.call
-    diagnostic = context.diagnostic(rule, where, message, fixes)
+    diagnostic = context.diagnostic(rule, where, message, fixes, related=related)
     if diagnostic is not None:
         yield diagnostic
 

@@ -136,7 +136,9 @@ model.fit(x, np.zeros((100, 1)))  # error: SL103
             if node is not None
             else None
         )
-        return context.diagnostic(self, node or feed.call, message, [fix])
+        return context.diagnostic(
+            self, node or feed.call, message, [fix], related=[(fact.call, "the model input is declared here")]
+        )
 
     def _message(self, context: RuleContext, feed: FeedFact, fact: InputFact, data: ArrayValue) -> str:
         sample = data.shape.drop_first()

@@ -284,7 +284,8 @@ model = keras.Sequential([
             if _literal_false(layer, "return_sequences"):
                 edit = constructor_argument_edit(context, layer, "return_sequences", "True")
                 where = line_note(context, layer.node)
-                fix = context.fix(f"Set return_sequences=True on the {layer.short_name}{where}", edit)
+                # Unsafe: the recurrent layer then returns every step, which changes the model.
+                fix = context.fix(f"Set return_sequences=True on the {layer.short_name}{where}", edit, safe=False)
                 detail = (
                     f": the {layer.short_name}{line_note(context, producer.call)} returns only its last "
                     f"output. Set return_sequences=True on it to pass the whole sequence on."
@@ -416,7 +417,8 @@ model = keras.Sequential([
         if axis >= len(elements) or isinstance(elements[axis], cst.StarredElement):
             return None
         element = NodeRef(node.chunk, elements[axis].value)
-        return context.fix(f"Use Reshape({format_dims(new_dims)})", context.replace(element, str(value)))
+        # Unsafe: which axis was meant to change is a guess.
+        return context.fix(f"Use Reshape({format_dims(new_dims)})", context.replace(element, str(value)), safe=False)
 
     # One layer object called on inputs of different sizes ---------------------------------------
 

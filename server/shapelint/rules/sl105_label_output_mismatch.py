@@ -331,7 +331,10 @@ model.fit(x, y)  # error: SL105
         if node is None or not isinstance(node.node, cst.SimpleString):
             return None
         quote = node.node.quote
-        return context.fix(f"Use loss={quote}{new_loss}{quote}", context.replace(node, f"{quote}{new_loss}{quote}"))
+        # Unsafe: another loss is another training objective, not only another shape.
+        return context.fix(
+            f"Use loss={quote}{new_loss}{quote}", context.replace(node, f"{quote}{new_loss}{quote}"), safe=False
+        )
 
 
 def _name(array: ArrayValue, fallback: str, quoted: bool = True) -> str:
@@ -380,13 +383,15 @@ def _units_fix(context: RuleContext, layer: LayerCallFact | None, units: object)
     node = args.node_of(0, "units") if args is not None else None
     if node is None or not isinstance(units, int):
         return None
-    return context.fix(f"Give the output layer {units} units", context.replace(node, str(units)))
+    # Unsafe: the unit count changes the model's weights and what it predicts.
+    return context.fix(f"Give the output layer {units} units", context.replace(node, str(units)), safe=False)
 
 
 def _return_sequences_fix(context: RuleContext, fact: LayerCallFact) -> Fix | None:
     args = fact.layer.args
     node = args.node_of(None, "return_sequences") if args is not None else None
-    return context.fix("Set return_sequences=False", context.replace(node, "False")) if node else None
+    # Unsafe: the recurrent layer then computes something else (its last step only).
+    return context.fix("Set return_sequences=False", context.replace(node, "False"), safe=False) if node else None
 
 
 def _flatten_fix(context: RuleContext, dense: LayerCallFact) -> Fix | None:
@@ -401,13 +406,16 @@ def _flatten_fix(context: RuleContext, dense: LayerCallFact) -> Fix | None:
     if dense.model is None and isinstance(node, cst.Call) and node.args:
         argument = NodeRef(dense.call.chunk, node.args[0].value)
         code = context.code(argument)
+        # Unsafe, like the insertions below: a new layer changes the architecture (pooling may be meant).
         return context.fix(
-            f"Flatten before {dense.layer.short_name}", context.replace(argument, f"{flatten}()({code})")
+            f"Flatten before {dense.layer.short_name}",
+            context.replace(argument, f"{flatten}()({code})"),
+            safe=False,
         )
     before = context.program.line_text(span.start.line)[: span.start.column].rstrip()
     if before.endswith(("[", ",")) or before == "":
         insert = TextEdit(Range(span.start, span.start), f"{flatten}(), ")
-        return context.fix(f"Insert {flatten}() before {dense.layer.short_name}", insert)
+        return context.fix(f"Insert {flatten}() before {dense.layer.short_name}", insert, safe=False)
     if before.endswith(".add("):
         line_text = context.program.line_text(span.start.line)
         indent = line_text[: len(line_text) - len(line_text.lstrip())]
@@ -416,5 +424,6 @@ def _flatten_fix(context: RuleContext, dense: LayerCallFact) -> Fix | None:
         return context.fix(
             f"Insert {flatten}() before {dense.layer.short_name}",
             TextEdit(Range(start, start), f"{indent}{receiver}({flatten}())\n"),
+            safe=False,
         )
     return None

@@ -93,7 +93,13 @@ model.predict(np.array([5.1, 3.5, 1.4, 0.2]))  # error: SL108
                     f"the first axis as the batch axis; give it a batch of one: shape "
                     f"{format_shape(data.shape.with_batch(1))}."
                 )
-                diagnostic = context.diagnostic(self, node or feed.call, message, [_fix(context, node)])
+                diagnostic = context.diagnostic(
+                    self,
+                    node or feed.call,
+                    message,
+                    [_fix(context, node)],
+                    related=[(fact.call, "the model input is declared here")],
+                )
                 if diagnostic is not None:
                     yield diagnostic
 

@@ -143,7 +143,8 @@ model.add(Conv2D(128, 3, strides=2, padding="valid"))  # error: SL109
         if fact.layer.config.get("padding", Const("valid")) != Const("valid"):
             return None
         edit = constructor_argument_edit(context, fact.layer, "padding", '"same"')
-        return context.fix(f'Use padding="same" on this {fact.layer.short_name}', edit)
+        # Unsafe: padding changes the sizes every later layer sees, and so the model.
+        return context.fix(f'Use padding="same" on this {fact.layer.short_name}', edit, safe=False)
 
 
 def _axis_name(fact: LayerCallFact, axis: int) -> str | None:
