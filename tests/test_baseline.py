@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from shapelint.output.baseline import fingerprint
 from shapelint.engine import analyze
+from shapelint.output.baseline import fingerprint
 
 OLD = """\
 import numpy as np

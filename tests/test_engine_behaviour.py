@@ -177,7 +177,10 @@ model = keras.Model(inputs, h)
     analysis = analyze(text, KERAS3)
     hover = analysis.hover_at(Position(1, 2))
     assert hover is not None and hover.markdown == "`x_train`: ndarray (60000, 28, 28) uint8"
-    assert [(h.position.line, h.label) for h in analysis.inlay_hints] == [(3, "→ (None, 26, 26, 32)")]
+    assert [(h.position.line, h.label) for h in analysis.inlay_hints] == [
+        (2, "→ (None, 28, 28, 1)"),  # the declared input, batch axis included
+        (3, "→ (None, 26, 26, 32)"),
+    ]
     layer_hover = analysis.hover_at(Position(3, 6))
     assert layer_hover is not None and "(None, 28, 28, 1) → output (None, 26, 26, 32)" in layer_hover.markdown
     model_hover = analysis.hover_at(Position(4, 2))
@@ -255,7 +258,11 @@ q = keras.Input(shape=(10, 16))
 v = keras.Input(shape=(12, 16))
 att = keras.layers.MultiHeadAttention(num_heads=2, key_dim=8)(q, v)
 """
-    assert [h.label for h in analyze(text, KERAS3).inlay_hints] == ["→ (None, 10, 16)"]
+    assert [h.label for h in analyze(text, KERAS3).inlay_hints] == [
+        "→ (None, 10, 16)",
+        "→ (None, 12, 16)",
+        "→ (None, 10, 16)",
+    ]
 
 
 def test_arithmetic_on_tensors_of_unknown_rank() -> None:

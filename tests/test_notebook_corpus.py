@@ -118,7 +118,8 @@ def test_inlay_hint_on_an_indented_cell_is_at_the_end_of_the_written_line() -> N
     cells = ["  import keras\n  x = keras.Input(shape=(4,))\n  y = keras.layers.Dense(3)(x)\n"]
     hints = analyze_notebook(cells, KERAS3).inlay_hints
     assert [(h.cell, h.position.line, h.position.column, h.label) for h in hints] == [
-        (0, 2, len(cells[0].splitlines()[2]), "→ (None, 3)")
+        (0, 1, len(cells[0].splitlines()[1]), "→ (None, 4)"),
+        (0, 2, len(cells[0].splitlines()[2]), "→ (None, 3)"),
     ]
 
 

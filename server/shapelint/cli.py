@@ -193,9 +193,9 @@ def baseline_step(
     args: argparse.Namespace, results: list[FileResult], stdin_text: str | None
 ) -> tuple[list[FileResult], int | None]:
     """Write the baseline (then the run ends: status 0), or hide the findings it holds."""
-    from shapelint.output import baseline
     from shapelint.checker import read_source
     from shapelint.notebook import NotebookError, read_notebook
+    from shapelint.output import baseline
 
     target = Path(args.write_baseline or args.baseline)
     per_file = []

@@ -13,9 +13,9 @@ from enum import Enum
 
 from shapelint.diagnostics import Position, Range, code_in_message
 from shapelint.facts import LayerCallFact, LayerValue, ModelValue, ProgramFacts
-from shapelint.shapes import format_shape
+from shapelint.shapes import Shape, format_shape
 from shapelint.source import Program
-from shapelint.values import UNKNOWN, ArrayValue, DatasetValue, Seq, TensorValue, Value
+from shapelint.values import UNKNOWN, ArrayValue, Const, DatasetValue, Seq, TensorValue, Value
 
 
 class HoverKind(str, Enum):
@@ -67,10 +67,12 @@ def describe(facts: ProgramFacts, value: Value | LayerCallFact, code: str) -> tu
     """The Markdown for a value or layer call written `code` in the program, or None when nothing is known."""
     if isinstance(value, LayerCallFact):
         ins = ", ".join(format_shape(s) for s in value.input_shapes)
-        out = output_text(value.output)
-        text = f"**{value.layer.short_name}**: input {ins} → output {out}"
         if value.problem is not None:
-            text += f"\n\n{value.problem.message}"
+            # Keras raises here: there is no output to show, and the finding's message says why.
+            return f"**{value.layer.short_name}**: input {ins} → no output (it cannot take this input)", (
+                HoverKind.LAYER_CALL
+            )
+        text = f"**{value.layer.short_name}**: input {ins} → output {output_text(value.output)}"
         return text, HoverKind.LAYER_CALL
     if isinstance(value, ModelValue):
         return model_summary(facts, value, code), HoverKind.MODEL
@@ -79,6 +81,13 @@ def describe(facts: ProgramFacts, value: Value | LayerCallFact, code: str) -> tu
     if isinstance(value, Seq) and value.items and all(isinstance(i, (ArrayValue, TensorValue)) for i in value.items):
         inner = ", ".join(i.describe() for i in value.items)
         return f"`{code}`: ({inner})", HoverKind.VALUE
+    if isinstance(value, Seq) and value.items and all(_known_size(i) for i in value.items):
+        # A shape tuple such as `x.shape[1:]`: where a wrong Input shape usually comes from.
+        sizes = tuple(i.value for i in value.items if isinstance(i, Const))
+        text = f"`{code}`: {value.kind} {format_shape(Shape(sizes))}"
+        if value.shape_of is not None:
+            text += f", axes {value.shape_offset}: of an array of shape {format_shape(value.shape_of.shape)}"
+        return text, HoverKind.VALUE
     if isinstance(value, LayerValue):
         calls = value.calls
         if calls:
@@ -86,6 +95,10 @@ def describe(facts: ProgramFacts, value: Value | LayerCallFact, code: str) -> tu
             return f"`{code}`: {value.short_name} layer, output {output_text(last.output)}", HoverKind.LAYER
         return f"`{code}`: {value.short_name} layer", HoverKind.LAYER
     return None
+
+
+def _known_size(value: Value) -> bool:
+    return isinstance(value, Const) and isinstance(value.value, int) and not isinstance(value.value, bool)
 
 
 def model_summary(facts: ProgramFacts, model: ModelValue, name: str) -> str:
@@ -108,8 +121,16 @@ def model_summary(facts: ProgramFacts, model: ModelValue, name: str) -> str:
 def inlay_hints(facts: ProgramFacts, program: Program) -> list[tuple[Position, str, str | None]]:
     """Each layer call's output shape, placed at the end of the line that applies it."""
     by_line: dict[int, tuple[str, str | None]] = {}
+    for input_fact in facts.inputs:
+        # The declared input's tensor, batch axis included: the line where a wrong shape is written.
+        if input_fact.source != "Input" or input_fact.call is None or input_fact.tensor.shape.dims is None:
+            continue
+        span = program.node_range(input_fact.call)
+        if span is not None:
+            by_line[span.end.line] = (f"→ {format_shape(input_fact.tensor.shape)}", "model input shape")
     for fact in facts.layer_calls:
-        if fact.call is None or not isinstance(fact.output, (TensorValue, Seq)):
+        # A layer Keras would reject has no output: the error is shown there, not a made-up shape.
+        if fact.call is None or fact.problem is not None or not isinstance(fact.output, (TensorValue, Seq)):
             continue
         text = output_text(fact.output)
         if text == "?":
