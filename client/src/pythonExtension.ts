@@ -1,7 +1,13 @@
-// The Python extension's active environment, through its public API when the
-// extension is installed. It is not a declared dependency: without it this returns
-// undefined and the caller falls back to the setting or PATH.
+// The active Python environment, through the Python Environments extension's API when it
+// is installed, else the Python extension's. Neither is a declared dependency: without them
+// this returns undefined and the caller falls back to the setting or PATH.
 import * as vscode from 'vscode';
+import {
+    environmentCommand,
+    isPythonEnvironmentsApi,
+    PYTHON_ENVIRONMENTS_EXTENSION_ID,
+    type PythonEnvironmentsApi,
+} from './pythonEnvironments';
 
 const PYTHON_EXTENSION_ID = 'ms-python.python';
 
@@ -38,8 +44,32 @@ async function pythonApi(): Promise<PythonExtensionApi | undefined> {
     }
 }
 
-/** The active environment's command line, e.g. ['/venv/bin/python']; undefined without the extension. */
+async function environmentsApi(): Promise<PythonEnvironmentsApi | undefined> {
+    const extension = vscode.extensions.getExtension(PYTHON_ENVIRONMENTS_EXTENSION_ID);
+    if (!extension) {
+        return undefined;
+    }
+    try {
+        const api: unknown = extension.isActive ? extension.exports : await extension.activate();
+        return isPythonEnvironmentsApi(api) ? api : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/** The active environment's command line, e.g. ['/venv/bin/python']; undefined without either extension. */
 export async function activePythonCommand(resource: vscode.Uri | undefined): Promise<string[] | undefined> {
+    const environments = await environmentsApi();
+    if (environments) {
+        try {
+            const command = environmentCommand(await environments.getEnvironment(resource));
+            if (command) {
+                return command;
+            }
+        } catch {
+            // fall through to the Python extension
+        }
+    }
     const api = await pythonApi();
     if (!api) {
         return undefined;
@@ -60,8 +90,15 @@ export async function activePythonCommand(resource: vscode.Uri | undefined): Pro
     }
 }
 
-/** Calls `listener` when the user picks another environment in the Python extension. */
+/** Calls `listener` when the user picks another environment (Python Environments or Python extension). */
 export async function onDidChangePythonEnvironment(listener: () => void): Promise<vscode.Disposable | undefined> {
+    const environments = await environmentsApi();
+    if (environments?.onDidChangeEnvironment) {
+        const own = environments.onDidChangeEnvironment(listener);
+        const api = await pythonApi();
+        const other = api?.environments?.onDidChangeActiveEnvironmentPath(listener);
+        return other ? vscode.Disposable.from(own, other) : own;
+    }
     const api = await pythonApi();
     if (api?.environments) {
         return api.environments.onDidChangeActiveEnvironmentPath(listener);
