@@ -13,10 +13,12 @@ from collections.abc import Sequence
 import libcst as cst
 
 from shapelint.budget import Budget
+from shapelint.facts import UnknownReason
 from shapelint.indexing import iteration_items
 from shapelint.limits import MAX_UNROLL
 from shapelint.scope import Scope
 from shapelint.source import NodeRef
+from shapelint.unknown_reasons import UnknownReasons
 from shapelint.values import UNKNOWN, ArrayValue, ListOf, Seq, Value, join_values
 
 
@@ -32,7 +34,7 @@ class Continue(Exception):
     """A `continue` ends the current iteration."""
 
 
-class ControlFlow:
+class ControlFlow(UnknownReasons):
     """The statements that choose a path; the interpreter supplies evaluation and assignment."""
 
     budget: Budget
@@ -42,7 +44,9 @@ class ControlFlow:
     def eval(self, node: cst.BaseExpression, scope: Scope) -> Value:
         raise NotImplementedError
 
-    def assign(self, target: cst.BaseExpression, value: Value, scope: Scope) -> None:
+    def assign(
+        self, target: cst.BaseExpression, value: Value, scope: Scope, reason: UnknownReason | None = None
+    ) -> None:
         raise NotImplementedError
 
     def exec_block(self, body: Sequence[cst.BaseStatement] | cst.BaseSuite, scope: Scope) -> None:
@@ -102,7 +106,8 @@ class ControlFlow:
                 if not self.budget.charge():
                     # Out of work: the remaining iterations run as a loop of unknown length.
                     self.budget.stop_at(self.ref(node))
-                    self.exec_loop_body(node.body, scope, node.target, UNKNOWN)
+                    widened = UnknownReason("budget", "for", "the work budget widened this loop", self.ref(node))
+                    self.exec_loop_body(node.body, scope, node.target, UNKNOWN, widened, widened)
                     break
                 self.assign(node.target, item, scope)
                 ongoing, stopped = self._run_iteration(node.body, scope)
@@ -121,7 +126,8 @@ class ControlFlow:
             element = ArrayValue(iterable.shape.drop_first(), iterable.dtype)
         elif isinstance(iterable, ListOf):
             element = iterable.element
-        self.exec_loop_body(node.body, scope, node.target, element)
+        reason = self.reason_of(node.iter) if element is UNKNOWN else None
+        self.exec_loop_body(node.body, scope, node.target, element, reason)
 
     def _run_iteration(self, body: cst.BaseSuite, scope: Scope) -> tuple[list[Scope], list[Scope]]:
         """Run a loop body once: the states that go on to the next iteration, and those that break."""
@@ -137,12 +143,20 @@ class ControlFlow:
         return ongoing, [state for kind, state in exits if kind is Break]
 
     def exec_loop_body(
-        self, body: cst.BaseSuite, scope: Scope, target: cst.BaseExpression | None, element: Value
+        self,
+        body: cst.BaseSuite,
+        scope: Scope,
+        target: cst.BaseExpression | None,
+        element: Value,
+        reason: UnknownReason | None = None,
+        widened: UnknownReason | None = None,
     ) -> None:
-        """A loop run an unknown number of times: names it assigns become what is common to all runs."""
+        """A loop run an unknown number of times: names it assigns become what is common to all runs.
+
+        `reason` says why an unknown element is unknown; `widened`, that the work budget made the loop so."""
         loop_scope = scope.branch()
         if target is not None:
-            self.assign(target, element, loop_scope)
+            self.assign(target, element, loop_scope, reason)
         try:
             ongoing, broken = self._run_iteration(body, loop_scope)
         except Return:
@@ -152,7 +166,7 @@ class ControlFlow:
                 grown = _grown_list(scope.lookup(name), after)
                 if grown is not None:
                     state.names[name] = grown
-        scope.merge(scope.branch(), *ongoing, *broken)
+        scope.merge(scope.branch(), *ongoing, *broken, loop=True, cause=widened)
 
     def exec_try(self, node: cst.Try, scope: Scope) -> None:
         before = scope.branch()
@@ -167,7 +181,7 @@ class ControlFlow:
         if len(branches) > 1:
             merged = scope.branch()
             merged.merge(*branches)
-            scope.names = merged.names
+            scope.names, scope.reasons = merged.names, merged.reasons
         if node.orelse is not None:
             self.exec_block(node.orelse.body, scope)
         if node.finalbody is not None:

@@ -167,6 +167,41 @@ class ArrayProblemFact:
     subject: NodeRef | None = None
 
 
+@dataclass(frozen=True)
+class UnknownReason:
+    """Why a value is unknown: the first cause, in one short line (for hovers and `shapelint coverage`).
+
+    `kind` groups causes: "library" (a library call the engine does not know, or whose result it
+    cannot know for these arguments), "parameter" (a function parameter with no known argument),
+    "name" (a name the file never binds), "branches"/"loop" (paths that disagree), "call-depth",
+    "budget" (the work budget widened a loop or cut a call short).
+    `subject` is the canonical library name or the Python name; `detail` says why.
+    """
+
+    kind: str
+    subject: str
+    detail: str
+    node: NodeRef | None = None  # where the unknown was born: its code is quoted in hovers
+
+    @property
+    def label(self) -> str:
+        """The cause without its place, to group and count the same cause across files."""
+        if self.kind == "library":
+            return f"`{self.subject}` — {self.detail}"
+        return REASON_LABELS.get(self.kind, self.detail)
+
+
+# Labels of the causes that have no library name to group by.
+REASON_LABELS = {
+    "parameter": "function parameter",
+    "name": "name not defined in the file",
+    "branches": "differs between branches",
+    "loop": "changes across loop passes",
+    "call-depth": "call depth limit",
+    "budget": "work budget spent (a loop widened or a call cut short)",
+}
+
+
 @dataclass
 class ProgramFacts:
     inputs: list[InputFact] = field(default_factory=list)
@@ -184,6 +219,21 @@ class ProgramFacts:
     producers: list[InputFact | LayerCallFact] = field(default_factory=list)  # by TensorValue.producer_id
     # Real paths of the project's modules the program imports (directly or not): re-check when they change.
     imported_paths: tuple[str, ...] = ()
+    # Why expressions evaluated to UNKNOWN, by (chunk, id(node)); the first cause recorded wins.
+    unknown_reasons: dict[tuple[int, int], tuple[cst.CSTNode, UnknownReason]] = field(default_factory=dict)
+
+    def note_unknown(self, ref: NodeRef, reason: UnknownReason) -> None:
+        """Remember why the expression at `ref` is unknown (kept when a cause is already known)."""
+        key = (ref.chunk, id(ref.node))
+        if key not in self.unknown_reasons:
+            self.unknown_reasons[key] = (ref.node, reason)
+
+    def reason_at(self, ref: NodeRef | None) -> UnknownReason | None:
+        """Why the expression at `ref` is unknown, when a cause was recorded."""
+        if ref is None:
+            return None
+        found = self.unknown_reasons.get((ref.chunk, id(ref.node)))
+        return found[1] if found is not None else None
 
     def record(self, ref: NodeRef, value: Value | LayerCallFact, overwrite: bool = True) -> None:
         if value is UNKNOWN or ref.chunk < 0:  # nothing to hover in another file

@@ -40,6 +40,7 @@ from shapelint.syntax import (
     formatted_string,
     string_value,
 )
+from shapelint.unknown_reasons import Reason
 from shapelint.user_calls import UserCalls
 from shapelint.values import (
     UNKNOWN,
@@ -108,6 +109,7 @@ class Interpreter(ControlFlow, UserCalls):
         self.summary_counts: dict[FunctionValue, int] = {}
         self.mutations = 0  # attribute writes and calls on mutable objects: calls doing any are not summarised
         self.hoisted: dict[str, tuple[cst.FunctionDef, int]] = {}
+        self._return_reasons: list[Reason] = []  # why each running function's return is unknown
 
     # Driving ------------------------------------------------------------------------------------
 
@@ -217,7 +219,7 @@ class Interpreter(ControlFlow, UserCalls):
         elif type(node) is cst.Assign:
             value = self.eval(node.value, scope)
             for target in node.targets:
-                self.assign(target.target, value, scope)
+                self.assign(target.target, value, scope, self.right_hand_reason(node.value, value))
         elif type(node) is cst.AnnAssign:
             if node.value is not None:
                 self.assign(node.target, self.eval(node.value, scope), scope)
@@ -237,6 +239,7 @@ class Interpreter(ControlFlow, UserCalls):
             value = self.eval(node.value, scope) if node.value is not None else Const(None)
             if self.returns:
                 self.returns[-1].append(value)
+                self.returning(node, value)
             raise Return()
         elif type(node) is cst.If:
             self.exec_if(node, scope)
@@ -268,7 +271,7 @@ class Interpreter(ControlFlow, UserCalls):
             if type(node.target) is cst.Subscript:
                 self._library_item(node.target, "__delitem__", None, scope)
             for name in assigned_names(node.target):
-                scope.names[name] = UNKNOWN
+                scope.bind_unknown(name, None)
         elif type(node) is cst.Break or type(node) is cst.Continue:
             self.exit_loop_path(Break if type(node) is cst.Break else Continue, scope)
         # pass, global, nonlocal, assert, raise, match: nothing to track
@@ -295,7 +298,7 @@ class Interpreter(ControlFlow, UserCalls):
                     rows = ListOf(ArrayValue(args[0].shape.drop_first(), args[0].dtype))
                     scope.names[name] = join_values(rows, current)
                 else:
-                    scope.names[name] = UNKNOWN
+                    scope.bind_unknown(name, None)
                 return
             if isinstance(current, ListOf):
                 args = [self.eval(arg.value, scope) for arg in expression.args]
@@ -350,11 +353,12 @@ class Interpreter(ControlFlow, UserCalls):
 
     # Assignment ---------------------------------------------------------------------------------
 
-    def assign(self, target: cst.BaseExpression, value: Value, scope: Scope) -> None:
+    def assign(self, target: cst.BaseExpression, value: Value, scope: Scope, reason: Reason = None) -> None:
         if type(target) is cst.Name:
             if isinstance(value, ArrayValue):
                 value = replace(value, name=target.value)
-            scope.names[target.value] = value
+            if self.bind_name(target, value, scope, reason) is UNKNOWN:
+                return  # an unknown keeps its cause only
             self.facts.record(self.ref(target), value)
             if isinstance(value, ModelValue) and value.name is None:
                 value.name = target.value
@@ -362,11 +366,11 @@ class Interpreter(ControlFlow, UserCalls):
             elements = target.elements
             if any(isinstance(e, cst.StarredElement) for e in elements):
                 for name in assigned_names(target):
-                    scope.names[name] = UNKNOWN
+                    scope.bind_unknown(name, reason)
                 return
             items = unpack(value, len(elements))
             for element, item in zip(elements, items):
-                self.assign(element.value, item, scope)
+                self.assign(element.value, item, scope, reason if item is UNKNOWN else None)
         elif type(target) is cst.Attribute:
             owner = self.eval(target.value, scope)
             self.mutations += 1
@@ -397,16 +401,19 @@ class Interpreter(ControlFlow, UserCalls):
         if type(node) is cst.Name:
             value = self.lookup(node.value, scope)
             self.facts.record(self.ref(node), value)
+            self.name_unknown(node, scope, value)
             return value
         if type(node) is cst.Attribute:
             value = self.attribute(self.eval(node.value, scope), node.attr.value)
             self.facts.record(self.ref(node), value)
+            self.inherit_reason(node, value, node.value)  # an attribute of an unknown object
             return value
         if type(node) is cst.Call:
             value = self.eval_call(node, scope)
             if isinstance(value, (ArrayValue, TensorValue, ModelValue)):
                 # A layer call keeps its richer record (input and output shapes).
                 self.facts.record(self.ref(node), value, overwrite=False)
+            self.inherit_reason(node, value, node.func)  # calling an unknown: `x.reshape(...)` of an unknown x
             return value
         if type(node) is cst.Integer:
             try:
@@ -449,11 +456,14 @@ class Interpreter(ControlFlow, UserCalls):
         if type(node) is cst.Subscript:
             value = self.subscript(node, scope)
             self.facts.record(self.ref(node), value)
+            self.inherit_reason(node, value, node.value)
             return value
         if type(node) is cst.BinaryOperation:
             left = self.eval(node.left, scope)
             right = self.eval(node.right, scope)
-            return self.binary(left, right, BINARY_OPERATORS.get(type(node.operator)), node)
+            value = self.binary(left, right, BINARY_OPERATORS.get(type(node.operator)), node)
+            self.inherit_reason(node, value, node.left if left is UNKNOWN else node.right)
+            return value
         if type(node) is cst.UnaryOperation:
             operand = self.eval(node.expression, scope)
             if isinstance(node.operator, cst.Minus) and isinstance(operand, Const):
@@ -664,8 +674,7 @@ class Interpreter(ControlFlow, UserCalls):
         return handler(self, func, call) if handler is not None else UNKNOWN
 
     def call_library(self, name: str, call: CallArgs) -> Value:
-        handler = registry.find_function(name)
-        return handler(self, call) if handler is not None else UNKNOWN
+        return self.library_call(name, call, registry.find_function(name))
 
 
 def _window_length(item: cst.Slice, interpreter: Interpreter, scope: Scope) -> int | None:

@@ -11,8 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+import libcst as cst
+
 from shapelint.diagnostics import Position, Range, code_in_message
-from shapelint.facts import LayerCallFact, LayerValue, ModelValue, ProgramFacts
+from shapelint.facts import LayerCallFact, LayerValue, ModelValue, ProgramFacts, UnknownReason
 from shapelint.shapes import Shape, format_shape
 from shapelint.source import Program
 from shapelint.values import UNKNOWN, ArrayValue, Const, DatasetValue, Seq, TensorValue, Value
@@ -24,6 +26,7 @@ class HoverKind(str, Enum):
     VALUE = "value"  # an array, tensor, dataset or tuple of them
     LAYER = "layer"  # a layer object
     LAYER_CALL = "layer-call"  # a layer applied to inputs: input and output shapes
+    UNKNOWN = "unknown"  # a shape shapelint cannot know, and the first cause why
     MODEL = "model"  # a model: the summary table
 
 
@@ -42,8 +45,12 @@ def hover_at(facts: ProgramFacts, program: Program, position: Position) -> Hover
     if chunk is None or chunk.module is None:
         return None
     positions = program.positions_of_chunk(chunk)
-    candidates: list[tuple[int, Range, Value | LayerCallFact]] = []
-    for (chunk_index, _), (node, value) in facts.node_values.items():
+    candidates: list[tuple[int, Range, Value | LayerCallFact | UnknownReason]] = []
+    recorded: list[tuple[tuple[int, int], tuple[cst.CSTNode, Value | LayerCallFact | UnknownReason]]] = [
+        *facts.node_values.items(),
+        *facts.unknown_reasons.items(),  # after the values: a node known once is described as known
+    ]
+    for (chunk_index, _), (node, value) in recorded:
         if chunk_index != chunk.index:
             continue
         code_range = positions.get(node)
@@ -57,10 +64,22 @@ def hover_at(facts: ProgramFacts, program: Program, position: Position) -> Hover
             candidates.append((size, span, value))
     # The innermost node that has something to say (a module name has not).
     for _, span, value in sorted(candidates, key=lambda c: c[0]):
+        if isinstance(value, UnknownReason):
+            return HoverText(span, unknown_text(value, program), HoverKind.UNKNOWN)
         described = describe(facts, value, code_in_message(program.code_for_range(span)))
         if described is not None:
             return HoverText(span, described[0], described[1])
     return None
+
+
+def unknown_text(reason: UnknownReason, program: Program) -> str:
+    """The hover line saying why a shape is unknown, quoting the code where the unknown was born."""
+    if reason.kind in ("parameter", "name", "branches", "loop"):
+        return f"shape unknown: {reason.detail}"
+    span = program.node_range(reason.node) if reason.node is not None else None
+    code = f"`{code_in_message(program.code_for_range(span))}`" if span is not None else f"`{reason.subject}`"
+    detail = f"shapelint does not model `{reason.subject}`" if reason.detail == "not modelled" else reason.detail
+    return f"shape unknown: {code} — {detail}"
 
 
 def describe(facts: ProgramFacts, value: Value | LayerCallFact, code: str) -> tuple[str, HoverKind] | None:

@@ -22,6 +22,7 @@ from shapelint.knowledge import registry
 from shapelint.limits import MAX_CALL_DEPTH, MAX_SUMMARIES_PER_FUNCTION
 from shapelint.scope import Scope
 from shapelint.summaries import is_data, summary_key
+from shapelint.unknown_reasons import UnknownReasons, receiver_name
 
 if TYPE_CHECKING:
     from shapelint.knowledge.registry import Evaluator
@@ -41,7 +42,7 @@ from shapelint.values import (
 )
 
 
-class UserCalls:
+class UserCalls(UnknownReasons):
     """How the interpreter calls code defined in the program; it supplies evaluation and state."""
 
     budget: Budget
@@ -69,6 +70,7 @@ class UserCalls:
     def call_function(self, function: FunctionValue, call: CallArgs, unknown_arguments: bool = False) -> Value:
         self.called.add(id(function))
         if self.depth >= MAX_CALL_DEPTH:
+            self.function_stopped(function, call, "call-depth", "call depth limit")
             return UNKNOWN
         key = None if unknown_arguments else summary_key(function, call)
         found = self.summaries.get(key) if key is not None else None
@@ -78,6 +80,7 @@ class UserCalls:
             # Out of work: a call returns unknown (recursion with fan-out ends here).
             if call.node is not None:
                 self.budget.stop_at(call.node)
+            self.function_stopped(function, call, "budget", "the work budget cut this call")
             return UNKNOWN
         if key is None:
             return self._interpret_call(function, call, unknown_arguments)
@@ -114,6 +117,7 @@ class UserCalls:
             self.depth += 1
             self.returns.append([])
             self.yields.append([])
+            self._return_reasons.append(None)
             try:
                 self.exec_block(node.body, local)
             except Return:
@@ -122,6 +126,7 @@ class UserCalls:
                 self.depth -= 1
                 returned = self.returns.pop()
                 yielded = self.yields.pop()
+                return_reason = self._return_reasons.pop()
         finally:
             self.chunk = saved_chunk
         if yielded:
@@ -129,7 +134,9 @@ class UserCalls:
             return ObjectValue("builtins.generator", _joined(yielded))
         if not returned:
             return Const(None)
-        return _joined(returned)
+        result = _joined(returned)
+        self.function_result(function, call, result, return_reason)
+        return result
 
     def call_lambda(self, function: LambdaValue, call: CallArgs) -> Value:
         """A lambda called: its parameters bound as for a function, its body evaluated in its closure."""
@@ -163,6 +170,8 @@ class UserCalls:
             if value is UNKNOWN and param.annotation is not None:
                 value = self.annotated(param.annotation.annotation, scope)
             scope.names[name] = value
+            if value is UNKNOWN:
+                self.parameter_unknown(param, index, call, unknown, scope)
         for param in params.kwonly_params:
             name = param.name.value
             value = None if unknown else call.kwargs.get(name)
@@ -193,8 +202,8 @@ class UserCalls:
                 arguments = CallArgs([receiver, *call.args], call.kwargs, call.node, has_star=call.has_star)
                 return self.call_function(function, arguments)
             return UNKNOWN
-        handler = registry.find_method(receiver, method.name)
-        return handler(self.evaluator, receiver, call) if handler is not None else UNKNOWN
+        subject = f"{receiver_name(receiver)}.{method.name}"
+        return self.library_call(subject, call, registry.find_method(receiver, method.name), receiver)
 
     def instantiate(self, cls: ClassValue, call: CallArgs) -> Value:
         instance = InstanceValue(cls)

@@ -116,7 +116,7 @@ def _np_load(ev: Evaluator, call: CallArgs) -> Value:
     name = path_text(call.get(0, "file"))
     located = ev.workspace.locate(name) if name else None
     if located is None:
-        return UNKNOWN
+        return ev.unknown("file not found or not readable") if name else UNKNOWN
     magic = ev.workspace.read_head(located, len(NPY_MAGIC))
     if magic == NPY_MAGIC:
         return _load_npy(ev.workspace, located)

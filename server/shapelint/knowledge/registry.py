@@ -29,7 +29,8 @@ Registration (names are canonical, as `shapelint.names.canonical_name` produces 
     constant("numpy.newaxis", Const(None))             # a library name that is a plain value
 
 Calling a library object (a layer, a model) is the method `"__call__"` of its value type.
-Handlers return UNKNOWN for anything they cannot know; unknown is never an error.
+Handlers return UNKNOWN for anything they cannot know (`return ev.unknown("why")` says why);
+unknown is never an error.
 
 Lookups the interpreter calls: `find_function`, `find_method`, `find_attribute`,
 `find_operator`, `find_subclass_hook`, `find_constant`, `has_function` (exact names only, for star imports),
@@ -95,6 +96,17 @@ class Evaluator(Protocol):
 
     def state(self, factory: Callable[[Evaluator], T]) -> T:
         """Per-analysis state of one overlay, made by `factory(evaluator)` on first use."""
+        ...
+
+    def unknown(self, reason: str) -> Value:
+        """UNKNOWN, with the reason in a few words, for the call being handled.
+
+        `return ev.unknown("file not found or not readable")` from `np.load` makes hovers say
+        "shape unknown: `np.load('x.npy')` — file not found or not readable" and `shapelint coverage`
+        count it under "`numpy.load` — file not found or not readable". Keep the reason short and
+        free of paths or values, so the same cause groups across files. A handler that returns plain
+        UNKNOWN gets the cause of its first unknown argument, else "result unknown for these arguments".
+        """
         ...
 
 
