@@ -125,6 +125,24 @@ def check_text(text: str, config: Config, notebook: bool = False) -> Analysis:
     return analyze(text, config)
 
 
+def analyze_path(path: Path, base: Config) -> tuple[Analysis | None, str | None]:
+    """Analyse one file where it lies (its data files readable as `check` reads them): the analysis,
+    or None and why the file could not be analysed. Never raises for a bad file."""
+    try:
+        config = config_for(path.absolute(), base)
+        text, _ = read_source(path)
+        where, root = str(path.resolve()), project_root(path)
+        if path.suffix == ".ipynb":
+            return analyze_notebook(read_notebook(text).code_cells, config, path=where, root=root), None
+        return analyze(text, config, path=where, root=root), None
+    except ConfigError as error:
+        return None, f"configuration: {error}"
+    except (OSError, UnicodeDecodeError) as error:
+        return None, f"cannot read: {error}"
+    except NotebookError as error:
+        return None, str(error)
+
+
 def check_file(
     path: Path,
     base: Config,

@@ -60,6 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the current findings to FILE as the baseline and exit 0 (for adopting shapelint)",
     )
 
+    coverage = commands.add_parser(
+        "coverage", help="how many inputs, feeds and layer outputs have known shapes, and why the rest do not"
+    )
+    coverage.add_argument("paths", nargs="*", default=["."], help="files or folders (default: .)")
+    coverage.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    coverage.add_argument("--totals", action="store_true", help="text: the totals and causes only, no line per file")
+    coverage.add_argument("--keras-version", choices=("2", "3"), help="the Keras version the code targets")
+    coverage.add_argument("--untrusted", action="store_true", help="do not read data files")
+
     server = commands.add_parser("server", help="run the language server (stdio by default)")
     server.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio (for debugging)")
 
@@ -82,6 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return run_check(args)
+        if args.command == "coverage":
+            return run_coverage(args)
         if args.command == "server":
             from shapelint.lsp import serve
 
@@ -221,6 +232,29 @@ def baseline_step(
     if hidden and args.format == "text":
         print(f"shapelint: {hidden} finding{'s' if hidden != 1 else ''} in the baseline not shown", file=sys.stderr)
     return results, None
+
+
+def run_coverage(args: argparse.Namespace) -> int:
+    from shapelint.checker import analyze_path, discover
+    from shapelint.coverage import FileCoverage, coverage_sites, json_report, text_report
+
+    missing = [p for p in args.paths if not Path(p).exists()]
+    for path in missing:
+        print(f"shapelint: {path}: no such file or folder", file=sys.stderr)
+    if missing:
+        return EXIT_ERROR
+    base = Config(trusted=not args.untrusted)
+    if args.keras_version:
+        base = base.merged({"keras-version": args.keras_version})
+    files = []
+    for path in discover(args.paths):
+        analysis, error = analyze_path(path, base)
+        files.append(FileCoverage(str(path), coverage_sites(analysis) if analysis is not None else (), error))
+    if args.format == "json":
+        print(json.dumps(json_report(files), indent=2))
+    else:
+        print(text_report(files, show_files=not args.totals))
+    return EXIT_CLEAN
 
 
 def run_budget(seconds: float | None) -> Any:
