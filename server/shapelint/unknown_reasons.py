@@ -155,6 +155,8 @@ class UnknownReasons:
 
 def receiver_name(receiver: Value) -> str:
     """How causes name a library object's type: its class, e.g. `ndarray` or `numpy.random.Generator`."""
+    if receiver is UNKNOWN:
+        return "(unknown object)"  # a method some overlay models on any object (`x.reshape` of an unknown x)
     if isinstance(receiver, ObjectValue):
         return receiver.cls
     if isinstance(receiver, ArrayValue):
