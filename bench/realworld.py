@@ -76,8 +76,8 @@ def corpus_files(root: Path = CORPUS) -> list[Path]:
 
 def scan_file(path: Path, repetitions: int = 1, root: Path = CORPUS) -> FileScan:
     """Analyse one file in process `repetitions` times; never raises (a crash is recorded)."""
-    from shapelint.checker import check_text
     from shapelint.config import Config
+    from shapelint.file_runner import check_text
 
     notebook = path.suffix == ".ipynb"
     scan = FileScan(path.relative_to(root).as_posix(), "notebook" if notebook else "script")

@@ -68,7 +68,7 @@ def test_a_fifo_is_not_opened(project: Path) -> None:
 
 
 def test_a_file_over_the_size_limit_gets_one_message(project: Path) -> None:
-    from shapelint.checker import MAX_FILE_BYTES
+    from shapelint.file_runner import MAX_FILE_BYTES
 
     with (project / "huge.py").open("wb") as handle:
         handle.truncate(MAX_FILE_BYTES + 1)  # sparse: no disk used
@@ -151,14 +151,14 @@ def test_an_unreadable_pyproject_is_a_configuration_error(tmp_path: Path, monkey
 
 
 def test_an_internal_error_exits_2_never_1(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys) -> None:
-    import shapelint.checker
+    import shapelint.file_runner
     from shapelint.cli import main
 
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
     (tmp_path / "model.py").write_text(BUGGY, encoding="utf-8")
-    monkeypatch.setattr(shapelint.checker, "discover", explode)
+    monkeypatch.setattr(shapelint.file_runner, "discover", explode)
     assert main(["check", str(tmp_path)]) == 2
     assert "internal error: RuntimeError: boom" in capsys.readouterr().err
 
@@ -166,10 +166,10 @@ def test_an_internal_error_exits_2_never_1(monkeypatch: pytest.MonkeyPatch, tmp_
 def test_an_engine_failure_on_one_file_does_not_stop_the_others(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys
 ) -> None:
-    import shapelint.checker
+    import shapelint.file_runner
     from shapelint.cli import main
 
-    real = shapelint.checker.analyze
+    real = shapelint.file_runner.analyze
 
     def fragile(text: str, *args: object, **kwargs: object):
         if "explode" in text:
@@ -178,7 +178,7 @@ def test_an_engine_failure_on_one_file_does_not_stop_the_others(
 
     (tmp_path / "a.py").write_text("explode = 1\n", encoding="utf-8")
     (tmp_path / "b.py").write_text(BUGGY, encoding="utf-8")
-    monkeypatch.setattr(shapelint.checker, "analyze", fragile)
+    monkeypatch.setattr(shapelint.file_runner, "analyze", fragile)
     assert main(["check", str(tmp_path)]) == 2
     output = capsys.readouterr().out
     assert "a.py: error: internal error: RuntimeError: engine failure" in output

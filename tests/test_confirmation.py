@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from shapelint.config import Config
-from shapelint.confirmation import apply_confirmations, confirm_document, describe_models
+from shapelint.confirm.pipeline import apply_confirmations, confirm_document, describe_models
 from shapelint.diagnostics import Diagnostic, Range, Severity
 from shapelint.engine import analyze
 

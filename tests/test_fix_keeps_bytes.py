@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from shapelint.checker import check_file
 from shapelint.config import Config
 from shapelint.diagnostics import Range, TextEdit
+from shapelint.file_runner import check_file
 from shapelint.fixes import apply_edits, line_ending
 from shapelint.lsp.code_actions import EditTarget, workspace_edit
 from shapelint.lsp.documents import TextState

@@ -44,12 +44,12 @@ def test_file_is_analysed_without_internal_error(path: Path) -> None:
 
 
 def test_a_crash_is_recorded_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
-    import shapelint.checker
+    import shapelint.file_runner
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("engine broke")
 
-    monkeypatch.setattr(shapelint.checker, "check_text", broken)
+    monkeypatch.setattr(shapelint.file_runner, "check_text", broken)
     scan = realworld.scan_file(FILES[0])
     assert scan.crash == "RuntimeError: engine broke"
 

@@ -44,7 +44,7 @@ RUNNER = (
     + """
 import json, sys, time
 from pathlib import Path
-from shapelint.checker import check_file
+from shapelint.file_runner import check_file
 from shapelint.config import Config
 for name in sys.argv[1:]:
     started = time.process_time()
@@ -189,7 +189,7 @@ def test_the_cli_answers_a_hostile_folder_within_bounds(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("size_mib", [1, 5, 10])
 def test_a_huge_list_literal_is_answered_within_bounds(tmp_path: Path, size_mib: int) -> None:
-    from shapelint.checker import MAX_FILE_BYTES
+    from shapelint.file_runner import MAX_FILE_BYTES
 
     path = tmp_path / "big.py"
     path.write_text("x = [" + "1, " * (size_mib * 1024 * 1024 // 3) + "]\n", encoding="utf-8")

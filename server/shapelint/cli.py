@@ -118,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from shapelint.checker import check_file, check_text, discover, notebook_result
+    from shapelint.file_runner import check_file, check_text, discover, notebook_result
     from shapelint.notebook import NotebookError
 
     overrides: dict[str, object] = {}
@@ -204,7 +204,7 @@ def baseline_step(
     args: argparse.Namespace, results: list[FileResult], stdin_text: str | None
 ) -> tuple[list[FileResult], int | None]:
     """Write the baseline (then the run ends: status 0), or hide the findings it holds."""
-    from shapelint.checker import read_source
+    from shapelint.file_runner import read_source
     from shapelint.notebook import NotebookError, read_notebook
     from shapelint.output import baseline
 
@@ -235,8 +235,8 @@ def baseline_step(
 
 
 def run_coverage(args: argparse.Namespace) -> int:
-    from shapelint.checker import analyze_path, discover
     from shapelint.coverage import FileCoverage, coverage_sites, json_report, text_report
+    from shapelint.file_runner import analyze_path, discover
 
     missing = [p for p in args.paths if not Path(p).exists()]
     for path in missing:
@@ -259,7 +259,7 @@ def run_coverage(args: argparse.Namespace) -> int:
 
 def run_budget(seconds: float | None) -> Any:
     """The one time budget of a `check --confirm` run."""
-    from shapelint.confirmation import DEFAULT_RUN_BUDGET_SECONDS, ConfirmBudget
+    from shapelint.confirm.pipeline import DEFAULT_RUN_BUDGET_SECONDS, ConfirmBudget
 
     return ConfirmBudget(DEFAULT_RUN_BUDGET_SECONDS if seconds is None else max(0.0, seconds))
 

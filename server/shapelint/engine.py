@@ -94,7 +94,7 @@ def analyze(
 
     `path`/`root`: where the document and its workspace are (data files and the project's modules
     it names are read only there); `learned`: layer output shapes TensorFlow taught
-    (confirmation.py); `open_files`: the editor's text of open files by real path, read instead
+    (confirm/pipeline.py); `open_files`: the editor's text of open files by real path, read instead
     of the disk when the document imports them.
     """
     with _collection_paused():

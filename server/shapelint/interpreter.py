@@ -88,7 +88,7 @@ class Interpreter(ControlFlow, UserCalls):
         # Per enclosing loop: the states that left the current iteration by continue or break.
         self.loop_exits: list[list[tuple[type[Exception], Scope]]] = []
         self.keras_major = keras_major
-        # Output shapes TensorFlow reported for layers the catalog does not know (see confirmation.py).
+        # Output shapes TensorFlow reported for layers the catalog does not know (see confirm/pipeline.py).
         self.learned: Mapping[str, Shape] = learned or {}
         self.workspace = workspace or Workspace()
         self.facts = ProgramFacts()

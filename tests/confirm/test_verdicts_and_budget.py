@@ -12,8 +12,8 @@ from confirm_models import seed_lstm
 from shapelint.config import Config
 from shapelint.confirm.cache import ConfirmCache, workspace_scope
 from shapelint.confirm.client import ConfirmClient
+from shapelint.confirm.pipeline import ConfirmBudget, apply_confirmations, confirm_document, describe_models
 from shapelint.confirm.result import confirmation_from_response, is_lasting_verdict, is_shape_error
-from shapelint.confirmation import ConfirmBudget, apply_confirmations, confirm_document, describe_models
 from shapelint.diagnostics import Severity
 from shapelint.engine import analyze
 

@@ -167,7 +167,7 @@ def test_unpacked_columns(project: Path) -> None:
 
 
 def test_confirmation_analyses_the_document_where_it_lies(project: Path) -> None:
-    from shapelint.confirmation import confirm_document
+    from shapelint.confirm.pipeline import confirm_document
 
     code = "import numpy as np\nx = np.load('data/images.npy')\n"
     script = project / "train.py"

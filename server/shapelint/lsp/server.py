@@ -29,7 +29,7 @@ from pygls.uris import to_fs_path
 from shapelint.config import MAX_PYPROJECT_BYTES, Config, ConfigError, find_pyproject
 from shapelint.engine import Analysis, analyze, analyze_notebook
 from shapelint.lsp import code_actions, convert
-from shapelint.lsp.confirmation import Confirmer, load_confirmer
+from shapelint.lsp.background_confirmation import Confirmer, load_confirmer
 from shapelint.lsp.documents import ClientPosition, DocumentStore, NotebookCell, Snapshot, TextChange
 from shapelint.lsp.encoding import ColumnEncoding
 from shapelint.lsp.hover import diagnostics_at, hover_markdown

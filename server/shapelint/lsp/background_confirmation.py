@@ -6,7 +6,7 @@ thread; the diagnostics it returns (with `confirmed` set, withdrawn ones left ou
 real Keras error text in the message) are published for the SAME document revision, and
 dropped if the document changed meanwhile.
 
-`shapelint.confirmation` provides it as `create_lsp_confirmer() -> Confirmer`.
+`shapelint.confirm.pipeline` provides it as `create_lsp_confirmer() -> Confirmer`.
 """
 
 from __future__ import annotations
@@ -32,9 +32,9 @@ class Confirmer(Protocol):
 
 
 def load_confirmer() -> Confirmer | None:
-    """The installed confirmer, or None when `shapelint.confirmation` provides none."""
+    """The installed confirmer, or None when `shapelint.confirm.pipeline` provides none."""
     try:
-        module = importlib.import_module("shapelint.confirmation")
+        module = importlib.import_module("shapelint.confirm.pipeline")
     except ImportError:
         return None
     factory = getattr(module, "create_lsp_confirmer", None)

@@ -210,7 +210,7 @@ def _check_text(
             cells = notebook.code_cells
         where, root = str(path.resolve()), project_root(path)
         if confirm_client is not None:
-            from shapelint.confirmation import confirm_document
+            from shapelint.confirm.pipeline import confirm_document
 
             _, confirmed = confirm_document(
                 cells if is_notebook else text,
