@@ -3,6 +3,8 @@ learned, and the user's file never executed."""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,6 +17,7 @@ from shapelint.diagnostics import Diagnostic, Range, Severity
 from shapelint.engine import analyze
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
 CONFIG = Config(keras_version=3)
 pytestmark = pytest.mark.tensorflow
 
@@ -104,6 +107,24 @@ def test_checking_with_confirm_never_runs_the_file(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stderr
     assert "SL101" in result.stdout and "Confirmed by TensorFlow" in result.stdout
     assert not marker.exists()
+
+
+def test_check_confirm_confirms_the_bundled_notebook_mistakes(tmp_path: Path) -> None:
+    notebooks = sorted((NOTEBOOKS / "buggy").glob("*.ipynb"))
+    assert notebooks
+    result = subprocess.run(
+        [sys.executable, "-m", "shapelint", "check", "--confirm", "--format", "json", *map(str, notebooks)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path)},  # TensorFlow answers, not an earlier run's cache
+    )
+    assert result.returncode == 1, result.stderr
+    findings = json.loads(result.stdout)
+    assert sorted(Path(f["filename"]).name for f in findings) == [n.name for n in notebooks]
+    for finding in findings:
+        assert finding["cell"] is not None and finding["confirmed"] is True, finding
+        assert "Confirmed by TensorFlow 2." in finding["message"]
 
 
 def test_confirm_without_tensorflow_says_how_to_enable_it(tmp_path: Path) -> None:

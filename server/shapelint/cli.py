@@ -266,18 +266,13 @@ def run_budget(seconds: float | None) -> Any:
 
 def confirm_client() -> Any:
     """A TensorFlow worker client, or None (with one clear message) when TensorFlow is absent."""
-    from shapelint.confirm import (
-        ENABLE_MESSAGE,
-        ConfirmCache,
-        ConfirmClient,
-        default_cache_dir,
-        tensorflow_available,
-    )
+    from shapelint.confirm import ENABLE_MESSAGE
+    from shapelint.confirm.pipeline import open_client
 
-    if not tensorflow_available():
+    client = open_client()
+    if client is None:
         print(f"shapelint: {ENABLE_MESSAGE}", file=sys.stderr)
-        return None
-    return ConfirmClient(cache=ConfirmCache(directory=default_cache_dir()))
+    return client
 
 
 def run_rules(output_format: str) -> int:

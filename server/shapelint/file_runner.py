@@ -210,17 +210,10 @@ def _check_text(
             cells = notebook.code_cells
         where, root = str(path.resolve()), project_root(path)
         if confirm_client is not None:
-            from shapelint.confirm.pipeline import confirm_document
+            from shapelint.confirm.pipeline import SourceDocument, confirm
 
-            _, confirmed = confirm_document(
-                cells if is_notebook else text,
-                config,
-                confirm_client,
-                is_notebook,
-                path=where,
-                root=root,
-                budget=confirm_budget,  # type: ignore[arg-type]
-            )
+            document = SourceDocument(tuple(cells) if is_notebook else (text,), config, is_notebook, where, root)
+            confirmed = confirm(document, confirm_client, budget=confirm_budget).diagnostics  # type: ignore[arg-type]
             if is_notebook:
                 return CheckedFile(notebook_result(display, confirmed, text))
             return CheckedFile(FileResult(display, confirmed))

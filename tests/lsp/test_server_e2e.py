@@ -574,6 +574,43 @@ async def test_tensorflow_confirmation_republishes_for_the_same_version(client: 
         assert any("Starting TensorFlow" in m for m in messages)
 
 
+BUGGY_NOTEBOOK = FIXTURES.parent / "notebooks" / "buggy" / "mnist_predict_one_image.ipynb"
+
+
+@pytest.mark.tensorflow
+async def test_tensorflow_confirmation_reaches_a_notebook_cell(client: LanguageClient, tmp_path: Path) -> None:
+    from shapelint.notebook import read_notebook
+
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams(settings={"shapelint": {"confirm": "auto"}})
+    )
+    cells = read_notebook(BUGGY_NOTEBOOK.read_text()).code_cells
+    notebook_uri = (tmp_path / BUGGY_NOTEBOOK.name).as_uri()
+    cell_uris = [f"vscode-notebook-cell:{tmp_path / BUGGY_NOTEBOOK.name}#cell{index}" for index in range(len(cells))]
+    client.notebook_document_did_open(
+        types.DidOpenNotebookDocumentParams(
+            notebook_document=types.NotebookDocument(
+                uri=notebook_uri,
+                notebook_type="jupyter-notebook",
+                version=1,
+                cells=[types.NotebookCell(kind=types.NotebookCellKind.Code, document=uri) for uri in cell_uris],
+            ),
+            cell_text_documents=[
+                types.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)
+                for uri, text in zip(cell_uris, cells)
+            ],
+        )
+    )
+    marked = next(index for index, text in enumerate(cells) if "# error: SL108" in text)
+    (static,) = await wait_for_diagnostics(client, cell_uris[marked], until=lambda ds: len(ds) > 0)
+    assert static.code == "SL108" and not (static.data or {}).get("confirmed")
+    (confirmed,) = await wait_for_diagnostics(
+        client, cell_uris[marked], until=lambda ds: any((d.data or {}).get("confirmed") for d in ds), timeout=180
+    )
+    assert confirmed.code == "SL108" and confirmed.range == static.range
+    assert "Confirmed by TensorFlow 2." in confirmed.message
+
+
 IPYTHON_CELLS = [
     "!pip install -q tensorflow \\\n    keras\n%matplotlib inline\nimport numpy as np\nfrom tensorflow import keras\n"
     "x = np.zeros((100, 784))\nmodel.fit?\n",

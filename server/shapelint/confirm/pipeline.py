@@ -1,4 +1,11 @@
-"""The engine's side of TensorFlow confirmation: describe models, then apply the answers.
+"""The confirmation pipeline: analyse, confirm with TensorFlow, learn, analyse again.
+
+One loop for every shell: `shapelint check --confirm` runs it synchronously, the language
+server off the typing path (`lsp/background_confirmation.py`). Pure: no LSP, no argparse.
+
+    document = SourceDocument(("...text...",), config, path=path, root=root)
+    run = confirm(document, client)             # client: the worker's (`open_client()`)
+    run.diagnostics                             # confirmed, withdrawn, or left as they were
 
 `describe_models` turns the models the interpreter resolved into `ModelDescription`s
 (literal layer configs only: a model with any non-literal argument is not sent).
@@ -10,15 +17,19 @@ information-level SL002 note says what stopped TensorFlow. No verdict leaves a d
 as it was. A `ConfirmBudget` bounds a whole run; what it leaves unasked stays unconfirmed.
 `learned_shapes` returns what the worker said about layers the static catalog does not know,
 for the next analysis to use.
+
+A model's places are program ranges; a notebook's diagnostics carry cell-relative ranges,
+so findings are matched to models in program coordinates (`program_range`).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from shapelint.config import Config
 from shapelint.confirm.description import ArraySpec, Feed, InputSpec, LayerNode, ModelDescription, NestedLayer
@@ -30,6 +41,9 @@ from shapelint.knowledge.losses import loss_name
 from shapelint.shapes import Shape
 from shapelint.source import NodeRef, Program
 from shapelint.values import ArrayValue, Seq, TensorValue, Value, literal
+
+if TYPE_CHECKING:
+    from shapelint.confirm.client import ConfirmClient
 
 log = logging.getLogger("shapelint.confirm")
 
@@ -73,12 +87,27 @@ class NotDescribable(Exception):
 
 @dataclass
 class ModelCase:
-    """One model to confirm: its description and the places its findings can be reported at."""
+    """One model to confirm: its description and the places its findings can be reported at.
+
+    `places` are program ranges; `program` maps a notebook finding's cell range onto them."""
 
     model: ModelValue
     description: ModelDescription
     places: set[Range] = field(default_factory=set)
     unknown_layers: dict[str, tuple[LayerValue, tuple[Shape, ...]]] = field(default_factory=dict)
+    program: Program | None = None
+
+    def reports(self, diagnostic: Diagnostic) -> bool:
+        """True when `diagnostic` is a finding about this model (matched in program coordinates)."""
+        return diagnostic.code in MODEL_CODES and program_range(self.program, diagnostic) in self.places
+
+
+def program_range(program: Program | None, diagnostic: Diagnostic) -> Range:
+    """Where a diagnostic lies in its program: a notebook finding's range is relative to its cell."""
+    if program is None or diagnostic.cell is None:
+        return diagnostic.range
+    start, end = diagnostic.range.start, diagnostic.range.end
+    return Range(program.to_program_position(start, diagnostic.cell), program.to_program_position(end, diagnostic.cell))
 
 
 def describe_models(analysis: Analysis, keras_major: int) -> list[ModelCase]:
@@ -91,6 +120,7 @@ def describe_models(analysis: Analysis, keras_major: int) -> list[ModelCase]:
             log.debug("model %s not sent to TensorFlow: %s", model.name, reason)
             continue
         case.places = _places(model, analysis.facts, analysis.program)
+        case.program = analysis.program
         cases.append(case)
     return cases
 
@@ -99,34 +129,33 @@ def apply_confirmations(
     diagnostics: Sequence[Diagnostic],
     answers: Iterable[tuple[ModelCase, Confirmation]],
 ) -> tuple[Diagnostic, ...]:
-    """Diagnostics with TensorFlow's verdicts applied: confirmed, withdrawn, or left as they were."""
-    verdicts: dict[Range, Confirmation] = {}
+    """Diagnostics with TensorFlow's verdicts applied: confirmed, withdrawn, or left as they were.
+
+    A finding takes the verdict of the first model (in `answers` order) it is about."""
+    verdicts: list[tuple[ModelCase, Confirmation]] = []
     notes: list[Diagnostic] = []
     model_findings = [d for d in diagnostics if d.code in MODEL_CODES]
     for case, confirmation in answers:
         if confirmation.status == "no-error" and case.description.keras_major < 3:
             continue  # the worker runs Keras 3: its "builds fine" proves nothing for Keras 2 code
-        for place in case.places:
-            verdicts.setdefault(place, confirmation)
+        verdicts.append((case, confirmation))
         note = _build_error_note(case, confirmation, model_findings)
         if note is not None and note not in notes:
             notes.append(note)
     result = []
     for diagnostic in diagnostics:
-        confirmation = verdicts.get(diagnostic.range) if diagnostic.code in MODEL_CODES else None
-        if confirmation is None or confirmation.status == "unconfirmed":
+        verdict = next((answer for case, answer in verdicts if case.reports(diagnostic)), None)
+        if verdict is None or verdict.status == "unconfirmed":
             result.append(diagnostic)
-        elif confirmation.status == "no-error":
+        elif verdict.status == "no-error":
             log.info(
                 "withdrawn: TensorFlow %s builds and feeds the model without error: %s %s",
-                confirmation.tf_version,
+                verdict.tf_version,
                 diagnostic.code,
                 diagnostic.message,
             )
         else:
-            result.append(
-                replace(diagnostic, confirmed=True, message=_with_tensorflow_text(diagnostic, confirmation))
-            )
+            result.append(replace(diagnostic, confirmed=True, message=_with_tensorflow_text(diagnostic, verdict)))
     return tuple(result) + tuple(notes)
 
 
@@ -135,7 +164,7 @@ def _build_error_note(case: ModelCase, confirmation: Confirmation, findings: Seq
     error = confirmation.error
     if error is None or not error.is_unrelated_keras_error:
         return None
-    mine = sorted((d for d in findings if d.range in case.places), key=lambda d: (d.cell or 0, d.range))
+    mine = sorted((d for d in findings if case.reports(d)), key=lambda d: (d.cell or 0, d.range))
     if not mine:
         return None
     lines = [line for line in error.message.strip().splitlines() if line.strip()][:4]
@@ -335,39 +364,117 @@ def _feed_refs(feed: FeedFact) -> list[NodeRef | None]:
     return refs
 
 
+# The loop ------------------------------------------------------------------------------------------
+
+
+class WorkerClient(Protocol):
+    """What the pipeline asks of the TensorFlow worker's client (`ConfirmClient`)."""
+
+    def confirm(self, description: ModelDescription, *, deadline: float | None = None, scope: str = "") -> Confirmation:
+        """TensorFlow's verdict on one model; never raises for worker faults."""
+        ...
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """What the pipeline analyses, and analyses again with the layer shapes TensorFlow taught:
+    a file's text (one segment) or a notebook's code cells, its configuration and where it lies.
+
+    `path` scopes the answer cache to the file's workspace and, with `root`, says where the
+    document is, so the data files it reads are read again; `open_files`: the editor's text of
+    open files by real path (see `engine.analyze`)."""
+
+    segments: tuple[str, ...]
+    config: Config
+    notebook: bool = False
+    path: str | None = None
+    root: str | None = None
+    open_files: Mapping[str, str] | None = field(default=None, compare=False)
+
+    def analyze(self, learned: Mapping[str, Shape] | None = None) -> Analysis:
+        """The engine's analysis of the document, with `learned` layer shapes."""
+        if self.notebook:
+            return analyze_notebook(
+                self.segments, self.config, path=self.path, root=self.root, learned=learned, open_files=self.open_files
+            )
+        text = self.segments[0] if self.segments else ""
+        return analyze(text, self.config, path=self.path, root=self.root, learned=learned, open_files=self.open_files)
+
+
+@dataclass(frozen=True)
+class ConfirmedAnalysis:
+    """The end of one confirmation run."""
+
+    analysis: Analysis  # the last analysis: with the layer shapes TensorFlow taught, when it taught any
+    diagnostics: tuple[Diagnostic, ...]  # the analysis's diagnostics with TensorFlow's verdicts applied
+    answers: int  # models TensorFlow gave an answer about (0: it had nothing to add)
+    learned: Mapping[str, Shape] = field(default_factory=dict)
+    cancelled: bool = False  # stopped early: `diagnostics` are the static ones
+
+
+def confirm(
+    document: SourceDocument,
+    client: WorkerClient | None,
+    *,
+    analysis: Analysis | None = None,
+    budget: ConfirmBudget | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> ConfirmedAnalysis:
+    """Analyse (or take `analysis`, the document's current one), confirm the models that have
+    findings or layers the catalog does not know, and, when TensorFlow taught the engine new
+    layer shapes, analyse once more with them and confirm again.
+
+    `budget` bounds the whole run (default: unlimited); `cancelled` is asked before each model
+    is sent and before the second analysis (the editor's document changed: stop)."""
+    budget = budget if budget is not None else ConfirmBudget(None)
+    stop = cancelled if cancelled is not None else _never
+    scope = _scope(document.path)
+    keras_major = document.config.target_keras
+    analysis = analysis if analysis is not None else document.analyze()
+    answers = _confirm_cases(analysis, client, keras_major, scope, budget, stop)
+    asked = len(answers)
+    learned: dict[str, Shape] = {}
+    for case, confirmation in answers:
+        learned.update(learned_shapes(case, confirmation))
+    if learned and not stop():
+        analysis = document.analyze(learned)
+        answers = _confirm_cases(analysis, client, keras_major, scope, budget, stop)
+        asked += len(answers)
+    if stop():
+        return ConfirmedAnalysis(analysis, analysis.diagnostics, asked, learned, cancelled=True)
+    return ConfirmedAnalysis(analysis, apply_confirmations(analysis.diagnostics, answers), asked, learned)
+
+
 def confirm_document(
     source: str | Sequence[str],
     config: Config,
-    client: object,
+    client: WorkerClient | None,
     notebook: bool = False,
     *,
     path: Path | str | None = None,
     root: str | None = None,
     budget: ConfirmBudget | None = None,
 ) -> tuple[Analysis, tuple[Diagnostic, ...]]:
-    """Analyse, confirm the models that have findings or layers the catalog does not know, and,
-    when TensorFlow taught the engine new layer shapes, analyse once more with them.
+    """`confirm` for a file's text (or, with `notebook`, a notebook's code cells): the last
+    analysis and its diagnostics with TensorFlow's verdicts."""
+    segments = tuple(source) if notebook else (str(source),)
+    document = SourceDocument(segments, config, notebook, str(path) if path is not None else None, root)
+    run = confirm(document, client, budget=budget)
+    return run.analysis, run.diagnostics
 
-    `path` scopes the answer cache to the file's workspace and, with `root`, says where the document
-    is, so the data files it reads are read again; `budget` bounds the whole run."""
-    budget = budget if budget is not None else ConfirmBudget(None)
-    scope = _scope(path)
-    where = str(path) if path is not None else None
 
-    def run(learned: Mapping[str, Shape] | None) -> Analysis:
-        if notebook:
-            return analyze_notebook(list(source), config, path=where, root=root, learned=learned)
-        return analyze(str(source), config, path=where, root=root, learned=learned)
+def open_client() -> ConfirmClient | None:
+    """A client for the TensorFlow worker (started on its first request) with the on-disk answer
+    cache, or None when TensorFlow is not installed (`confirm.ENABLE_MESSAGE` says how to get it)."""
+    from shapelint.confirm import ConfirmCache, ConfirmClient, default_cache_dir, tensorflow_available
 
-    analysis = run(None)
-    answers = _confirm_cases(analysis, client, config.target_keras, scope, budget)
-    learned: dict[str, Shape] = {}
-    for case, confirmation in answers:
-        learned.update(learned_shapes(case, confirmation))
-    if learned:
-        analysis = run(learned)
-        answers = _confirm_cases(analysis, client, config.target_keras, scope, budget)
-    return analysis, apply_confirmations(analysis.diagnostics, answers)
+    if not tensorflow_available():
+        return None
+    return ConfirmClient(cache=ConfirmCache(directory=default_cache_dir()))
+
+
+def _never() -> bool:
+    return False
 
 
 def _scope(path: Path | str | None) -> str:
@@ -377,84 +484,23 @@ def _scope(path: Path | str | None) -> str:
 
 
 def _confirm_cases(
-    analysis: Analysis, client: object, keras_major: int, scope: str = "", budget: ConfirmBudget | None = None
+    analysis: Analysis,
+    client: WorkerClient | None,
+    keras_major: int,
+    scope: str,
+    budget: ConfirmBudget,
+    cancelled: Callable[[], bool],
 ) -> list[tuple[ModelCase, Confirmation]]:
-    findings = {d.range for d in analysis.diagnostics if d.code in MODEL_CODES}
     answers = []
     for case in describe_models(analysis, keras_major):
-        if not (case.places & findings or case.unknown_layers):
+        if not (case.unknown_layers or any(case.reports(d) for d in analysis.diagnostics)):
             continue
-        if budget is not None and budget.spent():
+        if budget.spent() or cancelled():
             continue  # left unconfirmed; the caller says once that the budget ran out
-        deadline = budget.deadline if budget is not None else None
-        confirmation = client.confirm(case.description, deadline=deadline, scope=scope)  # type: ignore[attr-defined]
-        if budget is not None and confirmation.status == "unconfirmed" and budget.spent():
+        if client is None:
+            continue  # nothing can answer (TensorFlow is not installed)
+        confirmation = client.confirm(case.description, deadline=budget.deadline, scope=scope)
+        if confirmation.status == "unconfirmed" and budget.spent():
             continue  # cut short by the budget: no verdict
         answers.append((case, confirmation))
     return answers
-
-
-class EditorConfirmer:
-    """Confirmation for the language server: one lazily started worker, shared by all documents."""
-
-    def __init__(self) -> None:
-        self._client: object | None = None
-        self.enable_message: str | None = None
-
-    @property
-    def starting(self) -> bool:
-        """The next confirmation will start TensorFlow (seconds): worth a progress notification."""
-        from shapelint.confirm import tensorflow_available
-
-        client = self._client
-        return tensorflow_available() and (client is None or client.worker_pid is None)  # type: ignore[attr-defined]
-
-    def _ready_client(self) -> object | None:
-        from shapelint.confirm import (
-            ENABLE_MESSAGE,
-            ConfirmCache,
-            ConfirmClient,
-            default_cache_dir,
-            tensorflow_available,
-        )
-
-        if self._client is None:
-            if not tensorflow_available():
-                if self.enable_message is None:
-                    log.warning("%s", ENABLE_MESSAGE)
-                self.enable_message = ENABLE_MESSAGE
-                return None
-            self._client = ConfirmClient(cache=ConfirmCache(directory=default_cache_dir()))
-        return self._client
-
-    def confirm(self, analysis: Analysis, config: Config, path: str | None) -> Sequence[Diagnostic] | None:
-        """The analysis's diagnostics with TensorFlow's verdicts, or None when there is nothing to add."""
-        client = self._ready_client()
-        if client is None:
-            return None
-        scope = _scope(path)
-        answers = _confirm_cases(analysis, client, config.target_keras, scope)
-        if not answers:
-            return None
-        learned: dict[str, Shape] = {}
-        for case, confirmation in answers:
-            learned.update(learned_shapes(case, confirmation))
-        if learned and not analysis.program.is_notebook:
-            workspace = analysis.workspace
-            analysis = analyze(
-                "\n".join(analysis.program.lines),
-                config,
-                path=workspace.document if workspace else path,
-                root=workspace.root if workspace else None,
-                learned=learned,
-            )
-            answers = _confirm_cases(analysis, client, config.target_keras, scope)
-        return apply_confirmations(analysis.diagnostics, answers)
-
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()  # type: ignore[attr-defined]
-
-
-def create_lsp_confirmer() -> EditorConfirmer:
-    return EditorConfirmer()

@@ -27,9 +27,10 @@ from pygls.protocol import LanguageServerProtocol, lsp_method
 from pygls.uris import to_fs_path
 
 from shapelint.config import MAX_PYPROJECT_BYTES, Config, ConfigError, find_pyproject
+from shapelint.confirm.pipeline import SourceDocument
 from shapelint.engine import Analysis, analyze, analyze_notebook
 from shapelint.lsp import code_actions, convert
-from shapelint.lsp.background_confirmation import Confirmer, load_confirmer
+from shapelint.lsp.background_confirmation import BackgroundConfirmer
 from shapelint.lsp.documents import ClientPosition, DocumentStore, NotebookCell, Snapshot, TextChange
 from shapelint.lsp.encoding import ColumnEncoding
 from shapelint.lsp.hover import diagnostics_at, hover_markdown
@@ -180,8 +181,7 @@ class ShapelintServer(LanguageServer):
         self.settings = EditorSettings()
         self.profile = ClientProfile()
         self.configs = ConfigResolver(self.report_config_error)
-        self.confirmer: Confirmer | None = None
-        self._confirmer_loaded = False
+        self.confirmer: BackgroundConfirmer | None = None  # made on the first confirmation
         self._confirm_message_shown = False
         self._settings_generation = 0
         # SHAPELINT_LSP_GC=default keeps CPython's own collection timing (for comparisons).
@@ -268,29 +268,38 @@ class ShapelintServer(LanguageServer):
         """Run TensorFlow confirmation for a published result (confirmation thread)."""
         if result.analysis is None or result.config is None or not result.config.confirms:
             return None
-        if not self._confirmer_loaded:
-            self._confirmer_loaded = True
-            self.confirmer = self.confirmer or load_confirmer()
         if self.confirmer is None:
-            return None
-        starting = getattr(self.confirmer, "starting", False)
+            self.confirmer = BackgroundConfirmer()
+        starting = self.confirmer.starting
         token = self._begin_progress("Starting TensorFlow to confirm shape findings") if starting else None
+        workspace = result.analysis.workspace
+        document = SourceDocument(
+            result.snapshot.texts,
+            result.config,
+            result.snapshot.notebook,
+            result.path,
+            workspace.root if workspace is not None else self.workspace_root(),
+            OpenFileTexts(self.documents, self.path_of),
+        )
+        key, revision = result.snapshot.key, result.revision
         try:
-            confirmed = self.confirmer.confirm(result.analysis, result.config, result.path)
+            confirmed = self.confirmer.confirm(
+                document, result.analysis, cancelled=lambda: self.documents.revision(key) != revision
+            )
         finally:
             if token is not None:
                 self._end_progress(token)
         if confirmed is None:
             # E.g. TensorFlow is not installed: say how to enable confirmation, once.
-            message = getattr(self.confirmer, "enable_message", None)
+            message = self.confirmer.enable_message
             if message and not self._confirm_message_shown:
                 self._confirm_message_shown = True
                 self.show(f"shapelint: {message}", types.MessageType.Info)
             return None
-        confirmed = tuple(confirmed)
-        analysis = replace(result.analysis, diagnostics=confirmed)
+        analysis = replace(confirmed.analysis, diagnostics=confirmed.diagnostics)
+        related = self.profile.related_information
         diagnostics = convert.diagnostics_by_uri(
-            result.snapshot, confirmed, result.encoding, related_information=self.profile.related_information
+            result.snapshot, confirmed.diagnostics, result.encoding, related_information=related
         )
         return replace(result, analysis=analysis, diagnostics=diagnostics)
 
