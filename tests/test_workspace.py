@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from shapelint.workspace import MAX_HEAD_BYTES, DirectoryEntry, Workspace, disk_reads
+from shapelint.workspace import MAX_HEAD_BYTES, DirectoryEntry, Workspace, disk_reads, is_inside
 
 
 @pytest.fixture
@@ -127,3 +127,22 @@ def test_a_second_read_of_an_unchanged_file_comes_from_the_cache(project: Path) 
     before = disk_reads()
     assert workspace.read_range(located, -3, 3) == b",3\n"
     assert disk_reads() == before
+
+
+def test_is_inside_takes_the_folder_itself_and_what_lies_below_it(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    assert is_inside(project, project) and is_inside(project / "data" / "x.npy", project)
+    assert is_inside(str(project / "a.py"), str(project) + os.sep)  # a trailing separator is the same folder
+    assert not is_inside(tmp_path / "project-old" / "a.py", project)  # a shared prefix is not a parent
+    assert not is_inside(tmp_path, project)
+    assert not is_inside("project/a.py", project)  # relative beside absolute: never inside
+
+
+def test_is_inside_compares_real_paths_as_given(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "link").symlink_to(outside)
+    assert is_inside(project / "link" / "secret", project)  # as written, below the project...
+    assert not is_inside((project / "link" / "secret").resolve(), project.resolve())  # ...really, outside

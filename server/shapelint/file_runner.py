@@ -14,6 +14,7 @@ from shapelint.engine import Analysis, analyze, analyze_notebook
 from shapelint.fixes import apply_edits, fix_edits
 from shapelint.notebook import NotebookError, NotebookPositions, read_notebook
 from shapelint.output import FileResult
+from shapelint.workspace import is_inside
 
 SKIPPED_FOLDERS = frozenset(
     {
@@ -111,12 +112,6 @@ class CheckedFile:
     config_error: str | None = None  # a broken pyproject.toml: the file was checked with the defaults
     # Why fixes were not written (e.g. a symlink leading outside the checked paths), if so.
     not_written: str | None = None
-
-
-def inside(path: Path, roots: Sequence[Path]) -> bool:
-    """True when `path`, symlinks resolved, lies in one of `roots` (each resolved too)."""
-    target = path.resolve()
-    return any(target == root or root in target.parents for root in (r.resolve() for r in roots))
 
 
 def check_text(text: str, config: Config, notebook: bool = False) -> Analysis:
@@ -227,7 +222,7 @@ def _check_text(
     diagnostics = analysis.diagnostics
     fixed = 0
     stored = text  # the file's text after any fixes
-    if fix and not inside(path, fix_roots):
+    if fix and not any(is_inside(path.resolve(), root.resolve()) for root in fix_roots):
         fix = False
         if any(d.applicable_fix(unsafe_fixes) is not None for d in diagnostics):
             return CheckedFile(

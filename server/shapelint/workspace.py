@@ -82,7 +82,7 @@ class Workspace:
         if located in self._located:
             return True
         boundary = self._boundary()
-        return boundary is not None and _inside(os.path.realpath(located), boundary)
+        return boundary is not None and is_inside(os.path.realpath(located), boundary)
 
     def locate(self, name: str) -> str | None:
         """The real path of a file or folder the document names, when it exists and may be read."""
@@ -99,7 +99,7 @@ class Workspace:
         )
         for candidate in candidates:
             real = os.path.realpath(candidate)
-            if not _inside(real, boundary):
+            if not is_inside(real, boundary):
                 continue
             try:
                 mode = os.stat(real).st_mode
@@ -166,10 +166,15 @@ def workspace_for(path: str | None, root: str | None = None, trusted: bool = Tru
     return Workspace(path, root, trusted)
 
 
-def _inside(path: str, boundary: str) -> bool:
+def is_inside(path: str | os.PathLike[str], folder: str | os.PathLike[str]) -> bool:
+    """True when `path` is `folder` or lies below it.
+
+    The paths are compared as given: pass real paths (`os.path.realpath`, `Path.resolve`), so
+    that a symlink or `..` cannot lead outside."""
+    folder = os.path.normpath(os.fspath(folder))
     try:
-        return os.path.commonpath([path, boundary]) == boundary
-    except ValueError:  # different drives
+        return os.path.commonpath([os.fspath(path), folder]) == folder
+    except ValueError:  # different drives, or a relative path beside an absolute one
         return False
 
 
