@@ -20,6 +20,9 @@ VALUES_MAY_IMPORT = {"shapelint.shapes", "shapelint.source"}
 # Shells and what only they may import.
 SHELLS = ("shapelint.lsp", "shapelint.cli", "shapelint.__main__", "shapelint.output", "shapelint.file_runner")
 SHELL_LIBRARIES = ("pygls", "lsprotocol", "argparse")
+# The one analyse -> confirm -> learn -> re-analyse loop, and the steps only it may chain.
+CONFIRMATION_PIPELINE = "shapelint.confirm.pipeline"
+PIPELINE_STEPS = ("describe_models", "apply_confirmations", "learned_shapes")
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,19 @@ def overlays_importing_the_walker(modules: Mapping[str, str]) -> list[str]:
     ]
 
 
+def second_confirmation_loops(modules: Mapping[str, str]) -> list[str]:
+    """Modules that take the pipeline's steps to run a confirmation loop of their own (call `confirm`)."""
+    found = []
+    for name, source in modules.items():
+        if name == CONFIRMATION_PIPELINE:
+            continue
+        for item in imports_of(name, source, modules):
+            steps = [n for n in item.names if n in PIPELINE_STEPS]
+            if item.module == CONFIRMATION_PIPELINE and steps:
+                found.append(f"{name}:{item.line} imports {', '.join(steps)}")
+    return found
+
+
 # The package as it is ---------------------------------------------------------------------------
 
 MODULES = load_package()
@@ -192,6 +208,10 @@ def test_the_engine_imports_no_shell() -> None:
 
 def test_overlays_do_not_import_the_interpreter() -> None:
     assert overlays_importing_the_walker(MODULES) == []
+
+
+def test_one_confirmation_loop_serves_the_cli_and_the_server() -> None:
+    assert second_confirmation_loops(MODULES) == []
 
 
 def test_the_interpreter_stays_under_700_lines() -> None:
@@ -230,6 +250,7 @@ def test_the_synthetic_package_passes_every_check() -> None:
     assert values_imports(SYNTHETIC) == []
     assert engine_importing_shells(SYNTHETIC) == []
     assert overlays_importing_the_walker(SYNTHETIC) == []
+    assert second_confirmation_loops(SYNTHETIC) == []
 
 
 @pytest.mark.parametrize(
@@ -278,3 +299,10 @@ def test_the_engine_importing_a_shell_is_found() -> None:
 def test_an_overlay_importing_the_interpreter_is_found() -> None:
     changed = with_change("shapelint.knowledge.numpy", "from shapelint.interpreter import Interpreter\n")
     assert overlays_importing_the_walker(changed) == ["shapelint.knowledge.numpy imports shapelint.interpreter"]
+
+
+def test_a_second_confirmation_loop_is_found() -> None:
+    changed = with_change(
+        "shapelint.lsp.server", "from shapelint.confirm.pipeline import apply_confirmations, confirm\n"
+    )
+    assert second_confirmation_loops(changed) == ["shapelint.lsp.server:3 imports apply_confirmations"]
