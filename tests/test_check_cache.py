@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from shapelint import check_cache
 from shapelint.check_cache import ResultCache, code_fingerprint
 from shapelint.check_pool import CheckOptions, check_files
