@@ -43,7 +43,7 @@ HELPER_MATCH = "import numpy as np\n\ndef load():\n    return np.zeros((100, 28,
 
 def npy(path: Path, shape: tuple[int, ...]) -> None:
     """A tiny .npy file of uint8 zeros (header written by hand, as NumPy's format 1.0 does)."""
-    header = "{'descr': '|u1', 'fortran_order': False, 'shape': %r, }" % (shape,)
+    header = "{'descr': '|u1', 'fortran_order': False, 'shape': " + repr(shape) + ", }"
     header += " " * (63 - (10 + len(header)) % 64) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(
