@@ -225,7 +225,7 @@ def _range(item: Any) -> Range:
 
 def _optional_int(item: Any) -> int | None:
     if item is None or type(item) is int:
-        return item  # type: ignore[no-any-return]
+        return item
     raise TypeError("not a cell index")
 
 

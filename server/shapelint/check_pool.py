@@ -19,11 +19,9 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shapelint import read_log
 from shapelint.check_cache import ResultCache, content_digest
@@ -31,6 +29,9 @@ from shapelint.file_runner import CheckedFile, UnreadableFile, check_file, proje
 from shapelint.config import Config, ConfigError, config_for
 from shapelint.import_scan import can_skip
 from shapelint.output import FileResult
+
+if TYPE_CHECKING:  # the pool is imported when a file needs analysis: a run from the cache never loads it
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 IN_FLIGHT_PER_WORKER = 4  # files handed to each worker ahead of the one being reported
 AHEAD_PER_WORKER = 32  # files read ahead of the one being reported (cache hits, skips included)
@@ -171,6 +172,8 @@ class _Runner:
         return checked
 
     def _submit(self, path: Path) -> Future[Any]:
+        from concurrent.futures.process import BrokenProcessPool
+
         if self.pool is None:
             self.pool = _new_pool(self.options.jobs)
         try:
@@ -184,8 +187,11 @@ class _Runner:
         if pending.ready is not None:
             return pending.ready
         assert pending.future is not None
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
-            checked, observed, digest = pending.future.result()
+            outcome: tuple[CheckedFile, list[read_log.Observation] | None, str | None] = pending.future.result()
+            checked, observed, digest = outcome
         except BrokenProcessPool:
             self._drop_pool()
             checked, observed, digest = _alone(pending.path, self.base, self.overrides, self.cache is not None)
@@ -202,7 +208,7 @@ class _Runner:
         digest: str | None,
     ) -> None:
         cache = self.cache
-        if cache is None or pending.key is None or observed is None or digest != pending.digest:
+        if cache is None or pending.key is None or observed is None or digest is None or digest != pending.digest:
             return  # the file changed while it was analysed: its next run analyses it again
         if checked.result.error is not None or checked.config_error is not None or checked.fixed:
             return
@@ -257,6 +263,8 @@ def analyse(
 
 def _alone(path: Path, base: Config, overrides: dict[str, object], record: bool) -> tuple[CheckedFile, Any, Any]:
     """Re-run one file in a process of its own, after a worker died: its result, or why it was not checked."""
+    from concurrent.futures.process import BrokenProcessPool
+
     pool = _new_pool(1)
     try:
         return pool.submit(analyse, str(path), base, overrides, record=record).result()
@@ -271,6 +279,7 @@ def _alone(path: Path, base: Config, overrides: dict[str, object], record: bool)
 
 def _new_pool(workers: int) -> ProcessPoolExecutor:
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     import shapelint.engine  # noqa: F401  (loaded once here: forked workers start with it)
 
