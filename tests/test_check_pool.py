@@ -9,8 +9,8 @@ import pytest
 import shapelint.check_pool
 from shapelint.check_cache import ResultCache
 from shapelint.check_pool import CheckOptions, check_files
-from shapelint.checker import discover
 from shapelint.config import Config
+from shapelint.file_runner import discover
 from shapelint.output import formatter
 from shapelint.project_modules import MODULE_CACHE
 

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from shapelint import read_log
 from shapelint.check_cache import ResultCache, content_digest
-from shapelint.file_runner import CheckedFile, UnreadableFile, check_file, project_root, read_source
 from shapelint.config import Config, ConfigError, config_for
+from shapelint.file_runner import CheckedFile, UnreadableFile, check_file, project_root, read_source
 from shapelint.import_scan import can_skip
 from shapelint.output import FileResult
 
