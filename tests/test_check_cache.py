@@ -247,3 +247,19 @@ def test_fixing_runs_do_not_store_results(project: Path, tmp_path: Path) -> None
     options = CheckOptions(jobs=1, cache=cache, fix=True, fix_roots=[project])
     [checked] = list(check_files([project / "train.py"], Config(), {}, options))
     assert checked.fixed == 1 and cache.stored == 0 and cache.misses == 0
+
+
+@pytest.mark.parametrize(
+    "distribution", ["keras", "tensorflow", "tensorflow-cpu", "numpy", "libcst", "not-installed-x"]
+)
+def test_the_installed_version_scan_agrees_with_package_metadata(distribution: str) -> None:
+    # The target Keras is part of every cache key: reading it must not cost a third of a cached run.
+    from importlib import metadata
+
+    from shapelint.config import _installed_version
+
+    try:
+        expected: str | None = metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        expected = None
+    assert _installed_version(distribution) == expected
