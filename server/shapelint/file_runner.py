@@ -32,6 +32,7 @@ SKIPPED_FOLDERS = frozenset(
         "site-packages",
         ".mypy_cache",
         ".ruff_cache",
+        ".shapelint_cache",
         ".pytest_cache",
         ".ipynb_checkpoints",
     }
