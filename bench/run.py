@@ -623,7 +623,7 @@ def run(plan: Plan, output: Path, command: str) -> int:
         section_incremental(plan, targets, timings, lsp_samples),
         section_memory(plan, targets, script_memory),
         section_corpus(plan, targets),
-        folder_run.section_folder(plan.folder_repetitions, targets),
+        folder_run.section_folder(plan.folder_repetitions, targets, 8 if plan.smoke else 200),
     ]
     sections[2].notes += notes
     text = render(environment, sections, targets, command=command, smoke=plan.smoke,
