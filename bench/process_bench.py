@@ -100,9 +100,11 @@ def run_parallel_timed(commands: Sequence[Sequence[str]], timeout: float) -> tup
     return time.perf_counter() - started, codes
 
 
-def shapelint_check(paths: Sequence[Path | str], timeout: float = 300.0) -> Finished:
-    """`shapelint check PATHS --format json`; exit 0 or 1 is a result, anything else is broken."""
-    finished = run_timed([SHAPELINT, "check", *map(str, paths), "--format", "json"], timeout)
+def shapelint_check(paths: Sequence[Path | str], timeout: float = 300.0, jobs: int | None = None) -> Finished:
+    """`shapelint check PATHS --format json --no-cache` (every run analyses: repetitions stay cold; `jobs`
+    worker processes, default every core); exit 0 or 1 is a result, anything else is broken."""
+    options = ["--no-cache", *(["--jobs", str(jobs)] if jobs is not None else [])]
+    finished = run_timed([SHAPELINT, "check", *map(str, paths), "--format", "json", *options], timeout)
     if finished.returncode not in (0, 1):
         raise CommandFailed(f"shapelint check exited {finished.returncode}: {finished.stderr[-2000:]}")
     return finished

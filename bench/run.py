@@ -30,6 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpus
+import folder_run
 import process_bench
 import server_bench
 from environment import Environment, pyright_version
@@ -66,6 +67,7 @@ class Plan:
     corpus_files: int
     corpus_sizes: tuple[int, ...]
     corpus_repetitions: int
+    folder_repetitions: int = 5  # bench/folder_run.py: the real-world folder, cold and warm
 
 
 FULL = Plan(
@@ -108,6 +110,7 @@ SMOKE = Plan(
     corpus_files=8,
     corpus_sizes=(100,),
     corpus_repetitions=1,
+    folder_repetitions=1,
 )
 
 
@@ -560,18 +563,22 @@ def section_corpus(plan: Plan, targets: list[Target]) -> Section:
         shares = process_bench.split_evenly(paths, cores)
         single: list[float] = []
         parallel: list[float] = []
+        pooled: list[float] = []
         floor: list[float] = []
         for repetition in range(plan.corpus_repetitions):
             log(f"corpus: repetition {repetition + 1}")
-            single.append(process_bench.shapelint_check([root], timeout=1800).seconds)
+            single.append(process_bench.shapelint_check([root], timeout=1800, jobs=1).seconds)
             seconds, _ = process_bench.run_parallel_timed(
-                [[process_bench.SHAPELINT, "check", *map(str, share), "--format", "json"] for share in shares], 1800
+                [[process_bench.SHAPELINT, "check", *map(str, share), "--format", "json", "--no-cache", "--jobs", "1"]
+                 for share in shares], 1800
             )
             parallel.append(seconds)
+            pooled.append(process_bench.shapelint_check([root], timeout=1800, jobs=cores).seconds)
             floor.append(process_bench.libcst_parse_files(paths).seconds)
         rows: list[tuple[str, list[float]]] = [
-            ("`shapelint check corpus/` (1 process)", single),
+            ("`shapelint check corpus/ --jobs 1` (1 process)", single),
             (f"`shapelint check` × {len(shares)} processes, files split evenly", parallel),
+            (f"`shapelint check corpus/ --jobs {cores}` (its own worker processes)", pooled),
             ("`libcst.parse_module` of every file (1 process, no analysis)", floor),
         ]
         pyright_cli = BENCH / "node_modules" / ".bin" / "pyright"
@@ -616,6 +623,7 @@ def run(plan: Plan, output: Path, command: str) -> int:
         section_incremental(plan, targets, timings, lsp_samples),
         section_memory(plan, targets, script_memory),
         section_corpus(plan, targets),
+        folder_run.section_folder(plan.folder_repetitions, targets, 8 if plan.smoke else 200),
     ]
     sections[2].notes += notes
     text = render(environment, sections, targets, command=command, smoke=plan.smoke,

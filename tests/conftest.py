@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import tempfile
 
 import pytest
 
@@ -12,6 +13,8 @@ os.environ.setdefault("SHAPELINT_STRICT", "1")
 # Channels-first convolutions run on every CPU only with oneDNN on (see
 # tests/fixtures/validate_with_tensorflow.py); set before any test imports TensorFlow.
 os.environ["TF_ENABLE_ONEDNN_OPTS"] = "1"
+# `shapelint check` keeps its result cache here, never in the repository the tests run from.
+os.environ.setdefault("SHAPELINT_CACHE_DIR", tempfile.mkdtemp(prefix="shapelint-test-cache-"))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

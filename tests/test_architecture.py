@@ -18,7 +18,15 @@ LIBRARY_PREFIXES = ("numpy.", "keras.", "tensorflow.", "sklearn.", "pandas.", "t
 # The bottom of the data model: values may know shapes (and NodeRef, for type hints) only.
 VALUES_MAY_IMPORT = {"shapelint.shapes", "shapelint.source"}
 # Shells and what only they may import.
-SHELLS = ("shapelint.lsp", "shapelint.cli", "shapelint.__main__", "shapelint.output", "shapelint.file_runner")
+SHELLS = (
+    "shapelint.lsp",
+    "shapelint.cli",
+    "shapelint.__main__",
+    "shapelint.output",
+    "shapelint.file_runner",
+    "shapelint.check_pool",
+    "shapelint.check_cache",
+)
 SHELL_LIBRARIES = ("pygls", "lsprotocol", "argparse")
 # The one analyse -> confirm -> learn -> re-analyse loop, and the steps only it may chain.
 CONFIRMATION_PIPELINE = "shapelint.confirm.pipeline"

@@ -166,20 +166,20 @@ def test_an_internal_error_exits_2_never_1(monkeypatch: pytest.MonkeyPatch, tmp_
 def test_an_engine_failure_on_one_file_does_not_stop_the_others(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys
 ) -> None:
-    import shapelint.file_runner
+    import shapelint.engine
     from shapelint.cli import main
 
-    real = shapelint.file_runner.analyze
+    real = shapelint.engine.analyze
 
     def fragile(text: str, *args: object, **kwargs: object):
         if "explode" in text:
             raise RuntimeError("engine failure")
         return real(text, *args, **kwargs)
 
-    (tmp_path / "a.py").write_text("explode = 1\n", encoding="utf-8")
+    (tmp_path / "a.py").write_text("import numpy\nexplode = 1\n", encoding="utf-8")
     (tmp_path / "b.py").write_text(BUGGY, encoding="utf-8")
-    monkeypatch.setattr(shapelint.file_runner, "analyze", fragile)
-    assert main(["check", str(tmp_path)]) == 2
+    monkeypatch.setattr(shapelint.engine, "analyze", fragile)
+    assert main(["check", "--jobs", "1", str(tmp_path)]) == 2
     output = capsys.readouterr().out
     assert "a.py: error: internal error: RuntimeError: engine failure" in output
     assert "b.py:4" in output

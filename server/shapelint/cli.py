@@ -45,6 +45,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--keras-version", choices=("2", "3"), help="the Keras version the code targets")
     check.add_argument(
+        "--jobs",
+        "-j",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="worker processes for a folder (default: the number of cores)",
+    )
+    check.add_argument(
+        "--no-cache", action="store_true", help="analyse every file, neither reading nor writing the cache"
+    )
+    check.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="where results are cached (default: $SHAPELINT_CACHE_DIR, else .shapelint_cache in the project root)",
+    )
+    check.add_argument(
         "--untrusted",
         action="store_true",
         help="the paths come from an untrusted source: no confirmation, no reading of data files",
@@ -85,6 +101,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -118,8 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from shapelint.file_runner import check_file, check_text, discover, notebook_result
-    from shapelint.notebook import NotebookError
+    from shapelint.file_runner import discover
 
     overrides: dict[str, object] = {}
     if args.select:
@@ -134,6 +159,9 @@ def run_check(args: argparse.Namespace) -> int:
     fixed = 0
     text: str | None = None  # code read from stdin
     if args.paths == ["-"]:
+        from shapelint.file_runner import check_text, notebook_result
+        from shapelint.notebook import NotebookError
+
         name = args.stdin_filename or "-"
         config = base.merged(overrides)
         text = sys.stdin.read()
@@ -146,6 +174,8 @@ def run_check(args: argparse.Namespace) -> int:
         except NotebookError as error:
             results.append(FileResult(name, (), str(error), notebook=True))
     else:
+        from shapelint.check_pool import CheckOptions, check_files, default_jobs
+
         missing = [p for p in args.paths if not Path(p).exists()]
         if missing:
             for path in missing:
@@ -153,19 +183,18 @@ def run_check(args: argparse.Namespace) -> int:
             return EXIT_ERROR
         client = confirm_client() if args.confirm and base.trusted and not args.fix else None
         budget = run_budget(args.confirm_budget) if client is not None else None
-        roots = [Path(p) for p in args.paths]
+        options = CheckOptions(
+            jobs=args.jobs or default_jobs(),
+            cache=None if args.no_cache else result_cache(args.cache_dir),
+            fix=args.fix,
+            unsafe_fixes=args.unsafe_fixes,
+            fix_roots=[Path(p) for p in args.paths],
+            confirm_client=client,
+            confirm_budget=budget,
+        )
+        paths = list(discover(args.paths))
         try:
-            for path in discover(args.paths):
-                checked = check_file(
-                    path,
-                    base,
-                    overrides,
-                    fix=args.fix,
-                    confirm_client=client,
-                    confirm_budget=budget,
-                    fix_roots=roots,
-                    unsafe_fixes=args.unsafe_fixes,
-                )
+            for path, checked in zip(paths, check_files(paths, base, overrides, options)):
                 results.append(checked.result)
                 fixed += checked.fixed
                 if checked.not_written:
@@ -179,6 +208,8 @@ def run_check(args: argparse.Namespace) -> int:
         finally:
             if client is not None:
                 client.close()
+        if options.cache is not None and options.cache.stored:
+            options.cache.prune()
         if budget is not None and budget.exhausted:
             print(
                 f"shapelint: the --confirm time budget of {budget.seconds:g} s ran out; the remaining findings "
@@ -257,6 +288,13 @@ def run_coverage(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+def result_cache(directory: str | None) -> Any:
+    """The on-disk result cache of `check` (in `directory`, or the default place)."""
+    from shapelint.check_cache import ResultCache, default_cache_dir
+
+    return ResultCache(Path(directory) if directory else default_cache_dir())
+
+
 def run_budget(seconds: float | None) -> Any:
     """The one time budget of a `check --confirm` run."""
     from shapelint.confirm.pipeline import DEFAULT_RUN_BUDGET_SECONDS, ConfirmBudget
@@ -282,10 +320,7 @@ def run_rules(output_format: str) -> int:
     if output_format == "json":
         print(
             json.dumps(
-                [
-                    {"code": r.code, "name": r.name, "summary": r.summary, "severity": r.severity.value}
-                    for r in rules
-                ],
+                [{"code": r.code, "name": r.name, "summary": r.summary, "severity": r.severity.value} for r in rules],
                 indent=2,
             )
         )

@@ -165,12 +165,51 @@ def config_for(path: Path, base: Config | None = None) -> Config:
 
 
 def _installed_version(distribution: str) -> str | None:
-    from importlib import metadata  # imported on first use: it is slow to import
+    wheels, others = _installed_distributions()
+    key = _normalized(distribution)
+    if wheels.get(key):
+        return wheels[key]
+    if key not in wheels and key not in others:
+        return None  # not installed
+    from importlib import metadata  # slow to import (a third of a cached `check`): only when the scan cannot say
 
     try:
         return metadata.version(distribution)
     except metadata.PackageNotFoundError:
         return None
+
+
+def _normalized(name: str) -> str:
+    return name.replace(".", "_").replace("-", "_").lower()
+
+
+@lru_cache(maxsize=1)
+def _installed_distributions() -> tuple[dict[str, str], frozenset[str]]:
+    """What the folders of sys.path hold, read from their listing: wheels by normalized name with the
+    version of their `NAME-VERSION.dist-info` folder (the first along sys.path, as `importlib.metadata`
+    finds it), and the names seen only as `.egg-info` or without a version (their version is in a file)."""
+    import os
+
+    wheels: dict[str, str] = {}
+    others: set[str] = set()
+    for folder in sys.path:
+        try:
+            names = os.listdir(folder or ".")
+        except OSError:
+            continue
+        for name in names:
+            stem, dot, suffix = name.rpartition(".")
+            if not dot or suffix not in ("dist-info", "egg-info"):
+                continue
+            project, _, version = stem.partition("-")
+            key = _normalized(project)
+            if key in wheels or key in others:
+                continue
+            if suffix == "dist-info" and version:
+                wheels[key] = version
+            else:
+                others.add(key)
+    return wheels, frozenset(others)
 
 
 @lru_cache(maxsize=1)

@@ -7,14 +7,15 @@ import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from shapelint.config import Config, ConfigError, config_for
 from shapelint.diagnostics import Diagnostic
-from shapelint.engine import Analysis, analyze, analyze_notebook
-from shapelint.fixes import apply_edits, fix_edits
-from shapelint.notebook import NotebookError, NotebookPositions, read_notebook
 from shapelint.output import FileResult
 from shapelint.workspace import is_inside
+
+if TYPE_CHECKING:  # the engine is imported on first analysis: a run served from the cache never loads it
+    from shapelint.engine import Analysis
 
 SKIPPED_FOLDERS = frozenset(
     {
@@ -32,6 +33,7 @@ SKIPPED_FOLDERS = frozenset(
         "site-packages",
         ".mypy_cache",
         ".ruff_cache",
+        ".shapelint_cache",
         ".pytest_cache",
         ".ipynb_checkpoints",
     }
@@ -115,6 +117,9 @@ class CheckedFile:
 
 
 def check_text(text: str, config: Config, notebook: bool = False) -> Analysis:
+    from shapelint.engine import analyze, analyze_notebook
+    from shapelint.notebook import read_notebook
+
     if notebook:
         return analyze_notebook(read_notebook(text).code_cells, config)
     return analyze(text, config)
@@ -123,6 +128,9 @@ def check_text(text: str, config: Config, notebook: bool = False) -> Analysis:
 def analyze_path(path: Path, base: Config) -> tuple[Analysis | None, str | None]:
     """Analyse one file where it lies (its data files readable as `check` reads them): the analysis,
     or None and why the file could not be analysed. Never raises for a bad file."""
+    from shapelint.engine import analyze, analyze_notebook
+    from shapelint.notebook import NotebookError, read_notebook
+
     try:
         config = config_for(path.absolute(), base)
         text, _ = read_source(path)
@@ -197,6 +205,10 @@ def _check_text(
     fix_roots: Sequence[Path],
     unsafe_fixes: bool = False,
 ) -> CheckedFile:
+    from shapelint.engine import analyze, analyze_notebook
+    from shapelint.fixes import apply_edits, fix_edits
+    from shapelint.notebook import NotebookError, read_notebook
+
     display = str(path)
     is_notebook = path.suffix == ".ipynb"
     try:
@@ -253,6 +265,8 @@ def _check_text(
 
 def notebook_result(display: str, diagnostics: Sequence[Diagnostic], text: str) -> FileResult:
     """A notebook's result, each finding also placed in the notebook's JSON text (for SARIF and GitHub)."""
+    from shapelint.notebook import NotebookPositions
+
     ranges = NotebookPositions(text).file_ranges(diagnostics) if diagnostics else {}
     return FileResult(display, tuple(diagnostics), notebook=True, file_ranges=ranges)
 

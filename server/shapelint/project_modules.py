@@ -26,6 +26,7 @@ importer (and to the module's functions called from the importer).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sys
@@ -35,6 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from shapelint import read_log
 from shapelint.interpreter import Interpreter
 from shapelint.knowledge import registry
 from shapelint.source import parse_program
@@ -76,6 +78,8 @@ class _Exports:
     names: Mapping[str, Value]
     dependencies: tuple[tuple[str, str], ...]  # (real path, digest) of every module read, transitively
     size: int
+    # What interpreting it saw on disk, when that was recorded (for results stored on disk).
+    observed: tuple[read_log.Observation, ...] | None = None
 
 
 class _ModuleCache:
@@ -217,7 +221,7 @@ class ProjectModules:
             return None
         name = name or part
         # One stat first: most imports name a library, and nothing of that name is in the folder.
-        if not os.path.lexists(os.path.join(folder, part)) and not os.path.lexists(os.path.join(folder, f"{part}.py")):
+        if not read_log.exists(os.path.join(folder, part)) and not read_log.exists(os.path.join(folder, f"{part}.py")):
             return None
         package = self.workspace.locate(os.path.join(folder, part, "__init__.py"))
         if package is not None and os.path.isfile(package):
@@ -261,20 +265,24 @@ class ProjectModules:
         session.note(path, digest)
         key = (path, digest, self.bases, self.keras_major)
         cached = MODULE_CACHE.get(key)
-        if cached is not None and self._still_valid(cached):
+        recording = read_log.active()
+        if cached is not None and (cached.observed is not None or not recording) and self._still_valid(cached):
             for dependency, dependency_digest in cached.dependencies:
                 session.note(dependency, dependency_digest)
+            read_log.replay(cached.observed or ())
             return cached.names
         session.loading.append(path)
         session.dependencies.append({})
         try:
-            names = self._interpret(path, text)
+            with read_log.recording() if recording else contextlib.nullcontext(None) as observed:
+                names = self._interpret(path, text)
         finally:
             session.loading.pop()
             read = session.dependencies.pop()
         read.pop(path, None)
         if names is not None:
-            MODULE_CACHE.put(key, _Exports(names, tuple(sorted(read.items())), len(text)))
+            seen = tuple(observed) if observed is not None else None
+            MODULE_CACHE.put(key, _Exports(names, tuple(sorted(read.items())), len(text), seen))
         return names
 
     def _still_valid(self, exports: _Exports) -> bool:

@@ -34,6 +34,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from shapelint import read_log
+
 MAX_HEAD_BYTES = 1 << 20  # the most any one read may ask for
 MAX_LISTING = 10_000  # directory entries looked at, at most
 _CACHE_ENTRIES = 256
@@ -98,6 +100,8 @@ class Workspace:
             else [os.path.join(base, name) for base in (self.directory, self.root) if base]
         )
         for candidate in candidates:
+            if read_log.active():  # a stored result depends on this path staying what it is
+                read_log.note("locate", candidate, 0, read_log.located(candidate))
             real = os.path.realpath(candidate)
             if not is_inside(real, boundary):
                 continue
@@ -135,8 +139,10 @@ class Workspace:
         try:
             info = os.stat(located)
         except OSError:
-            return None
-        return info.st_size if stat.S_ISREG(info.st_mode) else None
+            info = None
+        size = info.st_size if info is not None and stat.S_ISREG(info.st_mode) else None
+        read_log.note("size", located, 0, "-" if size is None else str(size))
+        return size
 
     def read_text(self, located: str | None, limit: int) -> str | None:
         """The text of a source file `locate` returned (an open buffer first); None when over `limit` bytes."""
@@ -146,6 +152,7 @@ class Workspace:
             return None
         buffered = self.buffers.get(located)
         if buffered is not None:
+            read_log.note("buffer", located, 0, "-")  # an editor's unsaved text: never valid later
             return buffered if len(buffered) <= limit else None
         data = _read(located, 0, max(0, min(limit + 1, MAX_HEAD_BYTES)))
         if data is None or len(data) > limit:
@@ -208,6 +215,13 @@ _disk_reads = 0
 
 
 def _read(path: str, offset: int, limit: int) -> bytes | None:
+    data = _read_from_disk(path, offset, limit)
+    if read_log.active():
+        read_log.note("read", path, read_log.read_detail(offset, limit), read_log.digest(data))
+    return data
+
+
+def _read_from_disk(path: str, offset: int, limit: int) -> bytes | None:
     try:
         # O_NONBLOCK: a FIFO swapped in after the check must not block the open.
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
@@ -250,6 +264,17 @@ def disk_reads() -> int:
 
 
 def _list_directory(path: str) -> tuple[DirectoryEntry, ...] | None:
+    entries = _list_from_disk(path)
+    if read_log.active():
+        read_log.note("list", path, 0, read_log.listing_digest(None if entries is None else _pairs(entries)))
+    return entries
+
+
+def _pairs(entries: tuple[DirectoryEntry, ...]) -> list[tuple[str, bool]]:
+    return [(entry.name, entry.is_dir) for entry in entries]
+
+
+def _list_from_disk(path: str) -> tuple[DirectoryEntry, ...] | None:
     try:
         info = os.stat(path)
     except OSError:

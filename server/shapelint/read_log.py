@@ -1,0 +1,148 @@
+"""What an analysis learned from the disk, so that a stored result can be re-validated later.
+
+`workspace.py` (data files, the project's module sources, folder listings, located paths) and
+`project_modules.py` (the probes for a module beside the file) note each observation here while
+a `recording()` is active; nothing is noted otherwise (the editor path pays one context lookup).
+An observation is (kind, path, detail, outcome): the outcome is a digest of what was seen, so
+`still_true` can look again and tell whether the disk still says the same. The absence of a file
+is an observation too: creating `utils.py` beside a script changes what `import utils` means.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import stat
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
+
+Observation = tuple[str, str, int, str]  # (kind, path, detail, outcome)
+
+_log: ContextVar[list[Observation] | None] = ContextVar("shapelint_read_log", default=None)
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[list[Observation]]:
+    """Collect the observations made inside the block (nested blocks also add to the outer one)."""
+    outer = _log.get()
+    found: list[Observation] = []
+    token = _log.set(found)
+    try:
+        yield found
+    finally:
+        _log.reset(token)
+        if outer is not None:
+            outer.extend(found)
+
+
+def active() -> bool:
+    """Whether something is recording (so callers skip work that only the log needs)."""
+    return _log.get() is not None
+
+
+def note(kind: str, path: str, detail: int, outcome: str) -> None:
+    """Record one observation (nothing when not recording)."""
+    log = _log.get()
+    if log is not None:
+        log.append((kind, path, detail, outcome))
+
+
+def replay(observations: Iterable[Observation]) -> None:
+    """Add observations made earlier (a cached module's) to the current recording."""
+    log = _log.get()
+    if log is not None:
+        log.extend(observations)
+
+
+def digest(data: bytes | str | None) -> str:
+    """A short content digest ('-' for nothing)."""
+    if data is None:
+        return "-"
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+def file_kind(path: str) -> str:
+    """'file', 'dir', 'other' or 'missing' for the path (links followed)."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return "missing"
+    return "file" if stat.S_ISREG(mode) else "dir" if stat.S_ISDIR(mode) else "other"
+
+
+def exists(path: str) -> bool:
+    """`os.path.lexists`, noted as an observation."""
+    found = os.path.lexists(path)
+    note("exists", path, 0, str(found))
+    return found
+
+
+def located(path: str) -> str:
+    """The outcome of `Workspace.locate` for one candidate: its real path and kind."""
+    real = os.path.realpath(path)
+    return f"{real}|{file_kind(real)}"
+
+
+def listing_digest(entries: Iterable[tuple[str, bool]] | None) -> str:
+    return "-" if entries is None else digest("\n".join(f"{name}/{int(is_dir)}" for name, is_dir in entries))
+
+
+def still_true(observation: Observation) -> bool:
+    """Whether the disk still shows what the observation recorded."""
+    kind, path, detail, outcome = observation
+    if kind == "exists":
+        return str(os.path.lexists(path)) == outcome
+    if kind == "locate":
+        return located(path) == outcome
+    if kind == "read":
+        offset, limit = divmod(detail, 1 << 32)
+        return digest(_read(path, offset - (1 << 31), limit)) == outcome
+    if kind == "size":
+        try:
+            info = os.stat(path)
+        except OSError:
+            return outcome == "-"
+        return (str(info.st_size) if stat.S_ISREG(info.st_mode) else "-") == outcome
+    if kind == "list":
+        try:
+            with os.scandir(path) as scan:
+                entries = sorted((e.name, e.is_dir(follow_symlinks=False)) for e in scan)
+        except OSError:
+            return outcome == "-"
+        return listing_digest(entries) == outcome
+    return False  # an observation this version does not know: never trusted
+
+
+def read_detail(offset: int, limit: int) -> int:
+    """`offset` (may be negative) and `limit` packed in one int for a 'read' observation."""
+    return (offset + (1 << 31)) * (1 << 32) + limit
+
+
+def _read(path: str, offset: int, limit: int) -> bytes | None:
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        start = max(0, info.st_size + offset) if offset < 0 else offset
+        if start > info.st_size:
+            return None
+        os.lseek(descriptor, start, os.SEEK_SET)
+        chunks: list[bytes] = []
+        remaining = limit
+        while remaining > 0:
+            chunk = os.read(descriptor, remaining)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)

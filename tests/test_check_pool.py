@@ -1,0 +1,82 @@
+"""`shapelint check` over many files: worker processes, skipping and the cache give the serial results."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import shapelint.check_pool
+from shapelint.check_cache import ResultCache
+from shapelint.check_pool import CheckOptions, check_files
+from shapelint.config import Config
+from shapelint.file_runner import discover
+from shapelint.output import formatter
+from shapelint.project_modules import MODULE_CACHE
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPORA = [ROOT / "tests" / "fixtures", ROOT / "bench" / "realworld", ROOT / "tests" / "notebooks", ROOT / "examples"]
+
+BUGGY = """\
+import numpy as np
+from tensorflow import keras
+
+x = np.zeros((100, 28, 28))
+model = keras.Sequential([keras.Input(shape=x.shape), keras.layers.Flatten(), keras.layers.Dense(1)])
+"""
+
+
+def output(paths: list[Path], options: CheckOptions) -> str:
+    MODULE_CACHE.clear()
+    return formatter("json")([checked.result for checked in check_files(paths, Config(), {}, options)])
+
+
+@pytest.mark.parametrize("corpus", CORPORA, ids=[p.name for p in CORPORA])
+def test_workers_skipping_and_the_cache_give_the_serial_results(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(ROOT)
+    paths = list(discover([str(corpus.relative_to(ROOT))]))
+    assert len(paths) >= 5
+    serial = output(paths, CheckOptions(jobs=1, skip=False))
+    assert '"code"' in serial or corpus.name == "notebooks"  # the corpus has findings to compare
+    cache = ResultCache(tmp_path / "cache", "test")
+    parallel = CheckOptions(jobs=2, cache=cache)
+    assert output(paths, parallel) == serial
+    assert parallel.analysed + parallel.skipped == len(paths)
+    warm = CheckOptions(jobs=2, cache=ResultCache(tmp_path / "cache", "test"))
+    assert output(paths, warm) == serial
+    assert warm.analysed == 0
+
+
+def test_a_worker_that_dies_costs_only_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = shapelint.check_pool.check_file
+
+    def fragile(path: Path, *args: object, **kwargs: object):
+        if path.name == "c.py":
+            os._exit(3)  # as a segfault in a native parser would end the process
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(shapelint.check_pool, "check_file", fragile)
+    names = [f"{letter}.py" for letter in "abcdef"]
+    for name in names:
+        (tmp_path / name).write_text(BUGGY)
+    options = CheckOptions(jobs=2, cache=ResultCache(tmp_path / "cache", "test"))
+    results = [checked.result for checked in check_files([tmp_path / n for n in names], Config(), {}, options)]
+    assert [Path(r.path).name for r in results] == names
+    crashed = results[2]
+    assert crashed.error is not None and "stopped" in crashed.error and crashed.diagnostics == ()
+    for other in results[:2] + results[3:]:
+        assert other.error is None and [d.code for d in other.diagnostics] == ["SL101"]
+
+
+def test_the_jobs_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from shapelint.cli import main
+
+    for name in ("a.py", "b.py", "c.py"):
+        (tmp_path / name).write_text(BUGGY)
+    assert main(["check", "--jobs", "2", "--no-cache", str(tmp_path)]) == 1
+    lines = [line for line in capsys.readouterr().out.splitlines() if "SL101" in line]
+    assert [Path(line.split(":")[0]).name for line in lines] == ["a.py", "b.py", "c.py"]
+    with pytest.raises(SystemExit):
+        main(["check", "--jobs", "0", str(tmp_path)])
