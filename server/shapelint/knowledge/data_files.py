@@ -3,18 +3,21 @@
 Shapes come from the file's header or its first lines, read through `ev.workspace` (trusted
 workspaces only, inside the root, bounded, cached by mtime); the file format is told by its
 first bytes, as `np.load` does. Nothing is unpickled: object arrays stay unknown. Row counts
-a text file does not state are unknown (None).
+a text file does not state are unknown (None) with a symbol (`rows_symbol`): every array read
+from the same file the same way has the same rows, so `x` and `y` sliced from it agree.
 
     x = np.load("data/x.npy")                 # (60000, 28, 28) uint8, from the .npy header
     with np.load("data/mnist.npz") as data:   # NpzFile: each member's header, on demand
         x_train = data["x_train"]
-    table = np.loadtxt("data/pima.csv", delimiter=",")   # (None, 9): columns of the first data line
+    table = np.loadtxt("data/pima.csv", delimiter=",")   # (n_pima, 9): columns of the first data line
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from shapelint.calls import CallArgs
 from shapelint.data_headers import (
@@ -34,7 +37,7 @@ from shapelint.data_headers import (
 from shapelint.knowledge.numpy import dtype_name
 from shapelint.knowledge.paths import path_text
 from shapelint.knowledge.registry import Evaluator, attribute, function, method
-from shapelint.shapes import Dim, Shape
+from shapelint.shapes import Dim, Shape, Symbol
 from shapelint.values import UNKNOWN, ArrayValue, Const, ObjectValue, Seq, Value, const_int
 from shapelint.workspace import Workspace
 
@@ -155,6 +158,18 @@ def _npz_files(ev: Evaluator, archive: ObjectValue, name: str) -> Value:
 # Text tables ----------------------------------------------------------------------------------
 
 
+def rows_symbol(source: Value | None, reading: str) -> Symbol | None:
+    """The symbol of the rows of the file `source` names, read the way `reading` says (reader and options).
+
+    Call it only once the file was seen to hold at least one row: a symbol is never zero.
+    """
+    name = path_text(source)
+    if name is None:
+        return None
+    stem = re.sub(r"\W+", "_", PurePosixPath(name.replace("\\", "/")).name.split(".")[0]).strip("_")
+    return Symbol(f"rows:{reading}:{name}", f"n_{stem}" if stem else "n_rows")
+
+
 def read_text_head(ev: Evaluator, source: Value | None) -> tuple[bytes, bool] | None:
     """The first bytes of a text file the program names, and whether they are all of it.
 
@@ -252,11 +267,17 @@ def _text_array(
     if strict_numbers and not all(numeric[c] for c in columns):
         return UNKNOWN  # loadtxt raises on a field that is not a number (a header line not skipped)
     dims: tuple[Dim, ...] = (None, len(columns))
+    symbol = (
+        rows_symbol(call.get(0, "fname"), f"numpy:{skip_name}={skip}:{comment}")
+        if max_rows in (None, Const(None))
+        else None
+    )
+    symbols: tuple[Symbol | None, ...] = (symbol, None)
     if ndmin < 2 and len(columns) == 1:
-        dims = (None,)  # a single column is squeezed to 1-D
+        dims, symbols = (None,), (symbol,)  # a single column is squeezed to 1-D
     if unpack_value.value is True:
-        dims = tuple(reversed(dims))
-    return ArrayValue(Shape(dims), dtype)
+        dims, symbols = tuple(reversed(dims)), tuple(reversed(symbols))
+    return ArrayValue(Shape(dims, symbols), dtype)
 
 
 @function("numpy.loadtxt")
