@@ -25,6 +25,7 @@ from shapelint.data_headers import (
     NPY_MAGIC,
     NPY_PREAMBLE,
     ZIP_TAIL,
+    ZipMember,
     inflate_head,
     parse_npy_header,
     parse_number,
@@ -73,18 +74,39 @@ def _load_npy(workspace: Workspace, located: str) -> Value:
     return npy_array(workspace.read_head(located, _NPY_HEAD))
 
 
-def _open_npz(workspace: Workspace, located: str) -> Value:
+def zip_members(workspace: Workspace, located: str) -> list[ZipMember] | None:
+    """The members of a zip archive (an .npz, an .xlsx) from its central directory, or None."""
     size = workspace.size(located)
     tail = workspace.read_range(located, -ZIP_TAIL, ZIP_TAIL)
     if size is None or tail is None:
-        return UNKNOWN
+        return None
     span = zip_directory_span(tail, size)
     if span is None:
-        return UNKNOWN
+        return None
     directory = None
     if span[0] < size - len(tail):  # a directory larger than the tail: read it where it is
         directory = workspace.read_range(located, span[0], span[1])
-    members = parse_zip_directory(tail, size, directory)
+    return parse_zip_directory(tail, size, directory)
+
+
+def zip_member_head(workspace: Workspace, located: str, member: ZipMember, limit: int) -> bytes | None:
+    """The first `limit` bytes of a member's content (stored or deflated), or None."""
+    local = workspace.read_range(located, member.header_offset, 30)
+    skip = zip_member_data_offset(local or b"")
+    if skip is None:
+        return None
+    start = member.header_offset + skip
+    if member.method == 0:
+        return workspace.read_range(located, start, min(member.compressed_size, limit))
+    if member.method == 8:
+        # Text deflates to well under a quarter of its size: four times the limit of input is plenty.
+        raw = workspace.read_range(located, start, min(member.compressed_size, 4 * limit))
+        return inflate_head(raw, limit) if raw is not None else None
+    return None
+
+
+def _open_npz(workspace: Workspace, located: str) -> Value:
+    members = zip_members(workspace, located)
     if members is None:
         return UNKNOWN
     keys = tuple(

@@ -240,7 +240,7 @@ def _column_levels(rows: list[tuple[str, ...]], width: int) -> tuple[tuple[froze
     return tuple(levels), tuple(dtypes)
 
 
-def _unique_labels(labels: list[str]) -> list[Name]:
+def unique_labels(labels: list[str]) -> list[Name]:
     """Header labels as pandas makes them: empty ones `Unnamed: i`, repeats `a.1`, `a.2`."""
     seen: dict[str, int] = {}
     out: list[Name] = []
@@ -282,11 +282,47 @@ def _csv_frame(
             return None
         columns: list[Name] = list(names)
     elif header is not None:
-        columns = _unique_labels(list(rows[header]))
+        columns = unique_labels(list(rows[header]))
     else:
         columns = list(range(width))
     levels, dtypes = _column_levels(data, width) if exact else (None, None)
     return DataFrameValue(tuple(columns), None, levels, dtypes)
+
+
+def select_columns(frame: DataFrameValue, call: CallArgs) -> DataFrameValue | None:
+    """The columns a reader keeps of a table's `frame`: `usecols` (names or positions, in the file's
+    order), then without `index_col`; None when that cannot be known (or pandas would raise)."""
+    if frame.columns is None:
+        return None
+    columns, width = list(frame.columns), len(frame.columns)
+    usecols = call.get(None, "usecols")
+    if usecols is not None and usecols != Const(None):
+        wanted = _names(usecols)
+        if wanted is None:
+            return None
+        positions = [p if isinstance(p, int) else columns.index(p) if p in columns else -1 for p in wanted]
+        if any(not 0 <= p < width for p in positions) or len(set(positions)) != len(positions):
+            return None
+        frame = frame.keep(sorted(positions))  # pandas keeps the file's order, not usecols'
+    index_col = call.get(None, "index_col")
+    if index_col is not None and not (
+        isinstance(index_col, Const) and index_col.value in (None, False) and type(index_col.value) is not int
+    ):
+        labels = _names(index_col)
+        if labels is None or frame.columns is None:
+            return None
+        keep = list(range(len(frame.columns)))
+        for label in labels:
+            position = label if isinstance(label, int) and label not in frame.columns else None
+            if position is None:
+                if frame.columns.count(label) != 1:
+                    return None
+                position = frame.columns.index(label)
+            if not 0 <= position < len(frame.columns) or position not in keep:
+                return None
+            keep.remove(position)
+        frame = frame.keep(keep)
+    return frame
 
 
 def read_csv(ev: Evaluator, call: CallArgs, default_sep: str) -> Value:
@@ -346,34 +382,10 @@ def read_csv(ev: Evaluator, call: CallArgs, default_sep: str) -> Value:
     frame = _csv_frame(head, exact, complete, delimiter, skip, header, tuple(names) if names is not None else None)
     if frame is None or frame.columns is None:
         return UNKNOWN
-    columns, width = list(frame.columns), len(frame.columns)
-    usecols = call.get(None, "usecols")
-    if usecols is not None and usecols != Const(None):
-        wanted = _names(usecols)
-        if wanted is None:
-            return UNKNOWN
-        positions = [p if isinstance(p, int) else columns.index(p) if p in columns else -1 for p in wanted]
-        if any(not 0 <= p < width for p in positions) or len(set(positions)) != len(positions):
-            return UNKNOWN
-        frame = frame.keep(sorted(positions))  # pandas keeps the file's order, not usecols'
-    index_col = call.get(None, "index_col")
-    if index_col is not None and not (
-        isinstance(index_col, Const) and index_col.value in (None, False) and type(index_col.value) is not int
-    ):
-        labels = _names(index_col)
-        if labels is None or frame.columns is None:
-            return UNKNOWN
-        keep = list(range(len(frame.columns)))
-        for label in labels:
-            position = label if isinstance(label, int) and label not in frame.columns else None
-            if position is None:
-                if frame.columns.count(label) != 1:
-                    return UNKNOWN
-                position = frame.columns.index(label)
-            if not 0 <= position < len(frame.columns) or position not in keep:
-                return UNKNOWN
-            keep.remove(position)
-        frame = frame.keep(keep)
+    chosen = select_columns(frame, call)
+    if chosen is None:
+        return UNKNOWN
+    frame = chosen
     if any(key in ("nrows", "skipfooter") for key in call.kwargs):
         return frame
     # The rows nobody counted: one symbol for every read of this file with this header and skip.
