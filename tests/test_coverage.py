@@ -316,3 +316,23 @@ def test_a_loop_the_work_budget_widened():
     reasons = [r for node, r in facts.unknown_reasons.values() if isinstance(node, cst.Name) and node.value == "z"]
     assert reasons and reasons[0].kind == "budget"
     assert reasons[0].label == "work budget spent (a loop widened or a call cut short)"
+
+
+def test_every_call_site_answered_from_a_summary_says_why():
+    # The second call of a pure helper with the same arguments reuses the first one's result: its cause too.
+    text = (
+        "import sys\nimport numpy as np\n"
+        "def read(n):\n    return np.fromfunction(n)\n"
+        "def pick(flag):\n    if flag:\n        return np.zeros((2, 3))\n    return None\n"
+        "a = read(2)\nb = read(2)\n"
+        "c = pick(sys.argv)\nd = pick(sys.argv)\n"
+    )
+    first, second = reason_of(text, "a"), reason_of(text, "b")
+    assert first is not None and second == first
+    assert second.label == "`numpy.fromfunction` — not modelled"
+    branches, again = reason_of(text, "c"), reason_of(text, "d")
+    assert branches is not None and branches.kind == "branches"
+    assert again is not None and again.kind == "branches" and again.node is not None
+    assert again.node.node is not branches.node.node  # located at its own call, which hovers quote
+    hover = analyze(text).hover_at(Position(11, 0))
+    assert hover is not None and "`pick` returns differ" in hover.markdown

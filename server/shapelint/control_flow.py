@@ -9,17 +9,23 @@ work budget lasts; other loops run as "an unknown number of times".
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
 from shapelint.budget import Budget
+from shapelint.calls import CallArgs
 from shapelint.facts import UnknownReason
 from shapelint.indexing import iteration_items
+from shapelint.knowledge import registry
 from shapelint.limits import MAX_UNROLL
 from shapelint.scope import Scope
 from shapelint.source import NodeRef
 from shapelint.unknown_reasons import UnknownReasons
 from shapelint.values import UNKNOWN, ArrayValue, ListOf, Seq, Value, join_values
+
+if TYPE_CHECKING:
+    from shapelint.knowledge.registry import Evaluator
 
 
 class Return(Exception):
@@ -126,8 +132,20 @@ class ControlFlow(UnknownReasons):
             element = ArrayValue(iterable.shape.drop_first(), iterable.dtype)
         elif isinstance(iterable, ListOf):
             element = iterable.element
+        elif iterable is not UNKNOWN:
+            element = self.library_element(iterable)
         reason = self.reason_of(node.iter) if element is UNKNOWN else None
         self.exec_loop_body(node.body, scope, node.target, element, reason)
+
+    def library_element(self, iterable: Value) -> Value:
+        """What `for item in iterable` binds for a library object (a dataset, a generator, a Sequence):
+        `next(iter(iterable))`, as the overlays answer it."""
+        ev = cast("Evaluator", self)
+        make_iterator, take = registry.find_function("builtins.iter"), registry.find_function("builtins.next")
+        if make_iterator is None or take is None:
+            return UNKNOWN
+        iterator = make_iterator(ev, CallArgs([iterable], {}))
+        return take(ev, CallArgs([iterator], {})) if iterator is not UNKNOWN else UNKNOWN
 
     def _run_iteration(self, body: cst.BaseSuite, scope: Scope) -> tuple[list[Scope], list[Scope]]:
         """Run a loop body once: the states that go on to the next iteration, and those that break."""

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import libcst as cst
 
-from shapelint.shapes import Dim, Shape
+from shapelint.shapes import Dim, Shape, Symbol
 from shapelint.values import UNKNOWN, ArrayValue, Const, DictValue, Seq, TensorValue, Value, const_int, int_tuple
 
 Index = tuple[str, object]
@@ -71,14 +71,18 @@ def index_shape(shape: Shape, indexes: list[tuple[str, object]]) -> Shape | None
         else:
             expanded.append((kind, value))
     dims = list(shape.dims)
+    symbols = shape.symbol_list()
     out: list[Dim] = []
+    named: list[Symbol | None] = []  # the symbol of each dim of `out`, kept by whole slices only
     axis = 0
     advanced_done = False
     for kind, value in expanded:
+        named.extend([None] * (len(out) - len(named)))
         if kind == "newaxis":
             out.append(1)
             continue
         dim = dims[axis]
+        symbol = symbols[axis]
         axis += 1
         if kind == "int":
             continue
@@ -90,10 +94,9 @@ def index_shape(shape: Shape, indexes: list[tuple[str, object]]) -> Shape | None
             if "?" in (start, stop, step):
                 out.append(None)
             elif dim is None:
-                if step in (None, 1) and isinstance(start, int) and isinstance(stop, int) and 0 <= start <= stop:
-                    out.append(None)
-                else:
-                    out.append(None)
+                out.append(None)
+                if start in (None, 0) and stop is None and step in (None, 1):
+                    named.append(symbol)  # `x[:, 1:]` keeps every row: still the same rows
             else:
                 out.append(len(range(*slice(start, stop, step).indices(dim))))
             continue
@@ -105,9 +108,13 @@ def index_shape(shape: Shape, indexes: list[tuple[str, object]]) -> Shape | None
             assert isinstance(index, Shape)
             if index.dims is None:
                 return None
+            named.extend([None] * (len(out) - len(named)))
+            named.extend(index.symbol_list())
             out.extend(index.dims)
+    named.extend([None] * (len(out) - len(named)))
+    named.extend(symbols[axis:])
     out.extend(dims[axis:])
-    return Shape(tuple(out))
+    return Shape(tuple(out), tuple(named))
 
 
 def index_of(value: Value) -> Index:

@@ -105,7 +105,7 @@ class Interpreter(ControlFlow, UserCalls):
         self.modules = modules
         self.foreign = False  # interpreting an imported module: its nodes have no place in the importer
         # Results of calls that only compute data, by function and abstract arguments.
-        self.summaries: dict[tuple[object, ...], Value] = {}
+        self.summaries = {}  # calls of pure helpers by summary_key (typed in user_calls.py)
         self.summary_counts: dict[FunctionValue, int] = {}
         self.mutations = 0  # attribute writes and calls on mutable objects: calls doing any are not summarised
         self.hoisted: dict[str, tuple[cst.FunctionDef, int]] = {}

@@ -17,7 +17,7 @@ from shapelint.diagnostics import Position, Range, code_in_message
 from shapelint.facts import LayerCallFact, LayerValue, ModelValue, ProgramFacts, UnknownReason
 from shapelint.shapes import Shape, format_shape
 from shapelint.source import Program
-from shapelint.values import UNKNOWN, ArrayValue, Const, DatasetValue, Seq, TensorValue, Value
+from shapelint.values import UNKNOWN, ArrayValue, Const, DatasetValue, Seq, SymbolicInt, TensorValue, Value
 
 
 class HoverKind(str, Enum):
@@ -100,10 +100,15 @@ def describe(facts: ProgramFacts, value: Value | LayerCallFact, code: str) -> tu
     if isinstance(value, Seq) and value.items and all(isinstance(i, (ArrayValue, TensorValue)) for i in value.items):
         inner = ", ".join(i.describe() for i in value.items)
         return f"`{code}`: ({inner})", HoverKind.VALUE
-    if isinstance(value, Seq) and value.items and all(_known_size(i) for i in value.items):
+    if isinstance(value, SymbolicInt):
+        return f"`{code}`: int `{value.symbol.name}` (a size known only at run time, shared by its source)", (
+            HoverKind.VALUE
+        )
+    if isinstance(value, Seq) and value.items and all(_known_size(i) or type(i) is SymbolicInt for i in value.items):
         # A shape tuple such as `x.shape[1:]`: where a wrong Input shape usually comes from.
-        sizes = tuple(i.value for i in value.items if isinstance(i, Const))
-        text = f"`{code}`: {value.kind} {format_shape(Shape(sizes))}"
+        sizes = tuple(i.value if isinstance(i, Const) else None for i in value.items)
+        symbols = tuple(i.symbol if isinstance(i, SymbolicInt) else None for i in value.items)
+        text = f"`{code}`: {value.kind} {format_shape(Shape(sizes, symbols))}"
         if value.shape_of is not None:
             text += f", axes {value.shape_offset}: of an array of shape {format_shape(value.shape_of.shape)}"
         return text, HoverKind.VALUE

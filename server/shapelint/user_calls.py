@@ -21,7 +21,7 @@ from shapelint.facts import LayerValue, ModelValue, ProgramFacts
 from shapelint.knowledge import registry
 from shapelint.limits import MAX_CALL_DEPTH, MAX_SUMMARIES_PER_FUNCTION
 from shapelint.scope import Scope
-from shapelint.summaries import is_data, summary_key
+from shapelint.summaries import Summary, is_data, summary_key
 from shapelint.unknown_reasons import UnknownReasons, receiver_name
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ class UserCalls(UnknownReasons):
     called: set[int]
     returns: list[list[Value]]
     yields: list[list[Value]]
-    summaries: dict[tuple[object, ...], Value]
+    summaries: dict[tuple[object, ...], Summary]
     summary_counts: dict[FunctionValue, int]
     mutations: int
 
@@ -75,7 +75,11 @@ class UserCalls(UnknownReasons):
         key = None if unknown_arguments else summary_key(function, call)
         found = self.summaries.get(key) if key is not None else None
         if found is not None:
-            return found
+            if call.node is not None:
+                reason = found.reason_at(call.node)
+                if reason is not None:
+                    self.facts.note_unknown(call.node, reason)  # this call site is unknown for the same cause
+            return found.result
         if not self.budget.charge():
             # Out of work: a call returns unknown (recursion with fan-out ends here).
             if call.node is not None:
@@ -90,7 +94,7 @@ class UserCalls(UnknownReasons):
         before = self._effects()
         result = self._interpret_call(function, call, unknown_arguments)
         if self._effects() == before and is_data(result):
-            self.summaries[key] = result
+            self.summaries[key] = Summary(result, self.facts.reason_at(call.node), call.node)
             self.summary_counts[function] = count + 1
         return result
 

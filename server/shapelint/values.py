@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from shapelint.shapes import Shape, format_shape
+from shapelint.shapes import Shape, Symbol, format_shape
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -57,6 +57,28 @@ class Const(Value):
 
     def describe(self) -> str:
         return repr(self.value)
+
+
+@dataclass(frozen=True)
+class SymbolicInt(Value):
+    """An int nobody knows that names a shared size: `len(df)` or `x.shape[0]` of rows read from a file.
+
+    Code that wants an int sees no `Const` and treats it as unknown; shape arguments keep its symbol.
+    """
+
+    symbol: Symbol
+
+    def describe(self) -> str:
+        return self.symbol.name
+
+
+def dim_value(shape: Shape, axis: int) -> Value:
+    """The value of `shape[axis]`: a Const, a SymbolicInt, or UNKNOWN."""
+    dim = shape[axis]
+    if dim is not None:
+        return Const(dim)
+    symbol = shape.symbol(axis)
+    return SymbolicInt(symbol) if symbol is not None else UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -267,7 +289,7 @@ def join_values(a: Value, b: Value) -> Value:
     if isinstance(a, ArrayValue) and isinstance(b, ArrayValue):
         from shapelint.shapes import join
 
-        if a.shape == b.shape and a.dtype == b.dtype:
+        if a.shape == b.shape and a.shape.symbols == b.shape.symbols and a.dtype == b.dtype:
             return a
         return ArrayValue(join(a.shape, b.shape), a.dtype if a.dtype == b.dtype else None, a.name)
     if isinstance(a, Seq) and isinstance(b, Seq) and len(a.items) == len(b.items) and a.kind == b.kind:
@@ -304,11 +326,23 @@ def int_tuple(value: Value, allow_none: bool = True) -> tuple[int | None, ...] |
         number = const_int(item)
         if number is not None:
             dims.append(number)
-        elif allow_none and (item is UNKNOWN or (isinstance(item, Const) and item.value is None)):
+        elif allow_none and (
+            item is UNKNOWN or type(item) is SymbolicInt or (isinstance(item, Const) and item.value is None)
+        ):
             dims.append(None)
         else:
             return None
     return tuple(dims)
+
+
+def shape_tuple(value: Value) -> Shape | None:
+    """Like `int_tuple`, as a Shape whose symbolic items (`len(x)`) keep their symbol: `(len(x), 10)`."""
+    dims = int_tuple(value)
+    if dims is None:
+        return None
+    items = value.items if isinstance(value, Seq) else ()
+    symbols = tuple(item.symbol if type(item) is SymbolicInt else None for item in items)
+    return Shape(dims, symbols if len(symbols) == len(dims) else None)
 
 
 def literal(value: Value) -> object:

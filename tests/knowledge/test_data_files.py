@@ -139,19 +139,19 @@ def test_paths_built_from_literal_parts(project: Path, path: str, expected: str)
 @pytest.mark.parametrize(
     ("call", "expected"),
     [
-        ("np.loadtxt('data/table.csv', delimiter=',')", "ndarray (None, 4) float64"),
-        ("np.loadtxt('data/table.csv', delimiter=',', usecols=(0, 2))", "ndarray (None, 2) float64"),
-        ("np.loadtxt('data/table.csv', delimiter=',', usecols=1)", "ndarray (None,) float64"),
-        ("np.loadtxt('data/table.csv', delimiter=',', usecols=[1], ndmin=2)", "ndarray (None, 1) float64"),
-        ("np.loadtxt('data/table.csv', delimiter=',', unpack=True)", "ndarray (4, None) float64"),
-        ("np.loadtxt('data/table.csv', delimiter=',', dtype='float32')", "ndarray (None, 4) float32"),
-        ("np.loadtxt('data/spaced.txt')", "ndarray (None, 3) float64"),
-        ("np.loadtxt('data/header.csv', delimiter=',', skiprows=1)", "ndarray (None, 3) float64"),
+        ("np.loadtxt('data/table.csv', delimiter=',')", "ndarray (n_table, 4) float64"),
+        ("np.loadtxt('data/table.csv', delimiter=',', usecols=(0, 2))", "ndarray (n_table, 2) float64"),
+        ("np.loadtxt('data/table.csv', delimiter=',', usecols=1)", "ndarray (n_table,) float64"),
+        ("np.loadtxt('data/table.csv', delimiter=',', usecols=[1], ndmin=2)", "ndarray (n_table, 1) float64"),
+        ("np.loadtxt('data/table.csv', delimiter=',', unpack=True)", "ndarray (4, n_table) float64"),
+        ("np.loadtxt('data/table.csv', delimiter=',', dtype='float32')", "ndarray (n_table, 4) float32"),
+        ("np.loadtxt('data/spaced.txt')", "ndarray (n_spaced, 3) float64"),
+        ("np.loadtxt('data/header.csv', delimiter=',', skiprows=1)", "ndarray (n_header, 3) float64"),
         ("np.loadtxt('data/header.csv', delimiter=',')", "unknown"),  # loadtxt raises on the header
         ("np.loadtxt('data/one_row.csv', delimiter=',')", "unknown"),  # one row: squeezed to 1-D
         ("np.loadtxt('data/table.csv', delimiter=',', usecols=(7,))", "unknown"),  # no such column
-        ("np.genfromtxt('data/header.csv', delimiter=',')", "ndarray (None, 3) float64"),
-        ("np.genfromtxt('data/header.csv', delimiter=',', skip_header=1)", "ndarray (None, 3) float64"),
+        ("np.genfromtxt('data/header.csv', delimiter=',')", "ndarray (n_header, 3) float64"),
+        ("np.genfromtxt('data/header.csv', delimiter=',', skip_header=1)", "ndarray (n_header, 3) float64"),
         ("np.genfromtxt('data/header.csv', delimiter=',', names=True)", "unknown"),  # structured
         ("np.genfromtxt('data/header.csv', delimiter=',', dtype=None)", "unknown"),
     ],
@@ -163,7 +163,7 @@ def test_text_tables(project: Path, call: str, expected: str) -> None:
 def test_unpacked_columns(project: Path) -> None:
     code = "import numpy as np\na, b = np.loadtxt('data/spaced.txt', usecols=(0, 1), unpack=True)\n"
     found = values_in(project, code)
-    assert found["a"].describe() == found["b"].describe() == "ndarray (None,) float64"
+    assert found["a"].describe() == found["b"].describe() == "ndarray (n_spaced,) float64"
 
 
 def test_confirmation_analyses_the_document_where_it_lies(project: Path) -> None:

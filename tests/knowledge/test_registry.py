@@ -10,6 +10,7 @@ from shapelint.calls import CallArgs
 from shapelint.facts import LayerValue, ModelValue
 from shapelint.interpreter import Interpreter
 from shapelint.knowledge import registry
+from shapelint.knowledge.hdf5 import Hdf5DatasetValue
 from shapelint.knowledge.pandas import DataFrameValue, SeriesValue
 from shapelint.shapes import Shape
 from shapelint.source import parse_program
@@ -45,6 +46,7 @@ def _receiver(name: str) -> Value:
         "DictValue": DictValue((), ()),
         "DataFrameValue": DataFrameValue(("a", "b")),
         "SeriesValue": SeriesValue("a"),
+        "Hdf5DatasetValue": Hdf5DatasetValue(ArrayValue(Shape((4, 3)), "float32")),
         "_Unknown": UNKNOWN,
     }
     return samples.get(name, ObjectValue(name))

@@ -10,7 +10,7 @@ from shapelint.calls import CallArgs
 from shapelint.knowledge import registry
 from shapelint.knowledge.registry import Evaluator, FunctionHandler, function, method
 from shapelint.limits import MAX_UNROLL
-from shapelint.values import UNKNOWN, ArrayValue, Const, DictValue, ObjectValue, Seq, Value, const_int
+from shapelint.values import UNKNOWN, ArrayValue, Const, DictValue, ObjectValue, Seq, Value, const_int, dim_value
 
 
 @function("builtins.len")
@@ -21,8 +21,7 @@ def _len(ev: Evaluator, call: CallArgs) -> Value:
     if isinstance(first, DictValue):
         return Const(len(first.keys))
     if isinstance(first, ArrayValue) and first.shape.dims:
-        dim = first.shape.dims[0]
-        return Const(dim) if dim is not None else UNKNOWN
+        return dim_value(first.shape, 0)  # the row count, or its symbol (rows of one file)
     length = registry.find_method(first, "__len__") if first is not None else None
     return length(ev, first, CallArgs([], {})) if length is not None else UNKNOWN
 

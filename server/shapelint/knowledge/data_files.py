@@ -3,18 +3,21 @@
 Shapes come from the file's header or its first lines, read through `ev.workspace` (trusted
 workspaces only, inside the root, bounded, cached by mtime); the file format is told by its
 first bytes, as `np.load` does. Nothing is unpickled: object arrays stay unknown. Row counts
-a text file does not state are unknown (None).
+a text file does not state are unknown (None) with a symbol (`rows_symbol`): every array read
+from the same file the same way has the same rows, so `x` and `y` sliced from it agree.
 
     x = np.load("data/x.npy")                 # (60000, 28, 28) uint8, from the .npy header
     with np.load("data/mnist.npz") as data:   # NpzFile: each member's header, on demand
         x_train = data["x_train"]
-    table = np.loadtxt("data/pima.csv", delimiter=",")   # (None, 9): columns of the first data line
+    table = np.loadtxt("data/pima.csv", delimiter=",")   # (n_pima, 9): columns of the first data line
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from shapelint.calls import CallArgs
 from shapelint.data_headers import (
@@ -22,6 +25,7 @@ from shapelint.data_headers import (
     NPY_MAGIC,
     NPY_PREAMBLE,
     ZIP_TAIL,
+    ZipMember,
     inflate_head,
     parse_npy_header,
     parse_number,
@@ -34,7 +38,7 @@ from shapelint.data_headers import (
 from shapelint.knowledge.numpy import dtype_name
 from shapelint.knowledge.paths import path_text
 from shapelint.knowledge.registry import Evaluator, attribute, function, method
-from shapelint.shapes import Dim, Shape
+from shapelint.shapes import Dim, Shape, Symbol
 from shapelint.values import UNKNOWN, ArrayValue, Const, ObjectValue, Seq, Value, const_int
 from shapelint.workspace import Workspace
 
@@ -70,18 +74,39 @@ def _load_npy(workspace: Workspace, located: str) -> Value:
     return npy_array(workspace.read_head(located, _NPY_HEAD))
 
 
-def _open_npz(workspace: Workspace, located: str) -> Value:
+def zip_members(workspace: Workspace, located: str) -> list[ZipMember] | None:
+    """The members of a zip archive (an .npz, an .xlsx) from its central directory, or None."""
     size = workspace.size(located)
     tail = workspace.read_range(located, -ZIP_TAIL, ZIP_TAIL)
     if size is None or tail is None:
-        return UNKNOWN
+        return None
     span = zip_directory_span(tail, size)
     if span is None:
-        return UNKNOWN
+        return None
     directory = None
     if span[0] < size - len(tail):  # a directory larger than the tail: read it where it is
         directory = workspace.read_range(located, span[0], span[1])
-    members = parse_zip_directory(tail, size, directory)
+    return parse_zip_directory(tail, size, directory)
+
+
+def zip_member_head(workspace: Workspace, located: str, member: ZipMember, limit: int) -> bytes | None:
+    """The first `limit` bytes of a member's content (stored or deflated), or None."""
+    local = workspace.read_range(located, member.header_offset, 30)
+    skip = zip_member_data_offset(local or b"")
+    if skip is None:
+        return None
+    start = member.header_offset + skip
+    if member.method == 0:
+        return workspace.read_range(located, start, min(member.compressed_size, limit))
+    if member.method == 8:
+        # Text deflates to well under a quarter of its size: four times the limit of input is plenty.
+        raw = workspace.read_range(located, start, min(member.compressed_size, 4 * limit))
+        return inflate_head(raw, limit) if raw is not None else None
+    return None
+
+
+def _open_npz(workspace: Workspace, located: str) -> Value:
+    members = zip_members(workspace, located)
     if members is None:
         return UNKNOWN
     keys = tuple(
@@ -153,6 +178,18 @@ def _npz_files(ev: Evaluator, archive: ObjectValue, name: str) -> Value:
 
 
 # Text tables ----------------------------------------------------------------------------------
+
+
+def rows_symbol(source: Value | None, reading: str) -> Symbol | None:
+    """The symbol of the rows of the file `source` names, read the way `reading` says (reader and options).
+
+    Call it only once the file was seen to hold at least one row: a symbol is never zero.
+    """
+    name = path_text(source)
+    if name is None:
+        return None
+    stem = re.sub(r"\W+", "_", PurePosixPath(name.replace("\\", "/")).name.split(".")[0]).strip("_")
+    return Symbol(f"rows:{reading}:{name}", f"n_{stem}" if stem else "n_rows")
 
 
 def read_text_head(ev: Evaluator, source: Value | None) -> tuple[bytes, bool] | None:
@@ -252,11 +289,17 @@ def _text_array(
     if strict_numbers and not all(numeric[c] for c in columns):
         return UNKNOWN  # loadtxt raises on a field that is not a number (a header line not skipped)
     dims: tuple[Dim, ...] = (None, len(columns))
+    symbol = (
+        rows_symbol(call.get(0, "fname"), f"numpy:{skip_name}={skip}:{comment}")
+        if max_rows in (None, Const(None))
+        else None
+    )
+    symbols: tuple[Symbol | None, ...] = (symbol, None)
     if ndmin < 2 and len(columns) == 1:
-        dims = (None,)  # a single column is squeezed to 1-D
+        dims, symbols = (None,), (symbol,)  # a single column is squeezed to 1-D
     if unpack_value.value is True:
-        dims = tuple(reversed(dims))
-    return ArrayValue(Shape(dims), dtype)
+        dims, symbols = tuple(reversed(dims)), tuple(reversed(symbols))
+    return ArrayValue(Shape(dims, symbols), dtype)
 
 
 @function("numpy.loadtxt")

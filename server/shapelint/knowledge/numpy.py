@@ -19,6 +19,7 @@ from shapelint.shapes import (
     Dim,
     ReshapeError,
     Shape,
+    Symbol,
     broadcast,
     concatenate,
     format_shape,
@@ -34,9 +35,12 @@ from shapelint.values import (
     ObjectValue,
     RefValue,
     Seq,
+    SymbolicInt,
     Value,
     const_int,
+    dim_value,
     int_tuple,
+    shape_tuple,
 )
 
 
@@ -106,8 +110,7 @@ def _shape_from(value: Value | None) -> Shape | None:
     """A shape argument: an int, a tuple/list of ints, or x.shape."""
     if value is None:
         return None
-    dims = int_tuple(value)
-    return Shape(dims) if dims is not None else None
+    return shape_tuple(value)
 
 
 def _array(shape: Shape | None, dtype: str | None, kind: str = "ndarray") -> Value:
@@ -246,12 +249,14 @@ def expand_dims(shape: Shape, axes: Sequence[int]) -> Shape:
         if index is None:
             raise ArrayProblem("axis", f"axis {axis} is out of bounds for the result of rank {rank}")
         positions.append(index)
-    dims = list(shape.dims)
     out: list[Dim] = []
-    source = iter(dims)
+    symbols: list[Symbol | None] = []
+    source = iter(zip(shape.dims, shape.symbol_list()))
     for i in range(rank):
-        out.append(1 if i in positions else next(source))
-    return Shape(tuple(out))
+        dim, symbol = (1, None) if i in positions else next(source)
+        out.append(dim)
+        symbols.append(symbol)
+    return Shape(tuple(out), tuple(symbols))
 
 
 def _axes(value: Value | None) -> list[int] | None:
@@ -273,17 +278,19 @@ def _expand_dims(call: CallArgs) -> Value:
 
 def reshape_array(source: ArrayValue, target: Value | Sequence[Value]) -> Value:
     if isinstance(target, Value):
-        dims = int_tuple(target)
-    else:
-        if len(target) == 1:
-            dims = int_tuple(target[0])
-        else:
-            collected = [const_int(v) for v in target]
-            dims = tuple(collected)
-    if dims is None:
+        wanted = shape_tuple(target)
+    elif len(target) == 1:
+        wanted = shape_tuple(target[0])
+    else:  # x.reshape(len(x), 28, 28, 1): each argument an int, a symbolic size (len(x)) or unknown
+        wanted = Shape(
+            tuple(const_int(v) for v in target),
+            tuple(v.symbol if type(v) is SymbolicInt else None for v in target),
+        )
+    if wanted is None or wanted.dims is None:
         return UNKNOWN
     try:
-        return ArrayValue(reshape(source.shape, dims), source.dtype, kind=source.kind, classes=source.classes)
+        result = reshape(source.shape, wanted.dims, wanted.symbols)
+        return ArrayValue(result, source.dtype, kind=source.kind, classes=source.classes)
     except ReshapeError as error:
         raise ArrayProblem("reshape", str(error)) from None
 
@@ -330,12 +337,13 @@ def _squeeze(call: CallArgs) -> Value:
 def transpose(shape: Shape, axes: list[int] | None) -> Shape:
     if shape.dims is None:
         return UNKNOWN_SHAPE
+    symbols = shape.symbol_list()
     if axes is None:
-        return Shape(tuple(reversed(shape.dims)))
+        return Shape(tuple(reversed(shape.dims)), tuple(reversed(symbols)))
     rank = len(shape.dims)
     if sorted(a % rank for a in axes) != list(range(rank)) or len(axes) != rank:
         raise ArrayProblem("axis", f"axes {tuple(axes)} do not match an array of rank {rank}")
-    return Shape(tuple(shape.dims[a] for a in axes))
+    return Shape(tuple(shape.dims[a] for a in axes), tuple(symbols[a] for a in axes))
 
 
 def _transpose(call: CallArgs) -> Value:
@@ -539,12 +547,12 @@ def _to_categorical(call: CallArgs) -> Value:
         return UNKNOWN
     classes_value = call.get(1, "num_classes")
     classes = const_int(classes_value) if classes_value is not None else None
-    dims = labels.shape.dims
+    dims, symbols = labels.shape.dims, labels.shape.symbol_list()
     if dims and dims[-1] == 1 and len(dims) > 1:
-        dims = dims[:-1]
+        dims, symbols = dims[:-1], symbols[:-1]
     if classes is None and classes_value is None:
         classes = labels.classes  # Keras uses max(label) + 1
-    return ArrayValue(Shape((*dims, classes)), "float32")
+    return ArrayValue(Shape((*dims, classes), (*symbols, None)), "float32")
 
 
 def _tensor_constant(call: CallArgs) -> Value:
@@ -765,7 +773,7 @@ def array_attribute(array: ArrayValue, name: str) -> Value:
     if name == "shape":
         if array.shape.dims is None:
             return UNKNOWN
-        return Seq(tuple(Const(d) if d is not None else UNKNOWN for d in array.shape.dims), shape_of=array)
+        return Seq(tuple(dim_value(array.shape, axis) for axis in range(len(array.shape.dims))), shape_of=array)
     if name == "T":
         return ArrayValue(transpose(array.shape, None), array.dtype, kind=array.kind)
     if name == "ndim":

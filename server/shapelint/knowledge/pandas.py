@@ -19,11 +19,22 @@ from dataclasses import dataclass, replace
 
 from shapelint.calls import CallArgs
 from shapelint.data_headers import parse_number, split_fields, text_lines
-from shapelint.knowledge.data_files import read_text_head
+from shapelint.knowledge.data_files import read_text_head, rows_symbol
 from shapelint.knowledge.paths import path_text
 from shapelint.knowledge.registry import Evaluator, attribute, function, method
-from shapelint.shapes import Dim, Shape
-from shapelint.values import UNKNOWN, ArrayValue, Const, DictValue, ObjectValue, Seq, Value, const_int, const_str
+from shapelint.shapes import Dim, Shape, Symbol, format_dims, format_shape
+from shapelint.values import (
+    UNKNOWN,
+    ArrayValue,
+    Const,
+    DictValue,
+    ObjectValue,
+    Seq,
+    Value,
+    const_int,
+    const_str,
+    dim_value,
+)
 
 Name = object  # a column label: a string, or an int when the file has no header
 _NA = frozenset(
@@ -67,6 +78,12 @@ class DataFrameValue(Value):
     rows: Dim = None
     levels: tuple[frozenset[object] | None, ...] | None = None
     dtypes: tuple[str | None, ...] | None = None
+    row_symbol: Symbol | None = None  # the rows of the file it was read from, when `rows` is None
+
+    @property
+    def row_shape(self) -> Shape:
+        """The row axis as a 1-D shape, with its symbol."""
+        return Shape((self.rows,), (self.row_symbol,))
 
     def as_array(self) -> ArrayValue | None:
         """`np.asarray(df)` / `df.values`: one column per column, one row per row."""
@@ -74,7 +91,8 @@ class DataFrameValue(Value):
             return None
         known = set(self.dtypes or (None,))
         dtype = known.pop() if len(known) == 1 else None
-        return ArrayValue(Shape((self.rows, len(self.columns))), dtype if dtype != "object" else None)
+        shape = Shape((self.rows, len(self.columns)), (self.row_symbol, None))
+        return ArrayValue(shape, dtype if dtype != "object" else None)
 
     def column(self, name: Name) -> SeriesValue | None:
         if self.columns is None or self.columns.count(name) != 1:
@@ -82,7 +100,7 @@ class DataFrameValue(Value):
         index = self.columns.index(name)
         levels = self.levels[index] if self.levels is not None else None
         dtype = self.dtypes[index] if self.dtypes is not None else None
-        return SeriesValue(name, self.rows, levels, dtype)
+        return SeriesValue(name, self.rows, levels, dtype, self.row_symbol)
 
     def keep(self, positions: Iterable[int]) -> DataFrameValue:
         """The frame with only the columns at `positions`, in that order."""
@@ -93,6 +111,7 @@ class DataFrameValue(Value):
             self.rows,
             tuple(self.levels[i] for i in chosen) if self.levels is not None else None,
             tuple(self.dtypes[i] for i in chosen) if self.dtypes is not None else None,
+            self.row_symbol,
         )
 
     def rows_changed(self) -> DataFrameValue:
@@ -102,7 +121,7 @@ class DataFrameValue(Value):
     def describe(self) -> str:
         if self.columns is None:
             return "DataFrame (columns unknown)"
-        rows = "None" if self.rows is None else str(self.rows)
+        rows = format_dims(self.row_shape.dims or (None,), self.row_shape.symbols)[1:-2]
         listed = ", ".join(map(str, self.columns[:8])) + (", ..." if len(self.columns) > 8 else "")
         return f"DataFrame ({rows}, {len(self.columns)}): {listed}"
 
@@ -115,12 +134,17 @@ class SeriesValue(Value):
     rows: Dim = None
     levels: frozenset[object] | None = None  # distinct values, when every row was read
     dtype: str | None = None
+    row_symbol: Symbol | None = None  # the rows of the file it was read from, when `rows` is None
+
+    @property
+    def row_shape(self) -> Shape:
+        return Shape((self.rows,), (self.row_symbol,))
 
     def as_array(self) -> ArrayValue | None:
-        return ArrayValue(Shape((self.rows,)), self.dtype if self.dtype != "object" else None)
+        return ArrayValue(self.row_shape, self.dtype if self.dtype != "object" else None)
 
     def describe(self) -> str:
-        return f"Series ({'None' if self.rows is None else self.rows},)"
+        return f"Series {format_shape(self.row_shape)}"
 
 
 # Reading CSV headers ---------------------------------------------------------------------------
@@ -216,7 +240,7 @@ def _column_levels(rows: list[tuple[str, ...]], width: int) -> tuple[tuple[froze
     return tuple(levels), tuple(dtypes)
 
 
-def _unique_labels(labels: list[str]) -> list[Name]:
+def unique_labels(labels: list[str]) -> list[Name]:
     """Header labels as pandas makes them: empty ones `Unnamed: i`, repeats `a.1`, `a.2`."""
     seen: dict[str, int] = {}
     out: list[Name] = []
@@ -258,11 +282,47 @@ def _csv_frame(
             return None
         columns: list[Name] = list(names)
     elif header is not None:
-        columns = _unique_labels(list(rows[header]))
+        columns = unique_labels(list(rows[header]))
     else:
         columns = list(range(width))
     levels, dtypes = _column_levels(data, width) if exact else (None, None)
     return DataFrameValue(tuple(columns), None, levels, dtypes)
+
+
+def select_columns(frame: DataFrameValue, call: CallArgs) -> DataFrameValue | None:
+    """The columns a reader keeps of a table's `frame`: `usecols` (names or positions, in the file's
+    order), then without `index_col`; None when that cannot be known (or pandas would raise)."""
+    if frame.columns is None:
+        return None
+    columns, width = list(frame.columns), len(frame.columns)
+    usecols = call.get(None, "usecols")
+    if usecols is not None and usecols != Const(None):
+        wanted = _names(usecols)
+        if wanted is None:
+            return None
+        positions = [p if isinstance(p, int) else columns.index(p) if p in columns else -1 for p in wanted]
+        if any(not 0 <= p < width for p in positions) or len(set(positions)) != len(positions):
+            return None
+        frame = frame.keep(sorted(positions))  # pandas keeps the file's order, not usecols'
+    index_col = call.get(None, "index_col")
+    if index_col is not None and not (
+        isinstance(index_col, Const) and index_col.value in (None, False) and type(index_col.value) is not int
+    ):
+        labels = _names(index_col)
+        if labels is None or frame.columns is None:
+            return None
+        keep = list(range(len(frame.columns)))
+        for label in labels:
+            position = label if isinstance(label, int) and label not in frame.columns else None
+            if position is None:
+                if frame.columns.count(label) != 1:
+                    return None
+                position = frame.columns.index(label)
+            if not 0 <= position < len(frame.columns) or position not in keep:
+                return None
+            keep.remove(position)
+        frame = frame.keep(keep)
+    return frame
 
 
 def read_csv(ev: Evaluator, call: CallArgs, default_sep: str) -> Value:
@@ -322,35 +382,14 @@ def read_csv(ev: Evaluator, call: CallArgs, default_sep: str) -> Value:
     frame = _csv_frame(head, exact, complete, delimiter, skip, header, tuple(names) if names is not None else None)
     if frame is None or frame.columns is None:
         return UNKNOWN
-    columns, width = list(frame.columns), len(frame.columns)
-    usecols = call.get(None, "usecols")
-    if usecols is not None and usecols != Const(None):
-        wanted = _names(usecols)
-        if wanted is None:
-            return UNKNOWN
-        positions = [p if isinstance(p, int) else columns.index(p) if p in columns else -1 for p in wanted]
-        if any(not 0 <= p < width for p in positions) or len(set(positions)) != len(positions):
-            return UNKNOWN
-        frame = frame.keep(sorted(positions))  # pandas keeps the file's order, not usecols'
-    index_col = call.get(None, "index_col")
-    if index_col is not None and not (
-        isinstance(index_col, Const) and index_col.value in (None, False) and type(index_col.value) is not int
-    ):
-        labels = _names(index_col)
-        if labels is None or frame.columns is None:
-            return UNKNOWN
-        keep = list(range(len(frame.columns)))
-        for label in labels:
-            position = label if isinstance(label, int) and label not in frame.columns else None
-            if position is None:
-                if frame.columns.count(label) != 1:
-                    return UNKNOWN
-                position = frame.columns.index(label)
-            if not 0 <= position < len(frame.columns) or position not in keep:
-                return UNKNOWN
-            keep.remove(position)
-        frame = frame.keep(keep)
-    return frame
+    chosen = select_columns(frame, call)
+    if chosen is None:
+        return UNKNOWN
+    frame = chosen
+    if any(key in ("nrows", "skipfooter") for key in call.kwargs):
+        return frame
+    # The rows nobody counted: one symbol for every read of this file with this header and skip.
+    return replace(frame, row_symbol=rows_symbol(source, f"pandas:{skip}:{header}"))
 
 
 @function("pandas.read_csv")
@@ -469,7 +508,11 @@ def _setitem(ev: Evaluator, frame: DataFrameValue, call: CallArgs) -> Value:
     ev.mutate(
         frame,
         DataFrameValue(
-            tuple(columns), frame.rows, tuple(levels) if levels else None, tuple(dtypes) if dtypes else None
+            tuple(columns),
+            frame.rows,
+            tuple(levels) if levels else None,
+            tuple(dtypes) if dtypes else None,
+            frame.row_symbol,
         ),
     )
     return Const(None)
@@ -545,7 +588,7 @@ def _reset_index(ev: Evaluator, frame: DataFrameValue, call: CallArgs) -> Value:
 
 @method(DataFrameValue, "astype")
 def _astype(ev: Evaluator, frame: DataFrameValue, call: CallArgs) -> Value:
-    return replace(frame.rows_changed(), dtypes=None, rows=frame.rows)
+    return replace(frame.rows_changed(), dtypes=None, rows=frame.rows, row_symbol=frame.row_symbol)
 
 
 @method(DataFrameValue, "rename")
@@ -596,7 +639,7 @@ def _items(ev: Evaluator, frame: DataFrameValue, call: CallArgs) -> Value:
 
 @method(DataFrameValue, "__len__")
 def _len(ev: Evaluator, frame: DataFrameValue, call: CallArgs) -> Value:
-    return Const(frame.rows) if frame.rows is not None else UNKNOWN
+    return dim_value(frame.row_shape, 0)
 
 
 @attribute(DataFrameValue, "values")
@@ -608,7 +651,7 @@ def _values(ev: Evaluator, frame: DataFrameValue, name: str) -> Value:
 def _shape(ev: Evaluator, frame: DataFrameValue, name: str) -> Value:
     if frame.columns is None:
         return UNKNOWN
-    return Seq((Const(frame.rows) if frame.rows is not None else UNKNOWN, Const(len(frame.columns))))
+    return Seq((dim_value(frame.row_shape, 0), Const(len(frame.columns))))
 
 
 @attribute(DataFrameValue, "columns")
@@ -761,12 +804,12 @@ def _series_to_numpy(ev: Evaluator, series: SeriesValue, call: CallArgs) -> Valu
 
 @attribute(SeriesValue, "shape")
 def _series_shape(ev: Evaluator, series: SeriesValue, name: str) -> Value:
-    return Seq((Const(series.rows) if series.rows is not None else UNKNOWN,))
+    return Seq((dim_value(series.row_shape, 0),))
 
 
 @method(SeriesValue, "__len__")
 def _series_len(ev: Evaluator, series: SeriesValue, call: CallArgs) -> Value:
-    return Const(series.rows) if series.rows is not None else UNKNOWN
+    return dim_value(series.row_shape, 0)
 
 
 @method(SeriesValue, "nunique")
@@ -786,9 +829,15 @@ def _series_same(ev: Evaluator, series: SeriesValue, call: CallArgs) -> Value:
     return replace(series)
 
 
-@method(SeriesValue, "astype", "fillna", "dropna", "head", "tail", "sample", "map", "apply", "replace")
+@method(SeriesValue, "dropna", "head", "tail", "sample")
 def _series_rows(ev: Evaluator, series: SeriesValue, call: CallArgs) -> Value:
     return SeriesValue(series.name, None, None, None)
+
+
+@method(SeriesValue, "astype", "fillna", "map", "apply", "replace")
+def _series_values_changed(ev: Evaluator, series: SeriesValue, call: CallArgs) -> Value:
+    """Element-wise: the same rows, values unknown."""
+    return SeriesValue(series.name, series.rows, None, None, series.row_symbol)
 
 
 # Building frames ---------------------------------------------------------------------------------
@@ -811,7 +860,7 @@ def _get_dummies(ev: Evaluator, call: CallArgs) -> Value:
         if data.levels is None or call.get(1, "prefix") is not None:
             return UNKNOWN  # the whole file was not read: the number of distinct values is unknown
         dummies = _dummy_columns(data.name, data.levels, False, first)
-        return DataFrameValue(tuple(dummies), data.rows, None, ("bool",) * len(dummies))
+        return DataFrameValue(tuple(dummies), data.rows, None, ("bool",) * len(dummies), data.row_symbol)
     if not isinstance(data, DataFrameValue) or data.columns is None or data.dtypes is None or data.levels is None:
         return UNKNOWN
     chosen = _names(call.get(None, "columns"))
@@ -826,7 +875,7 @@ def _get_dummies(ev: Evaluator, call: CallArgs) -> Value:
         if levels is None:
             return UNKNOWN
         columns.extend(_dummy_columns(name, levels, True, first))
-    return DataFrameValue(tuple(columns), data.rows)
+    return DataFrameValue(tuple(columns), data.rows, row_symbol=data.row_symbol)
 
 
 @function("pandas.concat")
@@ -869,10 +918,14 @@ def _data_frame(ev: Evaluator, call: CallArgs) -> Value:
             return UNKNOWN
         return DataFrameValue(tuple(keys), None)
     if isinstance(data, ArrayValue) and data.shape.rank == 2 and data.shape.dims is not None:
-        width = data.shape.dims[1]
+        width, symbol = data.shape.dims[1], data.shape.symbol(0)
         if names is None:
-            return DataFrameValue(tuple(range(width)), data.shape.dims[0]) if width is not None else UNKNOWN
+            return (
+                DataFrameValue(tuple(range(width)), data.shape.dims[0], row_symbol=symbol)
+                if width is not None
+                else UNKNOWN
+            )
         if width is not None and width != len(names):
             return UNKNOWN
-        return DataFrameValue(tuple(names), data.shape.dims[0])
+        return DataFrameValue(tuple(names), data.shape.dims[0], row_symbol=symbol)
     return UNKNOWN

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from shapelint.calls import CallArgs
 from shapelint.knowledge.registry import Evaluator, attribute, function, method
-from shapelint.shapes import Dim, Shape
+from shapelint.shapes import Dim, Shape, Symbol
 from shapelint.values import UNKNOWN, ArrayValue, Const, ObjectValue, Seq, Value, const_int, literal
 
 # Splitting and shuffling ----------------------------------------------------------------------
@@ -27,24 +27,47 @@ def _rows(value: Value) -> tuple[bool, Dim]:
     return False, None
 
 
-def _with_rows(value: Value, rows: Dim) -> Value:
+def _with_rows(value: Value, rows: Dim, symbol: Symbol | None = None) -> Value:
     if not isinstance(value, ArrayValue) or not value.shape.dims:
         return UNKNOWN
-    return replace(value, shape=value.shape.replace_dim(0, rows), origin=None, name=None)
+    return replace(value, shape=value.shape.replace_dim(0, rows, symbol), origin=None, name=None)
+
+
+def _size_number(value: Value | None) -> float | int | None:
+    """A literal test_size/train_size (None: not given); raises ValueError when not literal."""
+    if value is None or value == Const(None):
+        return None
+    if isinstance(value, Const) and isinstance(value.value, (int, float)) and not isinstance(value.value, bool):
+        return value.value
+    raise ValueError("not a literal size")
+
+
+def symbolic_split(rows: Symbol, test_size: Value | None, train_size: Value | None) -> tuple[Shape, Shape] | None:
+    """The (train, test) row axes of a split of `rows` symbolic rows: an int size given as an int stays
+    known, a fraction (or the rest) becomes a symbol of its own, the same for every array of the split.
+    Each part has at least one row (sklearn raises otherwise), as a symbol must."""
+    try:
+        test, train = _size_number(test_size), _size_number(train_size)
+    except ValueError:
+        return None
+    if test is None and train is None:
+        test = 0.25
+    if (isinstance(test, float) and not 0 < test < 1) or (isinstance(train, float) and not 0 < train < 1):
+        return None
+    how = f"{test!r}:{train!r}"
+
+    def part(size: float | int | None, label: str) -> Shape:
+        if isinstance(size, int):
+            return Shape((size,))  # an absolute count is what it says
+        return Shape((None,), (Symbol(f"{rows.key}|{label}:{how}", f"{rows.name}_{label}"),))
+
+    return part(train, "train"), part(test, "test")
 
 
 def split_sizes(rows: int, test_size: Value | None, train_size: Value | None) -> tuple[int, int] | None:
     """(train, test) row counts as sklearn's `_validate_shuffle_split` computes them, or None."""
-
-    def number(value: Value | None) -> float | int | None:
-        if value is None or value == Const(None):
-            return None
-        if isinstance(value, Const) and isinstance(value.value, (int, float)) and not isinstance(value.value, bool):
-            return value.value
-        raise ValueError("not a literal size")
-
     try:
-        test, train = number(test_size), number(train_size)
+        test, train = _size_number(test_size), _size_number(train_size)
     except ValueError:
         return None
     if test is None and train is None:
@@ -74,11 +97,20 @@ def _train_test_split(ev: Evaluator, call: CallArgs) -> Value:
         return UNKNOWN
     counts = {_rows(a)[1] for a in call.args if _rows(a)[0]}
     rows = counts.pop() if len(counts) == 1 else None
-    sizes = split_sizes(rows, call.kwargs.get("test_size"), call.kwargs.get("train_size")) if rows else None
+    test_size, train_size = call.kwargs.get("test_size"), call.kwargs.get("train_size")
+    sizes = split_sizes(rows, test_size, train_size) if rows else None
     train_rows, test_rows = sizes if sizes is not None else (None, None)
+    train_axis, test_axis = Shape((train_rows,)), Shape((test_rows,))
+    # Arrays with the same symbolic rows (x and y of one file) split into parts that still agree.
+    symbols = {a.shape.symbol(0) if isinstance(a, ArrayValue) else None for a in call.args}
+    shared = symbols.pop() if len(symbols) == 1 and sizes is None else None
+    split = symbolic_split(shared, test_size, train_size) if shared is not None else None
+    if split is not None:
+        train_axis, test_axis = split
     parts: list[Value] = []
     for array in call.args:  # shuffle and stratify change which rows, not how many
-        parts.extend([_with_rows(array, train_rows), _with_rows(array, test_rows)])
+        for axis in (train_axis, test_axis):
+            parts.append(_with_rows(array, axis[0], axis.symbol(0)))
     return Seq(tuple(parts), "list")
 
 
