@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import libcst as cst
 import pytest
 from shapelint.calls import CallArgs
 from shapelint.facts import LayerValue, ModelValue
@@ -16,8 +17,10 @@ from shapelint.source import parse_program
 from shapelint.values import (
     UNKNOWN,
     ArrayValue,
+    ClassValue,
     DatasetValue,
     DictValue,
+    InstanceValue,
     ObjectValue,
     Seq,
     TensorValue,
@@ -46,6 +49,7 @@ def _receiver(name: str) -> Value:
         "DataFrameValue": DataFrameValue(("a", "b")),
         "SeriesValue": SeriesValue("a"),
         "_Unknown": UNKNOWN,
+        "InstanceValue": InstanceValue(ClassValue(cst.parse_statement("class C: pass"), 0, [], {})),  # type: ignore[arg-type]
     }
     return samples.get(name, ObjectValue(name))
 
