@@ -245,6 +245,10 @@ class KerasModels:
         layer = LayerValue(f"{instance.cls.node.name.value}", None, {}, call.node)
         instance.library_object = layer
         self.user_layers[id(layer)] = instance
+        inherited = class_method(instance.cls, "__init__")
+        if "__init__" not in instance.cls.methods and inherited is not None:
+            # The interpreter runs the class's own __init__ only: one inherited from the program's base runs here.
+            self.ev.call(inherited, CallArgs([instance, *call.args], call.kwargs, call.node, has_star=call.has_star))
 
     def traced_output(self, layer: LayerValue, tensors: list[TensorValue], node: NodeRef | None) -> Shape | None:
         """The output shape of a layer run by the program's code (a Lambda, a Layer subclass), when known."""

@@ -57,6 +57,9 @@ def described(expression: str) -> str | None:
         ("ops.multiply(flat, 0.5)", "KerasTensor (None, 32)"),
         ("ops.stack([inp, inp], axis=1)", "KerasTensor (None, 2, 10, 8)"),
         ("tf.cast(inp, tf.float16)", "KerasTensor (None, 10, 8)"),
+        ("keras.activations.relu(inp)", "KerasTensor (None, 10, 8)"),
+        ("ops.matmul(inp, weights) + np.zeros((3,))", "KerasTensor (None, 10, 3)"),  # a tensor plus a bias array
+        ("np.zeros((10, 1)) * inp", "KerasTensor (None, 10, 8)"),
     ],
 )
 def test_tensor_functions_on_keras_tensors(expression: str, expected: str) -> None:

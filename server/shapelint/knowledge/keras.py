@@ -216,14 +216,16 @@ def shape_tuple(tensor: Value) -> Value:
     return Seq(tuple(Const(d) for d in tensor.shape.dims))
 
 
-@operator(TensorValue, priority=1)
+# Before arrays' arithmetic: a Keras tensor with a weight or an array (`x @ w + b`) is a Keras tensor.
+@operator(TensorValue, priority=-1)
 def _tensor_arithmetic(ev: Evaluator, left: Value, right: Value, op: str) -> Value:
     """Keras tensors broadcast like arrays; the result derives from both operands' inputs."""
     if op == "@":
         return tensor_matmul(ev, left, right)
     tensors = [v for v in (left, right) if isinstance(v, TensorValue)]
     roots: frozenset[int] = frozenset().union(*(t.roots for t in tensors))
-    if len(tensors) == 1:
+    shaped = [v for v in (left, right) if isinstance(v, (TensorValue, ArrayValue))]
+    if len(shaped) == 1:
         return TensorValue(tensors[0].shape, tensors[0].dtype, roots)
-    shape = broadcast(tensors[0].shape, tensors[1].shape)
+    shape = broadcast(shaped[0].shape, shaped[1].shape)
     return TensorValue(shape if shape is not None else UNKNOWN_SHAPE, None, roots)

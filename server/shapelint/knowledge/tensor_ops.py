@@ -214,6 +214,7 @@ def tensor_matmul(ev: Evaluator, left: Value, right: Value) -> Value:
 _UNARY_NAMES = [
     *(f"keras.ops.{name}" for name in _UNARY),
     *(f"keras.backend.{name}" for name in _UNARY if name not in ("selu",)),
+    *(f"keras.activations.{name}" for name in ("relu", "sigmoid", "tanh", "softmax", "elu", "selu", "softplus")),
     *(f"tensorflow.nn.{name}" for name in ("relu", "sigmoid", "tanh", "softmax", "elu", "selu", "softplus")),
     *(f"tensorflow.math.{name}" for name in ("exp", "log", "abs", "sqrt", "square", "sigmoid", "tanh")),
     "tensorflow.exp",
