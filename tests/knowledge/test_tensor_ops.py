@@ -86,6 +86,14 @@ def test_a_rejected_tensor_function_is_not_an_array_finding() -> None:
     assert facts.array_problems == []
 
 
+def test_preprocess_input_keeps_the_shape() -> None:
+    assert described("keras.applications.mobilenet_v2.preprocess_input(inp)") == "KerasTensor (None, 10, 8)"
+    assert described("keras.applications.vgg16.preprocess_input(np.zeros((4, 32, 32, 3)))") == (
+        "ndarray (4, 32, 32, 3) float32"
+    )
+    assert described("keras.applications.vgg16.preprocess_input(unknown_images)") is None
+
+
 def test_arrays_give_eager_tensors() -> None:
     assert described("tf.reduce_mean(np.zeros((4, 5)), axis=0)") == "Tensor (5,) float64"
     assert described("tf.concat([np.zeros((4, 5)), np.zeros((2, 5))], 0)") == "Tensor (6, 5) float64"

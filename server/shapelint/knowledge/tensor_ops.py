@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from shapelint.calls import CallArgs
 from shapelint.knowledge.numpy import FUNCTIONS, ArrayProblem, matmul_shape, reduced
-from shapelint.knowledge.registry import Evaluator, function
+from shapelint.knowledge.registry import Evaluator, function, function_prefix
 from shapelint.shapes import UNKNOWN_SHAPE, broadcast
 from shapelint.values import UNKNOWN, ArrayValue, Const, Seq, TensorValue, Value, int_tuple
 
@@ -240,3 +240,14 @@ function(
     "keras.backend.minimum",
 )(_binary)
 function("tensorflow.matmul", "tensorflow.linalg.matmul", "keras.ops.matmul")(_matmul)
+
+
+@function_prefix("keras.applications.", lambda name: name.endswith(".preprocess_input"))
+def _preprocess_input(ev: Evaluator, call: CallArgs, name: str) -> Value:
+    """`keras.applications.<family>.preprocess_input(x)` scales or reorders channels: the shape stays."""
+    source = call.get(0, "x")
+    if isinstance(source, TensorValue):
+        return TensorValue(source.shape, "float32", source.roots)
+    if isinstance(source, ArrayValue):
+        return ArrayValue(source.shape, "float32", source.name, kind=source.kind, classes=None)
+    return UNKNOWN
