@@ -138,3 +138,70 @@ model.predict_classes(np.zeros((10, 5)))
     assert names["r_binary"].describe() == "ndarray (10, 1) int32"
     assert names["r_proba"].describe() == "ndarray (10, 3) float32"
     assert [(d.code, d.range.start.line) for d in analysis.diagnostics] == [("SL103", 8)]
+
+
+APPLICATIONS = """import keras
+base = keras.applications.MobileNetV2(include_top=False, weights=None)
+fixed = keras.applications.ResNet50(include_top=False, weights=None, input_shape=(224, 224, 3))
+topped = keras.applications.VGG16(weights=None)
+pooled = keras.applications.VGG16(include_top=False, pooling="avg", weights=None)
+"""
+
+
+@pytest.mark.parametrize(
+    ("call", "reported"),
+    [
+        ("base(keras.Input((160, 160, 3)))", False),  # no input_shape: any image size
+        ("pooled(keras.Input((160, 160, 3)))", False),
+        ("fixed(keras.Input((160, 160, 3)))", True),  # Keras 3.15: "expected shape=(None, 224, 224, 3)"
+        ("topped(keras.Input((160, 160, 3)))", True),  # include_top fixes 224x224
+    ],
+)
+def test_an_application_used_as_a_layer_is_checked_like_keras_does(call: str, reported: bool) -> None:
+    codes = [d.code for d in analysed(APPLICATIONS + f"out = {call}\n").diagnostics]
+    assert codes == (["SL104"] if reported else [])
+
+
+def test_a_model_inside_a_sequential_is_checked_where_it_is_added() -> None:
+    source = (
+        ENCODER
+        + """outer = keras.Sequential([keras.Input((64,)), encoder, layers.Dense(2)])
+added = keras.Sequential()
+added.add(keras.Input((64,)))
+added.add(encoder)
+fine = keras.Sequential([keras.Input((32,)), encoder, layers.Dense(2)])
+"""
+    )
+    lines = [d.range.start.line for d in analysed(source).diagnostics if d.code == "SL104"]
+    start = ENCODER.count("\n")
+    assert lines == [start, start + 3]
+    assert analysed(source).facts.module_names["fine"].describe() == "Sequential model: (None, 32) -> (None, 2)"
+
+
+def test_data_fed_to_a_sequential_reaches_an_unbuilt_model_inside() -> None:
+    source = (
+        ENCODER
+        + """outer = keras.Sequential([unbuilt, layers.Dense(5, activation="softmax")])
+outer.compile(loss="categorical_crossentropy")
+outer.fit(np.zeros((50, 12)), np.zeros((50, 4)))
+r_ = outer.predict(np.zeros((5, 12)))
+"""
+    )
+    analysis = analysed(source)
+    assert analysis.facts.module_names["r_"].describe() == "ndarray (5, 5) float32"
+    assert [d.code for d in analysis.diagnostics] == ["SL105"]  # 5 units, 4 classes
+
+
+def test_model_to_estimator_feeds_the_input_fn_data_to_the_model() -> None:
+    source = """import numpy as np
+import tensorflow as tf
+model = tf.keras.Sequential([tf.keras.Input((4,)), tf.keras.layers.Dense(3, activation="softmax")])
+model.compile(loss="categorical_crossentropy")
+estimator = tf.keras.estimator.model_to_estimator(keras_model=model)
+def input_fn():
+    return tf.data.Dataset.from_tensor_slices((np.zeros((100, 5)), np.zeros((100, 3)))).batch(10)
+estimator.train(input_fn=input_fn, steps=10)
+"""
+    found = [(d.code, d.range.start.line) for d in analysed(source, keras_version=2).diagnostics]
+    assert found == [("SL103", 7)]
+    assert list(analysed(source.replace("(100, 5)", "(100, 4)"), keras_version=2).diagnostics) == []

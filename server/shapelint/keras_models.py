@@ -370,13 +370,14 @@ class KerasModels:
         self.facts.models.append(model)
         layers = call.get(0, "layers")
         if isinstance(layers, Seq):
-            for item in layers.items:
-                self.sequential_add(model, item)
+            places = _element_refs(call.node_of(0, "layers"))
+            for index, item in enumerate(layers.items):
+                self.sequential_add(model, item, places[index] if index < len(places) else call.node)
         elif layers is not None and layers != Const(None):
             model.broken = True  # layers from somewhere we cannot see
         return model
 
-    def sequential_add(self, model: ModelValue, item: Value) -> None:
+    def sequential_add(self, model: ModelValue, item: Value, node: NodeRef | None = None) -> None:
         if isinstance(item, InstanceValue) and isinstance(item.library_object, (LayerValue, ModelValue)):
             item = item.library_object  # an instance of a Layer or Model subclass of the program
         if isinstance(item, TensorValue) and self.facts.input_fact(item) is not None:
@@ -413,8 +414,11 @@ class KerasModels:
                 model.outputs = list(item.outputs)
                 return
             model.layers.append(item)  # type: ignore[arg-type]
-            if isinstance(current, TensorValue) and isinstance(item.output, TensorValue):
-                model.outputs = [TensorValue(item.output.shape, None, current.roots)]
+            if current is None and not model.inputs and not item.broken:
+                return  # no input yet: data fed later builds the model, this one included
+            nested = self.call_model(item, CallArgs([current], {}, node)) if isinstance(current, TensorValue) else None
+            if isinstance(nested, TensorValue) and nested.shape.dims is not None:
+                model.outputs = [nested]
             else:
                 model.broken = True
             return
@@ -508,7 +512,7 @@ class KerasModels:
         if name == "add":
             item = call.get(0, "layer")
             if item is not None:
-                self.sequential_add(model, item)
+                self.sequential_add(model, item, call.node)
             return Const(None)
         if name == "compile":
             loss = call.get(1, "loss") or UNKNOWN
@@ -631,6 +635,14 @@ class KerasModels:
                 model.input_facts.append(fact)
                 fact.models.append(model)
         for layer in model.layers:
+            if isinstance(layer, ModelValue) and isinstance(current, TensorValue):
+                # A model inside: the data reaches its inputs (and builds it when it declares none).
+                saved, self.current_feed = self.current_feed, feed or self.current_feed
+                try:
+                    current = self.call_model(layer, CallArgs([current], {}, layer.node))
+                finally:
+                    self.current_feed = saved
+                continue
             if not isinstance(layer, LayerValue) or not isinstance(current, TensorValue):
                 current = UNKNOWN
                 break

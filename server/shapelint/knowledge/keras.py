@@ -139,6 +139,36 @@ for _name in ("add", "compile", "build", *FEED_METHODS):
     method(ModelValue, _name)(_model_method(_name))
 
 
+_ESTIMATOR = "tensorflow.estimator.Estimator"
+_ESTIMATOR_METHODS = {"train": "fit", "evaluate": "evaluate", "predict": "predict"}
+
+
+@function("keras.estimator.model_to_estimator")
+def _model_to_estimator(ev: Evaluator, call: CallArgs) -> Value:
+    """Keras 2's `model_to_estimator(keras_model=model)`: an Estimator that feeds `input_fn`'s data to the model."""
+    model = call.get(0, "keras_model")
+    return ObjectValue(_ESTIMATOR, model) if isinstance(model, ModelValue) else UNKNOWN
+
+
+def _estimator_feed(method_name: str) -> MethodHandler:
+    """`estimator.train(input_fn=...)`: the data `input_fn` returns is fed to the Keras model."""
+
+    def handler(ev: Evaluator, estimator: ObjectValue, call: CallArgs) -> Value:
+        input_fn = call.get(0, "input_fn")
+        if not isinstance(estimator.state, ModelValue) or input_fn is None:
+            return UNKNOWN
+        data = ev.call(input_fn, CallArgs([], {}, call.node))
+        if data is not UNKNOWN:
+            _models(ev).model_method(estimator.state, method_name, CallArgs([data], {}, call.node))
+        return UNKNOWN
+
+    return handler
+
+
+for _name, _feed in _ESTIMATOR_METHODS.items():
+    method(_ESTIMATOR, _name)(_estimator_feed(_feed))
+
+
 # Attributes -----------------------------------------------------------------------------------
 
 
