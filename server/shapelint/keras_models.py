@@ -642,6 +642,8 @@ class KerasModels:
                     current = self.call_model(layer, CallArgs([current], {}, layer.node))
                 finally:
                     self.current_feed = saved
+                if isinstance(current, TensorValue) and current.shape.dims is None:
+                    break
                 continue
             if not isinstance(layer, LayerValue) or not isinstance(current, TensorValue):
                 current = UNKNOWN
