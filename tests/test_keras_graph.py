@@ -131,3 +131,11 @@ classifier.fit(np.zeros((64, 28, 28, 1)), np.zeros((64, 10)))
     assert "SL105" in codes
     fixed = source.replace('outputs=model.get_layer("conv").output', "outputs=model.layers[-2].output")
     assert [d.code for d in analyze(fixed).diagnostics if d.code != "SL201"] == []
+
+
+def test_a_sequential_holding_an_item_the_engine_cannot_model_has_unknown_layers() -> None:
+    source = """import keras
+from keras import layers
+model = keras.Sequential([keras.Input((10,)), layers.Dense(8), make_block(), layers.Dense(4)])
+"""
+    assert described(source, "model.layers[-2]") is None

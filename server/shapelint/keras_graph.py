@@ -31,8 +31,8 @@ def input_layer(fact: InputFact) -> ObjectValue:
 def model_layers(facts: ProgramFacts, model: ModelValue) -> list[Value] | None:
     """`model.layers`, or None when it is not known."""
     if model.kind == "sequential":
-        if model.broken and not model.layers:
-            return None
+        if model.broken:
+            return None  # an item it could not model is missing from its list: positions would shift
         listed: list[Value] = list(model.layers)
         if listed and isinstance(listed[0], LayerValue) and listed[0].kind == INPUT_LAYER:
             listed = listed[1:]  # Keras leaves the leading InputLayer out
