@@ -16,7 +16,6 @@ from shapelint.knowledge.registry import Evaluator
 from shapelint.shapes import Shape
 from shapelint.source import NodeRef
 from shapelint.values import (
-    UNKNOWN,
     BoundMethod,
     ClassValue,
     Const,
@@ -137,7 +136,3 @@ def lambda_output(
     if declared is not None and traced is not None:
         return declared if traced == declared else None
     return declared or traced
-
-
-def is_unknown(value: Value | None) -> bool:
-    return value is None or value is UNKNOWN
