@@ -6,6 +6,7 @@ Shapes are the ones Keras 3.15 gives for the same layers on KerasTensors.
 from __future__ import annotations
 
 import pytest
+from shapelint.config import Config
 from shapelint.engine import analyze
 from shapelint.values import UNKNOWN
 
@@ -105,3 +106,9 @@ def test_custom_layers_keep_the_model_out_of_confirmation() -> None:
     facts = analyze(PRELUDE + "x = Twice()(inp)\n").facts
     (call,) = [fact for fact in facts.layer_calls if fact.layer.kind == "Twice"]
     assert call.layer.args is None
+
+
+def test_keras2_traces_call_even_when_compute_output_shape_is_defined() -> None:
+    source = PRELUDE + "result = Scale(5)(flat)\n"  # Scale.call returns its input unchanged
+    assert analyze(source, Config(keras_version=3)).facts.module_names["result"].describe() == "KerasTensor (None, 5)"
+    assert analyze(source, Config(keras_version=2)).facts.module_names["result"].describe() == "KerasTensor (None, 32)"

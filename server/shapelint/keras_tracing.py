@@ -1,7 +1,7 @@
 """Output shapes of layers whose behaviour is the program's own code: `Lambda` and `Layer` subclasses.
 
 Keras 3 takes a layer's output shape from its `compute_output_shape` when the layer defines one,
-and otherwise traces `call` on symbolic tensors (Keras 2 always traces). shapelint does the same
+and otherwise traces `call` on symbolic tensors (Keras 2 always traces `call` when there is one). shapelint does the same
 with the program's code, abstractly: `compute_output_shape(input_shape)` evaluated on the input
 shape, or `build(input_shape)` then `call(inputs)` evaluated on a tensor of the input's shape.
 Only a fully known result is a shape; anything else leaves the output unknown.
@@ -83,11 +83,11 @@ def user_layer_output(
     cls = instance.cls
     shapes = _shapes_argument(inputs)
     compute = class_method(cls, "compute_output_shape")
-    if compute is not None:
+    call = class_method(cls, "call")
+    if compute is not None and (ev.keras_major >= 3 or call is None):  # Keras 2 traces call() in graphs
         if shapes is None:
             return None
         return _known_shape(ev.call(compute, CallArgs([instance, shapes], {}, node)))
-    call = class_method(cls, "call")
     if call is None:
         return None
     build = class_method(cls, "build")
