@@ -25,11 +25,13 @@ import libcst as cst
 
 from shapelint.calls import CallArgs
 from shapelint.facts import CompileFact, FeedFact, InputFact, LayerCallFact, LayerValue, ModelValue, layer_signature
+from shapelint.keras_tracing import class_method, lambda_output, user_layer_output
 from shapelint.knowledge.applications import application_outcome
 from shapelint.knowledge.layers import (
     CATALOG,
     MERGE_FUNCTIONS,
     LayerConfig,
+    LayerProblem,
     apply_layer,
     bind_arguments,
     call_tensor_arguments,
@@ -37,7 +39,7 @@ from shapelint.knowledge.layers import (
 from shapelint.knowledge.numpy import dtype_name
 from shapelint.knowledge.registry import Evaluator
 from shapelint.knowledge.tf_data import SampleTracing, data_source, dataset_batches
-from shapelint.shapes import UNKNOWN_SHAPE, Dim, Shape
+from shapelint.shapes import UNKNOWN_SHAPE, Dim, Shape, format_shape, shapes_compatible
 from shapelint.source import NodeRef
 from shapelint.values import (
     UNKNOWN,
@@ -60,6 +62,9 @@ FEED_METHODS: dict[str, tuple[str, ...]] = {
     "train_on_batch": ("x", "y"),
     "test_on_batch": ("x", "y"),
     "predict_on_batch": ("x",),
+    # Keras 2's Sequential.predict_classes / predict_proba (removed in TensorFlow 2.6).
+    "predict_classes": ("x", "batch_size", "verbose"),
+    "predict_proba": ("x", "batch_size", "verbose"),
     # Keras 2's names for feeding a generator or a Sequence (the first parameter is `generator`).
     "fit_generator": ("x", "steps_per_epoch", "epochs", "verbose", "callbacks", "validation_data"),
     "evaluate_generator": ("x",),
@@ -79,6 +84,7 @@ class KerasModels:
         self.compiled: dict[int, CompileFact] = {}  # the latest compile() per model
         self.current_feed: FeedFact | None = None  # data whose shape a subclassed model's call() is traced with
         self.sample_tracing = ev.state(SampleTracing)  # tf.data map functions run on single samples
+        self.user_layers: dict[int, InstanceValue] = {}  # Layer subclasses' instances, by id of their LayerValue
 
     def make_layer(self, name: str, call: CallArgs) -> LayerValue:
         """`keras.layers.X(...)`: a layer with its bound constructor arguments (spec None when not in the catalog)."""
@@ -217,6 +223,12 @@ class KerasModels:
             taught = self.learned.get(layer_signature(layer, shapes))
             if taught is not None:
                 output = TensorValue(taught, None, roots)
+        known = [t for t in tensors if t is not None]
+        unknown_output = isinstance(output, TensorValue) and output.shape.dims is None
+        if problem is None and unknown_output and known and len(known) == len(tensors):
+            traced = self.traced_output(layer, known, node)
+            if traced is not None:
+                output = TensorValue(traced, None, roots)
         feed = feed or self.current_feed
         fact = LayerCallFact(layer, tuple(inputs), shapes, output, node, problem, model, feed, roots)
         if isinstance(output, TensorValue):
@@ -228,6 +240,27 @@ class KerasModels:
             self.facts.record(node, fact)
         return output
 
+    def user_layer(self, instance: InstanceValue, call: CallArgs) -> None:
+        """A `keras.layers.Layer` subclass of the program: a layer whose output its own code decides."""
+        layer = LayerValue(f"{instance.cls.node.name.value}", None, {}, call.node)
+        instance.library_object = layer
+        self.user_layers[id(layer)] = instance
+        inherited = class_method(instance.cls, "__init__")
+        if "__init__" not in instance.cls.methods and inherited is not None:
+            # The interpreter runs the class's own __init__ only: one inherited from the program's base runs here.
+            self.ev.call(inherited, CallArgs([instance, *call.args], call.kwargs, call.node, has_star=call.has_star))
+
+    def traced_output(self, layer: LayerValue, tensors: list[TensorValue], node: NodeRef | None) -> Shape | None:
+        """The output shape of a layer run by the program's code (a Lambda, a Layer subclass), when known."""
+        instance = self.user_layers.get(id(layer))
+        if instance is not None:
+            return user_layer_output(self.ev, instance, tensors, node)
+        if layer.kind == "keras.layers.Lambda":
+            config = layer.config
+            function = config.get("function", UNKNOWN)
+            return lambda_output(self.ev, function, config.get("output_shape"), config.get("arguments"), tensors, node)
+        return None
+
     def call_model(self, model: ModelValue, call: CallArgs) -> Value:
         """A model used as a layer (nested models) or called eagerly on arrays."""
         if self.sample_tracing.depth:
@@ -238,10 +271,74 @@ class KerasModels:
             return self.predicted(model, argument)
         tensors = list(argument.items) if isinstance(argument, Seq) else [argument] if argument else []
         roots: frozenset[int] = frozenset().union(*(t.roots for t in tensors if isinstance(t, TensorValue)))
-        out = model.output
-        if isinstance(out, TensorValue) and all(isinstance(t, TensorValue) for t in tensors):
-            return TensorValue(out.shape, out.dtype, roots)
-        return TensorValue(UNKNOWN_SHAPE, None, roots)
+        unknown = TensorValue(UNKNOWN_SHAPE, None, roots)
+        if not tensors or not all(isinstance(t, TensorValue) for t in tensors):
+            return unknown
+        given = [t for t in tensors if isinstance(t, TensorValue)]
+        if model.kind == "subclass" and model.subclass is not None and argument is not None:
+            method = class_method(model.subclass.cls, "call")
+            traced = self.ev.call(method, CallArgs([model.subclass, argument], {}, call.node)) if method else UNKNOWN
+            return TensorValue(traced.shape, traced.dtype, roots) if isinstance(traced, TensorValue) else unknown
+        if model.inputs and not model.broken:
+            return self.call_declared_model(model, given, roots, call.node)
+        if model.kind == "sequential" and model.layers and not model.broken and len(given) == 1:
+            # An unbuilt Sequential called on a tensor is built by it, layer after layer.
+            current: Value = given[0]
+            for layer in model.layers:
+                if not isinstance(layer, LayerValue) or not isinstance(current, TensorValue):
+                    return unknown
+                current = self.apply_layer(layer, [current], layer.node, model=model)
+            model.outputs = [current]
+            if isinstance(current, TensorValue):
+                return TensorValue(current.shape, current.dtype, roots)
+        return unknown
+
+    def call_declared_model(
+        self, model: ModelValue, tensors: list[TensorValue], roots: frozenset[int], node: NodeRef | None
+    ) -> Value:
+        """A model with declared inputs called on tensors: Keras checks each against its input's shape."""
+        unknown = TensorValue(UNKNOWN_SHAPE, None, roots)
+        if len(tensors) != len(model.inputs):
+            return unknown
+        for given, declared in zip(tensors, model.inputs):
+            if given.shape.dims is None or declared.shape.dims is None:
+                return unknown
+            if shapes_compatible(given.shape, declared.shape):
+                continue
+            if _trailing_axis_apart(given.shape, declared.shape):
+                return unknown  # Keras adds or drops one trailing size-1 axis: not modelled
+            self.nested_model_problem(model, given, declared, tensors, roots, node)
+            return unknown
+        outputs = [
+            TensorValue(out.shape, out.dtype, roots) if isinstance(out, TensorValue) else unknown
+            for out in model.outputs
+        ]
+        if not outputs:
+            return unknown
+        return outputs[0] if len(outputs) == 1 else Seq(tuple(outputs), "list")
+
+    def nested_model_problem(
+        self,
+        model: ModelValue,
+        given: TensorValue,
+        declared: TensorValue,
+        tensors: list[TensorValue],
+        roots: frozenset[int],
+        node: NodeRef | None,
+    ) -> None:
+        """Record a nested model called on a tensor its declared input rejects, as a layer-input problem."""
+        name = f"`{model.name}`" if model.name else "This model"
+        message = (
+            f"{name} was built for inputs of shape {format_shape(declared.shape)} but is called here on "
+            f'{format_shape(given.shape)}: Keras rejects the call ("Input 0 ... is incompatible with the layer")'
+        )
+        problem = LayerProblem("axis", message)
+        stand_in = LayerValue("keras.Model", None, {}, model.node)
+        shapes = tuple(t.shape for t in tensors)
+        fact = LayerCallFact(stand_in, tuple(tensors), shapes, TensorValue(UNKNOWN_SHAPE, None, roots), node, problem)
+        fact.roots = roots
+        stand_in.calls.append(fact)
+        self.facts.layer_calls.append(fact)
 
     def make_application(self, name: str, call: CallArgs) -> ModelValue:
         """keras.applications.X(...): a model with a declared input and a known output, or unknown."""
@@ -273,13 +370,16 @@ class KerasModels:
         self.facts.models.append(model)
         layers = call.get(0, "layers")
         if isinstance(layers, Seq):
-            for item in layers.items:
-                self.sequential_add(model, item)
+            places = _element_refs(call.node_of(0, "layers"))
+            for index, item in enumerate(layers.items):
+                self.sequential_add(model, item, places[index] if index < len(places) else call.node)
         elif layers is not None and layers != Const(None):
             model.broken = True  # layers from somewhere we cannot see
         return model
 
-    def sequential_add(self, model: ModelValue, item: Value) -> None:
+    def sequential_add(self, model: ModelValue, item: Value, node: NodeRef | None = None) -> None:
+        if isinstance(item, InstanceValue) and isinstance(item.library_object, (LayerValue, ModelValue)):
+            item = item.library_object  # an instance of a Layer or Model subclass of the program
         if isinstance(item, TensorValue) and self.facts.input_fact(item) is not None:
             fact = self.facts.input_fact(item)
             assert fact is not None
@@ -314,8 +414,11 @@ class KerasModels:
                 model.outputs = list(item.outputs)
                 return
             model.layers.append(item)  # type: ignore[arg-type]
-            if isinstance(current, TensorValue) and isinstance(item.output, TensorValue):
-                model.outputs = [TensorValue(item.output.shape, None, current.roots)]
+            if current is None and not model.inputs and not item.broken:
+                return  # no input yet: data fed later builds the model, this one included
+            nested = self.call_model(item, CallArgs([current], {}, node)) if isinstance(current, TensorValue) else None
+            if isinstance(nested, TensorValue) and nested.shape.dims is not None:
+                model.outputs = [nested]
             else:
                 model.broken = True
             return
@@ -409,7 +512,7 @@ class KerasModels:
         if name == "add":
             item = call.get(0, "layer")
             if item is not None:
-                self.sequential_add(model, item)
+                self.sequential_add(model, item, call.node)
             return Const(None)
         if name == "compile":
             loss = call.get(1, "loss") or UNKNOWN
@@ -485,8 +588,10 @@ class KerasModels:
                 compiled=self.compiled.get(id(model)),
             )
             self.facts.feeds.append(feed)
-        if name in ("predict", "predict_on_batch", "predict_generator") and isinstance(x, ArrayValue):
+        if name in ("predict", "predict_on_batch", "predict_generator", "predict_proba") and isinstance(x, ArrayValue):
             return self.predicted(model, x)
+        if name == "predict_classes" and isinstance(x, ArrayValue):
+            return _predicted_classes(self.predicted(model, x))
         return UNKNOWN
 
     def record_feed(
@@ -530,6 +635,16 @@ class KerasModels:
                 model.input_facts.append(fact)
                 fact.models.append(model)
         for layer in model.layers:
+            if isinstance(layer, ModelValue) and isinstance(current, TensorValue):
+                # A model inside: the data reaches its inputs (and builds it when it declares none).
+                saved, self.current_feed = self.current_feed, feed or self.current_feed
+                try:
+                    current = self.call_model(layer, CallArgs([current], {}, layer.node))
+                finally:
+                    self.current_feed = saved
+                if isinstance(current, TensorValue) and current.shape.dims is None:
+                    break
+                continue
             if not isinstance(layer, LayerValue) or not isinstance(current, TensorValue):
                 current = UNKNOWN
                 break
@@ -543,6 +658,27 @@ class KerasModels:
         if isinstance(out, TensorValue) and out.shape.dims is not None and x.shape.dims:
             return ArrayValue(Shape((x.shape.dims[0], *out.shape.dims[1:])), "float32")
         return UNKNOWN
+
+
+def _trailing_axis_apart(a: Shape, b: Shape) -> bool:
+    """The shapes agree but for one trailing size-1 axis that Keras adds or drops on its own."""
+    if a.dims is None or b.dims is None:
+        return False
+    longer, shorter = (a, b) if len(a.dims) > len(b.dims) else (b, a)
+    assert longer.dims is not None and shorter.dims is not None
+    if len(longer.dims) != len(shorter.dims) + 1 or longer.dims[-1] not in (1, None):
+        return False
+    return shapes_compatible(Shape(longer.dims[:-1]), shorter)
+
+
+def _predicted_classes(probabilities: Value) -> Value:
+    """Keras 2's predict_classes: the argmax of the last axis, or `(p > 0.5)` for one unit."""
+    if not isinstance(probabilities, ArrayValue) or not probabilities.shape.dims:
+        return UNKNOWN
+    dims = probabilities.shape.dims
+    if dims[-1] is None:
+        return UNKNOWN
+    return ArrayValue(Shape(dims if dims[-1] == 1 else dims[:-1]), "int64" if dims[-1] != 1 else "int32")
 
 
 def _with_channel_axis(layer: LayerValue, shape: Shape, problem: object) -> Shape | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import libcst as cst
 import pytest
 from shapelint.calls import CallArgs
 from shapelint.facts import LayerValue, ModelValue
@@ -17,8 +18,10 @@ from shapelint.source import parse_program
 from shapelint.values import (
     UNKNOWN,
     ArrayValue,
+    ClassValue,
     DatasetValue,
     DictValue,
+    InstanceValue,
     ObjectValue,
     Seq,
     TensorValue,
@@ -48,6 +51,7 @@ def _receiver(name: str) -> Value:
         "SeriesValue": SeriesValue("a"),
         "Hdf5DatasetValue": Hdf5DatasetValue(ArrayValue(Shape((4, 3)), "float32")),
         "_Unknown": UNKNOWN,
+        "InstanceValue": InstanceValue(ClassValue(cst.parse_statement("class C: pass"), 0, [], {})),  # type: ignore[arg-type]
     }
     return samples.get(name, ObjectValue(name))
 

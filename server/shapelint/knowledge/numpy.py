@@ -507,6 +507,18 @@ def _elementwise_unary(call: CallArgs) -> Value:
     return source if isinstance(source, ArrayValue) else UNKNOWN
 
 
+def reduced(shape: Shape, axes: Sequence[int], keepdims: bool) -> Shape | None:
+    """The shape of a reduction over `axes` (sum, mean, max...), or None when an axis is out of range."""
+    if shape.dims is None:
+        return None
+    indexes = {normalize_axis(axis, len(shape.dims)) for axis in axes}
+    if None in indexes or not axes:
+        return None
+    if keepdims:
+        return Shape(tuple(1 if i in indexes else d for i, d in enumerate(shape.dims)))
+    return Shape(tuple(d for i, d in enumerate(shape.dims) if i not in indexes))
+
+
 def _reduction(call: CallArgs) -> Value:
     source = call.get(0, "a")
     if not isinstance(source, ArrayValue) or source.shape.dims is None:
@@ -518,11 +530,8 @@ def _reduction(call: CallArgs) -> Value:
     axis = const_int(axis_value)
     if axis is None:
         return UNKNOWN
-    index = normalize_axis(axis, len(source.shape.dims))
-    if index is None:
-        return UNKNOWN
-    dims = tuple(d for i, d in enumerate(source.shape.dims) if i != index)
-    return ArrayValue(Shape(dims), source.dtype)
+    shape = reduced(source.shape, [axis], False)
+    return ArrayValue(shape, source.dtype) if shape is not None else UNKNOWN
 
 
 def _prod(call: CallArgs) -> Value:
@@ -814,21 +823,32 @@ def binary_result(left: Value, right: Value, operator: str) -> Value:
     return ArrayValue(array.shape, dtype, kind=array.kind)
 
 
+def matmul_shape(left: Shape, right: Shape) -> Shape | None:
+    """`a @ b` for operands of rank >= 2 (leading axes broadcast); None when not known.
+
+    Raises ArrayProblem when the contracted axes provably differ.
+    """
+    a, b = left.dims, right.dims
+    if a is None or b is None or len(a) < 2 or len(b) < 2:
+        return None
+    if a[-1] is not None and b[-2] is not None and a[-1] != b[-2]:
+        raise ArrayProblem(
+            "matmul",
+            f"matmul: shapes {format_shape(left)} and {format_shape(right)} are not aligned ({a[-1]} != {b[-2]})",
+        )
+    batch = broadcast(Shape(a[:-2]), Shape(b[:-2]))
+    if batch is None or batch.dims is None:
+        return None
+    return Shape((*batch.dims, a[-2], b[-1]))
+
+
 def _matmul(left: Value, right: Value) -> Value:
     if not isinstance(left, ArrayValue) or not isinstance(right, ArrayValue):
         return UNKNOWN
-    a, b = left.shape.dims, right.shape.dims
-    if a is None or b is None or len(a) < 1 or len(b) < 1:
+    shape = matmul_shape(left.shape, right.shape)
+    if shape is None:
         return UNKNOWN
-    if len(a) == 2 and len(b) == 2:
-        if a[1] is not None and b[0] is not None and a[1] != b[0]:
-            raise ArrayProblem(
-                "matmul",
-                f"matmul: shapes {format_shape(left.shape)} and {format_shape(right.shape)}"
-                f" are not aligned ({a[1]} != {b[0]})",
-            )
-        return ArrayValue(Shape((a[0], b[1])), left.dtype if left.dtype == right.dtype else None)
-    return UNKNOWN
+    return ArrayValue(shape, left.dtype if left.dtype == right.dtype else None)
 
 
 # Registration ---------------------------------------------------------------------------------
