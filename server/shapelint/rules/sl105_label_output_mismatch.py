@@ -404,9 +404,10 @@ model.fit(x, y)  # warning: SL105
                 "when the loss is first computed. The output needs the labels' shape."
             )
             return self._output_units(context, feed, layer, message, units)
+        shape = format_dims([d if isinstance(d, int) else None for d in broadcast])
         message = (
             f"{compared}: they differ, and Keras does not raise. It broadcasts them to "
-            f"{format_dims([d if isinstance(d, int) else None for d in broadcast])} and averages over every pairing of an "
+            f"{shape} and averages over every pairing of an "
             "output with a label, so the model trains on another objective than the one meant. The output needs the "
             "labels' shape."
         )
