@@ -19,6 +19,7 @@ from shapelint.rules.sl108_missing_batch_axis import MissingBatchAxis
 from shapelint.rules.sl109_non_positive_dimension import NonPositiveDimension
 from shapelint.rules.sl110_invalid_reshape import InvalidReshape
 from shapelint.rules.sl111_invalid_shape_argument import InvalidShapeArgument
+from shapelint.rules.sl112_weight_shape_mismatch import WeightShapeMismatch
 from shapelint.rules.sl201_input_shape_argument import InputShapeArgument
 from shapelint.source import Program
 from shapelint.strict import STRICT
@@ -35,6 +36,7 @@ RULES: tuple[type[Rule], ...] = (
     NonPositiveDimension,
     InvalidReshape,
     InvalidShapeArgument,
+    WeightShapeMismatch,
     InputShapeArgument,
 )
 _BY_CODE = {rule.code: rule for rule in RULES}
