@@ -11,7 +11,7 @@ from shapelint.facts import LayerCallFact, LayerValue
 from shapelint.rules.base import Rule, RuleContext
 from shapelint.shapes import Shape, format_shape
 from shapelint.source import NodeRef
-from shapelint.values import ArrayValue, Const, Seq, Value, const_int
+from shapelint.values import UNKNOWN, ArrayValue, Const, Seq, Value, const_int
 
 
 class WeightShapeMismatch(Rule):
@@ -119,7 +119,7 @@ dense.set_weights([np.ones((4, 8))])  # error: SL112
             argument = call.args[0].value
             given = _value(context, chunk, argument)
             if not isinstance(given, Seq) and isinstance(argument, (cst.List, cst.Tuple)):
-                given = Seq(tuple(_value(context, chunk, element.value) for element in argument.elements))
+                given = Seq(tuple(_value(context, chunk, element.value) or UNKNOWN for element in argument.elements))
             found = self._compare(context, receiver, receiver.calls[0], given, NodeRef(chunk, call), "set_weights")
             if found is not None:
                 yield found
