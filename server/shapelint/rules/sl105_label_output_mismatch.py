@@ -536,7 +536,7 @@ def _units_fix(context: RuleContext, layer: LayerCallFact | None, units: object)
         return None
     new = _units_code(context, node, units)
     # Unsafe: the unit count changes the model's weights and what it predicts.
-    label = f"Give the output layer {units} units" + (f": {new}" if new != str(units) else "")
+    label = f"Give the output layer {units} unit{'s' if units != 1 else ''}" + (f": {new}" if new != str(units) else "")
     return context.fix(label, context.replace(node, new), safe=False)
 
 
