@@ -190,3 +190,12 @@ def test_sl112_set_weights_before_the_layer_is_built_is_not_judged() -> None:
 def test_sl113_modern_positional_strides_are_silent() -> None:
     source = "import keras\nx = keras.layers.Conv2D(32, 3, 3)(keras.Input(shape=(28, 28, 1)))\n"
     assert not findings(source, "SL113")
+
+
+def test_sl111_a_nested_model_first_in_a_sequential_is_not_a_layer() -> None:
+    source = (
+        "import keras\n"
+        "base = keras.Sequential([keras.Input(shape=(8,)), keras.layers.Dense(4)])\n"
+        "model = keras.Sequential([base, keras.layers.Dense(1)])\n"
+    )
+    assert not findings(source, "SL111")

@@ -120,6 +120,8 @@ inputs = keras.Input(shape=(-1, 28))  # error: SL111
         for model in context.facts.models:
             if model.kind != "sequential" or not model.layers or id(model.layers[0]) in seen:
                 continue
+            if not isinstance(model.layers[0], LayerValue):
+                continue  # a nested model first: its own inputs are checked where declared
             seen.add(id(model.layers[0]))
             yield from self._first_layer(context, model.layers[0])
 
