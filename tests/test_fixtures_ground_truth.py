@@ -18,9 +18,10 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from shapelint.rules import all_rules
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-KNOWN_CODES = {f"SL{n}" for n in range(101, 111)} | {"SL201"}
+KNOWN_CODES = {rule.code for rule in all_rules()}
 
 
 def _load_validation() -> ModuleType:

@@ -18,6 +18,9 @@ from shapelint.rules.sl107_channel_order_mismatch import ChannelOrderMismatch
 from shapelint.rules.sl108_missing_batch_axis import MissingBatchAxis
 from shapelint.rules.sl109_non_positive_dimension import NonPositiveDimension
 from shapelint.rules.sl110_invalid_reshape import InvalidReshape
+from shapelint.rules.sl111_invalid_shape_argument import InvalidShapeArgument
+from shapelint.rules.sl112_weight_shape_mismatch import WeightShapeMismatch
+from shapelint.rules.sl113_keras1_positional_kernel import Keras1PositionalKernel
 from shapelint.rules.sl201_input_shape_argument import InputShapeArgument
 from shapelint.source import Program
 from shapelint.strict import STRICT
@@ -33,6 +36,9 @@ RULES: tuple[type[Rule], ...] = (
     MissingBatchAxis,
     NonPositiveDimension,
     InvalidReshape,
+    InvalidShapeArgument,
+    WeightShapeMismatch,
+    Keras1PositionalKernel,
     InputShapeArgument,
 )
 _BY_CODE = {rule.code: rule for rule in RULES}

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from shapelint.diagnostics import Diagnostic, Fix
 from shapelint.facts import InputFact, LayerCallFact
 from shapelint.rules.base import Rule, RuleContext
-from shapelint.rules.shared_channel_axis import input_fix, is_missing_channel_axis
+from shapelint.rules.shared_channel_axis import data_definition_fix, input_fix, is_missing_channel_axis
 from shapelint.shapes import Shape, format_shape
 from shapelint.source import NodeRef
 
@@ -122,6 +122,7 @@ def _diagnostic(context: RuleContext, rule: Rule, fact: LayerCallFact, message: 
         input_fact = _root_input(context, fact)
         if input_fact is not None:
             fixes.append(input_fix(context, input_fact))
+            fixes.append(data_definition_fix(context, input_fact))
             related.append((input_fact.call, "the input without a channel axis is declared here"))
     # Without a declared input the data decides the shape: the fix, and the report, go where it is given.
     where = fact.feed.x_node if fact.feed is not None and fact.feed.x_node is not None else fact.call

@@ -41,6 +41,8 @@ _AXES = {
 # Layers whose weights are sized by the input's channel/feature axis at the first call (Keras
 # then pins that axis in the layer's input spec, so a later call with another size fails).
 _WEIGHTS_FIX_INPUT_AXIS = ("dense", "conv")
+# Convolutions that take exactly rank + 2 axes in Keras 2 too (its other Conv*D fold extra leading axes).
+_EXACT_RANK_IN_KERAS2 = frozenset({"keras.layers.SeparableConv1D", "keras.layers.Conv1DTranspose"})
 _ELEMENTWISE_VERBS = {
     "Add": "adds them",
     "Subtract": "subtracts them",
@@ -60,7 +62,10 @@ Follows every tensor through the model and checks what each layer receives: recu
 layers (`LSTM`, `GRU`, `SimpleRNN`) and `Conv1D` need 3-D input `(batch, steps, features)`;
 `Concatenate`, `Add`, `Multiply` and the other merge layers need inputs that agree on every
 axis they do not join; `Reshape` must keep the number of values per sample; a `Dense` or
-convolution layer object called twice must get the same feature size both times.
+convolution layer object called twice must get the same feature size both times; a
+convolution must get exactly its own rank (`Conv1D` takes 3-D input, never images). Keras 2
+differs on the last case: its `Conv1D`, `Conv2D` and `Conv3D` fold extra leading axes into the
+batch, so with a Keras 2 target only `SeparableConv1D` and `Conv1DTranspose` are reported.
 """
     why_is_this_bad = """
 Keras raises `Input 0 of layer "lstm" is incompatible with the layer: expected ndim=3,
@@ -143,6 +148,13 @@ x = layers.LSTM(8)(inputs)
 """,
     )
     INVALID = (
+        # Keras 3 convolutions take exactly their rank: Conv1D on images.
+        """
+import keras
+from keras import layers
+inputs = keras.Input(shape=(64, 64, 3))
+x = layers.Conv1D(16, 3, activation="relu")(inputs)  # error: SL104
+""",
         """
 import keras
 from keras import layers
@@ -218,7 +230,7 @@ model = keras.Sequential([
                 continue
             problem = fact.problem
             if problem is None:
-                found = self._shared_layer(context, fact, cascaded)
+                found = self._extra_conv_axes(context, fact) or self._shared_layer(context, fact, cascaded)
             elif problem.kind == "rank" and not is_missing_channel_axis(fact):
                 found = self._rank(context, fact, problem)
             elif problem.kind == "merge":
@@ -270,6 +282,33 @@ model = keras.Sequential([
         where = feed.x_node if feed is not None and data_fix else fact.call
         return context.diagnostic(self, where, head + detail, fixes)
 
+    def _extra_conv_axes(self, context: RuleContext, fact: LayerCallFact) -> Diagnostic | None:
+        """A convolution given more axes than its kernel has (Conv1D on images): Keras 3 rejects every
+        such call; Keras 2 folds the extra leading axes except in the layers listed in `_EXACT_RANK_IN_KERAS2`."""
+        spec = fact.layer.spec
+        if spec is None or spec.family != "conv" or spec.spatial_rank is None or len(fact.input_shapes) != 1:
+            return None
+        if fact.layer.kind.startswith("keras.layers.ConvLSTM"):
+            return None
+        shape = fact.input_shapes[0]
+        expected = spec.spatial_rank + 2
+        if shape.rank is None or shape.rank <= expected:
+            return None
+        if context.keras_major < 3 and fact.layer.kind not in _EXACT_RANK_IN_KERAS2:
+            return None
+        axes = _AXES.get(("conv", spec.spatial_rank), "")
+        hint = ""
+        if spec.spatial_rank == 1 and shape.rank == 4:
+            hint = " For images use Conv2D; for a sequence, merge the extra axis first (layers.Reshape)."
+        elif shape.rank == expected + 1:
+            hint = " To apply it to each step of a sequence, wrap it in layers.TimeDistributed."
+        message = (
+            f"{spec.short_name} needs exactly {expected}-D input {axes}, but gets {shape.rank}-D "
+            f'{format_shape(shape)}: Keras rejects the extra axis ("Kernel shape must have the same length as '
+            f'input").{hint}'
+        )
+        return context.diagnostic(self, fact.call, message)
+
     def _missing_time_axis(
         self, context: RuleContext, fact: LayerCallFact, sample: Shape
     ) -> tuple[str, list[Fix | None]]:
@@ -318,8 +357,7 @@ model = keras.Sequential([
                 else f"Give the data that axis too, e.g. {context.expand_dims_code('x')}."
             )
             detail = (
-                f": each sample needs a {unit} axis. Declare {what}=({size}, 1) ({size} steps of one "
-                f"{unit}). {data}"
+                f": each sample needs a {unit} axis. Declare {what}=({size}, 1) ({size} steps of one {unit}). {data}"
             )
             fix = input_fix(context, declared)
             label = f"Add an axis of size 1: {what}=({size}, 1)"
@@ -327,8 +365,7 @@ model = keras.Sequential([
         if size is None:
             return ".", []
         return (
-            f": insert layers.Reshape(({size}, 1)) before it to read the {size} values as steps of one "
-            f"{unit}.",
+            f": insert layers.Reshape(({size}, 1)) before it to read the {size} values as steps of one {unit}.",
             [],
         )
 
@@ -422,9 +459,7 @@ model = keras.Sequential([
 
     # One layer object called on inputs of different sizes ---------------------------------------
 
-    def _shared_layer(
-        self, context: RuleContext, fact: LayerCallFact, cascaded: frozenset[int]
-    ) -> Diagnostic | None:
+    def _shared_layer(self, context: RuleContext, fact: LayerCallFact, cascaded: frozenset[int]) -> Diagnostic | None:
         layer = fact.layer
         if layer.spec is None or layer.spec.family not in _WEIGHTS_FIX_INPUT_AXIS or len(layer.calls) < 2:
             return None

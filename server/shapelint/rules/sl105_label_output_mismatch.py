@@ -12,9 +12,9 @@ from shapelint.facts import FeedFact, LayerCallFact
 from shapelint.knowledge.losses import loss_family, loss_name
 from shapelint.rules.base import TRAINING_METHODS, Rule, RuleContext, layer_producer
 from shapelint.rules.shared_batch_axis import inputs_with_sample_axis
-from shapelint.shapes import format_shape
+from shapelint.shapes import Shape, format_dims, format_shape
 from shapelint.source import NodeRef
-from shapelint.values import ArrayValue, Seq, TensorValue, Value
+from shapelint.values import ArrayValue, Seq, TensorValue, Value, const_int
 
 
 class LabelOutputMismatch(Rule):
@@ -29,7 +29,16 @@ classes, an output that is still 3-D or 4-D (a missing `Flatten`, or `return_seq
 on the last recurrent layer) against flat labels, a binary loss with several units, and
 labels whose sample count differs from the inputs'. Class ids that reach past the output's
 units are an error when the count is a dataset's documented one (CIFAR-100: 100 classes) and a
-warning when it is read from a random draw's range (`np.random.randint(0, 10, ...)`).
+warning when it is read from a random draw's range (`np.random.randint(0, 10, ...)`). Labels
+with more axes than the output (`(N, 1452, 8)` labels for a `(None, 8)` output) are an error.
+
+Regression losses (`mse`, `mae`, `huber`, `msle`, `mape`, `log_cosh`) compare the output with
+labels of another shape by broadcasting, after Keras drops or adds one trailing size-1 axis
+(`(None, 1)` output and `(N,)` labels is correct and silent). When broadcasting fails (`(None, 10)`
+vs `(N, 3)`) Keras raises: an error. When it succeeds (`(None, 10, 10)` vs `(N, 10, 1)`, `(None, 1)` vs
+`(N, 3)`) nothing raises and the model trains on another objective: a warning naming the broadcast
+shape. Keras 2 (tf-keras 2.21) broadcasts the same way, except that it first turns `(N,)` labels into
+`(N, 1)` for a 2-D output, so `(None, 3)` vs `(N,)` is an error for Keras 3 and a warning for Keras 2.
 """
     why_is_this_bad = """
 Keras raises only when the loss is first computed, e.g. `Arguments target and output must
@@ -75,6 +84,16 @@ y = np.random.rand(100, 20, 1)
 inputs = keras.Input(shape=(20, 4))
 outputs = keras.layers.Dense(1)(keras.layers.LSTM(8, return_sequences=True)(inputs))
 model = keras.Model(inputs, outputs)
+model.compile(loss="mse", optimizer="adam")
+model.fit(x, y)
+""",
+        # One regression target per sample: (None, 1) output, (N,) labels. Keras adds the axis.
+        """
+import numpy as np
+import keras
+x = np.random.rand(100, 13)
+y = np.random.rand(100)
+model = keras.Sequential([keras.Input(shape=(13,)), keras.layers.Dense(1)])
 model.compile(loss="mse", optimizer="adam")
 model.fit(x, y)
 """,
@@ -141,6 +160,38 @@ model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(h))
 model.compile(loss="categorical_crossentropy", optimizer="adam")
 model.fit(x, y)  # error: SL105
 """,
+        # Labels with a time axis the output does not have.
+        """
+import numpy as np
+import keras
+x = np.random.rand(100, 1452, 3)
+y = keras.utils.to_categorical(np.random.randint(0, 8, size=(100, 1452)), 8)
+inputs = keras.Input(shape=(1452, 3))
+h = keras.layers.LSTM(16)(inputs)
+model = keras.Model(inputs, keras.layers.Dense(8, activation="softmax")(h))
+model.compile(loss="categorical_crossentropy", optimizer="adam")
+model.fit(x, y)  # error: SL105
+""",
+        # Regression labels that cannot be broadcast against the output.
+        """
+import numpy as np
+import keras
+x = np.random.rand(100, 8)
+y = np.random.rand(100, 3)
+model = keras.Sequential([keras.Input(shape=(8,)), keras.layers.Dense(10)])
+model.compile(loss="mse", optimizer="adam")
+model.fit(x, y)  # error: SL105
+""",
+        # Regression labels that broadcast silently: one output for three targets.
+        """
+import numpy as np
+import keras
+x = np.random.rand(100, 8)
+y = np.random.rand(100, 3)
+model = keras.Sequential([keras.Input(shape=(8,)), keras.layers.Dense(1)])
+model.compile(loss="mae", optimizer="adam")
+model.fit(x, y)  # warning: SL105
+""",
     )
 
     def check(self, context: RuleContext) -> Iterator[Diagnostic]:
@@ -180,12 +231,17 @@ model.fit(x, y)  # error: SL105
         if not isinstance(out, TensorValue) or out.shape.dims is None or out.roots & flagged:
             return None
         family = loss_family(feed.loss)
-        if family is None or family == "regression":
+        if family is None:
             return None
         loss = loss_name(feed.loss)
         output, labels = out.shape, y.shape
         units = output[-1]
         assert output.dims is not None and labels.dims is not None
+        if family == "regression":
+            return self._regression(context, feed, out, y, loss)
+        squeezable = len(labels.dims) == len(output.dims) + 1 and labels[-1] == 1
+        if len(labels.dims) > len(output.dims) and not squeezable:
+            return self._extra_label_axes(context, feed, out, y, loss)
         if len(output.dims) > 2 and len(labels.dims) <= 2:
             return self._too_many_output_axes(context, feed, out, y, loss)
         if family == "categorical":
@@ -310,6 +366,54 @@ model.fit(x, y)  # error: SL105
             fixes = [_flatten_fix(context, dense)] if dense is not None else []
         return context.diagnostic(self, feed.y_node or feed.call, message, fixes)
 
+    def _extra_label_axes(
+        self, context: RuleContext, feed: FeedFact, out: TensorValue, y: ArrayValue, loss: str | None
+    ) -> Diagnostic | None:
+        message = (
+            f"{_name(y, 'y')} has shape {format_shape(y.shape)}, {len(y.shape.dims or ())} axes, but the model outputs "
+            f"{format_shape(out.shape)}: {len(out.shape.dims or ())} axes. {loss} needs one label per output, so Keras "
+            "raises when the loss is first computed. Give the model an output per label (keep the time axis: "
+            "return_sequences=True, or TimeDistributed), or reduce the labels to one per sample."
+        )
+        layer = layer_producer(context, out)
+        return context.diagnostic(
+            self, feed.y_node or feed.call, message, related=[(layer.call if layer else None, "the output layer")]
+        )
+
+    def _regression(
+        self, context: RuleContext, feed: FeedFact, out: TensorValue, y: ArrayValue, loss: str | None
+    ) -> Diagnostic | None:
+        """A regression loss against labels of another shape: Keras broadcasts them, or raises when it cannot."""
+        pairing = regression_pairing(out.shape, y.shape, context.keras_major)
+        if pairing is None:
+            return None
+        broadcast, output_dims, label_dims = pairing
+        if (len(out.shape.dims or ()) > 2 and len(y.shape.dims or ()) <= 2) and broadcast is not None:
+            diagnostic = self._too_many_output_axes(context, feed, out, y, loss)
+            return replace(diagnostic, severity=Severity.WARNING) if diagnostic is not None else None
+        compared = f"{loss} compares the model's output {format_shape(out.shape)} with {_name(y, 'y')} of shape " + (
+            f"{format_shape(y.shape)}"
+        )
+        layer = layer_producer(context, out)
+        units = label_dims[-1] if len(label_dims) == len(output_dims) and label_dims[:-1] == output_dims[:-1] else None
+        if len(label_dims) == 1 and len(output_dims) == 2:
+            units = 1  # one number per sample
+        if broadcast is None:
+            message = (
+                f'{compared}: the shapes cannot be broadcast together, so Keras raises "Dimensions must be equal" '
+                "when the loss is first computed. The output needs the labels' shape."
+            )
+            return self._output_units(context, feed, layer, message, units)
+        shape = format_dims([d if isinstance(d, int) else None for d in broadcast])
+        message = (
+            f"{compared}: they differ, and Keras does not raise. It broadcasts them to "
+            f"{shape} and averages over every pairing of an "
+            "output with a label, so the model trains on another objective than the one meant. The output needs the "
+            "labels' shape."
+        )
+        diagnostic = self._output_units(context, feed, layer, message, units)
+        return replace(diagnostic, severity=Severity.WARNING) if diagnostic is not None else None
+
     def _loss_fix(self, context: RuleContext, feed: FeedFact, new_loss: str) -> Fix | None:
         """Change the loss, unless other labels given to the model already fit the loss it has."""
         if getattr(self, "_judging_other_feeds", False):
@@ -335,6 +439,53 @@ model.fit(x, y)  # error: SL105
         return context.fix(
             f"Use loss={quote}{new_loss}{quote}", context.replace(node, f"{quote}{new_loss}{quote}"), safe=False
         )
+
+
+_BATCH = "batch"  # the batch axis, the same (unknown) size on both sides
+
+
+def regression_pairing(
+    output: Shape, labels: Shape, keras_major: int
+) -> tuple[tuple[object, ...] | None, tuple[object, ...], tuple[object, ...]] | None:
+    """How a regression loss pairs an output with labels of another shape, or None when they agree
+    (or a size is not known).
+
+    Like Keras, it first drops or adds one trailing size-1 axis when the ranks differ by one
+    (Keras 3's `squeeze_or_expand_to_same_rank`; Keras 2 also turns (N,) labels into (N, 1) for a
+    2-D output), then broadcasts. Returns (the broadcast shape, or None when broadcasting fails;
+    the output's dims; the labels' dims), with `_BATCH` for the batch axis.
+    """
+    if not output.dims or not labels.dims:
+        return None
+    out: list[object] = [_BATCH, *output.dims[1:]]
+    lab: list[object] = [_BATCH, *labels.dims[1:]]
+    if any(not isinstance(d, int) or isinstance(d, bool) for d in [*out[1:], *lab[1:]]):
+        return None  # an unknown size: say nothing
+    if keras_major < 3 and len(lab) == 1 and len(out) == 2:
+        lab.append(1)
+    if len(lab) == len(out) + 1 and lab[-1] == 1:
+        if len(out) == 1 and keras_major >= 3:
+            out.append(1)
+        else:
+            lab.pop()
+    elif len(out) == len(lab) + 1 and out[-1] == 1:
+        if len(lab) == 1 and keras_major >= 3:
+            lab.append(1)
+        else:
+            out.pop()
+    if out == lab:
+        return None
+    result: list[object] = []
+    for index in range(1, max(len(out), len(lab)) + 1):
+        a = out[-index] if index <= len(out) else 1
+        b = lab[-index] if index <= len(lab) else 1
+        if a == b or b == 1:
+            result.append(a)
+        elif a == 1:
+            result.append(b)
+        else:
+            return None, tuple(out), tuple(lab)
+    return tuple(reversed(result)), tuple(out), tuple(lab)
 
 
 def _name(array: ArrayValue, fallback: str, quoted: bool = True) -> str:
@@ -383,8 +534,35 @@ def _units_fix(context: RuleContext, layer: LayerCallFact | None, units: object)
     node = args.node_of(0, "units") if args is not None else None
     if node is None or not isinstance(units, int):
         return None
+    new = _units_code(context, node, units)
     # Unsafe: the unit count changes the model's weights and what it predicts.
-    return context.fix(f"Give the output layer {units} units", context.replace(node, str(units)), safe=False)
+    label = f"Give the output layer {units} unit{'s' if units != 1 else ''}" + (f": {new}" if new != str(units) else "")
+    return context.fix(label, context.replace(node, new), safe=False)
+
+
+def _units_code(context: RuleContext, node: NodeRef, units: int) -> str:
+    """How to write `units`: a name the program already uses for that count, else the number.
+
+    A name inside the old expression (`num_classes` of `num_classes * 2`) comes first; then a
+    module-level name for a class count (`num_classes = 5`); a literal otherwise.
+    """
+    for name in _names_in(node.node):
+        found = context.facts.node_values.get((node.chunk, id(name)))
+        if found is not None and not isinstance(found[1], LayerCallFact) and const_int(found[1]) == units:
+            return name.value
+    for module_name, value in context.facts.module_names.items():
+        if "class" in module_name.lower() and const_int(value) == units:
+            return module_name
+    return str(units)
+
+
+def _names_in(node: cst.CSTNode) -> list[cst.Name]:
+    """The plain names an expression reads, in order (not attribute names)."""
+    if isinstance(node, cst.Name):
+        return [node]
+    if isinstance(node, cst.Attribute):
+        return _names_in(node.value)
+    return [name for child in node.children for name in _names_in(child)]
 
 
 def _return_sequences_fix(context: RuleContext, fact: LayerCallFact) -> Fix | None:

@@ -11,7 +11,7 @@ from shapelint.diagnostics import Diagnostic, Fix, Position, Range, Severity, Te
 from shapelint.facts import InputFact
 from shapelint.rules.base import Rule, RuleContext
 from shapelint.source import NodeRef
-from shapelint.values import RefValue
+from shapelint.values import RefValue, const_int
 
 _SOURCES = ("input_shape", "input_dim", "batch_input_shape")
 
@@ -96,13 +96,13 @@ model.add(keras.layers.LSTM(8, batch_input_shape=(32, 10, 3)))  # error: SL201
             declared = code_in_message(_declaration(fact, input_code or "keras.Input"))
             if fact.source == "batch_input_shape":
                 message = (
-                    f"Keras 3 does not accept `batch_input_shape=` on a layer (it raises \"Unrecognized "
-                    f"keyword arguments\"). Start the model with {declared} instead."
+                    f'Keras 3 does not accept `batch_input_shape=` on a layer (it raises "Unrecognized '
+                    f'keyword arguments"). Start the model with {declared} instead.'
                 )
             else:
                 message = (
-                    f"`{fact.source}=` on a layer is deprecated in Keras 3 (it warns \"Do not pass an "
-                    f"`input_shape`/`input_dim` argument to a layer\"). Start the model with {declared} "
+                    f'`{fact.source}=` on a layer is deprecated in Keras 3 (it warns "Do not pass an '
+                    f'`input_shape`/`input_dim` argument to a layer"). Start the model with {declared} '
                     f"instead."
                 )
             fix = self._fix(context, fact, _declaration(fact, input_code)) if input_code else None
@@ -178,7 +178,10 @@ def _declaration(fact: InputFact, input_code: str | None) -> str:
     assert fact.shape_node is not None
     node = fact.shape_node.node
     code = cst.Module([]).code_for_node(node)
-    if fact.source == "input_dim":
+    if fact.source == "input_dim" or const_int(fact.shape_value) is not None:
+        # A lone number (`input_dim=13`, or `input_shape=(13)`, which is no tuple) becomes a 1-tuple.
+        if isinstance(node, cst.BaseExpression) and node.lpar:
+            code = cst.Module([]).code_for_node(node.with_changes(lpar=[], rpar=[]))
         return f"{input_code}(shape=({code},))"
     if fact.source == "batch_input_shape":
         return f"{input_code}(batch_shape={code})"
