@@ -56,7 +56,9 @@ class Target:
     os_name: str
 
 
-# Newest tag first; VS Code itself needs glibc >= 2.28 and macOS >= 10.15 (x64) / 11 (arm64).
+# pip matches --platform tags literally (no older macOS or glibc versions implied), so
+# every tag a wheel may carry is listed. VS Code itself needs glibc >= 2.28 and macOS >= 11.
+_MACOS = ("11_0", "10_15", "10_14", "10_13", "10_12", "10_11", "10_10", "10_9")
 TARGETS: dict[str, Target] = {
     "linux-x64": Target(
         ("manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64"),
@@ -73,14 +75,14 @@ TARGETS: dict[str, Target] = {
         "posix",
     ),
     "darwin-x64": Target(
-        ("macosx_10_15_x86_64", "macosx_10_13_x86_64", "macosx_10_9_x86_64", "macosx_10_9_universal2"),
+        tuple(f"macosx_{v}_{arch}" for v in _MACOS for arch in ("x86_64", "universal2")),
         "darwin",
         "Darwin",
         "x86_64",
         "posix",
     ),
     "darwin-arm64": Target(
-        ("macosx_11_0_arm64", "macosx_10_9_universal2", "macosx_10_13_universal2"),
+        tuple(f"macosx_{v}_{arch}" for v in _MACOS for arch in ("arm64", "universal2")),
         "darwin",
         "Darwin",
         "arm64",
