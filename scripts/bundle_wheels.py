@@ -35,11 +35,11 @@ try:
     from packaging.tags import Tag, compatible_tags, cpython_tags
     from packaging.utils import canonicalize_name, parse_wheel_filename
 except ImportError:  # pip vendors packaging: a bare Python with pip is enough to build
-    from pip._vendor.packaging.markers import Marker  # type: ignore[no-redef]
-    from pip._vendor.packaging.requirements import Requirement  # type: ignore[no-redef]
-    from pip._vendor.packaging.specifiers import SpecifierSet  # type: ignore[no-redef]
-    from pip._vendor.packaging.tags import Tag, compatible_tags, cpython_tags  # type: ignore[no-redef]
-    from pip._vendor.packaging.utils import canonicalize_name, parse_wheel_filename  # type: ignore[no-redef]
+    from pip._vendor.packaging.markers import Marker  # type: ignore[no-redef,assignment,unused-ignore]
+    from pip._vendor.packaging.requirements import Requirement  # type: ignore[no-redef,assignment,unused-ignore]
+    from pip._vendor.packaging.specifiers import SpecifierSet  # type: ignore[no-redef,assignment,unused-ignore]
+    from pip._vendor.packaging.tags import Tag, compatible_tags, cpython_tags  # type: ignore[no-redef,assignment,unused-ignore]
+    from pip._vendor.packaging.utils import canonicalize_name, parse_wheel_filename  # type: ignore[no-redef,assignment,unused-ignore]
 
 # The Pythons the server supports (requires-python >= 3.10) that have released wheels.
 PYTHONS = ("3.10", "3.11", "3.12", "3.13", "3.14")
