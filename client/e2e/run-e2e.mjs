@@ -502,11 +502,26 @@ async function diagnoseAndFix(browser, extensionsDirectory, bundle, timings) {
         await screenshot(page, 'vscode-squiggle-hover');
 
         // The quick fix through Ctrl+. at the squiggle.
+        // The pointer leaves the squiggle so that its hover does not come back and take the
+        // key; Ctrl+. is pressed again while the menu has not opened (a busy machine may
+        // still be computing the code actions when the first press arrives).
         await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+        await page.mouse.move(box.x + box.width / 2, box.y + 400);
         await page.keyboard.press('Escape');
-        await page.keyboard.press('Control+Period');
+        await page.locator('.monaco-hover:visible', { hasText: 'SL101' }).waitFor({ state: 'hidden' });
         const menu = page.locator('.action-widget:visible').first();
-        await menu.waitFor();
+        const menuDeadline = Date.now() + 30_000;
+        for (;;) {
+            await page.keyboard.press('Control+Period');
+            try {
+                await menu.waitFor({ timeout: 3_000 });
+                break;
+            } catch (error) {
+                if (Date.now() > menuDeadline) {
+                    throw error;
+                }
+            }
+        }
         const items = menu.locator('.monaco-list-row.action');
         await items.first().waitFor();
         const titles = await items.allInnerTexts();
