@@ -540,7 +540,8 @@ async function diagnoseAndFix(browser, extensionsDirectory, bundle, timings) {
         await page.keyboard.press('Control+S');
         const file = path.join(server.workspace, FILE_NAME);
         const deadline = Date.now() + 10_000;
-        while (fs.readFileSync(file, 'utf8') === before && Date.now() < deadline) {
+        // Until the whole new text is there: a read during VS Code's write can see it half written.
+        while (!fs.readFileSync(file, 'utf8').includes('keras.Input(shape=(50, 1))') && Date.now() < deadline) {
             await page.waitForTimeout(100);
         }
         const after = fs.readFileSync(file, 'utf8');
