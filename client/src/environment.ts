@@ -124,11 +124,51 @@ export function findBundledWheel(directory: string, version: string): BundledWhe
 }
 
 /**
- * The pip command line that installs the bundled wheel and whatever of its
- * dependencies is missing. A shapelint of another version is replaced, so the server
- * always matches the extension.
+ * What `scripts/bundle_wheels.py` wrote beside the wheels (`bundle.json`): the platform
+ * the .vsix was built for, the Pythons whose every dependency it holds, and what the
+ * universal .vsix leaves to the package index.
  */
-export function installArguments(interpreter: Interpreter, wheel: BundledWheel): string[] {
+export interface BundleManifest {
+    readonly target: string;
+    readonly pythons: readonly string[];
+    readonly wheels: readonly string[];
+    readonly downloadedAtInstall: readonly string[];
+}
+
+/** Reads `bundle.json` in `directory`; undefined when it is absent or not a manifest. */
+export function readBundleManifest(directory: string): BundleManifest | undefined {
+    try {
+        const data: unknown = JSON.parse(fs.readFileSync(path.join(directory, 'bundle.json'), 'utf8'));
+        const manifest = data as BundleManifest;
+        if (
+            typeof manifest?.target === 'string' &&
+            Array.isArray(manifest.pythons) &&
+            Array.isArray(manifest.wheels) &&
+            Array.isArray(manifest.downloadedAtInstall)
+        ) {
+            return manifest;
+        }
+    } catch {
+        // no manifest: an older or hand-made build
+    }
+    return undefined;
+}
+
+/** True when the bundle holds every dependency for this Python (`[3, 12, 1]`): pip needs no index. */
+export function installsOffline(manifest: BundleManifest | undefined, python: readonly number[] | undefined): boolean {
+    if (!manifest || !python || python.length < 2) {
+        return false;
+    }
+    return manifest.downloadedAtInstall.length === 0 && manifest.pythons.includes(`${python[0]}.${python[1]}`);
+}
+
+/**
+ * The pip command line that installs the bundled wheel and whatever of its
+ * dependencies is missing, taken from the wheels beside it; `offline` adds --no-index
+ * (nothing from the package index). A shapelint of another version is replaced, so the
+ * server always matches the extension.
+ */
+export function installArguments(interpreter: Interpreter, wheel: BundledWheel, offline = false): string[] {
     return [
         ...interpreter.args,
         '-m',
@@ -138,8 +178,16 @@ export function installArguments(interpreter: Interpreter, wheel: BundledWheel):
         '--no-input',
         '--progress-bar',
         'off',
+        ...(offline ? ['--no-index'] : []),
+        '--find-links',
+        path.dirname(wheel.path),
         wheel.path,
     ];
+}
+
+/** pip found no wheel for some requirement (as opposed to a broken environment). */
+export function isResolutionFailure(summary: string): boolean {
+    return /No matching distribution found|Could not find a version that satisfies/.test(summary);
 }
 
 export interface InstallResult {
@@ -163,15 +211,34 @@ export function describeInstallFailure(result: InstallResult, interpreter: strin
     return `Installing shapelint into ${interpreter} failed: ${lastLine}`;
 }
 
-/** Installs the bundled wheel with pip; every output line goes to `log`. */
+/**
+ * Installs the bundled wheel with pip; every output line goes to `log`. Offline (only
+ * the bundled wheels) when the bundle covers the interpreter's Python; when that finds
+ * no wheel for some requirement (an interpreter the bundle does not cover after all),
+ * once more with the package index.
+ */
 export async function installBundledWheel(
     interpreter: Interpreter,
     wheel: BundledWheel,
     log: (line: string) => void,
+    python?: readonly number[],
 ): Promise<InstallResult> {
-    const args = installArguments(interpreter, wheel);
+    const manifest = readBundleManifest(path.dirname(wheel.path));
+    const offline = installsOffline(manifest, python);
+    if (manifest && !offline) {
+        const what = manifest.downloadedAtInstall.length > 0 ? manifest.downloadedAtInstall.join(', ') : 'the dependencies';
+        log(`this ${manifest.target} bundle lacks ${what} for Python ${python?.join('.') ?? '(unknown)'}: pip downloads them from the package index`);
+    }
+    const args = installArguments(interpreter, wheel, offline);
     log(`> ${[interpreter.command, ...args].join(' ')}`);
-    return runLogged(interpreter.command, args, log);
+    const result = await runLogged(interpreter.command, args, log);
+    if (result.ok || !offline || !isResolutionFailure(result.summary)) {
+        return result;
+    }
+    log('the bundled wheels do not fit this interpreter: trying again with the package index');
+    const online = installArguments(interpreter, wheel, false);
+    log(`> ${[interpreter.command, ...online].join(' ')}`);
+    return runLogged(interpreter.command, online, log);
 }
 
 function runLogged(command: string, args: string[], log: (line: string) => void): Promise<InstallResult> {

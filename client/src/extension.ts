@@ -56,6 +56,8 @@ class ShapelintExtension {
     private readonly version: string;
     private client: LanguageClient | undefined;
     private interpreter: Interpreter | undefined;
+    /** The Python version of the last interpreter checked: decides whether the install needs the index. */
+    private pythonVersion: readonly number[] | undefined;
     private state: ServerState = { kind: 'disabled' };
     // Starts and stops run one at a time, in order, so overlapping triggers cannot race.
     private queue: Promise<void> = Promise.resolve();
@@ -167,6 +169,7 @@ class ShapelintExtension {
         const checkStarted = Date.now();
         const readiness = await checkInterpreter(interpreter, this.version);
         this.output.info(`interpreter check (${Date.now() - checkStarted} ms): ${JSON.stringify(readiness)}`);
+        this.pythonVersion = readiness.kind === 'unusable' ? undefined : readiness.report.python;
         if (!this.handleReadiness(readiness, described)) {
             return;
         }
@@ -269,7 +272,7 @@ class ShapelintExtension {
         this.setState({ kind: 'installing', interpreter: described });
         const result = await vscode.window.withProgress(
             { location: vscode.ProgressLocation.Notification, title: `Installing shapelint ${this.version} into ${described}` },
-            () => installBundledWheel(interpreter, wheel, (line) => this.output.info(line)),
+            () => installBundledWheel(interpreter, wheel, (line) => this.output.info(line), this.pythonVersion),
         );
         if (!result.ok) {
             const message = describeInstallFailure(result, described);

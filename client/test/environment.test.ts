@@ -11,8 +11,11 @@ import {
     findBundledWheel,
     installArguments,
     installBundledWheel,
+    installsOffline,
     type InterpreterReport,
+    isResolutionFailure,
     parseReport,
+    readBundleManifest,
     REQUIRED_MODULES,
 } from '../src/environment';
 import { findOnPath, type Interpreter } from '../src/interpreter';
@@ -151,6 +154,91 @@ describe('bundled wheel', () => {
         assert.deepEqual(args.slice(0, 7), ['run', '-n', 'ml', 'python', '-m', 'pip', 'install']);
         assert.equal(args[args.length - 1], '/ext/w.whl');
         assert.ok(args.includes('--no-input'));
+    });
+
+    it('takes the dependencies from the wheels beside it, and from nothing else when offline', () => {
+        const interpreter: Interpreter = { command: 'python3', args: [], source: 'path' };
+        const wheel = { path: '/ext/wheels/shapelint-0.1.0-py3-none-any.whl', version: '0.1.0' };
+        const online = installArguments(interpreter, wheel);
+        assert.equal(online[online.indexOf('--find-links') + 1], '/ext/wheels');
+        assert.ok(!online.includes('--no-index'));
+        const offline = installArguments(interpreter, wheel, true);
+        assert.ok(offline.includes('--no-index'));
+        assert.equal(offline[offline.indexOf('--find-links') + 1], '/ext/wheels');
+        assert.equal(offline[offline.length - 1], wheel.path);
+    });
+});
+
+describe('bundle manifest', () => {
+    const platform = { target: 'linux-x64', pythons: ['3.10', '3.11', '3.12', '3.13', '3.14'], wheels: ['libcst-1.9.0-cp312-cp312-manylinux_2_28_x86_64.whl'], downloadedAtInstall: [] };
+    const universal = { target: 'universal', pythons: [], wheels: ['pygls-2.1.1-py3-none-any.whl'], downloadedAtInstall: ['libcst', 'pyyaml'] };
+
+    it('reads bundle.json, and nothing from a directory without a valid one', () => {
+        const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'shapelint-bundle-'));
+        assert.equal(readBundleManifest(directory), undefined);
+        fs.writeFileSync(path.join(directory, 'bundle.json'), '{"target": 3}');
+        assert.equal(readBundleManifest(directory), undefined);
+        fs.writeFileSync(path.join(directory, 'bundle.json'), JSON.stringify(platform));
+        assert.deepEqual(readBundleManifest(directory), platform);
+    });
+
+    it('installs offline only for a Python whose every dependency is bundled', () => {
+        assert.equal(installsOffline(platform, [3, 12, 1]), true);
+        assert.equal(installsOffline(platform, [3, 10, 0]), true);
+        assert.equal(installsOffline(platform, [3, 15, 0]), false);
+        assert.equal(installsOffline(platform, undefined), false);
+        assert.equal(installsOffline(universal, [3, 12, 1]), false);
+        assert.equal(installsOffline(undefined, [3, 12, 1]), false);
+    });
+
+    it("tells pip's missing-wheel errors from other failures", () => {
+        assert.ok(isResolutionFailure('ERROR: Could not find a version that satisfies the requirement libcst>=1.5 (from shapelint)\nERROR: No matching distribution found for libcst>=1.5'));
+        assert.ok(!isResolutionFailure('error: externally-managed-environment'));
+    });
+
+    it('retries with the package index when the bundled wheels do not fit the interpreter', async () => {
+        // A stand-in for python that records its pip arguments and, like pip offline
+        // on an interpreter the bundle does not cover, finds no wheel the first time.
+        const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'shapelint-retry-'));
+        const wheels = path.join(directory, 'wheels');
+        fs.mkdirSync(wheels);
+        fs.writeFileSync(path.join(wheels, 'bundle.json'), JSON.stringify(platform));
+        const calls = path.join(directory, 'calls');
+        const script = path.join(directory, 'python');
+        fs.writeFileSync(
+            script,
+            `#!/bin/sh\necho "$*" >> '${calls}'\ncase "$*" in *--no-index*) echo "ERROR: No matching distribution found for libcst>=1.5" >&2; exit 1;; esac\necho "Successfully installed shapelint-0.1.0"\n`,
+            { mode: 0o755 },
+        );
+        const logged: string[] = [];
+        const result = await installBundledWheel(
+            { command: script, args: [], source: 'setting' },
+            { path: path.join(wheels, 'shapelint-0.1.0-py3-none-any.whl'), version: '0.1.0' },
+            (line) => logged.push(line),
+            [3, 12, 1],
+        );
+        assert.equal(result.ok, true);
+        const lines = fs.readFileSync(calls, 'utf8').trim().split('\n');
+        assert.equal(lines.length, 2);
+        assert.match(lines[0], /--no-index --find-links /);
+        assert.doesNotMatch(lines[1], /--no-index/);
+        assert.ok(logged.some((line) => /trying again with the package index/.test(line)));
+    });
+
+    it('does not retry a failure that is not about a missing wheel', async () => {
+        const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'shapelint-noretry-'));
+        fs.writeFileSync(path.join(directory, 'bundle.json'), JSON.stringify(platform));
+        const calls = path.join(directory, 'calls');
+        const script = path.join(directory, 'python');
+        fs.writeFileSync(script, `#!/bin/sh\necho "$*" >> '${calls}'\necho "error: externally-managed-environment" >&2\nexit 1\n`, { mode: 0o755 });
+        const result = await installBundledWheel(
+            { command: script, args: [], source: 'setting' },
+            { path: path.join(directory, 'shapelint-0.1.0-py3-none-any.whl'), version: '0.1.0' },
+            () => undefined,
+            [3, 12, 1],
+        );
+        assert.equal(result.ok, false);
+        assert.equal(fs.readFileSync(calls, 'utf8').trim().split('\n').length, 1);
     });
 });
 

@@ -7,7 +7,8 @@
 # Environment:
 #   SHAPELINT_CI_CACHE  where node 24 and the e2e Python environments live
 #                       (default: ~/.cache/shapelint-ci)
-#   SHAPELINT_VSIX      the .vsix to test (default: build it with scripts/build-vsix.sh)
+#   SHAPELINT_VSIX      the .vsix to test (default: build them with scripts/build-vsix.sh and
+#                       test this platform's, e.g. shapelint-linux-x64-<version>.vsix)
 #   SHAPELINT_PYTHON    the Python used to create the test environments (default: python3)
 #   SHAPELINT_E2E_OUT   screenshots and timings (default: client/e2e/out)
 set -euo pipefail
@@ -83,10 +84,12 @@ find_or_build_vsix() {
         printf '%s\n' "$SHAPELINT_VSIX"
         return
     fi
-    local version
+    local version platform
     version="$(node -p "require('$REPO/package.json').version")"
+    platform="$(node -p 'process.platform + "-" + process.arch')"
     "$REPO/scripts/build-vsix.sh" >&2
-    printf '%s\n' "$REPO/shapelint-$version.vsix"
+    # The platform .vsix bundles every dependency: the install offer runs with no index.
+    printf '%s\n' "$REPO/shapelint-$platform-$version.vsix"
 }
 
 main() {
