@@ -251,6 +251,6 @@ def mismatched(context: RuleContext, fact: InputFact, data: ArrayValue) -> bool:
         return False
     if shapes_compatible(data.shape, declared):
         return False  # the whole array is one sample's shape: SL101 or SL108 says which
-    if context.keras_major >= 3 and keras3_adjusts(sample, declared):
+    if keras3_adjusts(sample, declared):  # Keras 2 (tf.keras) adjusts the same way
         return False
     return channel_order_swapped(sample, declared) is None  # SL107 says which axis moved
