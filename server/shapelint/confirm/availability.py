@@ -18,7 +18,7 @@ ENABLE_MESSAGE = (
 KERAS2_ENABLE_MESSAGE = (
     "Confirmation of Keras 2 code by Keras 2 is off because tf-keras is not installed in this "
     "Python environment; Keras 3 confirms its errors but cannot withdraw its findings. "
-    "Enable it with: pip install tf-keras (the version of your TensorFlow)"
+    "Enable it with: pip install --no-deps tf-keras==X.Y (X.Y: your TensorFlow's version)"
 )
 
 # Distributions that provide the `tensorflow` package, most common first.

@@ -34,20 +34,6 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-# The Keras of this process, decided by TensorFlow's own switch before it was imported.
-KERAS_MAJOR = 2 if os.environ.get("TF_USE_LEGACY_KERAS", "") in ("1", "true", "True") else 3
-if KERAS_MAJOR == 2:
-    import tf_keras as keras
-    from tf_keras.src.engine import data_adapter as keras2_data_adapter
-    from tf_keras.src.utils import data_utils as file_utils
-    from tensorflow.python.ops.resource_variable_ops import UninitializedVariable
-else:
-    import keras
-    from keras.src.backend.common import global_state
-    from keras.src.backend.common.symbolic_scope import SymbolicScope
-    from keras.src.trainers.data_adapters import data_adapter_utils
-    from keras.src.utils import file_utils
-
 from shapelint.confirm.description import (
     ArraySpec,
     Feed,
@@ -57,6 +43,20 @@ from shapelint.confirm.description import (
     ModelDescription,
     NestedLayer,
 )
+
+# The Keras of this process, decided by TensorFlow's own switch before it was imported.
+KERAS_MAJOR = 2 if os.environ.get("TF_USE_LEGACY_KERAS", "") in ("1", "true", "True") else 3
+if KERAS_MAJOR == 2:
+    import tf_keras as keras
+    from tensorflow.python.ops.resource_variable_ops import UninitializedVariable
+    from tf_keras.src.engine import data_adapter as keras2_data_adapter
+    from tf_keras.src.utils import data_utils as file_utils
+else:
+    import keras
+    from keras.src.backend.common import global_state
+    from keras.src.backend.common.symbolic_scope import SymbolicScope
+    from keras.src.trainers.data_adapters import data_adapter_utils
+    from keras.src.utils import file_utils
 
 _NAME = re.compile(r"[A-Za-z0-9_]+")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
