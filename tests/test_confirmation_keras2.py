@@ -14,8 +14,8 @@ from collections.abc import Iterator
 
 import pytest
 from shapelint.config import Config
+from shapelint.confirm.pipeline import apply_confirmations, confirm_document, describe_models
 from shapelint.confirm.result import Confirmation
-from shapelint.confirmation import apply_confirmations, confirm_document, describe_models
 from shapelint.diagnostics import Diagnostic, Severity
 from shapelint.engine import analyze
 
