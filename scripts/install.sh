@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Creates .venv (once) and installs shapelint into it in editable mode.
 #   scripts/install.sh            the tool itself
-#   scripts/install.sh --tests    plus the test tools and TensorFlow (for confirmation tests)
+#   scripts/install.sh --tests    plus the test tools, TensorFlow and tf-keras (for confirmation tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,3 +21,9 @@ fi
 # pip keeps downloaded wheels in its cache (~/.cache/pip), so a second install is fast.
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".${extras}"
+if [ "${1:-}" = "--tests" ]; then
+  # Keras 2 (tf-keras) of TensorFlow's version, for the Keras 2 confirmation worker and fixtures.
+  # --no-deps: tf-keras requires `tensorflow`, which would install the full package (~600 MB)
+  # over tensorflow-cpu's files; tensorflow-cpu provides the same `tensorflow` module.
+  .venv/bin/python -m pip install --quiet --no-deps "tf-keras==2.21.0"
+fi

@@ -148,18 +148,6 @@ def test_confirm_without_tensorflow_says_how_to_enable_it(tmp_path: Path) -> Non
     assert "SL101" in result.stdout
 
 
-def test_a_keras_2_finding_is_not_withdrawn_by_the_keras_3_worker(client: object) -> None:
-    text = (
-        "import keras\n(x_train, y_train), _ = keras.datasets.mnist.load_data()\n"
-        "inputs = keras.Input(shape=(28, 28, 1))\nh = keras.layers.Flatten()(keras.layers.Conv2D(4, 3)(inputs))\n"
-        "model = keras.Model(inputs, keras.layers.Dense(10)(h))\nmodel.fit(x_train, y_train)\n"
-    )
-    _, diagnostics = confirm_document(text, Config(keras_version=2), client)
-    assert [(d.code, d.confirmed) for d in diagnostics] == [("SL103", None)]
-    _, keras3 = confirm_document(text, Config(keras_version=3), client)
-    assert keras3 == ()
-
-
 TYPOED_ACTIVATION = """\
 import numpy as np
 from tensorflow import keras

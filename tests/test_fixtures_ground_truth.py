@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -64,6 +66,27 @@ def test_fixture_ground_truth(runner: Any, path: Path) -> None:
     assert result.ok, f"{result.name}: {result.detail}"
     if result.outcome == "skipped":
         pytest.skip(f"not executed: {result.detail}")
+
+
+KERAS2 = [p for p in PATHS if validation.keras_target(p.read_text(encoding="utf-8")) == 2]
+
+
+@pytest.mark.tensorflow
+def test_keras_2_fixtures_ground_truth_under_tf_keras(tmp_path: Path) -> None:
+    """The `# keras: 2` fixtures, run under tf-keras in a process of their own (TensorFlow reads the switch once)."""
+    if importlib.util.find_spec("tf_keras") is None:
+        if os.environ.get("CI", "").strip().lower() == "true":
+            pytest.fail("tf-keras is required when CI=true (scripts/install.sh --tests installs it)", pytrace=False)
+        pytest.skip("tf-keras is not installed")
+    assert len(KERAS2) >= 2
+    report = tmp_path / "keras2.json"
+    command = [sys.executable, str(FIXTURES / "validate_with_tensorflow.py"), "--keras", "2", "--json", str(report)]
+    result = subprocess.run([*command, *map(str, KERAS2)], capture_output=True, text=True, timeout=900)
+    rows = json.loads(report.read_text())
+    assert [row["name"] for row in rows] == [f"{p.parent.name}/{p.name}" for p in KERAS2]
+    failed = [f"{row['name']}: {row['detail']}" for row in rows if row["status"] == "fail"]
+    assert not failed and result.returncode == 0, failed or result.stdout[-2000:]
+    assert all(row["outcome"] == ("raised" if row["name"].startswith("buggy/") else "ran") for row in rows)
 
 
 # -- checks of the corpus itself (no TensorFlow needed) ------------------------------------

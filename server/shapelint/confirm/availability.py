@@ -14,6 +14,13 @@ ENABLE_MESSAGE = (
     "environment. Enable it with: pip install 'shapelint[confirm]'"
 )
 
+# The Keras 2 flavour of the worker runs tf-keras (the release that matches TensorFlow's).
+KERAS2_ENABLE_MESSAGE = (
+    "Confirmation of Keras 2 code by Keras 2 is off because tf-keras is not installed in this "
+    "Python environment; Keras 3 confirms its errors but cannot withdraw its findings. "
+    "Enable it with: pip install --no-deps tf-keras==X.Y (X.Y: your TensorFlow's version)"
+)
+
 # Distributions that provide the `tensorflow` package, most common first.
 _TENSORFLOW_DISTRIBUTIONS = (
     "tensorflow-cpu",
@@ -46,5 +53,21 @@ def keras_version() -> str | None:
     """The installed Keras version from package metadata, or None."""
     try:
         return importlib.metadata.version("keras")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def tf_keras_available() -> bool:
+    """True when `import tf_keras` (Keras 2 for TensorFlow >= 2.16) would find a package."""
+    try:
+        return importlib.util.find_spec("tf_keras") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def tf_keras_version() -> str | None:
+    """The installed tf-keras version from package metadata, or None."""
+    try:
+        return importlib.metadata.version("tf-keras")
     except importlib.metadata.PackageNotFoundError:
         return None

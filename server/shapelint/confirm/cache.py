@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 # Bump when the worker's answer for the same description can change.
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 
 
 def cache_key(

@@ -5,6 +5,11 @@ or outgrows its memory limit), serializes requests to it, applies time limits an
 caches answers. It never imports TensorFlow. Every failure of the worker becomes an
 "unconfirmed" `Confirmation`; the caller keeps working.
 
+Two flavours of worker: Keras 3, and Keras 2 (tf-keras, `TF_USE_LEGACY_KERAS=1`). The
+description's target decides: a Keras 3 client hands Keras 2 descriptions to a Keras 2
+client of its own (started on first use) when tf-keras is installed; without it they go to
+Keras 3, whose errors confirm but whose "no error" withdraws nothing (see `confirmation.py`).
+
 From asyncio (the language server): `await client.confirm_async(description)`,
 which runs the blocking call in the default executor.
 """
@@ -22,9 +27,12 @@ from typing import Any
 
 from shapelint.confirm.availability import (
     ENABLE_MESSAGE,
+    KERAS2_ENABLE_MESSAGE,
     keras_version,
     tensorflow_available,
     tensorflow_version,
+    tf_keras_available,
+    tf_keras_version,
 )
 from shapelint.confirm.cache import ConfirmCache, cache_key
 from shapelint.confirm.description import ModelDescription
@@ -39,6 +47,8 @@ DEFAULT_MEMORY_LIMIT = 3 * GIB
 DEFAULT_MAX_WEIGHT_BYTES = 4 * GIB
 # After a worker fails to start, do not try again for this long: each try can cost the startup timeout.
 STARTUP_RETRY_SECONDS = 30.0
+# TensorFlow's switch: with "1" set before its import, `tf.keras` is tf-keras (Keras 2).
+LEGACY_KERAS_VARIABLE = "TF_USE_LEGACY_KERAS"
 
 
 class ConfirmClient:
@@ -51,6 +61,8 @@ class ConfirmClient:
     max_weight_bytes: models whose weights would need more are answered "memory", unbuilt.
     cache: answers by content; default in memory only (pass `ConfirmCache(directory=...)`).
     extra_env: added to the worker's environment.
+    keras_major: the worker's Keras: 3, or 2 (tf-keras). A Keras 3 client routes Keras 2
+    descriptions to a Keras 2 client it starts itself, with the same settings and cache.
     """
 
     def __init__(
@@ -63,24 +75,34 @@ class ConfirmClient:
         max_weight_bytes: int = DEFAULT_MAX_WEIGHT_BYTES,
         cache: ConfirmCache | None = None,
         extra_env: Mapping[str, str] | None = None,
+        keras_major: int = 3,
     ) -> None:
+        if keras_major not in (2, 3):
+            raise ValueError(f"keras_major must be 2 or 3, got {keras_major}")
         self.python = python or sys.executable
+        self.keras_major = keras_major
         self.request_timeout = request_timeout
         self.startup_timeout = startup_timeout
         self.memory_limit_bytes = memory_limit_bytes
         self.max_weight_bytes = max_weight_bytes
         self.cache = cache if cache is not None else ConfirmCache()
-        self.extra_env = dict(extra_env or {})
+        self._caller_env = dict(extra_env or {})
+        # The flavour is set, never inherited: a user's TF_USE_LEGACY_KERAS must not turn the Keras 3 worker.
+        self.extra_env = {**self._caller_env, LEGACY_KERAS_VARIABLE: "1" if keras_major == 2 else "0"}
         self.replacements = 0
+        self._keras2_client: ConfirmClient | None = None
         self._slot = _WorkerSlot()
         self._lock = threading.RLock()
         self._closed = False
         self._startup_failed: tuple[float, str] | None = None
         same_interpreter = os.path.realpath(self.python) == os.path.realpath(sys.executable)
         # For this interpreter the versions come from package metadata, so cache hits need no worker.
-        self._tensorflow_missing = same_interpreter and not tensorflow_available()
+        keras2 = keras_major == 2
+        self._tensorflow_missing = same_interpreter and not (
+            tensorflow_available() and (tf_keras_available() if keras2 else True)
+        )
         self._versions: tuple[str | None, str | None] | None = (
-            (tensorflow_version(), keras_version()) if same_interpreter else None
+            (tensorflow_version(), tf_keras_version() if keras2 else keras_version()) if same_interpreter else None
         )
         # At interpreter exit or garbage collection: no TensorFlow process outlives its client.
         weakref.finalize(self, self._slot.kill)
@@ -105,8 +127,12 @@ class ConfirmClient:
         def done(confirmation: Confirmation, from_cache: bool = False) -> Confirmation:
             return confirmation.with_timing(from_cache=from_cache, elapsed_seconds=time.perf_counter() - started)
 
+        if description.keras_major == 2 and self.keras_major == 3:
+            keras2 = self._keras2()
+            if keras2 is not None:
+                return keras2.confirm(description, timeout=timeout, deadline=deadline, scope=scope)
         if self._tensorflow_missing:
-            return done(unconfirmed("unsupported", ENABLE_MESSAGE))
+            return done(unconfirmed("unsupported", ENABLE_MESSAGE if self.keras_major == 3 else KERAS2_ENABLE_MESSAGE))
         try:
             key = self._key(description, scope, deadline)
         except WorkerFailure as failure:
@@ -177,10 +203,17 @@ class ConfirmClient:
         pid = self.worker_pid
         return resident_bytes(pid, "VmHWM") if pid is not None else None
 
+    @property
+    def keras2_client(self) -> ConfirmClient | None:
+        """The Keras 2 client this one hands Keras 2 descriptions to, once started."""
+        return self._keras2_client
+
     def close(self) -> None:
-        """Stop the worker. The client can not be used afterwards."""
+        """Stop the worker (and the Keras 2 worker, if any). The client can not be used afterwards."""
         with self._lock:
             self._closed = True
+            if self._keras2_client is not None:
+                self._keras2_client.close()
             # Killed, not asked to exit: the worker holds no state, and TensorFlow's own
             # shutdown takes about two seconds.
             self._slot.kill()
@@ -192,6 +225,25 @@ class ConfirmClient:
         self.close()
 
     # Worker lifecycle ------------------------------------------------------------------------
+
+    def _keras2(self) -> ConfirmClient | None:
+        """The Keras 2 client, created on first use; None when this interpreter has no tf-keras."""
+        with self._lock:
+            if self._keras2_client is None and not self._closed:
+                same_interpreter = os.path.realpath(self.python) == os.path.realpath(sys.executable)
+                if same_interpreter and not tf_keras_available():
+                    return None
+                self._keras2_client = ConfirmClient(
+                    python=self.python,
+                    request_timeout=self.request_timeout,
+                    startup_timeout=self.startup_timeout,
+                    memory_limit_bytes=self.memory_limit_bytes,
+                    max_weight_bytes=self.max_weight_bytes,
+                    cache=self.cache,
+                    extra_env=self._caller_env,
+                    keras_major=2,
+                )
+            return self._keras2_client
 
     @property
     def _worker(self) -> WorkerProcess | None:

@@ -136,8 +136,8 @@ def apply_confirmations(
     notes: list[Diagnostic] = []
     model_findings = [d for d in diagnostics if d.code in MODEL_CODES]
     for case, confirmation in answers:
-        if confirmation.status == "no-error" and case.description.keras_major < 3:
-            continue  # the worker runs Keras 3: its "builds fine" proves nothing for Keras 2 code
+        if confirmation.status == "no-error" and case.description.keras_major < 3 and confirmation.keras_major != 2:
+            continue  # Keras 3 answered: its "builds fine" proves nothing for Keras 2 code
         verdicts.append((case, confirmation))
         note = _build_error_note(case, confirmation, model_findings)
         if note is not None and note not in notes:
@@ -168,11 +168,10 @@ def _build_error_note(case: ModelCase, confirmation: Confirmation, findings: Seq
     if not mine:
         return None
     lines = [line for line in error.message.strip().splitlines() if line.strip()][:4]
-    version = confirmation.tf_version or "?"
     return Diagnostic(
         code=BUILD_ERROR_CODE,
         message=(
-            f"TensorFlow {version} could not build this model, so its shape findings stay unconfirmed: "
+            f"{confirmation.answered_by} could not build this model, so its shape findings stay unconfirmed: "
             + "\n".join(lines)
         ),
         range=mine[0].range,
@@ -195,10 +194,9 @@ def _with_tensorflow_text(diagnostic: Diagnostic, confirmation: Confirmation) ->
     error = confirmation.error
     text = (error.message if error is not None else "").strip()
     lines = [line for line in text.splitlines() if line.strip()][:4]
-    version = confirmation.tf_version or "?"
     quoted = "\n".join(lines)
     return (
-        f"{diagnostic.message}\nConfirmed by TensorFlow {version}: {quoted}" if quoted else diagnostic.message
+        f"{diagnostic.message}\nConfirmed by {confirmation.answered_by}: {quoted}" if quoted else diagnostic.message
     )
 
 

@@ -1,11 +1,15 @@
 """Rebuild a described model in Keras and run the data's shapes and the loss through it.
 
-Imported only inside the worker process: it imports TensorFlow. Everything runs
-symbolically, so no weight is ever allocated:
+Imported only inside the worker process: it imports TensorFlow, and the Keras this
+process runs: Keras 3, or Keras 2 (tf-keras) when `TF_USE_LEGACY_KERAS=1` (the worker's
+Keras 2 flavour, see `launch.py`). Everything runs symbolically:
 
-* Layers are built inside `keras.StatelessScope(initialize_variables=False)`: Keras
-  then records each variable's shape and initializer without creating its value. A
-  Dense layer with 190 G weights costs a few bytes, and the weight count is exact.
+* Keras 3: layers are built inside `keras.StatelessScope(initialize_variables=False)`:
+  Keras then records each variable's shape and initializer without creating its value.
+  A Dense layer with 190 G weights costs a few bytes, and the weight count is exact.
+* Keras 2 has no such scope: a variable creator makes every variable an
+  `UninitializedVariable`, a handle with shape and dtype whose memory would be allocated
+  by its first assignment, which never comes. The weight count is as exact.
 * Data and labels are graph placeholders in a scratch `FuncGraph`, so calling the
   model traces it (with every input check Keras makes during `fit`) without running it.
 
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import os
 import re
 import traceback
 import types
@@ -26,13 +31,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import keras
 import numpy as np
 import tensorflow as tf
-from keras.src.backend.common import global_state
-from keras.src.backend.common.symbolic_scope import SymbolicScope
-from keras.src.trainers.data_adapters import data_adapter_utils
-from keras.src.utils import file_utils
 
 from shapelint.confirm.description import (
     ArraySpec,
@@ -43,6 +43,20 @@ from shapelint.confirm.description import (
     ModelDescription,
     NestedLayer,
 )
+
+# The Keras of this process, decided by TensorFlow's own switch before it was imported.
+KERAS_MAJOR = 2 if os.environ.get("TF_USE_LEGACY_KERAS", "") in ("1", "true", "True") else 3
+if KERAS_MAJOR == 2:
+    import tf_keras as keras
+    from tensorflow.python.ops.resource_variable_ops import UninitializedVariable
+    from tf_keras.src.engine import data_adapter as keras2_data_adapter
+    from tf_keras.src.utils import data_utils as file_utils
+else:
+    import keras
+    from keras.src.backend.common import global_state
+    from keras.src.backend.common.symbolic_scope import SymbolicScope
+    from keras.src.trainers.data_adapters import data_adapter_utils
+    from keras.src.utils import file_utils
 
 _NAME = re.compile(r"[A-Za-z0-9_]+")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -118,6 +132,8 @@ def confirm_description(description: ModelDescription, max_weight_bytes: int) ->
     """Rebuild, feed and check the loss; the worker's JSON answer (without versions)."""
     # A fresh session gives layers the automatic names a fresh program gets ("dense", not "dense_7").
     # Garbage collection (about 0.2 s with TensorFlow loaded) is left to the worker's idle time.
+    if KERAS_MAJOR == 2:
+        return _confirm_keras2(description, max_weight_bytes)
     keras.backend.clear_session(free_memory=False)
     try:
         return _Rebuild(description, max_weight_bytes).run()
@@ -127,9 +143,21 @@ def confirm_description(description: ModelDescription, max_weight_bytes: int) ->
         keras.backend.clear_session(free_memory=False)
 
 
+def _confirm_keras2(description: ModelDescription, max_weight_bytes: int) -> dict[str, Any]:
+    keras.backend.clear_session()
+    try:
+        return _Rebuild(description, max_weight_bytes).run()
+    finally:
+        keras.backend.clear_session()
+
+
 @contextmanager
 def _lazy_variables() -> Iterator[None]:
-    """Variables created here keep only shape and initializer: no memory for weights."""
+    """Variables created here keep only shape and dtype (and Keras 3: initializer): no memory for weights."""
+    if KERAS_MAJOR == 2:
+        with tf.variable_creator_scope(_uninitialized_variable):
+            yield
+        return
     with keras.StatelessScope(initialize_variables=False):
         yield
 
@@ -137,8 +165,32 @@ def _lazy_variables() -> Iterator[None]:
 @contextmanager
 def _scratch_graph() -> Iterator[None]:
     """Trace, do not run: tensors made here are graph placeholders without data."""
+    if KERAS_MAJOR == 2:
+        # A layer that builds here creates its variables outside the graph (tf.init_scope): still lazy.
+        with _lazy_variables(), tf.__internal__.FuncGraph("shapelint_confirm").as_default():
+            yield
+        return
     with _lazy_variables(), SymbolicScope(), tf.__internal__.FuncGraph("shapelint_confirm").as_default():
         yield
+
+
+def _uninitialized_variable(next_creator: Callable[..., Any], **kwargs: Any) -> Any:
+    """Keras 2's variables as handles without memory: only an assignment would allocate it."""
+    initial = kwargs.get("initial_value")
+    shape = kwargs.get("shape")
+    if shape is None and initial is not None and not callable(initial):
+        shape = getattr(initial, "shape", None)
+    dtype = kwargs.get("dtype") or getattr(initial, "dtype", None)
+    if shape is None or dtype is None or not tf.TensorShape(shape).is_fully_defined():
+        return next_creator(**kwargs)  # an unusual variable (no static shape): made as asked
+    return UninitializedVariable(
+        shape=tf.TensorShape(shape),
+        dtype=tf.as_dtype(dtype).base_dtype,
+        name=kwargs.get("name"),
+        trainable=kwargs.get("trainable", True),
+        synchronization=kwargs.get("synchronization"),
+        aggregation=kwargs.get("aggregation"),
+    )
 
 
 @contextmanager
@@ -339,7 +391,7 @@ class _Rebuild:
         for variable in self.model.weights:
             elements = math.prod(int(d) for d in variable.shape)
             count += elements
-            size += elements * np.dtype(keras.backend.standardize_dtype(variable.dtype)).itemsize
+            size += elements * _itemsize(variable.dtype)
         self.parameter_count = count
         if size > self.max_weight_bytes:
             raise Failure(
@@ -387,22 +439,27 @@ class _Rebuild:
                 return None
             y = _placeholders(feed.y, batch)
             try:
-                self.model.compute_loss(x=x, y=y, y_pred=predicted, training=training)
+                if KERAS_MAJOR == 2:
+                    self.model.compute_loss(x=x, y=y, y_pred=predicted)  # Keras 2 takes no `training`
+                else:
+                    self.model.compute_loss(x=x, y=y, y_pred=predicted, training=training)
             except Exception as error:
                 return keras_failure("loss", error, feed_index=index)
         return None
 
     def _blame(self, call: Callable[[], Any]) -> str | None:
         """The described layer a failing call failed in, found by re-running it with full tracebacks."""
-        filtering = keras.config.is_traceback_filtering_enabled()
-        keras.config.disable_traceback_filtering()
+        # Keras 2 filters tracebacks with TensorFlow's switch; Keras 3 has its own.
+        config = tf.debugging if KERAS_MAJOR == 2 else keras.config
+        filtering = config.is_traceback_filtering_enabled()
+        config.disable_traceback_filtering()
         try:
             call()
         except Exception as error:
             return self._innermost_layer(error)
         finally:
             if filtering:
-                keras.config.enable_traceback_filtering()
+                config.enable_traceback_filtering()
         return None
 
     def _innermost_layer(self, error: BaseException) -> str | None:
@@ -446,6 +503,8 @@ class _Rebuild:
             outputs = self.model.outputs
         except (AttributeError, ValueError):
             return []
+        if outputs is None:
+            return []  # Keras 2: a Sequential model that no feed built
         traced = self.description.kind == "sequential" and not self.description.inputs
         return [_shape(tensor, traced) for tensor in _flat(outputs)]
 
@@ -566,7 +625,10 @@ def _check_cardinality(feed: Feed, with_labels: bool) -> None:
         return
     x = [_Sized(spec.shape) for spec in feed.x if spec.shape]
     y = [_Sized(spec.shape) for spec in feed.y if spec.shape] if with_labels else []
-    data_adapter_utils.check_data_cardinality((x, y) if y else (x,))
+    if KERAS_MAJOR == 2:
+        keras2_data_adapter._check_data_cardinality((x, y) if y else (x,))
+    else:
+        data_adapter_utils.check_data_cardinality((x, y) if y else (x,))
 
 
 def _traced_batch(feed: Feed) -> int | None:
@@ -595,7 +657,15 @@ def _data_dtype(numpy_dtype: str) -> str:
         return str(keras.backend.floatx())
     if kind == "f":
         return str(keras.backend.floatx())
+    if KERAS_MAJOR == 2:
+        return str(np.dtype(numpy_dtype).name)  # Keras 2's data adapter casts floats only
     return str(keras.backend.standardize_dtype(numpy_dtype))
+
+
+def _itemsize(dtype: Any) -> int:
+    if KERAS_MAJOR == 2:
+        return int(tf.as_dtype(dtype).size)
+    return int(np.dtype(keras.backend.standardize_dtype(dtype)).itemsize)
 
 
 # Shapes ----------------------------------------------------------------------------------------

@@ -95,6 +95,8 @@ class Confirmation:
     parameter_count: int | None = None
     tf_version: str | None = None
     keras_version: str | None = None
+    # The Keras major version that answered: 2 from the Keras 2 (tf-keras) worker, else 3.
+    keras_major: int | None = None
     reason: str | None = None
     from_cache: bool = False
     elapsed_seconds: float = 0.0
@@ -105,6 +107,14 @@ class Confirmation:
             if node_id == layer_id:
                 return shapes
         return None
+
+    @property
+    def answered_by(self) -> str:
+        """Who gave the verdict, for messages: "TensorFlow 2.21.0", or with Keras 2 named."""
+        tensorflow = f"TensorFlow {self.tf_version or '?'}"
+        if self.keras_major == 2:
+            return f"{tensorflow} with Keras 2 (tf-keras {self.keras_version or '?'})"
+        return tensorflow
 
     def with_timing(self, *, from_cache: bool, elapsed_seconds: float) -> Confirmation:
         """The same answer, stamped with where it came from and how long it took."""
@@ -149,6 +159,7 @@ def confirmation_from_response(response: Mapping[str, Any]) -> Confirmation:
     )
     feed_errors = tuple(_error_from_json(item) for item in response.get("feed_errors") or ())
     parameter_count = response.get("parameter_count")
+    keras_major = response.get("keras_major")
     return Confirmation(
         status=status_for(error),
         error=error,
@@ -158,6 +169,7 @@ def confirmation_from_response(response: Mapping[str, Any]) -> Confirmation:
         parameter_count=parameter_count if isinstance(parameter_count, int) else None,
         tf_version=_optional_str(response.get("tf_version")),
         keras_version=_optional_str(response.get("keras_version")),
+        keras_major=keras_major if keras_major in (2, 3) else None,
         reason=_reason(error),
     )
 

@@ -13,8 +13,11 @@ and SHAPELINT_CONFIRM_TEST_WITHOUT_TENSORFLOW=1 skips the TensorFlow import, so 
 the process machinery (timeouts, crashes, memory) start a worker in milliseconds.
 
 The first message the worker writes is {"op": "ready", "tf_version", "keras_version",
-"pid", "import_seconds"}, once TensorFlow is imported, or {"op": "unavailable", "message"}
-when this interpreter cannot import it.
+"keras_major", "pid", "import_seconds"}, once TensorFlow is imported, or {"op": "unavailable",
+"message"} when this interpreter cannot import it.
+
+The worker runs Keras 3, or Keras 2 (tf-keras) when its environment has
+`TF_USE_LEGACY_KERAS=1` (the Keras 2 flavour: `launch.py`, `ConfirmClient(keras_major=2)`).
 """
 
 from __future__ import annotations
@@ -72,8 +75,12 @@ def _import_tensorflow() -> tuple[str, str]:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ["CUDA_VISIBLE_DEVICES"] = ""
     os.environ["KERAS_BACKEND"] = "tensorflow"  # the rebuild relies on TensorFlow graphs
-    import keras
     import tensorflow as tf
+
+    if _keras_major() == 2:
+        import tf_keras as keras  # TF_USE_LEGACY_KERAS=1 was set before TensorFlow's import
+    else:
+        import keras
 
     # Shape inference needs no parallelism; fewer threads keep the editor machine responsive.
     tf.config.threading.set_intra_op_parallelism_threads(1)
@@ -90,7 +97,12 @@ def _import_tensorflow() -> tuple[str, str]:
     return str(tf.__version__), str(keras.__version__)
 
 
-def _handle(request: dict[str, Any], versions: dict[str, str], test_ops: bool) -> dict[str, Any]:
+def _keras_major() -> int:
+    """2 in the Keras 2 flavour (TensorFlow's own switch), else 3."""
+    return 2 if os.environ.get("TF_USE_LEGACY_KERAS", "") in ("1", "true", "True") else 3
+
+
+def _handle(request: dict[str, Any], versions: dict[str, Any], test_ops: bool) -> dict[str, Any]:
     op = request.get("op")
     if op == "confirm":
         if "tensorflow" not in sys.modules:
@@ -117,7 +129,7 @@ def _handle(request: dict[str, Any], versions: dict[str, str], test_ops: bool) -
     return _unsupported(f"unknown request op {op!r}", versions)
 
 
-def _confirm(request: dict[str, Any], versions: dict[str, str]) -> dict[str, Any]:
+def _confirm(request: dict[str, Any], versions: dict[str, Any]) -> dict[str, Any]:
     from shapelint.confirm.description import DescriptionError, ModelDescription
     from shapelint.confirm.rebuild import confirm_description
 
@@ -144,7 +156,7 @@ def _confirm(request: dict[str, Any], versions: dict[str, str]) -> dict[str, Any
     }
 
 
-def _unsupported(message: str, versions: dict[str, str]) -> dict[str, Any]:
+def _unsupported(message: str, versions: dict[str, Any]) -> dict[str, Any]:
     error = {"kind": "unsupported", "message": message, "layer": None, "feed_index": None}
     return {
         "ok": False,
@@ -171,7 +183,7 @@ def main() -> int:
             # This interpreter has no TensorFlow: say so instead of dying with a traceback.
             write_frame(protocol_out, {"op": "unavailable", "message": f"{type(error).__name__}: {error}"})
             return 0
-    versions = {"tf_version": tf_version, "keras_version": keras_version}
+    versions: dict[str, Any] = {"tf_version": tf_version, "keras_version": keras_version, "keras_major": _keras_major()}
     write_frame(
         protocol_out,
         {

@@ -198,7 +198,13 @@ def _element(ref: NodeRef | None, index: int) -> NodeRef | None:
 
 
 def keras3_adjusts(sample: Shape, declared: Shape) -> bool:
-    """Keras 3 adds or drops ONE trailing size-1 axis between data and a declared input."""
+    """Keras adds or drops ONE trailing size-1 axis between data and a declared input.
+
+    Keras 3 (`Functional._adjust_input_rank`) and Keras 2 alike: tf.keras's
+    `Functional._conform_to_reference_input` does the same, and its input spec allows it
+    (`allow_last_axis_squeeze`); measured with tf-keras 2.21 (fit of (N, 28, 28) into
+    `Input((28, 28, 1))`, of (N,) into `Input((1,))`, Sequential models with a declared input too).
+    """
     if sample.dims is None or declared.dims is None:
         return False
     if len(sample.dims) == len(declared.dims) + 1 and sample.dims[-1] == 1:
@@ -347,7 +353,7 @@ def fitting_order(arrays: Sequence[ArrayValue], inputs: Sequence[Shape], keras_m
 
     def fits(array: ArrayValue, declared: Shape) -> bool:
         sample = array.shape.drop_first()
-        return shapes_compatible(sample, declared) or (keras_major >= 3 and keras3_adjusts(sample, declared))
+        return shapes_compatible(sample, declared) or keras3_adjusts(sample, declared)
 
     if len(arrays) > 5 or any(a.shape.dims is None for a in arrays):
         return None

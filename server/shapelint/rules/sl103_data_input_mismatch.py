@@ -35,9 +35,10 @@ which axis differs.
     why_is_this_bad = """
 Keras raises `Input 0 of layer "dense" is incompatible with the layer: expected axis -1 of
 input shape to have value 784, but received input with shape (32, 28, 28)` — after the
-program has loaded its data and built its model, often minutes in. Keras 3 adds or drops
-one trailing axis of size 1 by itself (so `(N, 28, 28)` data fits `Input(shape=(28, 28, 1))`);
-Keras 2 does not, and shapelint follows the Keras version you target.
+program has loaded its data and built its model, often minutes in. Keras adds or drops
+one trailing axis of size 1 by itself (so `(N, 28, 28)` data fits `Input(shape=(28, 28, 1))`,
+and `(N,)` data fits `Input(shape=(1,))`): Keras 3, and Keras 2 as tf.keras does it
+(tf-keras 2.21 measured; very old standalone Keras 2.2 did not).
 """
     example = """
 (x_train, y_train), _ = keras.datasets.mnist.load_data()   # x_train: (60000, 28, 28)
@@ -251,6 +252,6 @@ def mismatched(context: RuleContext, fact: InputFact, data: ArrayValue) -> bool:
         return False
     if shapes_compatible(data.shape, declared):
         return False  # the whole array is one sample's shape: SL101 or SL108 says which
-    if context.keras_major >= 3 and keras3_adjusts(sample, declared):
+    if keras3_adjusts(sample, declared):  # Keras 2 (tf.keras) adjusts the same way
         return False
     return channel_order_swapped(sample, declared) is None  # SL107 says which axis moved

@@ -81,7 +81,7 @@ model.predict(np.array([5.1, 3.5, 1.4, 0.2]))  # error: SL108
                     continue
                 data, node = found
                 one_sample = shapes_compatible(data.shape, fact.per_sample) or (
-                    context.keras_major >= 3 and keras3_adjusts(data.shape, fact.per_sample)
+                    keras3_adjusts(data.shape, fact.per_sample)
                 )
                 # A shape Keras can read as a batch (even of one) is not one sample.
                 if not one_sample or not data.shape.dims or reads_as_batch(data.shape, fact.per_sample):
