@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from shapelint.diagnostics import Diagnostic, Range, Severity, TextEdit
-from shapelint.facts import LayerCallFact
+from shapelint.facts import LayerCallFact, LayerValue
 from shapelint.rules.base import Rule, RuleContext
 from shapelint.shapes import format_shape
 from shapelint.source import NodeRef
@@ -67,8 +67,13 @@ model = keras.Sequential([
 
     def check(self, context: RuleContext) -> Iterator[Diagnostic]:
         seen: set[int] = set()
-        for fact in context.facts.layer_calls:
-            layer = fact.layer
+        # Layers after a failing one in a Sequential are never applied: they are found in the model.
+        calls = {id(fact.layer): fact for fact in context.facts.layer_calls}
+        layers = [fact.layer for fact in context.facts.layer_calls] + [
+            layer for model in context.facts.models for layer in model.layers if isinstance(layer, LayerValue)
+        ]
+        for layer in layers:
+            fact = calls.get(id(layer))
             if id(layer) in seen or layer.node is None or layer.args is None:
                 continue
             seen.add(id(layer))
@@ -83,26 +88,33 @@ model = keras.Sequential([
             sizes = [const_int(value) for value in layer.args.args[1 : rank + 1]]
             if any(size is None or size < 1 for size in sizes) or sizes[1] == 1:
                 continue
-            diagnostic = self._report(context, fact, written, positional, sizes)
+            diagnostic = self._report(context, layer, fact, written, positional, sizes)
             if diagnostic is not None:
                 yield diagnostic
 
     def _report(
         self,
         context: RuleContext,
-        fact: LayerCallFact,
+        layer: LayerValue,
+        fact: LayerCallFact | None,
         written: str,
         positional: list[cst.Arg],
         sizes: list[int | None],
     ) -> Diagnostic | None:
-        chunk = fact.layer.node.chunk if fact.layer.node is not None else 0
+        assert layer.node is not None
+        chunk = layer.node.chunk
         first = context.range(NodeRef(chunk, positional[1].value))
         last = context.range(NodeRef(chunk, positional[-1].value))
         if first is None or last is None:
             return None
         kernel = f"({', '.join(str(size) for size in sizes)})"
         output = ""
-        if isinstance(fact.output, TensorValue) and fact.output.shape.dims is not None and fact.input_shapes:
+        if (
+            fact is not None
+            and isinstance(fact.output, TensorValue)
+            and fact.output.shape.dims is not None
+            and fact.input_shapes
+        ):
             output = f": it outputs {format_shape(fact.output.shape)} from {format_shape(fact.input_shapes[0])}"
         filters = context.code(NodeRef(chunk, positional[0].value))
         message = (
@@ -112,5 +124,4 @@ model = keras.Sequential([
         )
         # Unsafe: the stride goes back to 1, so every later size (and Dense's weights) changes.
         fix = context.fix(f"Use kernel_size={kernel}", TextEdit(Range(first.start, last.end), kernel), safe=False)
-        where = NodeRef(chunk, fact.layer.node.node) if fact.layer.node is not None else fact.call
-        return context.diagnostic(self, where, message, [fix])
+        return context.diagnostic(self, layer.node, message, [fix])
