@@ -1,8 +1,8 @@
 """Output shapes of layers whose behaviour is the program's own code: `Lambda` and `Layer` subclasses.
 
 Keras 3 takes a layer's output shape from its `compute_output_shape` when the layer defines one,
-and otherwise traces `call` on symbolic tensors (Keras 2 always traces `call` when there is one). shapelint does the same
-with the program's code, abstractly: `compute_output_shape(input_shape)` evaluated on the input
+and otherwise traces `call` on symbolic tensors (Keras 2 always traces `call` when there is one).
+shapelint does the same with the program's code, abstractly: `compute_output_shape(input_shape)` evaluated on the input
 shape, or `build(input_shape)` then `call(inputs)` evaluated on a tensor of the input's shape.
 Only a fully known result is a shape; anything else leaves the output unknown.
 """
