@@ -32,6 +32,7 @@ SHAPE_LIBRARIES = (
     "sklearn",
     "PIL",
     "cv2",
+    "h5py",
     "tensorflow_datasets",
     "jaxtyping",
     "typing_extensions",
