@@ -793,7 +793,10 @@ async def hover(ls: ShapelintServer, params: types.HoverParams) -> types.Hover |
     if state is None or position is None:
         return None
     shape = await ls.scheduler.on_engine(result.analysis.hover_at, position, location.cell)
-    if shape is not None and not result.settings.model_summary_hover and shape.kind == HoverKind.MODEL:
+    # A display preference switched off applies at once, before the re-analysis with the new settings lands
+    # (as for inlay hints): the current settings and those of the analysis must both allow the summary.
+    summary_allowed = ls.settings.model_summary_hover and result.settings.model_summary_hover
+    if shape is not None and not summary_allowed and shape.kind == HoverKind.MODEL:
         shape = None
     here = diagnostics_at(result.analysis.diagnostics, position, location.cell)
     found = hover_markdown(shape, here, rule_docs)
