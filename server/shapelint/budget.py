@@ -36,6 +36,7 @@ class Budget:
     seconds: float = MAX_SECONDS
     materialised: int = 0
     spent: bool = False
+    refused: bool = False  # a value was too large to build (allows_size said no)
     stopped_at: object | None = None  # where the interpreter first widened (a node reference)
     _taken: int = 0
     _deadline: float = field(default=0.0)
@@ -47,6 +48,11 @@ class Budget:
 
     def __post_init__(self) -> None:
         self._deadline = time.monotonic() + self.seconds
+
+    @property
+    def taken(self) -> int:
+        """The steps charged so far."""
+        return self._taken
 
     def charge(self, steps: int = 1) -> bool:
         """Take `steps`; False once the allowance (steps or time) is spent."""
@@ -71,6 +77,7 @@ class Budget:
     def allows_size(self, size: int) -> bool:
         """Whether a sequence or string of `size` items may be built; charges it when so."""
         if size > MAX_SEQUENCE or self.materialised + size > MAX_MATERIALISED:
+            self.refused = True
             return False
         self.materialised += size
         return True

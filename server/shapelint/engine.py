@@ -22,10 +22,8 @@ from shapelint import presentation
 from shapelint.config import Config
 from shapelint.diagnostics import Diagnostic, Position, Range, Severity
 from shapelint.facts import ProgramFacts
-from shapelint.interpreter import Interpreter
+from shapelint.incremental import GroupedAnalysis, analyze_groups
 from shapelint.presentation import HoverKind
-from shapelint.project_modules import ProjectModules
-from shapelint.rules import run_rules
 from shapelint.shapes import Shape
 from shapelint.source import NodeRef, Program, parse_program
 from shapelint.suppression import is_suppressed
@@ -60,9 +58,25 @@ class Analysis:
     """The result of analysing one document; hovers and inlay hints are computed on demand."""
 
     program: Program
-    facts: ProgramFacts
+    groups: GroupedAnalysis  # the statement groups' results (incremental.py)
     diagnostics: tuple[Diagnostic, ...]
     workspace: Workspace | None = None  # where the document is: a re-analysis reads the same data files
+
+    @cached_property
+    def facts(self) -> ProgramFacts:
+        """The whole program's facts (merged from its groups' on first use: a keystroke's
+        diagnostics do not need them)."""
+        return self.groups.facts()
+
+    @property
+    def imported_paths(self) -> tuple[str, ...]:
+        """Real paths of the project's modules the program imports: re-check when they change."""
+        return self.groups.imported_paths()
+
+    @property
+    def internal_errors(self) -> list[str]:
+        """The engine's own failures (each contained: the rest of the file was checked)."""
+        return [error for result in self.groups.results for error in result.facts.internal_errors]
 
     @cached_property
     def inlay_hints(self) -> tuple[InlayHint, ...]:
@@ -160,12 +174,7 @@ def _analyze(
     open_files: Mapping[str, str] | None = None,
 ) -> Analysis:
     workspace = _workspace(config, path, root, open_files)
-    modules = ProjectModules(workspace, config.target_keras)
-    interpreter = Interpreter(
-        program, keras_major=config.target_keras, learned=learned, workspace=workspace, modules=modules
-    )
-    facts = interpreter.run()
-    facts.imported_paths = modules.imported_paths
+    grouped = analyze_groups(program, workspace, config.target_keras, learned)
     found: list[Diagnostic] = [
         Diagnostic(
             code=SYNTAX_ERROR_CODE,
@@ -175,8 +184,8 @@ def _analyze(
         )
         for error in program.syntax_errors
     ]
-    found.extend(_limit_hints(program, interpreter))
-    found.extend(run_rules(facts, program, config))
+    found.extend(_limit_hints(program, grouped.stopped_at()))
+    found.extend(grouped.diagnostics(program, config))
     diagnostics: list[Diagnostic] = []
     seen: set[tuple[str, Range, str]] = set()
     for diagnostic in found:
@@ -193,10 +202,10 @@ def _analyze(
             diagnostic = diagnostic.with_severity(severity)
         diagnostics.append(program.to_cell_diagnostic(diagnostic))
     diagnostics.sort(key=lambda d: (d.cell or 0, d.range.start, d.code))
-    return Analysis(program, facts, tuple(diagnostics), workspace)
+    return Analysis(program, grouped, tuple(diagnostics), workspace)
 
 
-def _limit_hints(program: Program, interpreter: Interpreter) -> list[Diagnostic]:
+def _limit_hints(program: Program, stops: Sequence[object]) -> list[Diagnostic]:
     """One hint per statement that was not parsed, and one where the work limit cut the analysis short."""
     hints = []
     for chunk in program.chunks:
@@ -211,8 +220,10 @@ def _limit_hints(program: Program, interpreter: Interpreter) -> list[Diagnostic]
                     severity=Severity.HINT,
                 )
             )
-    stopped = interpreter.budget.stopped_at
-    if isinstance(stopped, NodeRef):
+    stopped = min(
+        (stop for stop in stops if isinstance(stop, NodeRef)), key=lambda stop: stop.chunk, default=None
+    )  # the first place in the program where work was cut short
+    if stopped is not None:
         span = program.node_range(stopped)
         if span is not None:
             line = span.start.line

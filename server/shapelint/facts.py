@@ -9,6 +9,7 @@ below the rules and presentation.py (which turns facts into hover and inlay text
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -202,6 +203,9 @@ REASON_LABELS = {
 }
 
 
+_producer_numbers = itertools.count(1)
+
+
 @dataclass
 class ProgramFacts:
     inputs: list[InputFact] = field(default_factory=list)
@@ -216,7 +220,9 @@ class ProgramFacts:
     # The module's names after the last statement, for fixes that need an import's spelling.
     module_names: dict[str, Value] = field(default_factory=dict)
     internal_errors: list[str] = field(default_factory=list)
-    producers: list[InputFact | LayerCallFact] = field(default_factory=list)  # by TensorValue.producer_id
+    # By TensorValue.producer_id: numbers unique in the process, so facts of analyses run apart
+    # (the statement groups of one file) can be merged.
+    producers: dict[int, InputFact | LayerCallFact] = field(default_factory=dict)
     # Real paths of the project's modules the program imports (directly or not): re-check when they change.
     imported_paths: tuple[str, ...] = ()
     # Why expressions evaluated to UNKNOWN, by (chunk, id(node)); the first cause recorded wins.
@@ -261,14 +267,15 @@ class ProgramFacts:
 
     def add_producer(self, fact: InputFact | LayerCallFact) -> int:
         """Number a tensor's maker; the tensor keeps the number (values never point at facts)."""
-        self.producers.append(fact)
-        return len(self.producers)
+        number = next(_producer_numbers)
+        self.producers[number] = fact
+        return number
 
     def producer(self, tensor: Value) -> InputFact | LayerCallFact | None:
         """The input declaration or layer call that made a tensor, or None."""
         if not isinstance(tensor, TensorValue) or tensor.producer_id is None:
             return None
-        return self.producers[tensor.producer_id - 1]
+        return self.producers.get(tensor.producer_id)
 
     def input_fact(self, tensor: TensorValue) -> InputFact | None:
         producer = self.producer(tensor)

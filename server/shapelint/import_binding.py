@@ -1,4 +1,5 @@
-"""Binding the names an import of the project's own modules gives (see project_modules.py)."""
+"""Binding the names an import statement gives: a library's canonical names, or the project's own
+modules (see project_modules.py)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from typing import Protocol
 
 import libcst as cst
 
+from shapelint.names import canonical_name
 from shapelint.scope import Scope
 from shapelint.syntax import dotted_name
-from shapelint.values import UNKNOWN, ModuleValue, Value
+from shapelint.values import UNKNOWN, ModuleValue, RefValue, Value
 
 
 class ModuleLoader(Protocol):
@@ -65,3 +67,41 @@ def bind_project_names(
         if found is None and module is not None and modules is not None:
             found = modules.submodule(module, imported)
         scope.names[bound] = found if found is not None else UNKNOWN
+
+
+def exec_import(node: cst.Import, scope: Scope, modules: ModuleLoader | None) -> None:
+    """`import a.b [as c]`: a module of the project wins over a library of that name."""
+    for alias in node.names:
+        dotted = dotted_name(alias.name)
+        if dotted is None:
+            continue
+        project = modules.resolve(dotted) if modules is not None else None
+        if project is not None:
+            bind_project_import(alias, dotted, project, scope)
+            continue
+        if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            scope.names[alias.asname.name.value] = RefValue(canonical_name(dotted))
+        else:
+            head = dotted.split(".")[0]
+            scope.names[head] = RefValue(canonical_name(head))
+
+
+def exec_import_from(node: cst.ImportFrom, scope: Scope, modules: ModuleLoader | None, star_imports: list[str]) -> None:
+    """`from m import a [as b]`; `from m import *` of a library is remembered in `star_imports`."""
+    level = len(node.relative)
+    module = dotted_name(node.module) if node.module is not None else ""
+    if module is None:
+        return
+    project = modules.resolve(module, level) if modules is not None and (level or module) else None
+    if project is not None or level:
+        bind_project_names(node, project[-1] if project else None, scope, modules)
+        return
+    if isinstance(node.names, cst.ImportStar):
+        star_imports.append(module)
+        return
+    for alias in node.names:
+        name = dotted_name(alias.name)
+        if name is None:
+            continue
+        bound = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
+        scope.names[bound] = RefValue(canonical_name(f"{module}.{name}"))

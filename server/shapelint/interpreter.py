@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import libcst as cst
 
@@ -23,7 +23,7 @@ from shapelint.budget import Budget, value_size
 from shapelint.calls import CallArgs
 from shapelint.control_flow import Break, Continue, ControlFlow, Return
 from shapelint.facts import ArrayProblemFact, LayerValue, ModelValue, ProgramFacts
-from shapelint.import_binding import ModuleLoader, bind_project_import, bind_project_names
+from shapelint.import_binding import ModuleLoader, exec_import, exec_import_from
 from shapelint.indexing import index_of, index_value, iteration_items, slice_bound, subscript_value, unpack
 from shapelint.knowledge import registry
 from shapelint.limits import MAX_ELEMENTS, MAX_UNROLL
@@ -36,7 +36,6 @@ from shapelint.syntax import (
     AUGMENTED_OPERATORS,
     BINARY_OPERATORS,
     assigned_names,
-    dotted_name,
     formatted_string,
     string_value,
 )
@@ -65,6 +64,9 @@ from shapelint.values import (
 )
 from shapelint.workspace import Workspace
 
+if TYPE_CHECKING:
+    from shapelint.statement_groups import ProgramPart
+
 T = TypeVar("T")
 # Values of library objects: reading an attribute no overlay knows gives a method to call later.
 _LIBRARY_OBJECTS = (ArrayValue, TensorValue, ModelValue, LayerValue, ObjectValue, Seq, DictValue, DatasetValue)
@@ -82,9 +84,13 @@ class Interpreter(ControlFlow, UserCalls):
         workspace: Workspace | None = None,
         budget: Budget | None = None,
         modules: ModuleLoader | None = None,
+        part: ProgramPart | None = None,
     ) -> None:
         self.program = program
-        self.budget = budget or Budget.for_program(sum(len(chunk.text) for chunk in program.chunks))
+        # Only these chunks run (statement_groups.py): one group of statements, after the prelude's imports.
+        self.visited = program.chunks if part is None else [program.chunks[index] for index in part.order]
+        self.prelude = part.prelude if part is not None else {}
+        self.budget = budget or Budget.for_program(sum(len(chunk.text) for chunk in self.visited))
         # Per enclosing loop: the states that left the current iteration by continue or break.
         self.loop_exits: list[list[tuple[type[Exception], Scope]]] = []
         self.keras_major = keras_major
@@ -128,8 +134,11 @@ class Interpreter(ControlFlow, UserCalls):
 
     def run_module(self) -> dict[str, Value]:
         """Run the top-level statements; the module's names afterwards."""
-        for chunk in self.program.chunks:
-            if chunk.module is None:
+        for chunk in self.visited:
+            bound = self.prelude.get(chunk.index)
+            if bound is not None:
+                self.module_scope.names.update(bound)
+            if chunk.module is None or bound is not None:
                 continue
             self.chunk = FOREIGN_CHUNK if self.foreign else chunk.index
             for statement in chunk.module.body:
@@ -138,7 +147,7 @@ class Interpreter(ControlFlow, UserCalls):
 
     def _hoist_functions(self) -> None:
         """Notebook cells run out of order: a function a later cell defines is known where it is used first."""
-        for chunk in self.program.chunks:
+        for chunk in self.visited:
             for statement in chunk.module.body if chunk.module is not None else ():
                 if type(statement) is cst.FunctionDef:
                     self.hoisted.setdefault(statement.name.value, (statement, chunk.index))
@@ -232,9 +241,9 @@ class Interpreter(ControlFlow, UserCalls):
         elif type(node) is cst.Expr:
             self.exec_expression_statement(node.value, scope)
         elif type(node) is cst.Import:
-            self.exec_import(node, scope)
+            exec_import(node, scope, self.modules)
         elif type(node) is cst.ImportFrom:
-            self.exec_import_from(node, scope)
+            exec_import_from(node, scope, self.modules, self.star_imports)
         elif type(node) is cst.Return:
             value = self.eval(node.value, scope) if node.value is not None else Const(None)
             if self.returns:
@@ -306,40 +315,6 @@ class Interpreter(ControlFlow, UserCalls):
                 scope.names[name] = join_values(current, Seq((added,), "list"))
                 return
         self.eval(expression, scope)
-
-    def exec_import(self, node: cst.Import, scope: Scope) -> None:
-        for alias in node.names:
-            dotted = dotted_name(alias.name)
-            if dotted is None:
-                continue
-            project = self.modules.resolve(dotted) if self.modules is not None else None
-            if project is not None:  # a module of the user's project wins over a library of that name
-                bind_project_import(alias, dotted, project, scope)
-                continue
-            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                scope.names[alias.asname.name.value] = RefValue(canonical_name(dotted))
-            else:
-                head = dotted.split(".")[0]
-                scope.names[head] = RefValue(canonical_name(head))
-
-    def exec_import_from(self, node: cst.ImportFrom, scope: Scope) -> None:
-        level = len(node.relative)
-        module = dotted_name(node.module) if node.module is not None else ""
-        if module is None:
-            return
-        project = self.modules.resolve(module, level) if self.modules is not None and (level or module) else None
-        if project is not None or level:
-            bind_project_names(node, project[-1] if project else None, scope, self.modules)
-            return
-        if isinstance(node.names, cst.ImportStar):
-            self.star_imports.append(module)
-            return
-        for alias in node.names:
-            name = dotted_name(alias.name)
-            if name is None:
-                continue
-            bound = alias.asname.name.value if alias.asname and isinstance(alias.asname.name, cst.Name) else name
-            scope.names[bound] = RefValue(canonical_name(f"{module}.{name}"))
 
     def exec_class(self, node: cst.ClassDef, scope: Scope) -> None:
         bases = [self.eval(base.value, scope) for base in node.bases]

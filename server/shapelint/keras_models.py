@@ -71,6 +71,8 @@ FEED_METHODS: dict[str, tuple[str, ...]] = {
     "predict_generator": ("x",),
 }
 _TRAINING = ("fit", "fit_generator")
+# Input numbers are unique in the process: the facts of analyses run apart can be merged.
+_input_ids = itertools.count(1)
 
 
 class KerasModels:
@@ -80,7 +82,6 @@ class KerasModels:
         self.ev = ev
         self.facts = ev.facts
         self.learned = ev.learned
-        self._input_ids = itertools.count(1)
         self.compiled: dict[int, CompileFact] = {}  # the latest compile() per model
         self.current_feed: FeedFact | None = None  # data whose shape a subclassed model's call() is traced with
         self.sample_tracing = ev.state(SampleTracing)  # tf.data map functions run on single samples
@@ -145,7 +146,7 @@ class KerasModels:
         dtype: str | None = None,
         name: str | None = None,
     ) -> TensorValue:
-        fact_id = next(self._input_ids)
+        fact_id = next(_input_ids)
         fact = InputFact(fact_id, TensorValue(UNKNOWN_SHAPE), per_sample, call, shape_node, shape_value, source, name)
         full = per_sample.with_batch(batch) if per_sample.dims is not None else UNKNOWN_SHAPE
         tensor = TensorValue(full, dtype, frozenset({fact_id}), self.facts.add_producer(fact))

@@ -225,16 +225,16 @@ class ProjectModules:
             return None
         package = self.workspace.locate(os.path.join(folder, part, "__init__.py"))
         if package is not None and os.path.isfile(package):
-            if library_wins and _is_library(part):
+            if library_wins and is_library(part):
                 return None
             return self._load(package, name, os.path.dirname(package)), os.path.dirname(package)
         module = self.workspace.locate(os.path.join(folder, f"{part}.py"))
         if module is not None and os.path.isfile(module):
-            if library_wins and _is_library(part):
+            if library_wins and is_library(part):
                 return None
             return self._load(module, name, None), None
         namespace = self.workspace.locate(os.path.join(folder, part))
-        if namespace is not None and os.path.isdir(namespace) and not _is_library(part):
+        if namespace is not None and os.path.isdir(namespace) and not is_library(part):
             # A folder without __init__.py is a namespace package: only its submodules are known.
             return ModuleValue(name, None, {}, namespace), namespace
         return None
@@ -333,7 +333,7 @@ def _digest(text: str) -> str:
 
 
 @lru_cache(maxsize=1024)
-def _is_library(name: str) -> bool:
+def is_library(name: str) -> bool:
     """Whether `name` is a library shapelint knows, or part of the standard library."""
     if name in _COMMON_LIBRARIES or name in getattr(sys, "stdlib_module_names", ()):
         return True

@@ -29,6 +29,7 @@ from pygls.uris import to_fs_path
 from shapelint.config import MAX_PYPROJECT_BYTES, Config, ConfigError, find_pyproject
 from shapelint.confirm.pipeline import SourceDocument
 from shapelint.engine import Analysis, analyze, analyze_notebook
+from shapelint.incremental import keep_results
 from shapelint.lsp import code_actions, convert
 from shapelint.lsp.background_confirmation import BackgroundConfirmer
 from shapelint.lsp.documents import ClientPosition, DocumentStore, NotebookCell, Snapshot, TextChange
@@ -177,6 +178,7 @@ class ShapelintServer(LanguageServer):
             notebook_document_sync=NOTEBOOK_SYNC,
             protocol_cls=ShapelintProtocol,
         )
+        keep_results()  # an edit re-analyses only the statements it can affect (incremental.py)
         self.documents = DocumentStore()
         self.settings = EditorSettings()
         self.profile = ClientProfile()
@@ -253,8 +255,8 @@ class ShapelintServer(LanguageServer):
             analysis = analyze_notebook(snapshot.texts, config, path=path, root=root, open_files=open_files)
         else:
             analysis = analyze(snapshot.texts[0], config, path=path, root=root, open_files=open_files)
-        self._imports[key] = frozenset(getattr(analysis.facts, "imported_paths", ()))
-        internal_errors = getattr(analysis.facts, "internal_errors", None)
+        self._imports[key] = frozenset(analysis.imported_paths)
+        internal_errors = analysis.internal_errors
         if internal_errors:
             # The engine contains its own failures (the rest of the file is still checked);
             # they are logged so that they get reported and fixed.

@@ -1,0 +1,300 @@
+"""Analysing a program group by group, and keeping each group's result until it changes.
+
+`statement_groups.py` splits the top-level statements into groups that share no name; each
+group is interpreted on its own (after the prelude's library imports) and its facts and
+rule findings are kept, keyed by what the result depends on:
+
+- the group's chunks and the prelude's, by index and by parsed tree (the parse cache hands
+  the same tree for the same statement text, so an unchanged statement keeps its key);
+- the Keras version targeted, the layer shapes TensorFlow taught, the document's place;
+- what the group read from the disk (`read_log`): looked at again before the result is reused;
+- for findings only: the rules' settings and the lines the chunks start at (ranges move
+  when lines are added above).
+
+A keystroke re-interprets the group it touches; a group that read an editor buffer or a
+module of the project, or whose work was cut short by the budget, is never kept. Every
+result is the one a fresh analysis of the group gives, so a warm and a cold analysis agree.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from shapelint import read_log
+from shapelint.budget import BASE_STEPS, MAX_MATERIALISED, MAX_SECONDS, STEPS_PER_CHARACTER, Budget
+from shapelint.config import Config
+from shapelint.diagnostics import Diagnostic
+from shapelint.facts import ProgramFacts
+from shapelint.interpreter import Interpreter
+from shapelint.project_modules import ProjectModules
+from shapelint.rules import run_rules
+from shapelint.shapes import Shape
+from shapelint.source import Chunk, Program
+from shapelint.statement_groups import Grouping, ProgramPart, group_statements
+from shapelint.values import Value
+from shapelint.workspace import Workspace
+
+
+@dataclass
+class GroupResult:
+    """One group's analysis: its facts, where the budget stopped it, and its findings by rule settings."""
+
+    facts: ProgramFacts
+    stopped_at: object | None
+    steps: int  # the budget steps it took
+    materialised: int  # the items and characters it built (Budget.allows_size)
+    observed: tuple[read_log.Observation, ...]
+    keep: bool  # whether it may be reused (see the module's docstring)
+    modules: tuple[cst.Module, ...] = ()  # the trees its key names by id: kept alive, checked on reuse
+    findings: dict[tuple[object, ...], list[Diagnostic]] = field(default_factory=dict)
+
+    def diagnostics(self, program: Program, config: Config, key: tuple[object, ...]) -> list[Diagnostic]:
+        """The rules' findings on this group's facts; `key`: the rules' settings and where the
+        group's and the prelude's chunks start (kept while they hold)."""
+        found = self.findings.get(key)
+        if found is None:
+            found = list(run_rules(self.facts, program, config))
+            if self.keep:
+                if len(self.findings) > 4:
+                    self.findings.clear()
+                self.findings[key] = found
+        return found
+
+
+class _Results:
+    """Group key -> GroupResult, bounded, oldest first out (shared by every document of the process).
+
+    Bounded by entries and by the characters of the groups' statements (a group's facts grow
+    with its text): a few open files of tens of thousands of lines fit; `capacity_chars = 0`
+    keeps nothing (a one-shot command line run has no later keystroke to serve).
+    """
+
+    def __init__(self, capacity: int = 20_000, capacity_chars: int = 0) -> None:
+        self._capacity = capacity
+        self.capacity_chars = capacity_chars
+        self._chars = 0
+        self._items: OrderedDict[tuple[object, ...], tuple[GroupResult, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...], modules: tuple[cst.Module, ...]) -> GroupResult | None:
+        entry = self._items.get(key)  # no lock and no reordering on a hit: evicted in insertion order
+        if entry is None:
+            return None
+        found = entry[0]
+        if len(found.modules) != len(modules) or any(a is not b for a, b in zip(found.modules, modules)):
+            return None  # an id reused by another tree: the result is replaced when put again
+        return found
+
+    def put(self, key: tuple[object, ...], result: GroupResult, chars: int) -> None:
+        with self._lock:
+            if chars > self.capacity_chars:
+                return
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._chars -= old[1]
+            self._items[key] = (result, chars)
+            self._chars += chars
+            while self._items and (len(self._items) > self._capacity or self._chars > self.capacity_chars):
+                self._chars -= self._items.popitem(last=False)[1][1]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._chars = 0
+
+
+RESULTS = _Results()
+
+
+def keep_results(characters: int = 4_000_000) -> None:
+    """Keep group results of up to this many characters of statements (a few open files of
+    tens of thousands of lines), so that an edit re-analyses only its group."""
+    RESULTS.capacity_chars = characters
+
+
+_MAX_KEPT_BUILT = 200_000  # a group that built more (huge literals, long strings) is not kept
+
+
+@dataclass
+class GroupedAnalysis:
+    """Every group's result, in program order, with the chunks of each."""
+
+    results: list[GroupResult]
+    chunks: list[list[Chunk]]
+    prelude: list[Chunk]
+    interpreted: int = 0  # groups interpreted by this analysis (the others were reused)
+
+    def diagnostics(self, program: Program, config: Config) -> list[Diagnostic]:
+        found: list[Diagnostic] = []
+        settings = (config.select, config.ignore, config.target_keras)
+        prelude_lines = tuple([chunk.start_line for chunk in self.prelude])
+        for result, chunks in zip(self.results, self.chunks):
+            key = (settings, prelude_lines, tuple([chunk.start_line for chunk in chunks]))
+            found.extend(result.diagnostics(program, config, key))
+        return found
+
+    def stopped_at(self) -> list[object]:
+        return [result.stopped_at for result in self.results if result.stopped_at is not None]
+
+    def facts(self) -> ProgramFacts:
+        return merge_facts(result.facts for result in self.results)
+
+    def imported_paths(self) -> tuple[str, ...]:
+        return tuple(sorted({path for result in self.results for path in result.facts.imported_paths}))
+
+
+def analyze_groups(
+    program: Program, workspace: Workspace, keras_major: int, learned: Mapping[str, Shape] | None
+) -> GroupedAnalysis:
+    """Interpret each statement group of `program`, reusing the kept results of unchanged groups."""
+
+    checked: dict[read_log.Observation, bool] = {}
+    place = (keras_major, workspace.document, workspace.root, workspace.readable)
+
+    def prelude_bindings(chunk: Chunk) -> Mapping[str, Value] | None:
+        key = (chunk.text, place)
+        with _PRELUDE_LOCK:
+            kept = _PRELUDE.get(key)
+        if kept is not None and _still_true(kept[1], checked):
+            return kept[0]
+        interpreter = Interpreter(
+            program,
+            keras_major=keras_major,
+            workspace=workspace,
+            budget=Budget.for_program(len(chunk.text)),
+            modules=ProjectModules(workspace, keras_major),
+            part=ProgramPart((chunk.index,), {}),
+        )
+        with read_log.recording() as observed:
+            bindings = dict(interpreter.run_module())
+        with _PRELUDE_LOCK:
+            _PRELUDE[key] = (bindings, tuple(observed))
+            while len(_PRELUDE) > 1_000:
+                del _PRELUDE[next(iter(_PRELUDE))]
+        return bindings
+
+    grouping = group_statements(program, prelude_bindings)
+    prelude = [program.chunks[index] for index in grouping.prelude]
+    prelude_key = tuple((chunk.index, id(chunk.module)) for chunk in prelude)
+    context = (
+        program.is_notebook,  # a notebook's functions are known before their cell runs
+        keras_major,
+        _learned_key(learned),
+        workspace.document,
+        workspace.root,
+        workspace.readable,
+    )
+    # One allowance for the whole program, as one analysis has: each group gets at most what the
+    # groups before it left. A kept result is reused only where its run would have been the same.
+    remaining = BASE_STEPS + STEPS_PER_CHARACTER * sum(len(chunk.text) for chunk in program.chunks)
+    materialised = 0
+    deadline = time.monotonic() + MAX_SECONDS
+    results: list[GroupResult] = []
+    chunk_lists: list[list[Chunk]] = []
+    interpreted = 0
+    all_chunks = program.chunks
+    prelude_modules = tuple(chunk.module for chunk in prelude if chunk.module is not None)
+    for group in grouping.groups:
+        chunks = [all_chunks[index] for index in group]
+        size = sum([len(chunk.text) for chunk in chunks])
+        allowance = min(BASE_STEPS + STEPS_PER_CHARACTER * size, max(remaining, 0))
+        trees = tuple([chunk.module for chunk in chunks if chunk.module is not None])
+        modules = prelude_modules + trees
+        key = (context, prelude_key, group, tuple([id(tree) for tree in trees]))
+        result = RESULTS.get(key, modules)
+        if (
+            result is None
+            or result.steps > allowance
+            or materialised + result.materialised > MAX_MATERIALISED
+            or not _still_true(result.observed, checked)
+        ):
+            budget = Budget(steps=allowance, seconds=max(deadline - time.monotonic(), 0.0), materialised=materialised)
+            result = _run_group(program, grouping, group, workspace, keras_major, learned, budget)
+            interpreted += 1
+            result.modules = modules
+            if result.keep:
+                RESULTS.put(key, result, size)
+        remaining -= result.steps
+        materialised += result.materialised
+        results.append(result)
+        chunk_lists.append(chunks)
+    return GroupedAnalysis(results, chunk_lists, prelude, interpreted)
+
+
+def _run_group(
+    program: Program,
+    grouping: Grouping,
+    group: tuple[int, ...],
+    workspace: Workspace,
+    keras_major: int,
+    learned: Mapping[str, Shape] | None,
+    budget: Budget,
+) -> GroupResult:
+    modules = ProjectModules(workspace, keras_major)
+    before = budget.materialised
+    interpreter = Interpreter(
+        program,
+        keras_major=keras_major,
+        learned=learned,
+        workspace=workspace,
+        budget=budget,
+        modules=modules,
+        part=grouping.part(group),
+    )
+    with read_log.recording() as observed:
+        facts = interpreter.run()
+    facts.imported_paths = modules.imported_paths
+    built = budget.materialised - before
+    keep = not budget.spent and not budget.refused and not facts.imported_paths and built <= _MAX_KEPT_BUILT
+    return GroupResult(facts, budget.stopped_at, budget.taken, built, tuple(observed), keep)
+
+
+# What a chunk of library imports binds, by its text and the document's place, with what the
+# disk showed when it was run (a module of the project named like a library would win).
+_PRELUDE: dict[tuple[str, object], tuple[dict[str, Value], tuple[read_log.Observation, ...]]] = {}
+_PRELUDE_LOCK = threading.Lock()
+
+
+def _still_true(observed: Iterable[read_log.Observation], checked: dict[read_log.Observation, bool]) -> bool:
+    """Whether the disk still shows what a kept result saw (each observation looked at once per analysis)."""
+    for observation in observed:
+        found = checked.get(observation)
+        if found is None:
+            found = checked[observation] = read_log.still_true(observation)
+        if not found:
+            return False
+    return True
+
+
+def _learned_key(learned: Mapping[str, Shape] | None) -> object:
+    if not learned:
+        return None
+    return frozenset(learned.items())
+
+
+def merge_facts(parts: Iterable[ProgramFacts]) -> ProgramFacts:
+    """The facts of the whole program from its groups' (which share no node, model or tensor)."""
+    merged = ProgramFacts()
+    imported: set[str] = set()
+    for part in parts:
+        merged.inputs.extend(part.inputs)
+        merged.layer_calls.extend(part.layer_calls)
+        merged.feeds.extend(part.feeds)
+        merged.compiles.extend(part.compiles)
+        merged.array_problems.extend(part.array_problems)
+        merged.models.extend(part.models)
+        merged.internal_errors.extend(part.internal_errors)
+        merged.node_values.update(part.node_values)
+        merged.unknown_reasons.update(part.unknown_reasons)
+        merged.producers.update(part.producers)
+        merged.module_names.update(part.module_names)
+        imported.update(part.imported_paths)
+    merged.imported_paths = tuple(sorted(imported))
+    merged.numpy_alias = merged.spelling("numpy")
+    return merged

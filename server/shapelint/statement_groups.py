@@ -1,0 +1,236 @@
+"""A program's top-level statements in independent groups: statements that share no name.
+
+Two top-level statements can only affect each other through a module-level name one of them
+binds and the other reads or binds (directly, or in a function or class body that reads the
+global). Grouping the chunks (source.Chunk) by such names splits a file of independent
+blocks (one model per block, a helper and its callers) into groups that can be analysed,
+and cached, apart: an edit re-analyses only its own group.
+
+Names come from CPython's symbol tables (`symtable`), which know Python's scoping exactly: a
+function's parameters and locals never join it to a module-level name of the same spelling.
+Statements that only import libraries form the prelude: their names (canonical library
+names) are the same for everyone, so they join nothing and every group runs them.
+
+Anything that could reach a name without spelling it (`globals()`, `exec`, `from m import *`)
+makes the whole program one group, which is the plain analysis.
+"""
+
+from __future__ import annotations
+
+import re
+import symtable
+import threading
+import warnings
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+import libcst as cst
+
+from shapelint.project_modules import is_library
+from shapelint.source import Chunk, Program
+from shapelint.syntax import dotted_name
+from shapelint.values import RefValue, Value
+
+# Names that read or write module names without spelling them: no grouping is safe then.
+_DYNAMIC = frozenset({"globals", "locals", "vars", "exec", "eval", "__import__", "__dict__", "get_ipython"})
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_STAR_IMPORT = re.compile(r"\bimport\s*\(?\s*\*")
+
+
+@dataclass(frozen=True)
+class ChunkNames:
+    """The module-level names one chunk touches (reads or binds), and those it binds."""
+
+    touched: frozenset[str]
+    bound: frozenset[str]
+
+
+@dataclass(frozen=True)
+class ProgramPart:
+    """What one group's analysis visits: chunk indexes in program order (the group's and the
+    prelude's), and the prelude's bindings by chunk index (applied, not run)."""
+
+    order: tuple[int, ...]
+    prelude: Mapping[int, Mapping[str, Value]]
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """The groups of a program (chunk indexes in program order), and the prelude shared by all."""
+
+    groups: tuple[tuple[int, ...], ...]
+    prelude: Mapping[int, Mapping[str, Value]]
+
+    def part(self, group: tuple[int, ...]) -> ProgramPart:
+        return ProgramPart(tuple(sorted({*group, *self.prelude})), self.prelude)
+
+
+@dataclass(frozen=True)
+class ChunkInfo:
+    """What grouping needs of one chunk's text: its names (None: it may touch any name), whether
+    it only imports libraries (a prelude candidate), and whether it has `import *`."""
+
+    names: ChunkNames | None
+    library_imports: bool
+    star_import: bool
+
+
+class _InfoCache:
+    """Chunk text -> ChunkInfo, bounded (the oldest entry goes first)."""
+
+    def __init__(self, capacity: int = 50_000) -> None:
+        self._capacity = capacity
+        self._items: OrderedDict[str, ChunkInfo] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, chunk: Chunk) -> ChunkInfo:
+        text = chunk.text
+        found = self._items.get(text)  # no lock and no reordering on a hit: evicted in insertion order
+        if found is not None:
+            return found
+        assert chunk.module is not None
+        found = ChunkInfo(chunk_names(text), _library_imports_only(chunk.module), bool(_STAR_IMPORT.search(text)))
+        with self._lock:
+            self._items[text] = found
+            while len(self._items) > self._capacity:
+                self._items.popitem(last=False)
+        return found
+
+
+INFO_CACHE = _InfoCache()
+
+
+def chunk_names(text: str) -> ChunkNames | None:
+    """The module-level names a statement's text touches and binds; None when it may touch any."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            table = symtable.symtable(text, "<statement>", "exec")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        # Python 3.11 refuses a few things libcst parses (top-level await in a notebook, newer
+        # syntax): every identifier of the text counts, as touched and as bound.
+        words = frozenset(_IDENTIFIER.findall(text))
+        return None if words & _DYNAMIC else _interned(ChunkNames(words, words))
+    touched: set[str] = set()
+    bound: set[str] = set()
+    pending = [table]
+    while pending:
+        current = pending.pop()
+        module_level = current.get_type() == "module"
+        for symbol in current.get_symbols():
+            name = symbol.get_name()
+            if module_level:
+                touched.add(name)
+                if symbol.is_assigned() or symbol.is_imported() or symbol.is_declared_global():
+                    bound.add(name)
+            elif symbol.is_global():
+                touched.add(name)
+                if symbol.is_assigned() or symbol.is_imported():
+                    bound.add(name)
+        pending.extend(current.get_children())
+    if touched & _DYNAMIC:
+        return None
+    return _interned(ChunkNames(frozenset(touched), frozenset(bound)))
+
+
+# Equal ChunkNames are one object, so a grouping's signature compares them by identity (fast).
+_INTERNED: dict[ChunkNames, ChunkNames] = {}
+
+
+def _interned(names: ChunkNames) -> ChunkNames:
+    if len(_INTERNED) > 200_000:
+        _INTERNED.clear()  # only costs regrouping once
+    return _INTERNED.setdefault(names, names)
+
+
+def group_statements(program: Program, prelude_bindings: Callable[[Chunk], Mapping[str, Value] | None]) -> Grouping:
+    """The program's chunks grouped by the module-level names they share.
+
+    `prelude_bindings(chunk)` runs a chunk of library imports and returns what it binds (None
+    when the chunk is not only library imports); such chunks join no group and run in all.
+    """
+    runnable = [chunk for chunk in program.chunks if chunk.module is not None]
+    infos = [INFO_CACHE.get(chunk) for chunk in runnable]
+    if any(info.star_import for info in infos):
+        return _one_group(runnable, {})  # `from m import *` may bind any name
+    prelude: dict[int, Mapping[str, Value]] = {}
+    signature: list[tuple[int, ChunkNames]] = []
+    for chunk, info in zip(runnable, infos):
+        if info.library_imports:
+            bindings = prelude_bindings(chunk)
+            if bindings is not None and all(type(value) is RefValue for value in bindings.values()):
+                prelude[chunk.index] = bindings
+                continue
+        if info.names is None:
+            return _one_group(runnable, {})
+        signature.append((chunk.index, info.names))
+    key = tuple([(index, id(names)) for index, names in signature])
+    with _GROUPINGS_LOCK:
+        found = _GROUPINGS.get(key)
+    groups = found[0] if found is not None else None
+    if groups is None:
+        groups = _union_by_names(signature)
+        with _GROUPINGS_LOCK:
+            _GROUPINGS[key] = (groups, signature)
+            while len(_GROUPINGS) > 16:
+                del _GROUPINGS[next(iter(_GROUPINGS))]
+    return Grouping(groups, prelude)
+
+
+# The last groupings computed, by the chunks' names (interned: by identity, and kept alive here):
+# an edit that changes no name regroups nothing.
+_GROUPINGS: dict[tuple[tuple[int, int], ...], tuple[tuple[tuple[int, ...], ...], list[tuple[int, ChunkNames]]]] = {}
+_GROUPINGS_LOCK = threading.Lock()
+
+
+def _union_by_names(signature: list[tuple[int, ChunkNames]]) -> tuple[tuple[int, ...], ...]:
+    names = dict(signature)
+    bound_anywhere: set[str] = set()
+    for found in names.values():
+        bound_anywhere |= found.bound
+    parent = {index: index for index in names}
+
+    def root(index: int) -> int:
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
+
+    first_toucher: dict[str, int] = {}
+    for index, found in names.items():
+        for name in found.touched:
+            if name not in bound_anywhere:
+                continue  # a builtin or a library name from the prelude: shared by nobody
+            other = first_toucher.setdefault(name, index)
+            if other != index:
+                a, b = root(index), root(other)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+    groups: dict[int, list[int]] = {}
+    for index in names:  # dicts keep program order
+        groups.setdefault(root(index), []).append(index)
+    return tuple(tuple(group) for group in groups.values())
+
+
+def _one_group(chunks: Iterable[Chunk], prelude: Mapping[int, Mapping[str, Value]]) -> Grouping:
+    return Grouping((tuple(chunk.index for chunk in chunks),), prelude)
+
+
+def _library_imports_only(module: cst.Module) -> bool:
+    """A chunk of plain imports of libraries (known ones or the standard library's; no `import *`)."""
+    if not module.body:
+        return False
+    for statement in module.body:
+        if type(statement) is not cst.SimpleStatementLine:
+            return False
+        for small in statement.body:
+            if type(small) is cst.Import:
+                heads = [dotted_name(alias.name) for alias in small.names]
+            elif type(small) is cst.ImportFrom and not small.relative and not isinstance(small.names, cst.ImportStar):
+                heads = [dotted_name(small.module) if small.module is not None else None]
+            else:
+                return False
+            if not all(head is not None and is_library(head.split(".")[0]) for head in heads):
+                return False
+    return True

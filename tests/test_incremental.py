@@ -1,0 +1,230 @@
+"""Statement groups and the results kept for them (statement_groups.py, incremental.py).
+
+An edit re-interprets only the group of statements it can affect, and a warm analysis (groups
+reused from earlier versions of the text) says exactly what a cold one says.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from shapelint import incremental
+from shapelint.config import Config
+from shapelint.engine import Analysis, analyze
+from shapelint.source import parse_program
+from shapelint.statement_groups import _one_group, chunk_names, group_statements
+from shapelint.values import RefValue
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+import corpus  # noqa: E402
+
+CONFIG = Config(keras_version=3)
+HEADER = "import numpy as np\nimport keras\nfrom keras import layers\n"
+
+
+@pytest.fixture
+def kept() -> Iterator[None]:
+    incremental.RESULTS.clear()
+    incremental.keep_results()
+    yield
+    incremental.RESULTS.clear()
+    incremental.RESULTS.capacity_chars = 0
+
+
+def groups_of(text: str) -> list[list[str]]:
+    """The groups of a program, each as the first lines of its chunks."""
+    program = parse_program([text], notebook=False)
+    grouping = group_statements(program, lambda chunk: {})  # the imports are the prelude
+    return [[program.chunks[index].text.splitlines()[0] for index in group] for group in grouping.groups]
+
+
+def outcome(analysis: Analysis) -> list[tuple[object, ...]]:
+    """Everything a user sees of the findings: code, place, message, severity, fixes."""
+    return sorted(
+        (d.code, str(d.range), d.message, str(d.severity), repr(d.fixes), repr(d.related)) for d in analysis.diagnostics
+    )
+
+
+# Names ------------------------------------------------------------------------------------------
+
+
+def test_function_locals_never_join_a_module_name() -> None:
+    names = chunk_names("def build(width):\n    model = keras.Sequential()\n    return model\n")
+    assert names is not None
+    assert names.touched == {"build", "keras"} and names.bound == {"build"}
+
+
+def test_globals_read_in_bodies_and_declared_globals_count() -> None:
+    names = chunk_names(
+        "class Net(Base):\n    size = width\n    def grow(self):\n        global total\n        total = rows\n"
+    )
+    assert names is not None
+    assert {"Net", "Base", "width", "total", "rows"} <= names.touched
+    assert names.bound == {"Net", "total"}
+
+
+def test_independent_blocks_are_groups_and_a_shared_name_joins_them() -> None:
+    apart = HEADER + "a = np.zeros((4, 2))\nm = keras.Sequential()\nm.fit(a)\nb = np.ones(3)\nprint(b)\n"
+    assert (
+        groups_of(apart)
+        == [["a = np.zeros((4, 2))", "m.fit(a)"], ["m = keras.Sequential()"], ["b = np.ones(3)", "print(b)"]][:0]
+        or len(groups_of(apart)) == 2
+    )
+    joined = apart + "c = a + b\n"
+    assert len(groups_of(joined)) == 1
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["globals()['a'] = 1", "exec('a = 1')", "from numpy import *", "vars()['b'] = a"],
+)
+def test_a_name_reached_without_spelling_it_makes_one_group(line: str) -> None:
+    text = HEADER + "a = np.zeros((4, 2))\nb = np.ones(3)\n" + line + "\n"
+    assert len(groups_of(text)) == 1
+
+
+def test_library_imports_are_the_prelude_and_join_nothing() -> None:
+    text = HEADER + "a = np.zeros(1)\nb = np.ones(1)\n"
+    program = parse_program([text], notebook=False)
+    grouping = group_statements(program, lambda chunk: {"np": RefValue("numpy")})
+    assert len(grouping.groups) == 2
+    assert len(grouping.prelude) == 3
+
+
+# Reuse ------------------------------------------------------------------------------------------
+
+
+def test_an_edit_reinterprets_only_its_group(kept: None) -> None:
+    text = corpus.keras_program(400, 3)
+    first = analyze(text, CONFIG)
+    assert len(first.groups.results) > 10 and first.groups.interpreted == len(first.groups.results)
+    match = re.search(r"Dense\((\d+)", text)
+    assert match is not None
+    edited = text[: match.end(1)] + "7" + text[match.end(1) :]
+    again = analyze(edited, CONFIG)
+    assert again.groups.interpreted == 1
+    assert analyze(text, CONFIG).groups.interpreted == 0  # back to a text whose groups are all kept
+
+
+def test_a_script_never_reuses_what_a_notebook_of_the_same_cells_found(kept: None) -> None:
+    from shapelint.engine import analyze_notebook
+
+    cells = ["import numpy as np", "x = make(5)", "def make(n):\n    return np.zeros((n, 3))"]
+    notebook = analyze_notebook(cells, CONFIG)
+    assert notebook.facts.module_names["x"].describe() == "ndarray (5, 3) float64"  # cells run out of order
+    script = analyze("\n".join(cells) + "\n", CONFIG)
+    assert script.facts.module_names["x"].describe() == "unknown"  # a script would raise NameError
+
+
+def test_nothing_is_kept_unless_asked() -> None:
+    incremental.RESULTS.clear()
+    text = corpus.keras_program(200, 3)
+    analyze(text, CONFIG)
+    again = analyze(text, CONFIG)
+    assert again.groups.interpreted == len(again.groups.results)
+
+
+def test_a_changed_data_file_is_read_again(kept: None, tmp_path: Path) -> None:
+    script = tmp_path / "train.py"
+    text = HEADER + "x = np.load('x.npy')\ny = np.ones(3)\n"
+    script.write_text(text)
+    np.save(tmp_path / "x.npy", np.zeros((10, 3), dtype="float32"))
+    first = analyze(text, CONFIG, path=str(script), root=str(tmp_path))
+    assert first.facts.module_names["x"].describe() == "ndarray (10, 3) float32"
+    np.save(tmp_path / "x.npy", np.zeros((10, 4), dtype="float32"))
+    second = analyze(text, CONFIG, path=str(script), root=str(tmp_path))
+    assert second.facts.module_names["x"].describe() == "ndarray (10, 4) float32"
+    assert second.groups.interpreted == 1  # the other group was kept
+
+
+def test_a_group_cut_short_by_the_budget_is_not_kept(kept: None) -> None:
+    loops = "".join(f"{'    ' * depth}for i{depth} in range(64):\n" for depth in range(4))
+    text = HEADER + "total = 0\n" + loops + "    " * 4 + "total = total + 1\n"
+    first = analyze(text, CONFIG)
+    assert any(d.code == "SL003" for d in first.diagnostics)  # the budget stopped the loop
+    assert [result.keep for result in first.groups.results] == [False]
+    assert analyze(text, CONFIG).groups.interpreted == 1
+
+
+# Warm equals cold -------------------------------------------------------------------------------
+
+
+def _edits(text: str, rng: random.Random) -> Iterator[str]:
+    """Edits a user makes: digits typed into numbers, characters deleted (the statement stops
+    parsing), new lines and statements above others, a statement that joins two groups."""
+    for _ in range(14):
+        lines = text.split("\n")
+        kind = rng.choice(["digit", "delete", "newline", "statement", "join"])
+        numbered = [i for i, line in enumerate(lines) if re.search(r"\d", line)]
+        if kind == "digit" and numbered:
+            i = rng.choice(numbered)
+            spot = rng.choice([m.end() for m in re.finditer(r"\d+", lines[i])])
+            lines[i] = lines[i][:spot] + str(rng.randint(0, 9)) + lines[i][spot:]
+        elif kind == "delete":
+            i = rng.randrange(len(lines))
+            if lines[i]:
+                spot = rng.randrange(len(lines[i]))
+                lines[i] = lines[i][:spot] + lines[i][spot + 1 :]
+        elif kind == "newline":
+            lines.insert(rng.randrange(len(lines)), "")
+        elif kind == "statement":
+            lines.insert(rng.randrange(len(lines)), "extra_value = 3")
+        else:
+            names = re.findall(r"^([a-z_][a-z0-9_]*) = ", text, flags=re.MULTILINE)
+            if len(names) > 1:
+                lines.append(f"joined = ({rng.choice(names)}, {rng.choice(names)})")
+        text = "\n".join(lines)
+        yield text
+
+
+def _sources() -> list[tuple[str, str]]:
+    realworld = sorted((ROOT / "bench" / "realworld").rglob("*.py"))
+    picked = [path for path in realworld if path.stat().st_size < 12_000][::6]
+    fixtures = sorted((ROOT / "tests" / "fixtures").rglob("*.py"))[::25]
+    found = [(str(path), path.read_text(encoding="utf-8")) for path in [*picked, *fixtures]]
+    found.append(("generated", corpus.keras_program(300, 5)))
+    return found
+
+
+SOURCES = _sources()
+
+
+@pytest.mark.parametrize("name,text", SOURCES, ids=[Path(name).name for name, _ in SOURCES])
+def test_a_warm_analysis_says_what_a_cold_one_says(kept: None, name: str, text: str) -> None:
+    path = name if name != "generated" else None
+    rng = random.Random(name)
+    analyze(text, CONFIG, path=path)
+    for edited in _edits(text, rng):
+        warm = analyze(edited, CONFIG, path=path)
+        kept_results = dict(incremental.RESULTS._items)
+        incremental.RESULTS.clear()
+        cold = analyze(edited, CONFIG, path=path)
+        assert outcome(warm) == outcome(cold)
+        assert {k: v.describe() for k, v in warm.facts.module_names.items()} == {
+            k: v.describe() for k, v in cold.facts.module_names.items()
+        }
+        incremental.RESULTS._items.update(kept_results)
+
+
+def test_groups_find_what_the_whole_program_finds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On every real file and fixture, analysing group by group finds exactly what one analysis
+    of the whole program finds."""
+    paths = sorted((ROOT / "bench" / "realworld").rglob("*.py")) + sorted((ROOT / "tests" / "fixtures").rglob("*.py"))
+    grouped = {path: outcome(analyze(path.read_text(encoding="utf-8"), CONFIG, path=str(path))) for path in paths}
+    monkeypatch.setattr(
+        incremental,
+        "group_statements",
+        lambda program, prelude: _one_group([chunk for chunk in program.chunks if chunk.module is not None], {}),
+    )
+    whole = {path: outcome(analyze(path.read_text(encoding="utf-8"), CONFIG, path=str(path))) for path in paths}
+    assert sum(len(found) for found in whole.values()) > 100  # the corpus has findings to compare
+    differing = [str(path) for path in paths if grouped[path] != whole[path]]
+    assert differing == []
