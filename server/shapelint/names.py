@@ -8,7 +8,10 @@ whole-module scope analysis is needed.
 
 from __future__ import annotations
 
+import sys
 from functools import lru_cache
+
+from shapelint.knowledge import registry
 
 # Prefix rewrites, applied in order, longest first where they overlap.
 _PREFIXES: tuple[tuple[str, str], ...] = (
@@ -107,3 +110,27 @@ def canonical_name(name: str) -> str:
         if parts[2] in ("v1", "v2") and parts[3] == "keras":
             name = canonical_name(".".join(["keras", *parts[4:]]))
     return _EXACT.get(name, name)
+
+
+# Libraries a root-level or namespace folder of the same name must not shadow, beyond the ones
+# shapelint has knowledge of (registry) and the standard library.
+_COMMON_LIBRARIES = frozenset(
+    {
+        "keras", "tensorflow", "tf_keras", "numpy", "pandas", "sklearn", "scipy", "matplotlib",
+        "cv2", "PIL", "torch", "h5py", "tensorflow_datasets", "seaborn", "jax", "jaxtyping",
+    }
+)  # fmt: skip
+
+
+@lru_cache(maxsize=1024)
+def is_library(name: str) -> bool:
+    """Whether `name` is a library shapelint knows, or part of the standard library."""
+    if name in _COMMON_LIBRARIES or name in getattr(sys, "stdlib_module_names", ()):
+        return True
+    return name in _registered_heads()
+
+
+@lru_cache(maxsize=1)
+def _registered_heads() -> frozenset[str]:
+    known = registry.registered_names()
+    return frozenset(name.split(".", 1)[0] for name in [*known["functions"], *known["prefixes"]])

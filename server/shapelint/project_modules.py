@@ -29,16 +29,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from shapelint import read_log
 from shapelint.interpreter import Interpreter
-from shapelint.knowledge import registry
+from shapelint.names import is_library
 from shapelint.source import parse_program
 from shapelint.values import (
     UNKNOWN,
@@ -61,14 +59,6 @@ MAX_MODULES_PER_ANALYSIS = 64  # project modules one analysis may load (cache hi
 MAX_MODULE_BYTES = 512 * 1024  # a larger module is not read
 _CACHE_ENTRIES = 128
 _CACHE_BYTES = 16 * 1024 * 1024
-# Libraries a root-level or namespace folder of the same name must not shadow, beyond the ones
-# shapelint has knowledge of (registry) and the standard library.
-_COMMON_LIBRARIES = frozenset(
-    {
-        "keras", "tensorflow", "tf_keras", "numpy", "pandas", "sklearn", "scipy", "matplotlib",
-        "cv2", "PIL", "torch", "h5py", "tensorflow_datasets", "seaborn", "jax", "jaxtyping",
-    }
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -330,17 +320,3 @@ def shareable(value: Value, depth: int = 0) -> Value:
 
 def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
-
-
-@lru_cache(maxsize=1024)
-def is_library(name: str) -> bool:
-    """Whether `name` is a library shapelint knows, or part of the standard library."""
-    if name in _COMMON_LIBRARIES or name in getattr(sys, "stdlib_module_names", ()):
-        return True
-    return name in _registered_heads()
-
-
-@lru_cache(maxsize=1)
-def _registered_heads() -> frozenset[str]:
-    known = registry.registered_names()
-    return frozenset(name.split(".", 1)[0] for name in [*known["functions"], *known["prefixes"]])

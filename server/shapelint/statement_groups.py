@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from shapelint.project_modules import is_library
+from shapelint.names import is_library
 from shapelint.source import Chunk, Program
 from shapelint.syntax import dotted_name
 from shapelint.values import RefValue, Value
