@@ -155,7 +155,31 @@ def _collection_paused() -> Iterator[None]:
         with _gc_lock:
             _gc_pauses -= 1
             if _gc_pauses == 0 and _collection_paused.was_enabled:  # type: ignore[attr-defined]
+                _settle_heap()
                 gc.enable()
+
+
+_analyses = 0
+UNFREEZE_EVERY = 64  # analyses between two chances for a collection to see the older objects
+
+
+def _settle_heap() -> None:
+    """What survived an analysis is set aside from automatic collections (`gc.freeze`).
+
+    The heap of an open large file (parse trees, kept group results) is hundreds of thousands
+    of objects that live on; a collection scanning them all costs hundreds of milliseconds at
+    random keystrokes. The analysis's own cyclic garbage is collected first (a young
+    generation: what this analysis allocated). Frozen objects are freed by reference counting
+    as before; only garbage in cycles among them waits, until every UNFREEZE_EVERY analyses
+    they return to the oldest generation and a full collection may reclaim them.
+    """
+    global _analyses
+    _analyses += 1
+    gc.collect(0)  # the analysis's own garbage in cycles (its interpreters): only young objects are scanned
+    if _analyses % UNFREEZE_EVERY == 0:
+        gc.unfreeze()
+    else:
+        gc.freeze()
 
 
 def _workspace(
