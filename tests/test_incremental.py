@@ -208,6 +208,7 @@ def test_a_warm_analysis_says_what_a_cold_one_says(kept: None, name: str, text: 
         incremental.RESULTS.clear()
         cold = analyze(edited, CONFIG, path=path)
         assert outcome(warm) == outcome(cold)
+        assert warm.inlay_hints == cold.inlay_hints
         assert {k: v.describe() for k, v in warm.facts.module_names.items()} == {
             k: v.describe() for k, v in cold.facts.module_names.items()
         }

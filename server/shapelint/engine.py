@@ -81,7 +81,7 @@ class Analysis:
     @cached_property
     def inlay_hints(self) -> tuple[InlayHint, ...]:
         hints = []
-        for position, label, tooltip in presentation.inlay_hints(self.facts, self.program):
+        for position, label, tooltip in self.groups.inlay_hints(self.program):
             mapped, cell = self.program.to_cell_position(position)
             hints.append(InlayHint(mapped, label, tooltip, cell))
         return tuple(hints)

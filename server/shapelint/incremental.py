@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from shapelint import read_log
+from shapelint import presentation, read_log
 from shapelint.budget import BASE_STEPS, MAX_MATERIALISED, MAX_SECONDS, STEPS_PER_CHARACTER, Budget
 from shapelint.config import Config
-from shapelint.diagnostics import Diagnostic
+from shapelint.diagnostics import Diagnostic, Position
 from shapelint.facts import ProgramFacts
 from shapelint.interpreter import Interpreter
 from shapelint.project_modules import ProjectModules
@@ -39,6 +39,8 @@ from shapelint.source import Chunk, Program
 from shapelint.statement_groups import Grouping, ProgramPart, group_statements
 from shapelint.values import Value
 from shapelint.workspace import Workspace
+
+Hint = tuple[Position, str, str | None]  # presentation.inlay_hints: where, label, tooltip
 
 
 @dataclass
@@ -53,6 +55,7 @@ class GroupResult:
     keep: bool  # whether it may be reused (see the module's docstring)
     modules: tuple[cst.Module, ...] = ()  # the trees its key names by id: kept alive, checked on reuse
     findings: dict[tuple[object, ...], list[Diagnostic]] = field(default_factory=dict)
+    hints: dict[tuple[object, ...], list[Hint]] = field(default_factory=dict)
 
     def diagnostics(self, program: Program, config: Config, key: tuple[object, ...]) -> list[Diagnostic]:
         """The rules' findings on this group's facts; `key`: the rules' settings and where the
@@ -64,6 +67,16 @@ class GroupResult:
                 if len(self.findings) > 4:
                     self.findings.clear()
                 self.findings[key] = found
+        return found
+
+    def inlay_hints(self, program: Program, key: tuple[object, ...]) -> list[Hint]:
+        """The layer output shapes shown at line ends (kept while the chunks' lines hold)."""
+        found = self.hints.get(key)
+        if found is None:
+            found = presentation.inlay_hints(self.facts, program)
+            if self.keep:
+                self.hints.clear()
+                self.hints[key] = found
         return found
 
 
@@ -137,6 +150,15 @@ class GroupedAnalysis:
         for result, chunks in zip(self.results, self.chunks):
             key = (settings, prelude_lines, tuple([chunk.start_line for chunk in chunks]))
             found.extend(result.diagnostics(program, config, key))
+        return found
+
+    def inlay_hints(self, program: Program) -> list[Hint]:
+        """Every group's inlay hints, in line order (a line belongs to one group)."""
+        prelude_lines = tuple([chunk.start_line for chunk in self.prelude])
+        found: list[Hint] = []
+        for result, chunks in zip(self.results, self.chunks):
+            found.extend(result.inlay_hints(program, (prelude_lines, tuple([chunk.start_line for chunk in chunks]))))
+        found.sort(key=lambda hint: hint[0])
         return found
 
     def stopped_at(self) -> list[object]:
