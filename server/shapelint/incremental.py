@@ -21,7 +21,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -57,12 +57,14 @@ class GroupResult:
     findings: dict[tuple[object, ...], list[Diagnostic]] = field(default_factory=dict)
     hints: dict[tuple[object, ...], list[Hint]] = field(default_factory=dict)
 
-    def diagnostics(self, program: Program, config: Config, key: tuple[object, ...]) -> list[Diagnostic]:
+    def diagnostics(
+        self, program: Program, config: Config, chunks: Sequence[Chunk], key: tuple[object, ...]
+    ) -> list[Diagnostic]:
         """The rules' findings on this group's facts; `key`: the rules' settings and where the
         group's and the prelude's chunks start (kept while they hold)."""
         found = self.findings.get(key)
         if found is None:
-            found = list(run_rules(self.facts, program, config))
+            found = list(run_rules(self.facts, program, config, chunks))
             if self.keep:
                 if len(self.findings) > 4:
                     self.findings.clear()
@@ -149,7 +151,7 @@ class GroupedAnalysis:
         prelude_lines = tuple([chunk.start_line for chunk in self.prelude])
         for result, chunks in zip(self.results, self.chunks):
             key = (settings, prelude_lines, tuple([chunk.start_line for chunk in chunks]))
-            found.extend(result.diagnostics(program, config, key))
+            found.extend(result.diagnostics(program, config, chunks, key))
         return found
 
     def inlay_hints(self, program: Program) -> list[Hint]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from shapelint.config import Config
 from shapelint.diagnostics import Diagnostic
@@ -22,7 +22,7 @@ from shapelint.rules.sl111_invalid_shape_argument import InvalidShapeArgument
 from shapelint.rules.sl112_weight_shape_mismatch import WeightShapeMismatch
 from shapelint.rules.sl113_keras1_positional_kernel import Keras1PositionalKernel
 from shapelint.rules.sl201_input_shape_argument import InputShapeArgument
-from shapelint.source import Program
+from shapelint.source import Chunk, Program
 from shapelint.strict import STRICT
 
 RULES: tuple[type[Rule], ...] = (
@@ -61,9 +61,13 @@ def rule_docs(code: str) -> str | None:
     return rule.docs() if rule is not None else None
 
 
-def run_rules(facts: ProgramFacts, program: Program, config: Config) -> Iterator[Diagnostic]:
-    """Every enabled rule's diagnostics; a rule that fails is recorded, never fatal."""
-    context = RuleContext(facts, program, config, config.target_keras)
+def run_rules(
+    facts: ProgramFacts, program: Program, config: Config, chunks: Sequence[Chunk] | None = None
+) -> Iterator[Diagnostic]:
+    """Every enabled rule's diagnostics; a rule that fails is recorded, never fatal.
+
+    `chunks`: the chunks the facts come from (default: the whole program)."""
+    context = RuleContext(facts, program, config, config.target_keras, program.chunks if chunks is None else chunks)
     for rule in RULES:
         if not config.is_enabled(rule.code):
             continue

@@ -28,7 +28,7 @@ from shapelint.diagnostics import (
 )
 from shapelint.facts import FeedFact, InputFact, LayerCallFact, LayerValue, ModelValue, ProgramFacts
 from shapelint.shapes import Shape, format_dims, shapes_compatible
-from shapelint.source import NodeRef, Program
+from shapelint.source import Chunk, NodeRef, Program
 from shapelint.values import ArrayValue, DictValue, Seq, TensorValue, Value
 
 T = TypeVar("T")
@@ -85,6 +85,9 @@ class RuleContext:
     program: Program
     config: Config
     keras_major: int
+    # The chunks the facts come from (a statement group's, see statement_groups.py): a rule that
+    # reads the syntax itself looks only there.
+    chunks: Sequence[Chunk] = ()
     _feeds_by_model: dict[int, list[FeedFact]] | None = None
     _shared: dict[str, object] = field(default_factory=dict)
 

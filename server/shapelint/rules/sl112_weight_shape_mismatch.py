@@ -232,7 +232,7 @@ def _line(context: RuleContext, ref: NodeRef | None) -> int:
 
 
 def _set_weights_calls(context: RuleContext) -> Iterator[tuple[cst.Call, int]]:
-    """Every `<name>.set_weights(...)` call of the program, with its chunk."""
+    """Every `<name>.set_weights(...)` call of the analysed chunks, with its chunk."""
 
     class Finder(cst.CSTVisitor):
         def __init__(self) -> None:
@@ -242,7 +242,7 @@ def _set_weights_calls(context: RuleContext) -> Iterator[tuple[cst.Call, int]]:
             if isinstance(node.func, cst.Attribute) and node.func.attr.value == "set_weights":
                 self.calls.append(node)
 
-    for chunk in context.program.chunks:
+    for chunk in context.chunks:
         if chunk.module is None or "set_weights" not in chunk.text:
             continue
         finder = Finder()
