@@ -94,12 +94,11 @@ def changed_data(project: Path) -> None:
     npy(project / "data" / "x.npy", (100, 28, 28))
 
 
-def new_configuration(project: Path) -> None:
+def changed_configuration(project: Path) -> None:
     (project / "pyproject.toml").write_text('[tool.shapelint]\nignore = ["SL103"]\n')
 
 
 def new_configuration_nearer(project: Path) -> None:
-    (project / "pyproject.toml").write_text("[tool.other]\n")
     (project / "src" / "pyproject.toml").write_text('[tool.shapelint]\nignore = ["SL1"]\n')
 
 
@@ -116,7 +115,7 @@ def linked_file(project: Path) -> None:
         new_file,
         removed_file,
         changed_data,
-        new_configuration,
+        changed_configuration,
         new_configuration_nearer,
         linked_file,
     ],
@@ -126,6 +125,7 @@ def test_any_change_of_an_input_runs_the_check_again(
 ) -> None:
     npy(project / "data" / "x.npy", (100, 32, 32))
     (project / "src" / "train.py").write_text(FEED)
+    (project / "pyproject.toml").write_text("[tool.other]\n")
     counted = Counted(monkeypatch)
     first = check(capsys, "--format", "json")
     assert codes(first[1]) == ["SL103"]
@@ -137,6 +137,21 @@ def test_any_change_of_an_input_runs_the_check_again(
     assert again != first or change is new_file  # the new file has the same finding: output grows
     assert check(capsys, "--format", "json") == fresh  # and the new run is replayed in turn
     assert counted.runs == 3
+
+
+def test_a_link_led_elsewhere_runs_the_check_again(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    npy(project / "data" / "x.npy", (100, 32, 32))
+    (project / "wrong.py").write_text(FEED)
+    (project / "right.py").write_text(FEED.replace("(28, 28)", "(32, 32)"))
+    os.symlink(project / "wrong.py", project / "src" / "train.py")
+    counted = Counted(monkeypatch)
+    assert codes(check(capsys, "--format", "json")[1]) == ["SL103"]
+    (project / "src" / "train.py").unlink()
+    os.symlink(project / "right.py", project / "src" / "train.py")
+    assert codes(check(capsys, "--format", "json")[1]) == []
+    assert counted.runs == 2
 
 
 def test_a_changed_imported_module_runs_the_check_again(
@@ -154,11 +169,12 @@ def test_a_changed_imported_module_runs_the_check_again(
 def test_a_project_module_appearing_unskips_a_file_the_scan_skipped(
     project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # `plain.py` names no library: skipped. Once `helpers.py` exists, its import may bring a model.
+    # `plain.py` names no library: skipped. Once `helpers.py` exists (at the project root, outside
+    # the folder checked), its import may bring a model.
     (project / "src" / "plain.py").write_text("from helpers import model\n\nmodel.fit(1, 2)\nx = (\n")
     counted = Counted(monkeypatch)
     assert check(capsys, "--format", "json")[1].strip() == "[]"
-    (project / "src" / "helpers.py").write_text(PLAIN)
+    (project / "helpers.py").write_text(PLAIN)
     assert "SL001" in check(capsys, "--format", "json")[1]  # analysed now: its syntax error shows
     assert counted.runs == 2
 
