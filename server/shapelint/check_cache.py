@@ -24,13 +24,13 @@ import os
 import sys
 from collections.abc import Mapping
 from enum import Enum
-from pathlib import Path
 
 from shapelint import __version__, read_log
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # a replayed run (`check_replay`) imports this module for the cache's place alone
     from collections.abc import Sequence
+    from pathlib import Path
     from typing import Any
 
     from shapelint.config import Config
@@ -49,14 +49,30 @@ _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache dire
 def default_cache_dir(start: Path | None = None) -> Path:
     """$SHAPELINT_CACHE_DIR, else `.shapelint_cache` in the project root: the folder of the nearest
     pyproject.toml at or above the current directory, or the current directory."""
+    from pathlib import Path
+
+    return Path(default_cache_root(None if start is None else str(start)))
+
+
+def default_cache_root(start: str | None = None) -> str:
+    """`default_cache_dir` as a string, without importing pathlib (a replayed run does not)."""
     configured = os.environ.get(CACHE_ENV)
     if configured:
-        return Path(configured)
-    folder = (start or Path.cwd()).absolute()
-    for candidate in (folder, *folder.parents):
-        if (candidate / "pyproject.toml").is_file():
-            return candidate / CACHE_FOLDER
-    return folder / CACHE_FOLDER
+        return configured
+    folder = os.path.abspath(start or os.getcwd())
+    candidate = folder
+    while True:
+        if os.path.isfile(os.path.join(candidate, "pyproject.toml")):
+            return os.path.join(candidate, CACHE_FOLDER)
+        parent = os.path.dirname(candidate)
+        if parent == candidate:
+            return os.path.join(folder, CACHE_FOLDER)
+        candidate = parent
+
+
+def cache_folder(directory: str | None, fingerprint: str | None = None) -> str:
+    """Where this code's entries live in the cache `directory` (None: the default place)."""
+    return os.path.join(directory or default_cache_root(), fingerprint or code_fingerprint())
 
 
 def code_fingerprint() -> str:

@@ -149,17 +149,15 @@ def _positive_int(value: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    cache = None
-    if args.command == "check" and not args.no_cache:
-        cache = result_cache(args.cache_dir)
-        replayed = replay_check(args, cache)
+    if args.command == "check":
+        replayed = replay_check(args)
         if replayed is not None:
             return replayed
     from shapelint.config import ConfigError
 
     try:
         if args.command == "check":
-            return run_check(args, cache)
+            return run_check(args)
         if args.command == "coverage":
             return run_coverage(args)
         if args.command == "server":
@@ -193,22 +191,24 @@ def replayable(args: argparse.Namespace) -> bool:
     )
 
 
-def replay_key(args: argparse.Namespace, cache: Any) -> str:
+def replay_key(args: argparse.Namespace, cache_folder: str) -> str:
     """The record name of this run: every option but the number of workers (it changes no output)."""
     from shapelint.check_replay import run_key
 
     asked = {name: value for name, value in sorted(vars(args).items()) if name != "jobs"}
-    return run_key([json.dumps(asked, sort_keys=True)], cache.folder.name)
+    return run_key([json.dumps(asked, sort_keys=True)], os.path.basename(cache_folder))
 
 
-def replay_check(args: argparse.Namespace, cache: Any) -> int | None:
+def replay_check(args: argparse.Namespace) -> int | None:
     """The exit status after printing the stored output of this same run, when nothing it depended
     on changed; None: run it."""
     if not replayable(args):
         return None
+    from shapelint.check_cache import cache_folder
     from shapelint.check_replay import replay
 
-    stored = replay(str(cache.folder), replay_key(args, cache))
+    folder = cache_folder(args.cache_dir)
+    stored = replay(folder, replay_key(args, folder))
     if stored is None:
         return None
     output, status = stored
@@ -221,8 +221,7 @@ def replay_check(args: argparse.Namespace, cache: Any) -> int | None:
     return status
 
 
-def run_check(args: argparse.Namespace, cache: Any = None) -> int:
-    """`shapelint check`, with the result cache of the run (None: no cache)."""
+def run_check(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from shapelint import read_log
@@ -271,7 +270,7 @@ def run_check(args: argparse.Namespace, cache: Any = None) -> int:
         budget = run_budget(args.confirm_budget) if client is not None else None
         options = CheckOptions(
             jobs=args.jobs or default_jobs(),
-            cache=cache,
+            cache=None if args.no_cache else result_cache(args.cache_dir),
             fix=args.fix,
             unsafe_fixes=args.unsafe_fixes,
             fix_roots=[Path(p) for p in args.paths],
@@ -327,7 +326,8 @@ def run_check(args: argparse.Namespace, cache: Any = None) -> int:
         from shapelint.check_replay import store
 
         printed = output + "\n" if output else ""
-        store(str(recorded.cache.folder), replay_key(args, recorded.cache), printed, status, recorded.observed)
+        folder = str(recorded.cache.folder)
+        store(folder, replay_key(args, folder), printed, status, recorded.observed)
     return status
 
 
