@@ -107,8 +107,6 @@ def check_files(
 
 def _in_parallel(runner: _Runner, paths: Sequence[Path], ahead: int) -> Iterator[CheckedFile]:
     """Read ahead, hand the largest waiting files to the workers, yield the results in order."""
-    from concurrent.futures import FIRST_COMPLETED, wait
-
     order: deque[_Pending] = deque()  # read, not yet yielded
     waiting: list[tuple[int, int, _Pending]] = []  # to analyse, largest first (a heap)
     position = 0
@@ -126,6 +124,8 @@ def _in_parallel(runner: _Runner, paths: Sequence[Path], ahead: int) -> Iterator
             yield runner.finish(order.popleft())
             progressed = True
         if not progressed and order:
+            from concurrent.futures import FIRST_COMPLETED, wait  # not needed by a run from the cache
+
             wait(runner.futures, return_when=FIRST_COMPLETED)
 
 
