@@ -109,12 +109,13 @@ def store(cache_folder: str, key: str, output: str, status: int, observed: Itera
 
 
 def configuration_observations(folders: Iterable[str]) -> list[read_log.Observation]:
-    """Where the configuration of files in `folders` comes from, as `config.find_pyproject` looks:
-    each candidate `pyproject.toml` from the folder up to the first that is a file, and its content."""
+    """Where the configuration of files in the absolute `folders` comes from, as
+    `config.find_pyproject` looks: each candidate `pyproject.toml` from the folder up its lexical
+    parents to the first that is a file, and that file's content."""
     observed: list[read_log.Observation] = []
     seen: set[str] = set()
     for folder in folders:
-        current = os.path.abspath(folder)
+        current = folder
         while current not in seen:
             seen.add(current)
             candidate = os.path.join(current, "pyproject.toml")

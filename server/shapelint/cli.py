@@ -336,7 +336,7 @@ def run_inputs(paths: Sequence[Path]) -> list[Any]:
     the installed packages (the target Keras version)."""
     from shapelint.check_replay import configuration_observations, environment_observations
 
-    folders = dict.fromkeys(os.path.dirname(os.path.abspath(path)) for path in paths)
+    folders = dict.fromkeys(str(path.absolute().parent) for path in paths)  # as `check_pool` asks `config_for`
     return configuration_observations(folders) + environment_observations()
 
 
