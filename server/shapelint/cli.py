@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -11,6 +10,7 @@ from shapelint import __version__
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # a run replayed from the cache imports none of these (`check_replay`)
+    import argparse
     from collections.abc import Sequence
     from pathlib import Path
     from typing import Any
@@ -23,14 +23,20 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json", "sarif", "github")
 
 
-class _HelpFormatter(argparse.HelpFormatter):
-    """argparse's layout, the terminal's width found as `shutil.get_terminal_size` finds it, without
-    importing `shutil`: argparse builds a formatter for every option it adds, on every run."""
+def _help_formatter() -> type[argparse.HelpFormatter]:
+    import argparse
 
-    def __init__(
-        self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None
-    ) -> None:
-        super().__init__(prog, indent_increment, max_help_position, width if width is not None else _columns() - 2)
+    class HelpFormatter(argparse.HelpFormatter):
+        """argparse's layout, the terminal's width found as `shutil.get_terminal_size` finds it, without
+        importing `shutil`: argparse builds a formatter for every option it adds, on every run."""
+
+        def __init__(
+            self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None
+        ) -> None:
+            width = width if width is not None else _columns() - 2
+            super().__init__(prog, indent_increment, max_help_position, width)
+
+    return HelpFormatter
 
 
 def _columns() -> int:
@@ -47,15 +53,18 @@ def _columns() -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
+    formatter = _help_formatter()
     parser = argparse.ArgumentParser(
         prog="shapelint",
         description="Catch Keras tensor-shape mistakes before model.fit crashes.",
-        formatter_class=_HelpFormatter,
+        formatter_class=formatter,
     )
     parser.add_argument("--version", action="version", version=f"shapelint {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    check = commands.add_parser("check", help="check Python files and notebooks", formatter_class=_HelpFormatter)
+    check = commands.add_parser("check", help="check Python files and notebooks", formatter_class=formatter)
     check.add_argument("paths", nargs="*", default=["."], help="files or folders (default: .); - reads stdin")
     check.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     check.add_argument("--select", action="append", metavar="CODES", help="only these rule codes or prefixes")
@@ -110,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     coverage = commands.add_parser(
         "coverage",
         help="how many inputs, feeds and layer outputs have known shapes, and why the rest do not",
-        formatter_class=_HelpFormatter,
+        formatter_class=formatter,
     )
     coverage.add_argument("paths", nargs="*", default=["."], help="files or folders (default: .)")
     coverage.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
@@ -118,12 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
     coverage.add_argument("--keras-version", choices=("2", "3"), help="the Keras version the code targets")
     coverage.add_argument("--untrusted", action="store_true", help="do not read data files")
 
-    server = commands.add_parser(
-        "server", help="run the language server (stdio by default)", formatter_class=_HelpFormatter
-    )
+    server = commands.add_parser("server", help="run the language server (stdio by default)", formatter_class=formatter)
     server.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio (for debugging)")
 
-    rules = commands.add_parser("rules", help="list the rules", formatter_class=_HelpFormatter)
+    rules = commands.add_parser("rules", help="list the rules", formatter_class=formatter)
     rules.add_argument(
         "--format",
         choices=("text", "json", "markdown"),
@@ -131,12 +138,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="markdown: the full rules reference (docs/rules.md)",
     )
 
-    explain = commands.add_parser("explain", help="show a rule's documentation", formatter_class=_HelpFormatter)
+    explain = commands.add_parser("explain", help="show a rule's documentation", formatter_class=formatter)
     explain.add_argument("code", help="a rule code (SL101) or name (input-includes-batch-axis)")
     return parser
 
 
 def _positive_int(value: str) -> int:
+    import argparse
+
     try:
         number = int(value)
     except ValueError:
@@ -147,17 +156,17 @@ def _positive_int(value: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    replayed = replay_check(arguments)
+    if replayed is not None:
+        return replayed
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command == "check":
-        replayed = replay_check(args)
-        if replayed is not None:
-            return replayed
+    args = parser.parse_args(arguments)
     from shapelint.config import ConfigError
 
     try:
         if args.command == "check":
-            return run_check(args)
+            return run_check(args, arguments)
         if args.command == "coverage":
             return run_coverage(args)
         if args.command == "server":
@@ -191,24 +200,37 @@ def replayable(args: argparse.Namespace) -> bool:
     )
 
 
-def replay_key(args: argparse.Namespace, cache_folder: str) -> str:
-    """The record name of this run: every option but the number of workers (it changes no output)."""
+def record_place(arguments: Sequence[str]) -> tuple[str, str] | None:
+    """Where the record of a `check` run with these words would be (cache folder, record name), read
+    from the words alone, before argparse is even imported; None: not a `check` run to replay.
+
+    The words are the key, so a run stores its record where a later run with the same words looks
+    (`--cache-dir X` or `--cache-dir=X` names the cache, else the default place); whether the run can
+    be replayed at all is decided by the run that stores the record, from its parsed options."""
+    from shapelint.check_cache import cache_folder
     from shapelint.check_replay import run_key
 
-    asked = {name: value for name, value in sorted(vars(args).items()) if name != "jobs"}
-    return run_key([json.dumps(asked, sort_keys=True)], os.path.basename(cache_folder))
-
-
-def replay_check(args: argparse.Namespace) -> int | None:
-    """The exit status after printing the stored output of this same run, when nothing it depended
-    on changed; None: run it."""
-    if not replayable(args):
+    if not arguments or arguments[0] != "check" or "--no-cache" in arguments:
         return None
-    from shapelint.check_cache import cache_folder
+    directory = None
+    for index, word in enumerate(arguments):
+        if word == "--cache-dir" and index + 1 < len(arguments):
+            directory = arguments[index + 1]
+        elif word.startswith("--cache-dir="):
+            directory = word.partition("=")[2]
+    folder = cache_folder(directory or None)
+    return folder, run_key(list(arguments), os.path.basename(folder))
+
+
+def replay_check(arguments: Sequence[str]) -> int | None:
+    """The exit status after printing the stored output of a `check` run with the same words, when
+    nothing it depended on changed; None: run it."""
+    place = record_place(arguments)
+    if place is None:
+        return None
     from shapelint.check_replay import replay
 
-    folder = cache_folder(args.cache_dir)
-    stored = replay(folder, replay_key(args, folder))
+    stored = replay(*place)
     if stored is None:
         return None
     output, status = stored
@@ -221,7 +243,8 @@ def replay_check(args: argparse.Namespace) -> int | None:
     return status
 
 
-def run_check(args: argparse.Namespace) -> int:
+def run_check(args: argparse.Namespace, arguments: Sequence[str] = ()) -> int:
+    """`shapelint check`; `arguments`: its words, under which a replayable run stores its output."""
     from pathlib import Path
 
     from shapelint import read_log
@@ -322,12 +345,11 @@ def run_check(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     blocking = any(d.severity in (Severity.ERROR, Severity.WARNING) for r in results for d in r.diagnostics)
     status = EXIT_FINDINGS if blocking and not args.exit_zero else EXIT_CLEAN
-    if recorded is not None and recorded.replayable:
+    place = record_place(arguments) if recorded is not None and recorded.replayable else None
+    if place is not None:
         from shapelint.check_replay import store
 
-        printed = output + "\n" if output else ""
-        folder = str(recorded.cache.folder)
-        store(folder, replay_key(args, folder), printed, status, recorded.observed)
+        store(*place, output + "\n" if output else "", status, recorded.observed)
     return status
 
 
