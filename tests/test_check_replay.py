@@ -297,3 +297,19 @@ def test_files_naming_no_library_are_never_parsed(
     (project / "src" / "setup.py").write_text("import setuptools\n\nsetuptools.setup(name='x')\n")
     check(capsys, "--no-cache")
     assert parsed == [FEED]
+
+
+def test_the_cache_folder_appearing_in_the_checked_folder_keeps_the_replay(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `shapelint check .` at the project root: the first run creates .shapelint_cache there; files
+    # the discovery ignores (a README, a build folder) change nothing either.
+    (project / "src" / "train.py").write_text(FEED)
+    counted = Counted(monkeypatch)
+    first = main(["check", "."])
+    assert (project / ".shapelint_cache").is_dir()
+    (project / "README.md").write_text("# project\n")
+    (project / "build").mkdir()
+    (project / "build" / "generated.py").write_text(FEED)
+    assert main(["check", "."]) == first
+    assert counted.runs == 1

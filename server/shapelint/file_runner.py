@@ -14,32 +14,11 @@ from shapelint import read_log
 from shapelint.config import Config, ConfigError, config_for
 from shapelint.diagnostics import Diagnostic
 from shapelint.output import FileResult
+from shapelint.read_log import discovered
 
 if TYPE_CHECKING:  # the engine is imported on first analysis: a run served from the cache never loads it
     from shapelint.engine import Analysis
 
-SKIPPED_FOLDERS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".venv",
-        "venv",
-        "env",
-        "__pycache__",
-        "node_modules",
-        "build",
-        "dist",
-        ".tox",
-        ".nox",
-        "site-packages",
-        ".mypy_cache",
-        ".ruff_cache",
-        ".shapelint_cache",
-        ".pytest_cache",
-        ".ipynb_checkpoints",
-    }
-)
-SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
 MAX_FILE_BYTES = 8_000_000  # larger sources are generated data, not code to check
 
 
@@ -96,13 +75,13 @@ def discover(paths: Sequence[str]) -> Iterator[Path]:
             read_log.note("locate", where, 0, read_log.located(where))
         if path.is_dir():
             for root, folders, files in os.walk(path, onerror=_unlisted if recording else None):
+                folders[:] = sorted(f for f in folders if discovered(f, True))
+                files = sorted(f for f in files if discovered(f, False))
                 if recording:
-                    listed = [(f, True) for f in folders] + [(f, False) for f in files]
-                    read_log.note("walk", os.path.abspath(root), 0, read_log.listing_digest(sorted(listed)))
-                folders[:] = sorted(f for f in folders if f not in SKIPPED_FOLDERS and not f.endswith(".egg-info"))
-                for file in sorted(files):
-                    if file.endswith(SOURCE_SUFFIXES):
-                        yield Path(root) / file
+                    listed = sorted([(f, True) for f in folders] + [(f, False) for f in files])
+                    read_log.note("walk", os.path.abspath(root), 0, read_log.listing_digest(listed))
+                for file in files:
+                    yield Path(root) / file
         else:
             yield path
 

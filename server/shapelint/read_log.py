@@ -95,14 +95,47 @@ def listing_digest(entries: Iterable[tuple[str, bool]] | None) -> str:
     return "-" if entries is None else digest("\n".join(f"{name}/{int(is_dir)}" for name, is_dir in entries))
 
 
+# What the file discovery of `shapelint check` (`file_runner.discover`) walks into and finds.
+SKIPPED_FOLDERS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".venv",
+        "venv",
+        "env",
+        "__pycache__",
+        "node_modules",
+        "build",
+        "dist",
+        ".tox",
+        ".nox",
+        "site-packages",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".shapelint_cache",
+        ".pytest_cache",
+        ".ipynb_checkpoints",
+    }
+)
+SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
+
+
+def discovered(name: str, is_dir: bool) -> bool:
+    """Whether the discovery walks into this folder, or checks this file."""
+    if is_dir:
+        return name not in SKIPPED_FOLDERS and not name.endswith(".egg-info")
+    return name.endswith(SOURCE_SUFFIXES)
+
+
 def walk_digest(folder: str) -> str:
-    """A folder's entries as `os.walk` sorts them (links followed: a link to a folder is a folder)."""
+    """A folder's entries that the discovery walks into or checks, as `os.walk` sorts them into
+    folders and files (links followed: a link to a folder is a folder)."""
     try:
         with os.scandir(folder) as scan:
-            entries = sorted((entry.name, _is_dir(entry)) for entry in scan)
+            entries = [(entry.name, _is_dir(entry)) for entry in scan]
     except OSError:
         return "-"
-    return listing_digest(entries)
+    return listing_digest(sorted(entry for entry in entries if discovered(*entry)))
 
 
 def _is_dir(entry: os.DirEntry[str]) -> bool:
