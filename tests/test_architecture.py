@@ -26,6 +26,7 @@ SHELLS = (
     "shapelint.file_runner",
     "shapelint.check_pool",
     "shapelint.check_cache",
+    "shapelint.check_replay",
 )
 SHELL_LIBRARIES = ("pygls", "lsprotocol", "argparse")
 # The one analyse -> confirm -> learn -> re-analyse loop, and the steps only it may chain.

@@ -11,7 +11,7 @@ from shapelint.check_cache import ResultCache
 from shapelint.check_pool import CheckOptions, check_files
 from shapelint.config import Config
 from shapelint.file_runner import discover
-from shapelint.output import formatter
+from shapelint.output import FileResult, formatter
 from shapelint.project_modules import MODULE_CACHE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,3 +80,43 @@ def test_the_jobs_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert [Path(line.split(":")[0]).name for line in lines] == ["a.py", "b.py", "c.py"]
     with pytest.raises(SystemExit):
         main(["check", "--jobs", "0", str(tmp_path)])
+
+
+def test_the_largest_files_are_handed_out_first_and_results_keep_their_order() -> None:
+    from concurrent.futures import Future
+
+    from shapelint.check_pool import _in_parallel, _Pending
+    from shapelint.file_runner import CheckedFile
+
+    sizes = {"a.py": 10, "b.py": 500, "c.py": 0, "d.py": 90, "e.py": 500}
+
+    class Runner:
+        window = 2
+
+        def __init__(self) -> None:
+            self.futures: set[Future[object]] = set()
+            self.handed: list[str] = []
+
+        def prepare(self, path: Path) -> _Pending:
+            pending = _Pending(path, size=sizes[path.name])
+            if path.name == "c.py":  # skipped or cached: ready at once
+                pending.ready = CheckedFile(FileResult(str(path), ()))
+            return pending
+
+        def in_flight(self) -> int:
+            self.futures = {f for f in self.futures if not f.done()}
+            return len(self.futures)
+
+        def submit(self, pending: _Pending) -> None:
+            self.handed.append(pending.path.name)
+            pending.future = Future()
+            pending.future.set_result(None)
+            self.futures.add(pending.future)
+
+        def finish(self, pending: _Pending) -> CheckedFile:
+            return pending.ready or CheckedFile(FileResult(str(pending.path), ()))
+
+    runner = Runner()
+    results = list(_in_parallel(runner, [Path(name) for name in sizes], ahead=64))  # type: ignore[arg-type]
+    assert [Path(c.result.path).name for c in results] == list(sizes)
+    assert runner.handed == ["b.py", "e.py", "d.py", "a.py"]

@@ -19,20 +19,23 @@ Confirmed results (`--confirm`) and fixed files are never stored.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import hashlib
 import json
 import os
 import sys
-import tempfile
-from collections.abc import Mapping, Sequence
-from pathlib import Path
-from typing import Any
+from collections.abc import Mapping
+from enum import Enum
 
 from shapelint import __version__, read_log
-from shapelint.config import Config
-from shapelint.diagnostics import Diagnostic, Fix, Position, Range, Related, Severity, TextEdit
-from shapelint.output.results import FileResult
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # a replayed run (`check_replay`) imports this module for the cache's place alone
+    from collections.abc import Sequence
+    from pathlib import Path
+    from typing import Any
+
+    from shapelint.config import Config
+    from shapelint.diagnostics import Diagnostic, Range
+    from shapelint.output.results import FileResult
 
 CACHE_FOLDER = ".shapelint_cache"
 CACHE_ENV = "SHAPELINT_CACHE_DIR"
@@ -46,33 +49,50 @@ _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache dire
 def default_cache_dir(start: Path | None = None) -> Path:
     """$SHAPELINT_CACHE_DIR, else `.shapelint_cache` in the project root: the folder of the nearest
     pyproject.toml at or above the current directory, or the current directory."""
+    from pathlib import Path
+
+    return Path(default_cache_root(None if start is None else str(start)))
+
+
+def default_cache_root(start: str | None = None) -> str:
+    """`default_cache_dir` as a string, without importing pathlib (a replayed run does not)."""
     configured = os.environ.get(CACHE_ENV)
     if configured:
-        return Path(configured)
-    folder = (start or Path.cwd()).absolute()
-    for candidate in (folder, *folder.parents):
-        if (candidate / "pyproject.toml").is_file():
-            return candidate / CACHE_FOLDER
-    return folder / CACHE_FOLDER
+        return configured
+    folder = os.path.abspath(start or os.getcwd())
+    candidate = folder
+    while True:
+        if os.path.isfile(os.path.join(candidate, "pyproject.toml")):
+            return os.path.join(candidate, CACHE_FOLDER)
+        parent = os.path.dirname(candidate)
+        if parent == candidate:
+            return os.path.join(folder, CACHE_FOLDER)
+        candidate = parent
+
+
+def cache_folder(directory: str | None, fingerprint: str | None = None) -> str:
+    """Where this code's entries live in the cache `directory` (None: the default place)."""
+    return os.path.join(directory or default_cache_root(), fingerprint or code_fingerprint())
 
 
 def code_fingerprint() -> str:
     """shapelint's version, the Python version and the size and mtime of every module of the package."""
-    package = Path(__file__).resolve().parent
+    package = os.path.dirname(os.path.realpath(__file__))
     parts = [__version__, sys.version]
     for folder, folders, files in os.walk(package):
         folders[:] = sorted(f for f in folders if f != "__pycache__")
+        where = folder[len(package) :]
         for name in sorted(files):
             if name.endswith(".py"):
                 info = os.stat(os.path.join(folder, name))
-                parts.append(
-                    f"{os.path.relpath(os.path.join(folder, name), package)}:{info.st_size}:{info.st_mtime_ns}"
-                )
-    return hashlib.blake2b("\n".join(parts).encode(), digest_size=10).hexdigest()
+                parts.append(f"{where}/{name}:{info.st_size}:{info.st_mtime_ns}")
+    return read_log.digest("\n".join(parts))
 
 
 def config_key(config: Config) -> str:
     """Every field of the configuration, canonical (sets and tables sorted), plus the target Keras."""
+    import dataclasses
+
     fields = {field.name: _canonical(getattr(config, field.name)) for field in dataclasses.fields(config)}
     fields["target_keras"] = config.target_keras
     return json.dumps(fields, sort_keys=True)
@@ -85,7 +105,7 @@ def _canonical(value: object) -> object:
         return sorted((str(k), _canonical(v)) for k, v in value.items())
     if isinstance(value, (list, tuple)):
         return [_canonical(v) for v in value]
-    if isinstance(value, Severity):
+    if isinstance(value, Enum):  # a Severity
         return value.value
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
@@ -107,24 +127,39 @@ class ResultCache:
         self.misses = 0
         self.stored = 0
 
-    def key(self, path: Path, root: str, config: Config) -> str:
-        """The entry name of one file under one configuration."""
-        raw = json.dumps([str(path.resolve()), root, config_key(config)])
-        return hashlib.blake2b(raw.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    def key(self, real_path: str, root: str, config: str) -> str:
+        """The entry name of one file (its real path) under one configuration (its `config_key`)."""
+        raw = json.dumps([real_path, root, config])
+        return read_log.digest(raw)
 
     def _entry_path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.json"
 
-    def load(self, key: str, digest: str, display: str) -> FileResult | None:
-        """The stored result for this content, when it is there, well-formed and still true."""
-        found = self._load(key, digest, display)
+    def load(
+        self,
+        key: str,
+        digest: str,
+        display: str,
+        seen: dict[read_log.Observation, bool] | None = None,
+        observed: list[read_log.Observation] | None = None,
+    ) -> FileResult | None:
+        """The stored result for this content, when it is there, well-formed and still true.
+
+        `seen`: the observations already checked in this run and whether they held (files of one
+        folder look for the same modules): each is checked against the disk once. `observed`, when
+        given, receives the observations the stored result depends on."""
+        found = self._load(key, digest, display, {} if seen is None else seen)
         if found is None:
             self.misses += 1
-        else:
-            self.hits += 1
-        return found
+            return None
+        self.hits += 1
+        if observed is not None:
+            observed.extend(found[1])
+        return found[0]
 
-    def _load(self, key: str, digest: str, display: str) -> FileResult | None:
+    def _load(
+        self, key: str, digest: str, display: str, seen: dict[read_log.Observation, bool]
+    ) -> tuple[FileResult, list[read_log.Observation]] | None:
         try:
             with open(self._entry_path(key), "rb") as handle:
                 raw = handle.read(MAX_ENTRY_BYTES + 1)
@@ -134,9 +169,13 @@ class ResultCache:
             if not isinstance(entry, dict) or entry.get("format") != FORMAT or entry.get("content") != digest:
                 return None
             observed = [_observation(item) for item in entry["observed"]]
-            if not all(read_log.still_true(observation) for observation in observed):
-                return None
-            return _result_from_json(entry["result"], display)
+            for observation in observed:
+                holds = seen.get(observation)
+                if holds is None:
+                    holds = seen[observation] = read_log.still_true(observation)
+                if not holds:
+                    return None
+            return _result_from_json(entry["result"], display), observed
         except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             return None  # missing, unreadable or not ours: analyse again
 
@@ -151,6 +190,8 @@ class ResultCache:
         data = json.dumps(entry, separators=(",", ":")).encode("utf-8", "surrogatepass")
         if len(data) > MAX_ENTRY_BYTES:
             return
+        import tempfile  # only a run that writes needs it
+
         target = self._entry_path(key)
         try:
             self._prepare()
@@ -216,6 +257,8 @@ def _range_json(value: Range) -> list[int]:
 
 
 def _range(item: Any) -> Range:
+    from shapelint.diagnostics import Position, Range
+
     line, column, end_line, end_column = item
     numbers = (line, column, end_line, end_column)
     if not all(type(n) is int for n in numbers):
@@ -252,6 +295,8 @@ def _diagnostic_json(d: Diagnostic) -> dict[str, Any]:
 
 
 def _diagnostic(item: Any) -> Diagnostic:
+    from shapelint.diagnostics import Diagnostic, Fix, Related, Severity, TextEdit
+
     confirmed = item["confirmed"]
     if confirmed not in (None, True, False):
         raise TypeError("not a confirmation")
@@ -285,6 +330,8 @@ def _result_to_json(result: FileResult) -> dict[str, Any]:
 
 
 def _result_from_json(item: Any, display: str) -> FileResult:
+    from shapelint.output.results import FileResult
+
     diagnostics = tuple(_diagnostic(d) for d in item["diagnostics"])
     ranges = item["file_ranges"]
     if not isinstance(ranges, list) or len(ranges) != len(diagnostics):

@@ -2,29 +2,69 @@
 
 from __future__ import annotations
 
-import argparse
 import json
+import os
 import sys
-from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
 
 from shapelint import __version__
-from shapelint.config import Config, ConfigError, codes_from_cli
-from shapelint.diagnostics import Severity
-from shapelint.output import FORMATS, FileResult, formatter
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # a run replayed from the cache imports none of these (`check_replay`)
+    import argparse
+    from collections.abc import Sequence
+    from pathlib import Path
+    from typing import Any
+
+    from shapelint.output import FileResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+# The output formats of `check`: `shapelint.output.FORMATS`, spelled here so that building the
+# parser imports no formatter (tests/test_cli.py checks that they agree).
+FORMATS = ("text", "json", "sarif", "github")
+
+
+def _help_formatter() -> type[argparse.HelpFormatter]:
+    import argparse
+
+    class HelpFormatter(argparse.HelpFormatter):
+        """argparse's layout, the terminal's width found as `shutil.get_terminal_size` finds it, without
+        importing `shutil`: argparse builds a formatter for every option it adds, on every run."""
+
+        def __init__(
+            self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None
+        ) -> None:
+            width = width if width is not None else _columns() - 2
+            super().__init__(prog, indent_increment, max_help_position, width)
+
+    return HelpFormatter
+
+
+def _columns() -> int:
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 80
+    return columns or 80
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
+    formatter = _help_formatter()
     parser = argparse.ArgumentParser(
-        prog="shapelint", description="Catch Keras tensor-shape mistakes before model.fit crashes."
+        prog="shapelint",
+        description="Catch Keras tensor-shape mistakes before model.fit crashes.",
+        formatter_class=formatter,
     )
     parser.add_argument("--version", action="version", version=f"shapelint {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    check = commands.add_parser("check", help="check Python files and notebooks")
+    check = commands.add_parser("check", help="check Python files and notebooks", formatter_class=formatter)
     check.add_argument("paths", nargs="*", default=["."], help="files or folders (default: .); - reads stdin")
     check.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     check.add_argument("--select", action="append", metavar="CODES", help="only these rule codes or prefixes")
@@ -77,7 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     coverage = commands.add_parser(
-        "coverage", help="how many inputs, feeds and layer outputs have known shapes, and why the rest do not"
+        "coverage",
+        help="how many inputs, feeds and layer outputs have known shapes, and why the rest do not",
+        formatter_class=formatter,
     )
     coverage.add_argument("paths", nargs="*", default=["."], help="files or folders (default: .)")
     coverage.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
@@ -85,10 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
     coverage.add_argument("--keras-version", choices=("2", "3"), help="the Keras version the code targets")
     coverage.add_argument("--untrusted", action="store_true", help="do not read data files")
 
-    server = commands.add_parser("server", help="run the language server (stdio by default)")
+    server = commands.add_parser("server", help="run the language server (stdio by default)", formatter_class=formatter)
     server.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio (for debugging)")
 
-    rules = commands.add_parser("rules", help="list the rules")
+    rules = commands.add_parser("rules", help="list the rules", formatter_class=formatter)
     rules.add_argument(
         "--format",
         choices=("text", "json", "markdown"),
@@ -96,12 +138,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="markdown: the full rules reference (docs/rules.md)",
     )
 
-    explain = commands.add_parser("explain", help="show a rule's documentation")
+    explain = commands.add_parser("explain", help="show a rule's documentation", formatter_class=formatter)
     explain.add_argument("code", help="a rule code (SL101) or name (input-includes-batch-axis)")
     return parser
 
 
 def _positive_int(value: str) -> int:
+    import argparse
+
     try:
         number = int(value)
     except ValueError:
@@ -112,11 +156,17 @@ def _positive_int(value: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    replayed = replay_check(arguments)
+    if replayed is not None:
+        return replayed
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
+    from shapelint.config import ConfigError
+
     try:
         if args.command == "check":
-            return run_check(args)
+            return run_check(args, arguments)
         if args.command == "coverage":
             return run_coverage(args)
         if args.command == "server":
@@ -143,8 +193,65 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_ERROR
 
 
-def run_check(args: argparse.Namespace) -> int:
+def replayable(args: argparse.Namespace) -> bool:
+    """Whether this `check` run's output is a function of files on disk alone (see `check_replay`)."""
+    return not (
+        args.no_cache or args.paths == ["-"] or args.fix or args.confirm or args.baseline or args.write_baseline
+    )
+
+
+def record_place(arguments: Sequence[str]) -> tuple[str, str] | None:
+    """Where the record of a `check` run with these words would be (cache folder, record name), read
+    from the words alone, before argparse is even imported; None: not a `check` run to replay.
+
+    The words are the key, so a run stores its record where a later run with the same words looks
+    (`--cache-dir X` or `--cache-dir=X` names the cache, else the default place); whether the run can
+    be replayed at all is decided by the run that stores the record, from its parsed options."""
+    from shapelint.check_cache import cache_folder
+    from shapelint.check_replay import run_key
+
+    if not arguments or arguments[0] != "check" or "--no-cache" in arguments:
+        return None
+    directory = None
+    for index, word in enumerate(arguments):
+        if word == "--cache-dir" and index + 1 < len(arguments):
+            directory = arguments[index + 1]
+        elif word.startswith("--cache-dir="):
+            directory = word.partition("=")[2]
+    folder = cache_folder(directory or None)
+    return folder, run_key(list(arguments), os.path.basename(folder))
+
+
+def replay_check(arguments: Sequence[str]) -> int | None:
+    """The exit status after printing the stored output of a `check` run with the same words, when
+    nothing it depended on changed; None: run it."""
+    place = record_place(arguments)
+    if place is None:
+        return None
+    from shapelint.check_replay import replay
+
+    stored = replay(*place)
+    if stored is None:
+        return None
+    output, status = stored
+    try:
+        sys.stdout.write(output)
+        sys.stdout.flush()
+    except BrokenPipeError:  # e.g. `shapelint check | head`
+        sys.stderr.close()
+        return EXIT_CLEAN
+    return status
+
+
+def run_check(args: argparse.Namespace, arguments: Sequence[str] = ()) -> int:
+    """`shapelint check`; `arguments`: its words, under which a replayable run stores its output."""
+    from pathlib import Path
+
+    from shapelint import read_log
+    from shapelint.config import Config, codes_from_cli
+    from shapelint.diagnostics import Severity
     from shapelint.file_runner import discover
+    from shapelint.output import FileResult, formatter
 
     overrides: dict[str, object] = {}
     if args.select:
@@ -158,6 +265,7 @@ def run_check(args: argparse.Namespace) -> int:
     config_errors: list[str] = []  # broken pyproject.toml files, each reported once
     fixed = 0
     text: str | None = None  # code read from stdin
+    recorded: Any = None  # the CheckOptions of a run whose output can be replayed
     if args.paths == ["-"]:
         from shapelint.file_runner import check_text, notebook_result
         from shapelint.notebook import NotebookError
@@ -176,7 +284,7 @@ def run_check(args: argparse.Namespace) -> int:
     else:
         from shapelint.check_pool import CheckOptions, check_files, default_jobs
 
-        missing = [p for p in args.paths if not Path(p).exists()]
+        missing = [p for p in args.paths if not os.path.exists(p)]
         if missing:
             for path in missing:
                 print(f"shapelint: {path}: no such file or folder", file=sys.stderr)
@@ -192,7 +300,15 @@ def run_check(args: argparse.Namespace) -> int:
             confirm_client=client,
             confirm_budget=budget,
         )
-        paths = list(discover(args.paths))
+        if replayable(args):
+            recorded = options
+            options.observed = []
+            with read_log.recording() as walked:
+                paths = list(discover(args.paths))
+            options.observed += walked
+            options.observed += run_inputs(paths)
+        else:
+            paths = list(discover(args.paths))
         try:
             for path, checked in zip(paths, check_files(paths, base, overrides, options)):
                 results.append(checked.result)
@@ -228,13 +344,30 @@ def run_check(args: argparse.Namespace) -> int:
     if any(r.error for r in results) or config_errors:
         return EXIT_ERROR
     blocking = any(d.severity in (Severity.ERROR, Severity.WARNING) for r in results for d in r.diagnostics)
-    return EXIT_FINDINGS if blocking and not args.exit_zero else EXIT_CLEAN
+    status = EXIT_FINDINGS if blocking and not args.exit_zero else EXIT_CLEAN
+    place = record_place(arguments) if recorded is not None and recorded.replayable else None
+    if place is not None:
+        from shapelint.check_replay import store
+
+        store(*place, output + "\n" if output else "", status, recorded.observed)
+    return status
+
+
+def run_inputs(paths: Sequence[Path]) -> list[Any]:
+    """What a run depends on besides its files and their analyses: their configuration files and
+    the installed packages (the target Keras version)."""
+    from shapelint.check_replay import configuration_observations, environment_observations
+
+    folders = dict.fromkeys(str(path.absolute().parent) for path in paths)  # as `check_pool` asks `config_for`
+    return configuration_observations(folders) + environment_observations()
 
 
 def baseline_step(
     args: argparse.Namespace, results: list[FileResult], stdin_text: str | None
 ) -> tuple[list[FileResult], int | None]:
     """Write the baseline (then the run ends: status 0), or hide the findings it holds."""
+    from pathlib import Path
+
     from shapelint.file_runner import read_source
     from shapelint.notebook import NotebookError, read_notebook
     from shapelint.output import baseline
@@ -266,6 +399,9 @@ def baseline_step(
 
 
 def run_coverage(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from shapelint.config import Config
     from shapelint.coverage import FileCoverage, coverage_sites, json_report, text_report
     from shapelint.file_runner import analyze_path, discover
 
@@ -290,6 +426,8 @@ def run_coverage(args: argparse.Namespace) -> int:
 
 def result_cache(directory: str | None) -> Any:
     """The on-disk result cache of `check` (in `directory`, or the default place)."""
+    from pathlib import Path
+
     from shapelint.check_cache import ResultCache, default_cache_dir
 
     return ResultCache(Path(directory) if directory else default_cache_dir())

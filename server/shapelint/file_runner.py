@@ -6,39 +6,19 @@ import os
 import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from shapelint import read_log
 from shapelint.config import Config, ConfigError, config_for
 from shapelint.diagnostics import Diagnostic
 from shapelint.output import FileResult
-from shapelint.workspace import is_inside
+from shapelint.read_log import discovered
 
 if TYPE_CHECKING:  # the engine is imported on first analysis: a run served from the cache never loads it
     from shapelint.engine import Analysis
 
-SKIPPED_FOLDERS = frozenset(
-    {
-        ".git",
-        ".hg",
-        ".venv",
-        "venv",
-        "env",
-        "__pycache__",
-        "node_modules",
-        "build",
-        "dist",
-        ".tox",
-        ".nox",
-        "site-packages",
-        ".mypy_cache",
-        ".ruff_cache",
-        ".shapelint_cache",
-        ".pytest_cache",
-        ".ipynb_checkpoints",
-    }
-)
-SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
 MAX_FILE_BYTES = 8_000_000  # larger sources are generated data, not code to check
 
 
@@ -84,27 +64,47 @@ def read_source(path: Path) -> tuple[str, bytes]:
 
 
 def discover(paths: Sequence[str]) -> Iterator[Path]:
-    """Files named directly, and .py/.ipynb files below named folders (skipping virtualenvs, caches)."""
+    """Files named directly, and .py/.ipynb files below named folders (skipping virtualenvs, caches).
+
+    While `read_log` records, each named path and each folder walked are noted (`check_replay`)."""
+    recording = read_log.active()
     for name in paths:
         path = Path(name)
+        if recording:
+            where = os.path.abspath(name)
+            read_log.note("locate", where, 0, read_log.located(where))
         if path.is_dir():
-            for root, folders, files in os.walk(path):
-                folders[:] = sorted(
-                    f for f in folders if f not in SKIPPED_FOLDERS and not f.endswith(".egg-info")
-                )
-                for file in sorted(files):
-                    if file.endswith(SOURCE_SUFFIXES):
-                        yield Path(root) / file
+            for root, folders, files in os.walk(path, onerror=_unlisted if recording else None):
+                folders[:] = sorted(f for f in folders if discovered(f, True))
+                files = sorted(f for f in files if discovered(f, False))
+                if recording:
+                    listed = sorted([(f, True) for f in folders] + [(f, False) for f in files])
+                    read_log.note("walk", os.path.abspath(root), 0, read_log.listing_digest(listed))
+                for file in files:
+                    yield Path(root) / file
         else:
             yield path
+
+
+def _unlisted(error: OSError) -> None:
+    """A folder the walk could not list: noted, so that it becoming readable is seen."""
+    if error.filename is not None:
+        folder = os.path.abspath(error.filename)
+        read_log.note("walk", folder, 0, read_log.walk_digest(folder))
 
 
 def project_root(path: Path) -> str:
     """The folder a checked file's data paths may reach: the current directory when the file is
     below it (the project being checked), otherwise the file's own folder."""
-    resolved = path.resolve()
-    cwd = Path.cwd().resolve()
-    return str(cwd) if cwd in resolved.parents else str(resolved.parent)
+    resolved = os.path.realpath(path)
+    cwd = _real_folder(os.getcwd())
+    below = os.path.normcase(resolved).startswith(os.path.normcase(cwd.rstrip(os.sep) + os.sep))
+    return cwd if below else os.path.dirname(resolved)
+
+
+@lru_cache(maxsize=4)
+def _real_folder(folder: str) -> str:
+    return os.path.realpath(folder)
 
 
 @dataclass
@@ -234,6 +234,8 @@ def _check_text(
     diagnostics = analysis.diagnostics
     fixed = 0
     stored = text  # the file's text after any fixes
+    from shapelint.workspace import is_inside
+
     if fix and not any(is_inside(path.resolve(), root.resolve()) for root in fix_roots):
         fix = False
         if any(d.applicable_fix(unsafe_fixes) is not None for d in diagnostics):

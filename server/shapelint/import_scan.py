@@ -89,11 +89,14 @@ def notebook_source(text: str) -> str | None:
     return "\n".join(parts)
 
 
-def can_skip(text: str, notebook: bool, folders: Iterable[str]) -> bool:
-    """Whether a file with this text (a notebook's JSON when `notebook`) can be reported clean unread."""
+def can_skip(
+    text: str, notebook: bool, folders: Iterable[str], exists: Callable[[str], bool] = os.path.lexists
+) -> bool:
+    """Whether a file with this text (a notebook's JSON when `notebook`) can be reported clean unread
+    (`exists`: how to look for a project module, e.g. noting what was looked for)."""
     if notebook:
         source = notebook_source(text)
         if source is None:
             return False
         text = source
-    return names_no_shape_library(text, folders)
+    return names_no_shape_library(text, folders, exists)

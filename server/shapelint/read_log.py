@@ -6,16 +6,22 @@ a `recording()` is active; nothing is noted otherwise (the editor path pays one 
 An observation is (kind, path, detail, outcome): the outcome is a digest of what was seen, so
 `still_true` can look again and tell whether the disk still says the same. The absence of a file
 is an observation too: creating `utils.py` beside a script changes what `import utils` means.
+`shapelint check` also notes the folders its file discovery walked ('walk'), so that a replayed
+run (`check_replay`) knows it would find the same files.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import stat
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
+
+try:  # `hashlib` loads OpenSSL, a few milliseconds of every start-up, for a hash it does not need
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - a Python without the module
+    from hashlib import blake2b
 
 Observation = tuple[str, str, int, str]  # (kind, path, detail, outcome)
 
@@ -60,7 +66,7 @@ def digest(data: bytes | str | None) -> str:
     if data is None:
         return "-"
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
-    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+    return blake2b(raw, digest_size=16).hexdigest()
 
 
 def file_kind(path: str) -> str:
@@ -89,6 +95,74 @@ def listing_digest(entries: Iterable[tuple[str, bool]] | None) -> str:
     return "-" if entries is None else digest("\n".join(f"{name}/{int(is_dir)}" for name, is_dir in entries))
 
 
+# What the file discovery of `shapelint check` (`file_runner.discover`) walks into and finds.
+SKIPPED_FOLDERS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".venv",
+        "venv",
+        "env",
+        "__pycache__",
+        "node_modules",
+        "build",
+        "dist",
+        ".tox",
+        ".nox",
+        "site-packages",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".shapelint_cache",
+        ".pytest_cache",
+        ".ipynb_checkpoints",
+    }
+)
+SOURCE_SUFFIXES = (".py", ".pyi", ".ipynb")
+
+
+def discovered(name: str, is_dir: bool) -> bool:
+    """Whether the discovery walks into this folder, or checks this file."""
+    if is_dir:
+        return name not in SKIPPED_FOLDERS and not name.endswith(".egg-info")
+    return name.endswith(SOURCE_SUFFIXES)
+
+
+def walk_digest(folder: str) -> str:
+    """A folder's entries that the discovery walks into or checks, as `os.walk` sorts them into
+    folders and files (links followed: a link to a folder is a folder)."""
+    try:
+        with os.scandir(folder) as scan:
+            entries = [(entry.name, _is_dir(entry)) for entry in scan]
+    except OSError:
+        return "-"
+    return listing_digest(sorted(entry for entry in entries if discovered(*entry)))
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def installed_digest(folder: str) -> str:
+    """The package metadata folders (`*.dist-info`, `*.egg-info`) in a folder of `sys.path`: what
+    `config.detect_keras_major` reads of the environment."""
+    try:
+        names = sorted(name for name in os.listdir(folder) if name.endswith((".dist-info", ".egg-info")))
+    except OSError:
+        return "-"
+    return digest("\n".join(names))
+
+
+def read_whole(path: str) -> bytes | None:
+    """A regular file's content (not through a link), as a 'read' observation of it at offset 0 sees it."""
+    return _read(path, 0, WHOLE)
+
+
+WHOLE = (1 << 31) - 1  # the limit of a 'read' observation of a whole file
+
+
 def still_true(observation: Observation) -> bool:
     """Whether the disk still shows what the observation recorded."""
     kind, path, detail, outcome = observation
@@ -105,6 +179,10 @@ def still_true(observation: Observation) -> bool:
         except OSError:
             return outcome == "-"
         return (str(info.st_size) if stat.S_ISREG(info.st_mode) else "-") == outcome
+    if kind == "walk":
+        return walk_digest(path) == outcome
+    if kind == "installed":
+        return installed_digest(path) == outcome
     if kind == "list":
         try:
             with os.scandir(path) as scan:
