@@ -81,6 +81,7 @@ def section_baseline(
             "cores used (CPU / wall)",
             "files / s",
             "throughput vs baseline",
+            "CPU time vs baseline",
         ),
     )
     with tempfile.TemporaryDirectory(prefix="shapelint-baseline-") as scratch:
@@ -125,7 +126,7 @@ def section_baseline(
             for kind, label in labels.items():
                 finished = runs[kind]
                 if not finished:
-                    section.rows.append((f"{name} ({count} files)", label, "not measured", "—", "—", "—", "—"))
+                    section.rows.append((f"{name} ({count} files)", label, "not measured", *["—"] * 5))
                     continue
                 seconds = [f.seconds for f in finished]
                 summary = Summary.of(seconds)
@@ -138,6 +139,13 @@ def section_baseline(
                         format_number(Summary.of([f.cpu_seconds / f.seconds for f in finished]).median),
                         format_number(count / summary.median),
                         format_ratio(ratios(base, seconds)) if kind != "baseline" and base else "1×" if base else "—",
+                        format_ratio(
+                            ratios([f.cpu_seconds for f in finished], [f.cpu_seconds for f in runs["baseline"]])
+                        )
+                        if kind != "baseline" and base
+                        else "1×"
+                        if base
+                        else "—",
                     )
                 )
             if name == folders[0][0]:
@@ -173,6 +181,8 @@ def section_baseline(
         f"{repetitions} repetitions; in each, the baseline, today's cold run and today's warm run in turn; every "
         "figure includes interpreter start-up. Cores used = CPU time (user + system of the command and its "
         f"workers) / wall time; {os.cpu_count()} cores on this machine. The target is the median of the "
-        "per-repetition ratios baseline wall time / cold wall time on the first folder.",
+        "per-repetition ratios baseline wall time / cold wall time on the first folder (throughput on the cores "
+        "there are: it can only be read as wall time; when cores used is well under the cores of the machine, "
+        "other processes had them, and the CPU column says how much work each command did: > 1× is more).",
     ]
     return section

@@ -1,6 +1,6 @@
 """shapelint's benchmark suite: one command, one report.
 
-    .venv/bin/python bench/run.py            # full run, writes docs/benchmarks.md (~FULLTIME min on 2 cores)
+    .venv/bin/python bench/run.py            # full run, writes docs/benchmarks.md (~25 min on 2 idle cores)
     .venv/bin/python bench/run.py --smoke    # tiny sizes, < 2 min, proves the suite still works
 
 Each section compares shapelint with a reference measured in the same run (see
