@@ -10,7 +10,6 @@ Sequential and functional models, compile and fit, with an occasional shape mist
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,9 +163,6 @@ def write_corpus(folder: Path, count: int, lines: int, first_seed: int = 0) -> l
 
 
 # Edits -----------------------------------------------------------------------------------
-_INTEGER = re.compile(r"(?<![\w.])[1-9]\d*(?![\w.])")
-
-
 @dataclass(frozen=True)
 class Edit:
     """Insert `text` at (line, column): one keystroke, as an LSP client would send it."""
@@ -183,22 +179,11 @@ class Edit:
 
 
 def middle_keystroke(source: str) -> Edit:
-    """Typing a digit in front of an integer literal near the middle of the file.
+    """Typing a digit in front of an integer literal near the middle of the file (bench/edit_positions.py).
 
     Repeating it keeps the file valid and makes every version's text new, so no cache
-    can answer from an earlier version (e.g. `64` -> `164` -> `1164`). Only code lines
-    count (not strings or comments); files without a literal get a comment keystroke.
+    can answer from an earlier version (e.g. `64` -> `164` -> `1164`).
     """
-    lines = source.splitlines(keepends=True)
-    middle = len(lines) // 2
-    for distance in range(len(lines)):
-        for number in (middle + distance, middle - distance):
-            if not 0 <= number < len(lines):
-                continue
-            code = lines[number].split("#", 1)[0]
-            if '"' in code or "'" in code:
-                continue
-            match = _INTEGER.search(code)
-            if match is not None:
-                return Edit(number, match.start(), "1")
-    return Edit(middle, 0, "#")
+    from edit_positions import keystroke
+
+    return keystroke(source, "middle")

@@ -1,6 +1,7 @@
 """In-process timings of the engine against the parsers, run in a fresh process per file size.
 
     python bench/engine_timing.py --lines 2000 --repetitions 7 [--edits 15]
+    python bench/engine_timing.py --files bench/realworld/*/*.py [--repetitions 1]   # real files
 
 Prints one JSON object of samples in seconds:
 - `cold`: `shapelint.engine.analyze(text)` with an empty parse cache (a file seen for the
@@ -8,14 +9,22 @@ Prints one JSON object of samples in seconds:
   repetition runs all three on the same text, in an order that rotates, so the machine's
   noise hits them alike.
 - `edit`: `analyze` after a one-character edit in the middle of the file, the previous
-  version having been analysed (what the language server does on a keystroke).
+  version having been analysed (what the language server does on a keystroke);
+  `edit:top`, `edit:middle` (the same as `edit`) and `edit:end`: the same keystroke typed
+  near the top, the middle and the end (bench/edit_positions.py).
 `cpu` holds the CPU seconds of the same calls, by the same names.
+
+With `--files`, prints `{"files": [...]}`: per real file (script or notebook), the cold
+analysis where the file lies and `libcst.parse_module` of the same code (a notebook: of each
+code cell as IPython runs it), alternating, with their CPU seconds. Run one process per
+repetition for caches that outlive `forget_parses` to stay cold (bench/run.py does).
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import gc
 import json
 import sys
@@ -26,9 +35,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpus
+import edit_positions
 import libcst
 from shapelint import source
-from shapelint.engine import analyze
+from shapelint.engine import analyze, analyze_notebook
+from shapelint.ipython_syntax import transform_cell
+from shapelint.notebook import read_notebook
 
 CPU: dict[str, list[float]] = {}  # subject -> CPU seconds, recorded next to every wall-clock sample
 
@@ -72,12 +84,17 @@ def measure(lines: int, repetitions: int, edits: int, seed: int) -> dict[str, ob
             samples[name].append(run())
     forget_parses()
     analysis = analyze(text)
-    keystroke = corpus.middle_keystroke(text)
-    versions = [text]
-    for _ in range(edits):
-        versions.append(keystroke.apply(versions[-1]))
-    for version in versions[1:]:
-        samples["edit"].append(_timed(lambda version=version: analyze(version), "edit"))  # type: ignore[misc]
+    for where in edit_positions.POSITIONS if edits else ():
+        keystroke = edit_positions.keystroke(text, where)
+        versions = [text]
+        for _ in range(edits):
+            versions.append(keystroke.apply(versions[-1]))
+        analyze(text)
+        for version in versions[1:]:
+            name = f"edit:{where}"
+            samples.setdefault(name, []).append(_timed(lambda version=version: analyze(version), name))  # type: ignore[misc]
+    samples["edit"] = list(samples.get("edit:middle", []))
+    CPU["edit"] = list(CPU.get("edit:middle", []))
     return {
         "lines": lines,
         "characters": len(text),
@@ -88,14 +105,65 @@ def measure(lines: int, repetitions: int, edits: int, seed: int) -> dict[str, ob
     }
 
 
+def _cpu(function: Callable[[], object]) -> tuple[float, float]:
+    """Wall and CPU seconds of one call, after a garbage collection."""
+    gc.collect()
+    cpu = time.process_time()
+    started = time.perf_counter()
+    function()
+    return time.perf_counter() - started, time.process_time() - cpu
+
+
+def _parse_cells(cells: list[str]) -> None:
+    for cell in cells:
+        with contextlib.suppress(libcst.ParserSyntaxError):  # finding the error counts, as for the engine
+            libcst.parse_module(cell)
+
+
+def file_costs(paths: list[Path], repetitions: int) -> dict[str, object]:
+    """Cold analysis against `libcst.parse_module` of each real file, alternating (see the module doc)."""
+    analyze(corpus.keras_program(200, 1))  # imports and lazily built tables, on another text
+    found = []
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        notebook = path.suffix == ".ipynb"
+        cells = read_notebook(text).code_cells if notebook else [text]
+        python = [transform_cell(cell).python for cell in cells] if notebook else cells
+        where, root = str(path.resolve()), str(path.resolve().parent)
+
+        def cold(cells: list[str] = cells, where: str = where, root: str = root, notebook: bool = notebook) -> object:
+            forget_parses()
+            if notebook:
+                return analyze_notebook(cells, path=where, root=root)
+            return analyze(cells[0], path=where, root=root)
+
+        runs: dict[str, list[float]] = {"cold": [], "libcst": [], "cold_cpu": [], "libcst_cpu": []}
+        for repetition in range(repetitions):
+            pair = [("cold", cold), ("libcst", lambda python=python: _parse_cells(python))]
+            for name, function in pair if repetition % 2 == 0 else pair[::-1]:
+                wall, cpu = _cpu(function)
+                runs[name].append(wall)
+                runs[f"{name}_cpu"].append(cpu)
+        found.append(
+            {"path": str(path), "lines": sum(len(cell.splitlines()) for cell in cells), "notebook": notebook, **runs}
+        )
+    return {"files": found}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lines", type=int, required=True)
+    parser.add_argument("--lines", type=int)
+    parser.add_argument("--files", type=Path, nargs="+", help="real files: cold analysis against libcst, per file")
     parser.add_argument("--repetitions", type=int, default=5)
     parser.add_argument("--edits", type=int, default=0)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-    print(json.dumps(measure(args.lines, args.repetitions, args.edits, args.seed)))
+    if args.files:
+        print(json.dumps(file_costs(args.files, args.repetitions)))
+    elif args.lines:
+        print(json.dumps(measure(args.lines, args.repetitions, args.edits, args.seed)))
+    else:
+        parser.error("give --lines or --files")
 
 
 if __name__ == "__main__":

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import corpus
-from lsp_client import LspClient, peak_rss_mib
+import edit_positions
+from lsp_client import LspClient, descendants, peak_rss_mib
 
 BENCH = Path(__file__).resolve().parent
 REPOSITORY = BENCH.parent
@@ -53,8 +53,25 @@ def pyright_server() -> ServerSpec | None:
 
 @dataclass
 class LatencyResult:
+    """One file in one server session: didOpen -> diagnostics, then keystrokes at each position."""
+
     open_seconds: float
-    edit_seconds: list[float]
+    edit_seconds: list[float]  # every counted keystroke, positions in turn
+    by_position: dict[str, list[float]] = field(default_factory=dict)  # "top"/"middle"/"end" -> seconds
+    cpu_by_position: dict[str, float] = field(default_factory=dict)  # server CPU seconds per counted keystroke
+    line_by_position: dict[str, int] = field(default_factory=dict)  # where the keystroke went (0-based)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds used so far by a process and its children alive now (Linux /proc)."""
+    total = 0
+    for each in descendants(pid):
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _client(spec: ServerSpec, root: Path) -> LspClient:
@@ -64,7 +81,12 @@ def _client(spec: ServerSpec, root: Path) -> LspClient:
 
 
 async def _edit_latencies(
-    spec: ServerSpec, root: Path, files: Sequence[tuple[Path, str]], edits: int, warmup: int
+    spec: ServerSpec,
+    root: Path,
+    files: Sequence[tuple[Path, str]],
+    edits: int,
+    warmup: int,
+    positions: Sequence[str],
 ) -> list[LatencyResult]:
     client = _client(spec, root)
     await client.start(timeout=spec.timeout)
@@ -72,33 +94,50 @@ async def _edit_latencies(
     try:
         for path, text in files:
             uri, opened = await client.open_and_wait(path, text, spec.timeout)
-            keystroke = corpus.middle_keystroke(text)
-            samples = []
-            for index in range(warmup + edits):
-                await asyncio.sleep(PAUSE_BETWEEN_EDITS)
-                elapsed = await client.change_and_wait(uri, keystroke, spec.timeout)
-                if index >= warmup:
-                    samples.append(elapsed)
+            result = LatencyResult(opened, [])
+            for where in positions:
+                keystroke = edit_positions.keystroke(text, where)
+                result.line_by_position[where] = keystroke.line
+                samples = []
+                cpu = 0.0
+                for index in range(warmup + edits):
+                    await asyncio.sleep(PAUSE_BETWEEN_EDITS)
+                    before = cpu_seconds(client.pid)
+                    elapsed = await client.change_and_wait(uri, keystroke, spec.timeout)
+                    text = keystroke.apply(text)
+                    if index >= warmup:
+                        samples.append(elapsed)
+                        cpu += cpu_seconds(client.pid) - before
+                result.by_position[where] = samples
+                result.cpu_by_position[where] = cpu / len(samples) if samples else 0.0
+                result.edit_seconds += samples
             await client.close(uri)
-            results.append(LatencyResult(opened, samples))
+            results.append(result)
     finally:
         await client.stop()
     return results
 
 
 def edit_latencies(
-    spec: ServerSpec, root: Path, files: Sequence[tuple[Path, str]], edits: int, warmup: int = 1
+    spec: ServerSpec,
+    root: Path,
+    files: Sequence[tuple[Path, str]],
+    edits: int,
+    warmup: int = 1,
+    positions: Sequence[str] = ("middle",),
 ) -> list[LatencyResult]:
     """Per file: seconds from didOpen to diagnostics, and from each keystroke to diagnostics.
 
-    One server process serves every file in turn, as in one editor session. The first
-    `warmup` keystrokes of each file are not counted (the server's first edit of a file
-    pays for lazily built state that every later one reuses).
+    One server process serves every file in turn, as in one editor session. At each edit
+    position (bench/edit_positions.py, in the order given) the first `warmup` keystrokes are
+    not counted (the server's first edit there pays for lazily built state that every later one
+    reuses); the CPU time is the server's (and its children's) from each counted keystroke sent to its
+    diagnostics received, so work done while idle between keystrokes is not in it.
     """
     for path, text in files:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    return asyncio.run(_edit_latencies(spec, root, files, edits, warmup))
+    return asyncio.run(_edit_latencies(spec, root, files, edits, warmup, positions))
 
 
 async def _peak_memory(spec: ServerSpec, root: Path, files: Sequence[tuple[Path, str]]) -> float:
