@@ -48,6 +48,11 @@ class Budget:
     def __post_init__(self) -> None:
         self._deadline = time.monotonic() + self.seconds
 
+    @property
+    def taken(self) -> int:
+        """Steps charged so far (what an analysis cost, in the interpreter's own unit)."""
+        return self._taken
+
     def charge(self, steps: int = 1) -> bool:
         """Take `steps`; False once the allowance (steps or time) is spent."""
         if self.spent:

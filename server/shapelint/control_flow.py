@@ -18,9 +18,11 @@ from shapelint.calls import CallArgs
 from shapelint.facts import UnknownReason
 from shapelint.indexing import iteration_items
 from shapelint.knowledge import registry
-from shapelint.limits import MAX_UNROLL
+from shapelint.limits import MAX_LOOP_PASSES, MAX_UNROLL
+from shapelint.loop_state import same_state, state_key
 from shapelint.scope import Scope
 from shapelint.source import NodeRef
+from shapelint.syntax import assigned_names
 from shapelint.unknown_reasons import UnknownReasons
 from shapelint.values import UNKNOWN, ArrayValue, ListOf, Seq, Value, join_values
 
@@ -46,6 +48,7 @@ class ControlFlow(UnknownReasons):
     budget: Budget
     # Per enclosing loop: the states that left the current iteration by continue or break.
     loop_exits: list[list[tuple[type[Exception], Scope]]]
+    passes_left = MAX_LOOP_PASSES  # passes of literal loops the current loop nest may still follow item by item
 
     def eval(self, node: cst.BaseExpression, scope: Scope) -> Value:
         raise NotImplementedError
@@ -106,15 +109,30 @@ class ControlFlow(UnknownReasons):
     def exec_for(self, node: cst.For, scope: Scope) -> None:
         iterable = self.eval(node.iter, scope)
         items = iteration_items(iterable)
+        if not self.loop_exits:
+            self.passes_left = MAX_LOOP_PASSES  # a new loop nest
         if items is not None and len(items) <= MAX_UNROLL:
             broken: list[Scope] = []  # the states of iterations that left by break
-            for item in items:
+            target = set(assigned_names(node.target))
+            previous: tuple[object, ...] | None = None  # the state the last pass started from
+            for index, item in enumerate(items):
                 if not self.budget.charge():
                     # Out of work: the remaining iterations run as a loop of unknown length.
                     self.budget.stop_at(self.ref(node))
                     widened = UnknownReason("budget", "for", "the work budget widened this loop", self.ref(node))
                     self.exec_loop_body(node.body, scope, node.target, UNKNOWN, widened, widened)
                     break
+                converged = False
+                if index < len(items) - 1:
+                    started = state_key(scope, target)
+                    converged = previous is not None and same_state(started, previous)
+                    previous = started
+                if converged or self.passes_left <= 0:
+                    # The last pass changed nothing (or the nest has had its passes): the rest
+                    # run as one pass over their joined item.
+                    self._remaining_pass(node, scope, items[index:])
+                    break
+                self.passes_left -= 1
                 self.assign(node.target, item, scope)
                 ongoing, stopped = self._run_iteration(node.body, scope)
                 broken.extend(stopped)
@@ -136,6 +154,14 @@ class ControlFlow(UnknownReasons):
             element = self.library_element(iterable)
         reason = self.reason_of(node.iter) if element is UNKNOWN else None
         self.exec_loop_body(node.body, scope, node.target, element, reason)
+
+    def _remaining_pass(self, node: cst.For, scope: Scope, items: Sequence[Value]) -> None:
+        """The last items of a literal loop as one abstract pass: the loop target is their join."""
+        rest = _joined(items)
+        varies = UnknownReason("loop", "for", "the loop variable takes several values", self.ref(node))
+        self.exec_loop_body(node.body, scope, node.target, rest, varies if rest is UNKNOWN else None)
+        if node.orelse is not None:
+            self.exec_block(node.orelse.body, scope)
 
     def library_element(self, iterable: Value) -> Value:
         """What `for item in iterable` binds for a library object (a dataset, a generator, a Sequence):
@@ -172,6 +198,8 @@ class ControlFlow(UnknownReasons):
         """A loop run an unknown number of times: names it assigns become what is common to all runs.
 
         `reason` says why an unknown element is unknown; `widened`, that the work budget made the loop so."""
+        if not self.loop_exits:
+            self.passes_left = MAX_LOOP_PASSES  # a new loop nest
         loop_scope = scope.branch()
         if target is not None:
             self.assign(target, element, loop_scope, reason)
@@ -204,6 +232,14 @@ class ControlFlow(UnknownReasons):
             self.exec_block(node.orelse.body, scope)
         if node.finalbody is not None:
             self.exec_block(node.finalbody.body, scope)
+
+
+def _joined(items: Sequence[Value]) -> Value:
+    """What is known of an item that may be any of `items`."""
+    joined = items[0]
+    for item in items[1:]:
+        joined = join_values(joined, item)
+    return joined
 
 
 def _grown_list(before: Value | None, after: Value) -> ListOf | None:
