@@ -19,7 +19,7 @@ from shapelint.facts import UnknownReason
 from shapelint.indexing import iteration_items
 from shapelint.knowledge import registry
 from shapelint.limits import MAX_LOOP_PASSES, MAX_UNROLL
-from shapelint.loop_state import same_state, state_key
+from shapelint.loop_state import LoopState, same_state
 from shapelint.scope import Scope
 from shapelint.source import NodeRef
 from shapelint.syntax import assigned_names
@@ -113,7 +113,7 @@ class ControlFlow(UnknownReasons):
             self.passes_left = MAX_LOOP_PASSES  # a new loop nest
         if items is not None and len(items) <= MAX_UNROLL:
             broken: list[Scope] = []  # the states of iterations that left by break
-            target = set(assigned_names(node.target))
+            state = LoopState(scope, set(assigned_names(node.target)))
             previous: tuple[object, ...] | None = None  # the state the last pass started from
             for index, item in enumerate(items):
                 if not self.budget.charge():
@@ -124,7 +124,7 @@ class ControlFlow(UnknownReasons):
                     break
                 converged = False
                 if index < len(items) - 1:
-                    started = state_key(scope, target)
+                    started = state.key()
                     converged = previous is not None and same_state(started, previous)
                     previous = started
                 if converged or self.passes_left <= 0:

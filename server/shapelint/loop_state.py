@@ -18,20 +18,32 @@ from shapelint.scope import Scope
 from shapelint.values import DatasetValue, DictValue, InstanceValue, ListOf, Seq, Value
 
 _MAX_DEPTH = 6  # nesting followed into sequences and attributes; deeper objects count by identity
+_OBJECTS = (ModelValue, LayerValue, InstanceValue)  # mutable: what they hold changes, not who they are
+_HOLDERS = (*_OBJECTS, Seq, DictValue)
 
 
-def state_key(scope: Scope, skip: Collection[str] = ()) -> tuple[object, ...]:
-    """The comparable state a pass of a loop running in `scope` starts from."""
-    seen: set[int] = set()
-    local = tuple((name, _key(value, 0, seen)) for name, value in scope.names.items() if name not in skip)
-    outer: list[object] = []
-    parent = scope.parent
-    while parent is not None:
-        for name, value in parent.names.items():
-            if isinstance(value, (ModelValue, LayerValue, InstanceValue)) and id(value) not in seen:
-                outer.append((name, _key(value, 0, seen)))
-        parent = parent.parent
-    return local, tuple(outer)
+class LoopState:
+    """The keys of the passes of one loop running in `scope` (its target's names `skip`ped)."""
+
+    def __init__(self, scope: Scope, skip: Collection[str]) -> None:
+        self.scope = scope
+        self.skip = skip
+        # The loop cannot rebind the names of enclosing scopes: their objects are found once.
+        self.outer: list[Value] = []
+        parent = scope.parent
+        while parent is not None:
+            self.outer.extend(value for value in parent.names.values() if isinstance(value, _OBJECTS))
+            parent = parent.parent
+
+    def key(self) -> tuple[object, ...]:
+        """The state the next pass starts from: the scope's bindings, and what its objects hold."""
+        names = dict(self.scope.names)
+        for name in self.skip:
+            names.pop(name, None)
+        seen: set[int] = set()
+        held = [_key(value, 0, seen) for value in names.values() if isinstance(value, _HOLDERS)]
+        held.extend(_key(value, 0, seen) for value in self.outer)
+        return names, tuple(held)
 
 
 def _key(value: Value, depth: int, seen: set[int]) -> object:
