@@ -134,3 +134,20 @@ for epoch in range(20):
     # The wrong feed inside the 20 epochs is reported once, as when every epoch was followed.
     found = [(d.code, d.range.start.line) for d in analysis.diagnostics]
     assert found == [("SL103", lines.index("    wrong = model.predict(np.zeros((5, 28)))"))]
+
+
+def test_a_loop_that_changes_an_object_in_place_is_followed_to_its_end() -> None:
+    code = """
+import keras
+class Builder:
+    def __init__(self, x):
+        self.x = x
+    def dense(self, units):
+        self.x = keras.layers.Dense(units)(self.x)
+builder = Builder(keras.Input(shape=(4,)))
+for units in [8, 16, 32, 3]:
+    builder.dense(units)
+out = builder.x
+"""
+    value = run(code)[0].module_names["out"]
+    assert isinstance(value, TensorValue) and value.shape.dims == (None, 3)

@@ -15,7 +15,7 @@ from collections.abc import Collection
 
 from shapelint.facts import LayerValue, ModelValue
 from shapelint.scope import Scope
-from shapelint.values import DatasetValue, DictValue, InstanceValue, ListOf, Seq, Value
+from shapelint.values import DictValue, InstanceValue, Seq, Value
 
 _MAX_DEPTH = 6  # nesting followed into sequences and attributes; deeper objects count by identity
 _OBJECTS = (ModelValue, LayerValue, InstanceValue)  # mutable: what they hold changes, not who they are
@@ -34,6 +34,8 @@ class LoopState:
         while parent is not None:
             self.outer.extend(value for value in parent.names.values() if isinstance(value, _OBJECTS))
             parent = parent.parent
+        # Sequences and dicts (immutable) already scanned: whether they hold objects, each kept alive.
+        self._scanned: dict[int, tuple[Value, bool]] = {}
 
     def key(self) -> tuple[object, ...]:
         """The state the next pass starts from: the scope's bindings, and what its objects hold."""
@@ -41,54 +43,58 @@ class LoopState:
         for name in self.skip:
             names.pop(name, None)
         seen: set[int] = set()
-        held = [_key(value, 0, seen) for value in names.values() if isinstance(value, _HOLDERS)]
-        held.extend(_key(value, 0, seen) for value in self.outer)
+        held = [self._key(value, 0, seen) for value in names.values() if isinstance(value, _HOLDERS)]
+        held.extend(self._key(value, 0, seen) for value in self.outer)
         return names, tuple(held)
 
+    def _key(self, value: Value, depth: int, seen: set[int]) -> object:
+        if isinstance(value, (Seq, DictValue)):
+            if depth >= _MAX_DEPTH or not self._holds_objects(value):
+                return value  # plain data compares by what it holds
+            parts = value.items if isinstance(value, Seq) else (*value.keys, *value.values)
+            return ("holder", value, tuple(self._key(item, depth + 1, seen) for item in parts))
+        if isinstance(value, ModelValue):
+            if id(value) in seen or depth >= _MAX_DEPTH:
+                return ("model", id(value))
+            seen.add(id(value))
+            return (
+                "model",
+                id(value),
+                len(value.layers),
+                len(value.inputs),
+                tuple(self._key(output, depth + 1, seen) for output in value.outputs),
+                value.broken,
+                value.compile_node,
+                value.loss,
+                id(value.built_from),
+                value.traced,
+                value.name,
+                id(value.subclass),
+            )
+        if isinstance(value, LayerValue):
+            return ("layer", id(value), len(value.calls))
+        if isinstance(value, InstanceValue):
+            if id(value) in seen or depth >= _MAX_DEPTH:
+                return ("instance", id(value))
+            seen.add(id(value))
+            attributes = tuple((name, self._key(item, depth + 1, seen)) for name, item in value.attributes.items())
+            library = self._key(value.library_object, depth + 1, seen) if value.library_object is not None else None
+            return ("instance", id(value), attributes, library)
+        return value  # frozen values compare by what they hold; functions and classes by identity
 
-def _key(value: Value, depth: int, seen: set[int]) -> object:
-    kind = type(value)
-    if kind is Seq:
-        assert isinstance(value, Seq)
-        if depth >= _MAX_DEPTH:
-            return value
-        return ("seq", value.kind, tuple(_key(item, depth + 1, seen) for item in value.items), value.shape_of)
-    if isinstance(value, ModelValue):
-        if id(value) in seen or depth >= _MAX_DEPTH:
-            return ("model", id(value))
-        seen.add(id(value))
-        return (
-            "model",
-            id(value),
-            len(value.layers),
-            len(value.inputs),
-            tuple(_key(output, depth + 1, seen) for output in value.outputs),
-            value.broken,
-            value.compile_node,
-            value.loss,
-            id(value.built_from),
-            value.traced,
-            value.name,
-            id(value.subclass),
+    def _holds_objects(self, value: Seq | DictValue, depth: int = 0) -> bool:
+        """Whether a sequence or dict holds a model, layer or instance (at any depth followed)."""
+        found = self._scanned.get(id(value))
+        if found is not None:
+            return found[1]
+        parts = value.items if isinstance(value, Seq) else (*value.keys, *value.values)
+        holds = any(
+            isinstance(item, _OBJECTS)
+            or (isinstance(item, (Seq, DictValue)) and depth < _MAX_DEPTH and self._holds_objects(item, depth + 1))
+            for item in parts
         )
-    if isinstance(value, LayerValue):
-        return ("layer", id(value), len(value.calls))
-    if isinstance(value, InstanceValue):
-        if id(value) in seen or depth >= _MAX_DEPTH:
-            return ("instance", id(value))
-        seen.add(id(value))
-        attributes = tuple((name, _key(item, depth + 1, seen)) for name, item in value.attributes.items())
-        library = _key(value.library_object, depth + 1, seen) if value.library_object is not None else None
-        return ("instance", id(value), attributes, library)
-    if isinstance(value, DictValue) and depth < _MAX_DEPTH:
-        return (
-            "dict",
-            tuple(_key(item, depth + 1, seen) for item in value.keys),
-            tuple(_key(item, depth + 1, seen) for item in value.values),
-        )
-    if isinstance(value, (ListOf, DatasetValue)):
-        return value  # elements are arrays and data: compared as they are
-    return value  # frozen values compare by what they hold; functions and classes by identity
+        self._scanned[id(value)] = (value, holds)
+        return holds
 
 
 def same_state(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
