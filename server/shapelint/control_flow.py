@@ -2,8 +2,11 @@
 
 A branch that ends in `return`, `break` or `continue` does not flow on to the next statement;
 each such exit records the state it leaves with (per enclosing loop), and the state after the
-statement is the join of every path that does flow on. Literal loops are unrolled while the
-work budget lasts; other loops run as "an unknown number of times".
+statement is the join of every path that does flow on. A literal loop (at most MAX_UNROLL items)
+is followed item by item while its passes change the state (loop_state.py); once a pass changes
+nothing, the remaining items run as one abstract pass over their joined item. The loops of one
+nest share MAX_LOOP_PASSES passes followed item by item, so nested loops do not multiply. Other
+loops run once as "an unknown number of times", their state joined with the state before them.
 """
 
 from __future__ import annotations
