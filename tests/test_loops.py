@@ -151,3 +151,12 @@ out = builder.x
 """
     value = run(code)[0].module_names["out"]
     assert isinstance(value, TensorValue) and value.shape.dims == (None, 3)
+
+
+def test_a_converged_loop_variable_hovers_as_unknown_not_as_one_of_its_items() -> None:
+    code = HEADER + "for epoch in range(40):\n    model.fit(x, y)\n    print(epoch)\n"
+    lines = code.splitlines()
+    analysis = analyze(code, KERAS3)
+    for line in ("for epoch in range(40):", "    print(epoch)"):
+        found = analysis.hover_at(Position(lines.index(line), line.index("epoch")))
+        assert found is not None and found.markdown == "shape unknown: the loop variable takes several values"

@@ -45,6 +45,21 @@ class Continue(Exception):
     """A `continue` ends the current iteration."""
 
 
+class _RecordLog(dict):  # type: ignore[type-arg]
+    """ProgramFacts.node_values that remembers the keys written while a literal loop runs."""
+
+    loops = 0  # literal loops running (a class default: an unpickled copy sets items before attributes)
+
+    def __init__(self, values: dict) -> None:  # type: ignore[type-arg]
+        super().__init__(values)
+        self.written: list[tuple[int, int]] = []
+
+    def __setitem__(self, key: tuple[int, int], value: object) -> None:
+        if self.loops:
+            self.written.append(key)
+        super().__setitem__(key, value)
+
+
 class ControlFlow(UnknownReasons):
     """The statements that choose a path; the interpreter supplies evaluation and assignment."""
 
@@ -115,38 +130,14 @@ class ControlFlow(UnknownReasons):
         if not self.loop_exits:
             self.passes_left = MAX_LOOP_PASSES  # a new loop nest
         if items is not None and len(items) <= MAX_UNROLL:
-            broken: list[Scope] = []  # the states of iterations that left by break
-            state = LoopState(scope, set(assigned_names(node.target)))
-            previous: tuple[object, ...] | None = None  # the state the last pass started from
-            for index, item in enumerate(items):
-                if not self.budget.charge():
-                    # Out of work: the remaining iterations run as a loop of unknown length.
-                    self.budget.stop_at(self.ref(node))
-                    widened = UnknownReason("budget", "for", "the work budget widened this loop", self.ref(node))
-                    self.exec_loop_body(node.body, scope, node.target, UNKNOWN, widened, widened)
-                    break
-                converged = False
-                if index < len(items) - 1:
-                    started = state.key()
-                    converged = previous is not None and same_state(started, previous)
-                    previous = started
-                if converged or self.passes_left <= 0:
-                    # The last pass changed nothing (or the nest has had its passes): the rest
-                    # run as one pass over their joined item.
-                    self._remaining_pass(node, scope, items[index:])
-                    break
-                self.passes_left -= 1
-                self.assign(node.target, item, scope)
-                ongoing, stopped = self._run_iteration(node.body, scope)
-                broken.extend(stopped)
-                if not ongoing:
-                    break
-                scope.become_join(ongoing)
-            else:
-                if node.orelse is not None:
-                    self.exec_block(node.orelse.body, scope)
-            if broken:
-                scope.merge(scope.branch(), *broken)
+            log = self._record_log()
+            log.loops += 1
+            try:
+                self._exec_literal_for(node, scope, items, log)
+            finally:
+                log.loops -= 1
+                if not log.loops:
+                    log.written.clear()
             return
         element: Value = UNKNOWN
         if isinstance(iterable, ArrayValue) and iterable.shape.dims:
@@ -157,6 +148,53 @@ class ControlFlow(UnknownReasons):
             element = self.library_element(iterable)
         reason = self.reason_of(node.iter) if element is UNKNOWN else None
         self.exec_loop_body(node.body, scope, node.target, element, reason)
+
+    def _exec_literal_for(self, node: cst.For, scope: Scope, items: Sequence[Value], log: _RecordLog) -> None:
+        """A loop over known items, followed item by item while its passes change the state."""
+        first_record = len(log.written)
+        broken: list[Scope] = []  # the states of iterations that left by break
+        state = LoopState(scope, set(assigned_names(node.target)))
+        previous: tuple[object, ...] | None = None  # the state the last pass started from
+        for index, item in enumerate(items):
+            if not self.budget.charge():
+                # Out of work: the remaining iterations run as a loop of unknown length.
+                self.budget.stop_at(self.ref(node))
+                widened = UnknownReason("budget", "for", "the work budget widened this loop", self.ref(node))
+                self.exec_loop_body(node.body, scope, node.target, UNKNOWN, widened, widened)
+                break
+            converged = False
+            if index < len(items) - 1:
+                started = state.key()
+                converged = previous is not None and same_state(started, previous)
+                previous = started
+            if converged or self.passes_left <= 0:
+                # The last pass changed nothing (or the nest has had its passes): the rest
+                # run as one pass over their joined item.
+                # What the followed passes recorded for hovers is one item's: the abstract pass says it.
+                for key in log.written[first_record:]:
+                    if key[0] == self.chunk:
+                        log.pop(key, None)
+                self._remaining_pass(node, scope, items[index:])
+                break
+            self.passes_left -= 1
+            self.assign(node.target, item, scope)
+            ongoing, stopped = self._run_iteration(node.body, scope)
+            broken.extend(stopped)
+            if not ongoing:
+                break
+            scope.become_join(ongoing)
+        else:
+            if node.orelse is not None:
+                self.exec_block(node.orelse.body, scope)
+        if broken:
+            scope.merge(scope.branch(), *broken)
+
+    def _record_log(self) -> _RecordLog:
+        """The program's recorded values (for hovers), logging the keys written while literal loops run."""
+        values = self.facts.node_values
+        if not isinstance(values, _RecordLog):
+            values = self.facts.node_values = _RecordLog(values)
+        return values
 
     def _remaining_pass(self, node: cst.For, scope: Scope, items: Sequence[Value]) -> None:
         """The last items of a literal loop as one abstract pass: the loop target is their join."""
