@@ -160,3 +160,19 @@ def test_a_converged_loop_variable_hovers_as_unknown_not_as_one_of_its_items() -
     for line in ("for epoch in range(40):", "    print(epoch)"):
         found = analysis.hover_at(Position(lines.index(line), line.index("epoch")))
         assert found is not None and found.markdown == "shape unknown: the loop variable takes several values"
+
+
+def test_a_loop_that_only_appends_the_same_items_is_counted_without_its_passes() -> None:
+    def appending(count: int) -> str:
+        return (
+            "import numpy as np\nimages, labels = [], []\n"
+            f"for i in range({count}):\n    images.append(np.zeros((8, 8)))\n    labels.append(None)\n"
+            "r = np.array(images)\n"
+        )
+
+    facts, forty = run(appending(40))
+    _, six = run(appending(6))
+    value = facts.module_names["r"]
+    assert isinstance(value, ArrayValue) and value.shape.dims == (40, 8, 8)
+    assert len(facts.module_names["labels"].items) == 40  # type: ignore[attr-defined]
+    assert forty <= six  # three passes followed, one abstract pass, then the count

@@ -12,6 +12,7 @@ loops run once as "an unknown number of times", their state joined with the stat
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, cast
 
 import libcst as cst
@@ -22,7 +23,7 @@ from shapelint.facts import UnknownReason
 from shapelint.indexing import iteration_items
 from shapelint.knowledge import registry
 from shapelint.limits import MAX_LOOP_PASSES, MAX_UNROLL
-from shapelint.loop_state import LoopState, same_state
+from shapelint.loop_state import Growth, LoopState, grown_by, same_growth, same_state
 from shapelint.scope import Scope
 from shapelint.source import NodeRef
 from shapelint.syntax import assigned_names
@@ -155,6 +156,7 @@ class ControlFlow(UnknownReasons):
         broken: list[Scope] = []  # the states of iterations that left by break
         state = LoopState(scope, set(assigned_names(node.target)))
         previous: tuple[object, ...] | None = None  # the state the last pass started from
+        last_growth: Growth | None = None  # what the last pass appended to lists, when that was all it did
         for index, item in enumerate(items):
             if not self.budget.charge():
                 # Out of work: the remaining iterations run as a loop of unknown length.
@@ -163,9 +165,14 @@ class ControlFlow(UnknownReasons):
                 self.exec_loop_body(node.body, scope, node.target, UNKNOWN, widened, widened)
                 break
             converged = False
+            growth = None
             if index < len(items) - 1:
                 started = state.key()
                 converged = previous is not None and same_state(started, previous)
+                if not converged and previous is not None and not broken:
+                    growth = grown_by(previous, started)
+                    converged = same_growth(growth, last_growth)
+                    last_growth = growth
                 previous = started
             if converged or self.passes_left <= 0:
                 # The last pass changed nothing (or the nest has had its passes): the rest
@@ -174,7 +181,7 @@ class ControlFlow(UnknownReasons):
                 for key in log.written[first_record:]:
                     if key[0] == self.chunk:
                         log.pop(key, None)
-                self._remaining_pass(node, scope, items[index:])
+                self._remaining_pass(node, state, items[index:], growth if converged else None)
                 break
             self.passes_left -= 1
             self.assign(node.target, item, scope)
@@ -196,11 +203,33 @@ class ControlFlow(UnknownReasons):
             values = self.facts.node_values = _RecordLog(values)
         return values
 
-    def _remaining_pass(self, node: cst.For, scope: Scope, items: Sequence[Value]) -> None:
-        """The last items of a literal loop as one abstract pass: the loop target is their join."""
+    def _remaining_pass(
+        self, node: cst.For, state: LoopState, items: Sequence[Value], growth: Growth | None = None
+    ) -> None:
+        """The last items of a literal loop as one abstract pass: the loop target is their join.
+
+        With `growth`, the last passes each appended the same items to the same lists and changed
+        nothing else: when the abstract pass does the same, every remaining item would, and the
+        lists get those items once per remaining item (an exact count, without the passes)."""
+        scope = state.scope
         rest = _joined(items)
         varies = UnknownReason("loop", "for", "the loop variable takes several values", self.ref(node))
-        self.exec_loop_body(node.body, scope, node.target, rest, varies if rest is UNKNOWN else None)
+        reason = varies if rest is UNKNOWN else None
+        ongoing, broken = self._abstract_pass(node.body, scope, node.target, rest, reason)
+        if (
+            growth is not None
+            and len(ongoing) == 1
+            and not broken
+            and same_growth(grown_by(state.key(), state.key(ongoing[0])), growth)
+        ):
+            after = ongoing[0]
+            for name, added in growth.added:
+                current = after.names[name]
+                assert isinstance(current, Seq)
+                after.names[name] = replace(current, items=current.items + added * (len(items) - 1))
+            scope.names, scope.reasons = after.names, after.reasons
+        else:
+            self._join_passes(scope, ongoing, broken)
         if node.orelse is not None:
             self.exec_block(node.orelse.body, scope)
 
@@ -241,13 +270,30 @@ class ControlFlow(UnknownReasons):
         `reason` says why an unknown element is unknown; `widened`, that the work budget made the loop so."""
         if not self.loop_exits:
             self.passes_left = MAX_LOOP_PASSES  # a new loop nest
+        ongoing, broken = self._abstract_pass(body, scope, target, element, reason)
+        self._join_passes(scope, ongoing, broken, widened)
+
+    def _abstract_pass(
+        self,
+        body: cst.BaseSuite,
+        scope: Scope,
+        target: cst.BaseExpression | None,
+        element: Value,
+        reason: UnknownReason | None,
+    ) -> tuple[list[Scope], list[Scope]]:
+        """One pass of a loop body from (a copy of) `scope`: the states that go on, and those that break."""
         loop_scope = scope.branch()
         if target is not None:
             self.assign(target, element, loop_scope, reason)
         try:
-            ongoing, broken = self._run_iteration(body, loop_scope)
+            return self._run_iteration(body, loop_scope)
         except Return:
-            ongoing, broken = [], []
+            return [], []
+
+    def _join_passes(
+        self, scope: Scope, ongoing: list[Scope], broken: list[Scope], widened: UnknownReason | None = None
+    ) -> None:
+        """The state after a loop run any number of times: `scope` (no pass) joined with the passes' states."""
         for state in (*ongoing, *broken):
             for name, after in state.names.items():
                 grown = _grown_list(scope.lookup(name), after)

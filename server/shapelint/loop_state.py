@@ -12,6 +12,7 @@ Names of enclosing scopes cannot be rebound by the loop; only the objects they h
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 
 from shapelint.facts import LayerValue, ModelValue
 from shapelint.scope import Scope
@@ -19,7 +20,6 @@ from shapelint.values import DictValue, InstanceValue, Seq, Value
 
 _MAX_DEPTH = 6  # nesting followed into sequences and attributes; deeper objects count by identity
 _OBJECTS = (ModelValue, LayerValue, InstanceValue)  # mutable: what they hold changes, not who they are
-_HOLDERS = (*_OBJECTS, Seq, DictValue)
 
 
 class LoopState:
@@ -37,13 +37,18 @@ class LoopState:
         # Sequences and dicts (immutable) already scanned: whether they hold objects, each kept alive.
         self._scanned: dict[int, tuple[Value, bool]] = {}
 
-    def key(self) -> tuple[object, ...]:
-        """The state the next pass starts from: the scope's bindings, and what its objects hold."""
-        names = dict(self.scope.names)
+    def key(self, scope: Scope | None = None) -> tuple[object, ...]:
+        """The state the next pass starts from (in the loop's scope, or a copy of it): the scope's
+        bindings, and what its objects hold."""
+        names = dict((scope or self.scope).names)
         for name in self.skip:
             names.pop(name, None)
         seen: set[int] = set()
-        held = [self._key(value, 0, seen) for value in names.values() if isinstance(value, _HOLDERS)]
+        held = [
+            self._key(value, 0, seen)
+            for value in names.values()
+            if isinstance(value, _OBJECTS) or (isinstance(value, (Seq, DictValue)) and self._holds_objects(value))
+        ]
         held.extend(self._key(value, 0, seen) for value in self.outer)
         return names, tuple(held)
 
@@ -95,6 +100,50 @@ class LoopState:
         )
         self._scanned[id(value)] = (value, holds)
         return holds
+
+
+@dataclass(frozen=True)
+class Growth:
+    """What one pass appended to lists of the loop's scope, when that is all it changed."""
+
+    added: tuple[tuple[str, tuple[Value, ...]], ...]
+
+
+def grown_by(before: tuple[object, ...], after: tuple[object, ...]) -> Growth | None:
+    """The items a pass appended to lists, when the state after it is the state before it with
+    longer lists and nothing else changed; else None."""
+    names_before, held_before = before
+    names_after, held_after = after
+    assert isinstance(names_before, dict) and isinstance(names_after, dict)
+    if names_before.keys() != names_after.keys() or not _equal(held_before, held_after):
+        return None
+    added = []
+    for name, now in names_after.items():
+        was = names_before[name]
+        if now is was or _equal(now, was):
+            continue
+        if not (
+            isinstance(now, Seq)
+            and isinstance(was, Seq)
+            and now.kind == was.kind == "list"
+            and len(now.items) > len(was.items)
+            and _equal(now.items[: len(was.items)], was.items)
+        ):
+            return None
+        added.append((name, now.items[len(was.items) :]))
+    return Growth(tuple(added)) if added else None
+
+
+def same_growth(a: Growth | None, b: Growth | None) -> bool:
+    """Whether two passes appended the same items to the same lists."""
+    return a is not None and b is not None and _equal(a, b)
+
+
+def _equal(a: object, b: object) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:
+        return False
 
 
 def same_state(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
