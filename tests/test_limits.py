@@ -90,23 +90,23 @@ def test_the_parse_cache_is_bounded_by_characters() -> None:
 # The work budget ---------------------------------------------------------------------------------
 
 
-def loop_nest(depth: int) -> str:
+def loop_nest(depth: int, body: int = 1) -> str:
+    """Loops over range(64) nested `depth` deep around `body` statements that change a counter every pass."""
     lines = ["total = 0\n"]
     for level in range(depth):
         lines.append("    " * level + f"for i{level} in range(64):\n")
-    lines.append("    " * depth + "total = total + 1\n")
+    lines.extend(["    " * depth + "total = total + 1\n"] * body)
     return "".join(lines)
+
+
+# A function passed along is not plain data, so call summaries cannot collapse the fan-out.
+RECURSION_FAN_OUT = "def f(n, g):\n    return " + " + ".join(["g(n - 1, g)"] * 10) + "\n\nf(100, f)\n"
 
 
 @pytest.mark.parametrize(
     "program",
-    [
-        loop_nest(4),
-        # A function passed along is not plain data, so call summaries cannot collapse the fan-out.
-        "def f(n, g):\n    return " + " + ".join(["g(n - 1, g)"] * 10) + "\n\nf(100, f)\n",
-        "x = 1\nfor i in range(64):\n    for j in range(64):\n        for k in range(64):\n            x = x + x\n",
-    ],
-    ids=["loops-4-deep", "recursion-fan-out", "doubling-in-loops"],
+    [loop_nest(2, body=400), RECURSION_FAN_OUT],
+    ids=["long-loop-body", "recursion-fan-out"],
 )
 def test_spent_work_stops_with_one_hint_at_the_place(program: str) -> None:
     started = time.perf_counter()
@@ -117,9 +117,27 @@ def test_spent_work_stops_with_one_hint_at_the_place(program: str) -> None:
     assert "SL101" in codes(HEADER + program + BATCH_AXIS_BUG)
 
 
+@pytest.mark.parametrize(
+    "program",
+    [
+        loop_nest(4),
+        "x = 1\nfor i in range(64):\n    for j in range(64):\n        for k in range(64):\n            x = x + x\n",
+    ],
+    ids=["loops-4-deep", "doubling-in-loops"],
+)
+def test_a_loop_nest_that_never_settles_is_widened_without_spending_the_work(program: str) -> None:
+    """Its loops share MAX_LOOP_PASSES passes; the rest run as one abstract pass each (no hint)."""
+    assert not limit_hints(HEADER + program + BATCH_AXIS_BUG)
+    assert "SL101" in codes(HEADER + program + BATCH_AXIS_BUG)
+    facts = Interpreter(parse_program([HEADER + program], notebook=False)).run()
+    assert facts.module_names["total" if "total" in program else "x"] is UNKNOWN  # never a guessed count
+
+
 def test_the_work_stops_where_the_budget_runs_out() -> None:
-    program = parse_program([HEADER + loop_nest(3)], notebook=False)
-    facts = Interpreter(program, budget=Budget(steps=5_000)).run()
+    program = parse_program([HEADER + loop_nest(2, body=50)], notebook=False)
+    budget = Budget(steps=5_000)
+    facts = Interpreter(program, budget=budget).run()
+    assert budget.spent
     assert facts.module_names["total"] is UNKNOWN  # widened, never a guessed count
     program = parse_program([HEADER + loop_nest(1)], notebook=False)
     facts = Interpreter(program, budget=Budget(steps=5_000)).run()
@@ -127,7 +145,7 @@ def test_the_work_stops_where_the_budget_runs_out() -> None:
 
 
 def test_a_time_limit_ends_even_an_unforeseen_slow_path() -> None:
-    program = parse_program([HEADER + loop_nest(4)], notebook=False)
+    program = parse_program([HEADER + RECURSION_FAN_OUT], notebook=False)
     budget = Budget(steps=10**12, seconds=0.2)
     started = time.perf_counter()
     Interpreter(program, budget=budget).run()
@@ -160,7 +178,7 @@ def test_modest_values_are_still_computed() -> None:
 
 
 def test_a_work_limit_in_a_notebook_names_the_cell_line() -> None:
-    diagnostics = analyze_notebook([HEADER, "x = 0\n" + loop_nest(4)], CONFIG).diagnostics
+    diagnostics = analyze_notebook([HEADER, "x = 0\n" + loop_nest(2, body=400)], CONFIG).diagnostics
     hints = [d for d in diagnostics if d.code == ANALYSIS_LIMIT_CODE]
     assert len(hints) == 1 and hints[0].cell == 1
     assert hints[0].message.startswith(f"analysis stopped following loops at line {hints[0].range.start.line + 1}:")

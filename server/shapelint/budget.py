@@ -51,7 +51,7 @@ class Budget:
 
     @property
     def taken(self) -> int:
-        """The steps charged so far."""
+        """Steps charged so far (what an analysis cost, in the interpreter's own unit)."""
         return self._taken
 
     def charge(self, steps: int = 1) -> bool:

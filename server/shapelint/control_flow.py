@@ -2,13 +2,17 @@
 
 A branch that ends in `return`, `break` or `continue` does not flow on to the next statement;
 each such exit records the state it leaves with (per enclosing loop), and the state after the
-statement is the join of every path that does flow on. Literal loops are unrolled while the
-work budget lasts; other loops run as "an unknown number of times".
+statement is the join of every path that does flow on. A literal loop (at most MAX_UNROLL items)
+is followed item by item while its passes change the state (loop_state.py); once a pass changes
+nothing, the remaining items run as one abstract pass over their joined item. The loops of one
+nest share MAX_LOOP_PASSES passes followed item by item, so nested loops do not multiply. Other
+loops run once as "an unknown number of times", their state joined with the state before them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, cast
 
 import libcst as cst
@@ -18,9 +22,11 @@ from shapelint.calls import CallArgs
 from shapelint.facts import UnknownReason
 from shapelint.indexing import iteration_items
 from shapelint.knowledge import registry
-from shapelint.limits import MAX_UNROLL
+from shapelint.limits import MAX_LOOP_PASSES, MAX_UNROLL
+from shapelint.loop_state import Growth, LoopState, grown_by, same_growth, same_state
 from shapelint.scope import Scope
 from shapelint.source import NodeRef
+from shapelint.syntax import assigned_names
 from shapelint.unknown_reasons import UnknownReasons
 from shapelint.values import UNKNOWN, ArrayValue, ListOf, Seq, Value, join_values
 
@@ -40,12 +46,28 @@ class Continue(Exception):
     """A `continue` ends the current iteration."""
 
 
+class _RecordLog(dict):  # type: ignore[type-arg]
+    """ProgramFacts.node_values that remembers the keys written while a literal loop runs."""
+
+    loops = 0  # literal loops running (a class default: an unpickled copy sets items before attributes)
+
+    def __init__(self, values: dict) -> None:  # type: ignore[type-arg]
+        super().__init__(values)
+        self.written: list[tuple[int, int]] = []
+
+    def __setitem__(self, key: tuple[int, int], value: object) -> None:
+        if self.loops:
+            self.written.append(key)
+        super().__setitem__(key, value)
+
+
 class ControlFlow(UnknownReasons):
     """The statements that choose a path; the interpreter supplies evaluation and assignment."""
 
     budget: Budget
     # Per enclosing loop: the states that left the current iteration by continue or break.
     loop_exits: list[list[tuple[type[Exception], Scope]]]
+    passes_left = MAX_LOOP_PASSES  # passes of literal loops the current loop nest may still follow item by item
 
     def eval(self, node: cst.BaseExpression, scope: Scope) -> Value:
         raise NotImplementedError
@@ -106,26 +128,17 @@ class ControlFlow(UnknownReasons):
     def exec_for(self, node: cst.For, scope: Scope) -> None:
         iterable = self.eval(node.iter, scope)
         items = iteration_items(iterable)
+        if not self.loop_exits:
+            self.passes_left = MAX_LOOP_PASSES  # a new loop nest
         if items is not None and len(items) <= MAX_UNROLL:
-            broken: list[Scope] = []  # the states of iterations that left by break
-            for item in items:
-                if not self.budget.charge():
-                    # Out of work: the remaining iterations run as a loop of unknown length.
-                    self.budget.stop_at(self.ref(node))
-                    widened = UnknownReason("budget", "for", "the work budget widened this loop", self.ref(node))
-                    self.exec_loop_body(node.body, scope, node.target, UNKNOWN, widened, widened)
-                    break
-                self.assign(node.target, item, scope)
-                ongoing, stopped = self._run_iteration(node.body, scope)
-                broken.extend(stopped)
-                if not ongoing:
-                    break
-                scope.become_join(ongoing)
-            else:
-                if node.orelse is not None:
-                    self.exec_block(node.orelse.body, scope)
-            if broken:
-                scope.merge(scope.branch(), *broken)
+            log = self._record_log()
+            log.loops += 1
+            try:
+                self._exec_literal_for(node, scope, items, log)
+            finally:
+                log.loops -= 1
+                if not log.loops:
+                    log.written.clear()
             return
         element: Value = UNKNOWN
         if isinstance(iterable, ArrayValue) and iterable.shape.dims:
@@ -136,6 +149,89 @@ class ControlFlow(UnknownReasons):
             element = self.library_element(iterable)
         reason = self.reason_of(node.iter) if element is UNKNOWN else None
         self.exec_loop_body(node.body, scope, node.target, element, reason)
+
+    def _exec_literal_for(self, node: cst.For, scope: Scope, items: Sequence[Value], log: _RecordLog) -> None:
+        """A loop over known items, followed item by item while its passes change the state."""
+        first_record = len(log.written)
+        broken: list[Scope] = []  # the states of iterations that left by break
+        state = LoopState(scope, set(assigned_names(node.target)))
+        previous: tuple[object, ...] | None = None  # the state the last pass started from
+        last_growth: Growth | None = None  # what the last pass appended to lists, when that was all it did
+        for index, item in enumerate(items):
+            if not self.budget.charge():
+                # Out of work: the remaining iterations run as a loop of unknown length.
+                self.budget.stop_at(self.ref(node))
+                widened = UnknownReason("budget", "for", "the work budget widened this loop", self.ref(node))
+                self.exec_loop_body(node.body, scope, node.target, UNKNOWN, widened, widened)
+                break
+            converged = False
+            growth = None
+            if index < len(items) - 1:
+                started = state.key()
+                converged = previous is not None and same_state(started, previous)
+                if not converged and previous is not None and not broken:
+                    growth = grown_by(previous, started)
+                    converged = same_growth(growth, last_growth)
+                    last_growth = growth
+                previous = started
+            if converged or self.passes_left <= 0:
+                # The last pass changed nothing (or the nest has had its passes): the rest
+                # run as one pass over their joined item.
+                # What the followed passes recorded for hovers is one item's: the abstract pass says it.
+                for key in log.written[first_record:]:
+                    if key[0] == self.chunk:
+                        log.pop(key, None)
+                self._remaining_pass(node, state, items[index:], growth if converged else None)
+                break
+            self.passes_left -= 1
+            self.assign(node.target, item, scope)
+            ongoing, stopped = self._run_iteration(node.body, scope)
+            broken.extend(stopped)
+            if not ongoing:
+                break
+            scope.become_join(ongoing)
+        else:
+            if node.orelse is not None:
+                self.exec_block(node.orelse.body, scope)
+        if broken:
+            scope.merge(scope.branch(), *broken)
+
+    def _record_log(self) -> _RecordLog:
+        """The program's recorded values (for hovers), logging the keys written while literal loops run."""
+        values = self.facts.node_values
+        if not isinstance(values, _RecordLog):
+            values = self.facts.node_values = _RecordLog(values)
+        return values
+
+    def _remaining_pass(
+        self, node: cst.For, state: LoopState, items: Sequence[Value], growth: Growth | None = None
+    ) -> None:
+        """The last items of a literal loop as one abstract pass: the loop target is their join.
+
+        With `growth`, the last passes each appended the same items to the same lists and changed
+        nothing else: when the abstract pass does the same, every remaining item would, and the
+        lists get those items once per remaining item (an exact count, without the passes)."""
+        scope = state.scope
+        rest = _joined(items)
+        varies = UnknownReason("loop", "for", "the loop variable takes several values", self.ref(node))
+        reason = varies if rest is UNKNOWN else None
+        ongoing, broken = self._abstract_pass(node.body, scope, node.target, rest, reason)
+        if (
+            growth is not None
+            and len(ongoing) == 1
+            and not broken
+            and same_growth(grown_by(state.key(), state.key(ongoing[0])), growth)
+        ):
+            after = ongoing[0]
+            for name, added in growth.added:
+                current = after.names[name]
+                assert isinstance(current, Seq)
+                after.names[name] = replace(current, items=current.items + added * (len(items) - 1))
+            scope.names, scope.reasons = after.names, after.reasons
+        else:
+            self._join_passes(scope, ongoing, broken)
+        if node.orelse is not None:
+            self.exec_block(node.orelse.body, scope)
 
     def library_element(self, iterable: Value) -> Value:
         """What `for item in iterable` binds for a library object (a dataset, a generator, a Sequence):
@@ -172,13 +268,32 @@ class ControlFlow(UnknownReasons):
         """A loop run an unknown number of times: names it assigns become what is common to all runs.
 
         `reason` says why an unknown element is unknown; `widened`, that the work budget made the loop so."""
+        if not self.loop_exits:
+            self.passes_left = MAX_LOOP_PASSES  # a new loop nest
+        ongoing, broken = self._abstract_pass(body, scope, target, element, reason)
+        self._join_passes(scope, ongoing, broken, widened)
+
+    def _abstract_pass(
+        self,
+        body: cst.BaseSuite,
+        scope: Scope,
+        target: cst.BaseExpression | None,
+        element: Value,
+        reason: UnknownReason | None,
+    ) -> tuple[list[Scope], list[Scope]]:
+        """One pass of a loop body from (a copy of) `scope`: the states that go on, and those that break."""
         loop_scope = scope.branch()
         if target is not None:
             self.assign(target, element, loop_scope, reason)
         try:
-            ongoing, broken = self._run_iteration(body, loop_scope)
+            return self._run_iteration(body, loop_scope)
         except Return:
-            ongoing, broken = [], []
+            return [], []
+
+    def _join_passes(
+        self, scope: Scope, ongoing: list[Scope], broken: list[Scope], widened: UnknownReason | None = None
+    ) -> None:
+        """The state after a loop run any number of times: `scope` (no pass) joined with the passes' states."""
         for state in (*ongoing, *broken):
             for name, after in state.names.items():
                 grown = _grown_list(scope.lookup(name), after)
@@ -204,6 +319,14 @@ class ControlFlow(UnknownReasons):
             self.exec_block(node.orelse.body, scope)
         if node.finalbody is not None:
             self.exec_block(node.finalbody.body, scope)
+
+
+def _joined(items: Sequence[Value]) -> Value:
+    """What is known of an item that may be any of `items`."""
+    joined = items[0]
+    for item in items[1:]:
+        joined = join_values(joined, item)
+    return joined
 
 
 def _grown_list(before: Value | None, after: Value) -> ListOf | None:
