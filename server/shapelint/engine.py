@@ -171,9 +171,10 @@ def _settle_heap() -> None:
     of objects that live on; a collection scanning them all costs hundreds of milliseconds at
     random keystrokes. The analysis's own cyclic garbage is collected first (a young
     generation: what this analysis allocated; after a cold analysis of a large file, which
-    allocated more than SETTLE_AT_MOST objects, the collector is left to its usual pace). Frozen objects are freed by reference counting
-    as before; only garbage in cycles among them waits, until every UNFREEZE_EVERY analyses
-    they return to the oldest generation and a full collection may reclaim them.
+    allocated more than SETTLE_AT_MOST objects, the collector is left to its usual pace).
+    Frozen objects are freed by reference counting as before; only garbage in cycles among
+    them waits, until every UNFREEZE_EVERY analyses they return to the oldest generation and
+    a full collection may reclaim them.
     """
     global _analyses
     if gc.get_count()[0] > SETTLE_AT_MOST:
