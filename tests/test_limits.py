@@ -260,3 +260,13 @@ def test_a_return_inside_a_loop_branch_still_ends_the_function() -> None:
     )
     facts = Interpreter(parse_program([program], notebook=False)).run()
     assert facts.module_names["v"] == Const(1)
+
+
+def test_short_statements_are_not_measured_and_long_deep_ones_still_are() -> None:
+    from shapelint import parse_limits
+
+    short = "x = " + "[" * 98 + "]" * 98
+    assert len(short) <= parse_limits.SMALL_STATEMENT_CHARS
+    assert parse_limits.skip_reason(short) is None  # libcst parses 98 levels quickly
+    deep = "x = " + "[" * 150 + "]" * 150
+    assert parse_limits.skip_reason(deep) == f"it nests more than {parse_limits.MAX_DEPTH} levels deep"

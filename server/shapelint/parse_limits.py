@@ -26,10 +26,15 @@ MAX_DEPTH = 100  # syntax-tree levels in one top-level statement
 MAX_NODES = 10_000  # syntax-tree nodes in one top-level statement
 # Text Python cannot parse is measured lexically; libcst only sees it when it is small.
 MAX_UNPARSEABLE_CHARS = 2_000
+# A statement this short cannot exceed the limits by much (a nesting level takes a character or
+# two: 200 characters nest at most about as deep as MAX_DEPTH brackets): it is not measured.
+SMALL_STATEMENT_CHARS = 200
 
 
 def skip_reason(text: str) -> str | None:
     """Why libcst must not parse this statement's text, or None when it is safe to."""
+    if len(text) <= SMALL_STATEMENT_CHARS:
+        return None
     if len(text) > MAX_STATEMENT_CHARS:
         return f"this statement is {len(text):,} characters long (the limit is {MAX_STATEMENT_CHARS:,})"
     try:
