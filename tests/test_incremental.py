@@ -229,19 +229,3 @@ def test_groups_find_what_the_whole_program_finds(monkeypatch: pytest.MonkeyPatc
     assert sum(len(found) for found in whole.values()) > 100  # the corpus has findings to compare
     differing = [str(path) for path in paths if grouped[path] != whole[path]]
     assert differing == []
-
-
-def test_what_an_analysis_leaves_is_set_aside_from_collections_and_returned_now_and_then() -> None:
-    import gc
-
-    from shapelint import engine
-
-    gc.unfreeze()
-    analyze(corpus.keras_program(100, 2), CONFIG)
-    assert gc.get_freeze_count() > 0  # no automatic collection scans the parse trees and kept results
-    counts = []
-    for _ in range(engine.UNFREEZE_EVERY):
-        analyze("x = 1\n", CONFIG)
-        counts.append(gc.get_freeze_count())
-    assert 0 in counts  # once in a while a full collection may see them (cycles among them are freed)
-    gc.unfreeze()

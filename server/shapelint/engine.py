@@ -155,36 +155,7 @@ def _collection_paused() -> Iterator[None]:
         with _gc_lock:
             _gc_pauses -= 1
             if _gc_pauses == 0 and _collection_paused.was_enabled:  # type: ignore[attr-defined]
-                _settle_heap()
                 gc.enable()
-
-
-_analyses = 0
-UNFREEZE_EVERY = 64  # analyses between two chances for a collection to see the older objects
-SETTLE_AT_MOST = 20_000  # young objects an analysis may leave for _settle_heap to scan at once
-
-
-def _settle_heap() -> None:
-    """What survived an analysis is set aside from automatic collections (`gc.freeze`).
-
-    The heap of an open large file (parse trees, kept group results) is hundreds of thousands
-    of objects that live on; a collection scanning them all costs hundreds of milliseconds at
-    random keystrokes. The analysis's own cyclic garbage is collected first (a young
-    generation: what this analysis allocated; after a cold analysis of a large file, which
-    allocated more than SETTLE_AT_MOST objects, the collector is left to its usual pace).
-    Frozen objects are freed by reference counting as before; only garbage in cycles among
-    them waits, until every UNFREEZE_EVERY analyses they return to the oldest generation and
-    a full collection may reclaim them.
-    """
-    global _analyses
-    if gc.get_count()[0] > SETTLE_AT_MOST:
-        return  # a cold analysis of a large file: collections run as usual, not now
-    _analyses += 1
-    gc.collect(0)  # the analysis's own garbage in cycles (its interpreters): only young objects are scanned
-    if _analyses % UNFREEZE_EVERY == 0:
-        gc.unfreeze()
-    else:
-        gc.freeze()
 
 
 def _workspace(
