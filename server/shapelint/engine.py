@@ -166,6 +166,7 @@ def _analyze(
     )
     facts = interpreter.run()
     facts.imported_paths = modules.imported_paths
+    facts.absent_module_paths = modules.absent_paths
     found: list[Diagnostic] = [
         Diagnostic(
             code=SYNTAX_ERROR_CODE,
