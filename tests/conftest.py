@@ -1,12 +1,15 @@
-"""Shared test setup: strict engine (internal errors raise) and the TensorFlow marker policy."""
+"""Shared test setup: strict engine (internal errors raise), the TensorFlow marker policy and the
+fixture validator's TensorFlow runner."""
 
 from __future__ import annotations
 
 import importlib.util
 import os
 import tempfile
+from typing import Any
 
 import pytest
+from scripts_by_path import fixture_validation
 
 # An exception inside the interpreter or a rule fails the test instead of being swallowed.
 os.environ.setdefault("SHAPELINT_STRICT", "1")
@@ -25,3 +28,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "tensorflow" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="module")
+def tensorflow_runner() -> Any:
+    """The fixture validator's runner, TensorFlow imported: skipped without TensorFlow, except when
+    ``CI=true``: then a missing TensorFlow is a failure."""
+    try:
+        import tensorflow  # noqa: F401
+    except ImportError as exc:
+        if os.environ.get("CI", "").strip().lower() == "true":
+            pytest.fail(f"TensorFlow is required when CI=true: {exc}", pytrace=False)
+        pytest.skip("TensorFlow is not installed")
+    return fixture_validation().Runner()

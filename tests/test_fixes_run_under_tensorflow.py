@@ -5,49 +5,23 @@ when ``CI=true``: then a missing TensorFlow is a failure."""
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from scripts_by_path import load_script
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
-def _load() -> ModuleType:
-    name = "shapelint_fix_validation"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, FIXTURES / "validate_fixes.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-validation = _load()
+validation = load_script("shapelint_fix_validation", FIXTURES / "validate_fixes.py")
 PROGRAMS = validation.buggy_programs() + validation.example_programs()
-
-
-@pytest.fixture(scope="module")
-def runner() -> Any:
-    try:
-        import tensorflow  # noqa: F401
-    except ImportError as exc:
-        if os.environ.get("CI", "").strip().lower() == "true":
-            pytest.fail(f"TensorFlow is required when CI=true: {exc}", pytrace=False)
-        pytest.skip("TensorFlow is not installed")
-    return validation._validation().Runner()
 
 
 @pytest.mark.tensorflow
 @pytest.mark.parametrize("program", PROGRAMS, ids=lambda p: p.name)
-def test_every_fix_runs_or_stops_at_a_reported_mistake(runner: Any, program: Any) -> None:
-    outcomes = validation.judge(runner, program)
+def test_every_fix_runs_or_stops_at_a_reported_mistake(tensorflow_runner: Any, program: Any) -> None:
+    outcomes = validation.judge(tensorflow_runner, program)
     if not outcomes:
         pytest.skip("no fix offered")
     failed = [f"{o.code} line {o.line} {o.fix!r}: {o.detail}" for o in outcomes if not o.ok]

@@ -16,29 +16,17 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from scripts_by_path import fixture_validation
 from shapelint.rules import all_rules
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 KNOWN_CODES = {rule.code for rule in all_rules()}
 
 
-def _load_validation() -> ModuleType:
-    name = "shapelint_fixture_validation"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, FIXTURES / "validate_with_tensorflow.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-validation = _load_validation()
+validation = fixture_validation()
 PATHS = validation.fixture_paths()
 BUGGY = [p for p in PATHS if p.parent.name == "buggy"]
 CORRECT = [p for p in PATHS if p.parent.name == "correct"]
@@ -48,21 +36,10 @@ def _fixture_id(path: Path) -> str:
     return f"{path.parent.name}/{path.stem}"
 
 
-@pytest.fixture(scope="module")
-def runner() -> Any:
-    try:
-        import tensorflow  # noqa: F401
-    except ImportError as exc:
-        if os.environ.get("CI", "").strip().lower() == "true":
-            pytest.fail(f"TensorFlow is required when CI=true: {exc}", pytrace=False)
-        pytest.skip("TensorFlow is not installed")
-    return validation.Runner()
-
-
 @pytest.mark.tensorflow
 @pytest.mark.parametrize("path", PATHS, ids=_fixture_id)
-def test_fixture_ground_truth(runner: Any, path: Path) -> None:
-    result = runner.run(path)
+def test_fixture_ground_truth(tensorflow_runner: Any, path: Path) -> None:
+    result = tensorflow_runner.run(path)
     assert result.ok, f"{result.name}: {result.detail}"
     if result.outcome == "skipped":
         pytest.skip(f"not executed: {result.detail}")

@@ -256,6 +256,27 @@ def test_a_change_in_a_module_imported_by_an_imported_module_is_seen(tmp_path: P
     assert shape_of(names, "SHAPE") == "(32, 32)"
 
 
+def test_a_module_created_where_an_imported_module_found_none_is_seen(tmp_path: Path) -> None:
+    write(tmp_path, {"data.py": "from helpers import SIZE\nSHAPE = (SIZE, SIZE)\n"})
+    names, _ = run(tmp_path, "train.py", "from data import SHAPE\n")
+    assert shape_of(names, "SHAPE") == "(helpers.SIZE, helpers.SIZE)"  # no such module: a library's name
+    write(tmp_path, {"helpers.py": "SIZE = 28\n"})
+    names, _ = run(tmp_path, "train.py", "from data import SHAPE\n")
+    assert shape_of(names, "SHAPE") == "(28, 28)"
+    (tmp_path / "helpers.py").unlink()
+    write(tmp_path, {"helpers/__init__.py": "SIZE = 32\n"})  # a package in its place
+    names, _ = run(tmp_path, "train.py", "from data import SHAPE\n")
+    assert shape_of(names, "SHAPE") == "(32, 32)"
+
+
+def test_the_analysis_lists_where_it_found_no_module(tmp_path: Path) -> None:
+    write(tmp_path, {"data.py": "import numpy as np\nfrom helpers import SIZE\n"})
+    analysis = analyze("from data import SIZE\n", CONFIG, path=str(tmp_path / "train.py"), root=str(tmp_path))
+    assert str(tmp_path / "helpers.py") in analysis.facts.absent_module_paths
+    assert str(tmp_path / "helpers") in analysis.facts.absent_module_paths
+    assert str(tmp_path / "data.py") not in analysis.facts.absent_module_paths
+
+
 def test_an_open_buffer_wins_over_the_disk(tmp_path: Path) -> None:
     write(tmp_path, {"config.py": "SIZE = 28\n"})
     buffers = {os.path.realpath(tmp_path / "config.py"): "SIZE = 64\n"}

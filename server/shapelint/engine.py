@@ -74,6 +74,11 @@ class Analysis:
         return self.groups.imported_paths()
 
     @property
+    def absent_module_paths(self) -> tuple[str, ...]:
+        """Where an import of the project found no module: re-check when a file appears there."""
+        return self.groups.absent_module_paths()
+
+    @property
     def internal_errors(self) -> list[str]:
         """The engine's own failures (each contained: the rest of the file was checked)."""
         return [error for result in self.groups.results for error in result.facts.internal_errors]

@@ -225,6 +225,8 @@ class ProgramFacts:
     producers: dict[int, InputFact | LayerCallFact] = field(default_factory=dict)
     # Real paths of the project's modules the program imports (directly or not): re-check when they change.
     imported_paths: tuple[str, ...] = ()
+    # Where an import looked for a project module and found nothing: re-check when a file appears there.
+    absent_module_paths: tuple[str, ...] = ()
     # Why expressions evaluated to UNKNOWN, by (chunk, id(node)); the first cause recorded wins.
     unknown_reasons: dict[tuple[int, int], tuple[cst.CSTNode, UnknownReason]] = field(default_factory=dict)
 

@@ -172,6 +172,9 @@ class GroupedAnalysis:
     def imported_paths(self) -> tuple[str, ...]:
         return tuple(sorted({path for result in self.results for path in result.facts.imported_paths}))
 
+    def absent_module_paths(self) -> tuple[str, ...]:
+        return tuple(sorted({path for result in self.results for path in result.facts.absent_module_paths}))
+
 
 def analyze_groups(
     program: Program, workspace: Workspace, keras_major: int, learned: Mapping[str, Shape] | None
@@ -274,6 +277,7 @@ def _run_group(
     with read_log.recording() as observed:
         facts = interpreter.run()
     facts.imported_paths = modules.imported_paths
+    facts.absent_module_paths = modules.absent_paths
     built = budget.materialised - before
     keep = not budget.spent and not budget.refused and not facts.imported_paths and built <= _MAX_KEPT_BUILT
     return GroupResult(facts, budget.stopped_at, budget.taken, built, tuple(observed), keep)
@@ -306,6 +310,7 @@ def merge_facts(parts: Iterable[ProgramFacts]) -> ProgramFacts:
     """The facts of the whole program from its groups' (which share no node, model or tensor)."""
     merged = ProgramFacts()
     imported: set[str] = set()
+    absent: set[str] = set()
     for part in parts:
         merged.inputs.extend(part.inputs)
         merged.layer_calls.extend(part.layer_calls)
@@ -319,6 +324,8 @@ def merge_facts(parts: Iterable[ProgramFacts]) -> ProgramFacts:
         merged.producers.update(part.producers)
         merged.module_names.update(part.module_names)
         imported.update(part.imported_paths)
+        absent.update(part.absent_module_paths)
     merged.imported_paths = tuple(sorted(imported))
+    merged.absent_module_paths = tuple(sorted(absent))
     merged.numpy_alias = merged.spelling("numpy")
     return merged

@@ -14,7 +14,9 @@ file, an import is the library's, as before.
 
 Each module is interpreted once per content: results are cached by real path, text digest,
 the search folders and the Keras version, bounded in entries and bytes, and re-used while
-the modules it imported in turn are unchanged (an open editor buffer counts over the disk).
+the modules it imported in turn are unchanged (an open editor buffer counts over the disk)
+and no file has appeared where one of its imports found nothing (`helpers.py` created beside
+a module that imports `helpers`).
 Everything that cannot be followed is unknown, silently: a module shapelint cannot read, a
 syntax error in it, an import cycle, a chain deeper than `MAX_IMPORT_DEPTH`, a module larger
 than `MAX_MODULE_BYTES`.
@@ -68,6 +70,9 @@ class _Exports:
     names: Mapping[str, Value]
     dependencies: tuple[tuple[str, str], ...]  # (real path, digest) of every module read, transitively
     size: int
+    # Where a module it imports was looked for and nothing was there, transitively: a file created
+    # there changes what the import means.
+    absent: tuple[str, ...] = ()
     # What interpreting it saw on disk, when that was recorded (for results stored on disk).
     observed: tuple[read_log.Observation, ...] | None = None
 
@@ -119,11 +124,19 @@ class _Session:
     read: dict[str, str] = field(default_factory=dict)  # real path -> digest, every module read
     # One dict per module being interpreted: the modules it read, directly or not.
     dependencies: list[dict[str, str]] = field(default_factory=list)
+    # One set per module being interpreted: the paths its imports found empty, directly or not.
+    absent: list[set[str]] = field(default_factory=list)
+    looked_for: set[str] = field(default_factory=set)  # every path an import found empty
 
     def note(self, path: str, digest: str) -> None:
         self.read.setdefault(path, digest)
         for found in self.dependencies:
             found.setdefault(path, digest)
+
+    def note_absent(self, *paths: str) -> None:
+        self.looked_for.update(paths)
+        for found in self.absent:
+            found.update(paths)
 
 
 class ProjectModules:
@@ -147,6 +160,11 @@ class ProjectModules:
     def imported_paths(self) -> tuple[str, ...]:
         """The real paths of every project module this analysis read (directly or not)."""
         return tuple(sorted(self.session.read))
+
+    @property
+    def absent_paths(self) -> tuple[str, ...]:
+        """Where this analysis looked for a project module and found nothing (a module created there counts)."""
+        return tuple(sorted(self.session.looked_for))
 
     # Resolution ---------------------------------------------------------------------------------
 
@@ -211,7 +229,9 @@ class ProjectModules:
             return None
         name = name or part
         # One stat first: most imports name a library, and nothing of that name is in the folder.
-        if not read_log.exists(os.path.join(folder, part)) and not read_log.exists(os.path.join(folder, f"{part}.py")):
+        candidates = (os.path.join(folder, part), os.path.join(folder, f"{part}.py"))
+        if not read_log.exists(candidates[0]) and not read_log.exists(candidates[1]):
+            self.session.note_absent(*candidates)
             return None
         package = self.workspace.locate(os.path.join(folder, part, "__init__.py"))
         if package is not None and os.path.isfile(package):
@@ -259,20 +279,24 @@ class ProjectModules:
         if cached is not None and (cached.observed is not None or not recording) and self._still_valid(cached):
             for dependency, dependency_digest in cached.dependencies:
                 session.note(dependency, dependency_digest)
+            session.note_absent(*cached.absent)
             read_log.replay(cached.observed or ())
             return cached.names
         session.loading.append(path)
         session.dependencies.append({})
+        session.absent.append(set())
         try:
             with read_log.recording() if recording else contextlib.nullcontext(None) as observed:
                 names = self._interpret(path, text)
         finally:
             session.loading.pop()
             read = session.dependencies.pop()
+            absent = session.absent.pop()
         read.pop(path, None)
         if names is not None:
             seen = tuple(observed) if observed is not None else None
-            MODULE_CACHE.put(key, _Exports(names, tuple(sorted(read.items())), len(text), seen))
+            exports = _Exports(names, tuple(sorted(read.items())), len(text), tuple(sorted(absent)), seen)
+            MODULE_CACHE.put(key, exports)
         return names
 
     def _still_valid(self, exports: _Exports) -> bool:
@@ -280,7 +304,8 @@ class ProjectModules:
             text = self.workspace.read_text(path, MAX_MODULE_BYTES)
             if text is None or _digest(text) != digest:
                 return False
-        return True
+        # A module file created where an import found nothing: that import now means the new module.
+        return not any(os.path.lexists(path) for path in exports.absent)
 
     def _interpret(self, path: str, text: str) -> dict[str, Value] | None:
         MODULE_CACHE.interpreted += 1

@@ -8,6 +8,7 @@ An observation is (kind, path, detail, outcome): the outcome is a digest of what
 is an observation too: creating `utils.py` beside a script changes what `import utils` means.
 `shapelint check` also notes the folders its file discovery walked ('walk'), so that a replayed
 run (`check_replay`) knows it would find the same files.
+The bounded read of a regular file (`regular_file`, `read_at`) is the one `workspace.py` reads with.
 """
 
 from __future__ import annotations
@@ -199,17 +200,38 @@ def read_detail(offset: int, limit: int) -> int:
 
 
 def _read(path: str, offset: int, limit: int) -> bytes | None:
+    with regular_file(path) as opened:
+        return None if opened is None else read_at(opened[0], opened[1].st_size, offset, limit)
+
+
+@contextlib.contextmanager
+def regular_file(path: str) -> Iterator[tuple[int, os.stat_result] | None]:
+    """An open descriptor of `path` and its status, or None unless it is a regular file.
+
+    Links are not followed, and a FIFO swapped in after a check does not block the open.
+    """
     try:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
+        yield None
+        return
+    try:
+        try:
+            info = os.fstat(descriptor)
+        except OSError:
+            info = None
+        yield (descriptor, info) if info is not None and stat.S_ISREG(info.st_mode) else None
+    finally:
+        os.close(descriptor)
+
+
+def read_at(descriptor: int, size: int, offset: int, limit: int) -> bytes | None:
+    """At most `limit` bytes from `offset` of an open file of `size` bytes (a negative offset counts
+    from the end); None when `offset` is past the end or the read fails."""
+    start = max(0, size + offset) if offset < 0 else offset
+    if start > size:
         return None
     try:
-        info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode):
-            return None
-        start = max(0, info.st_size + offset) if offset < 0 else offset
-        if start > info.st_size:
-            return None
         os.lseek(descriptor, start, os.SEEK_SET)
         chunks: list[bytes] = []
         remaining = limit
@@ -219,8 +241,6 @@ def _read(path: str, offset: int, limit: int) -> bytes | None:
                 break
             chunks.append(chunk)
             remaining -= len(chunk)
-        return b"".join(chunks)
     except OSError:
         return None
-    finally:
-        os.close(descriptor)
+    return b"".join(chunks)

@@ -222,40 +222,20 @@ def _read(path: str, offset: int, limit: int) -> bytes | None:
 
 
 def _read_from_disk(path: str, offset: int, limit: int) -> bytes | None:
-    try:
-        # O_NONBLOCK: a FIFO swapped in after the check must not block the open.
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
-        return None
-    try:
-        info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode):
+    with read_log.regular_file(path) as opened:
+        if opened is None:
             return None
+        descriptor, info = opened
         key = (path, info.st_size, info.st_mtime_ns, offset, limit)
         cached = _heads.get(key)
         if cached is not _MISSING:
             return cached  # type: ignore[return-value]
         global _disk_reads
         _disk_reads += 1
-        start = max(0, info.st_size + offset) if offset < 0 else offset
-        if start > info.st_size:
-            return None
-        os.lseek(descriptor, start, os.SEEK_SET)
-        chunks: list[bytes] = []
-        remaining = limit
-        while remaining > 0:
-            chunk = os.read(descriptor, remaining)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        data = b"".join(chunks)
-        _heads.put(key, data)
+        data = read_log.read_at(descriptor, info.st_size, offset, limit)
+        if data is not None:
+            _heads.put(key, data)
         return data
-    except OSError:
-        return None
-    finally:
-        os.close(descriptor)
 
 
 def disk_reads() -> int:

@@ -6,10 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from shapelint.config import Config
-from shapelint.engine import analyze
 from shapelint.hdf5_headers import Hdf5Error, Hdf5File
-from shapelint.testing import actual, expected
+from workspace_files import check_findings, check_untrusted_reads_nothing, described
 
 # Written by tests/fixtures/make_data.py with h5py (its default layout); committed, so no h5py is needed here.
 DIGITS = Path(__file__).parents[1] / "fixtures" / "correct" / "data" / "digits.h5"
@@ -28,10 +26,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def value(project: Path, body: str, name: str = "x") -> str:
-    code = "import numpy as np\nimport h5py\nf = h5py.File('data/digits.h5', 'r')\n" + body
-    analysis = analyze(code, Config(), path=str(project / "train.py"), root=str(project))
-    assert not analysis.facts.internal_errors
-    return analysis.facts.module_names[name].describe()
+    return described(project, "import numpy as np\nimport h5py\nf = h5py.File('data/digits.h5', 'r')\n" + body, name)
 
 
 @pytest.mark.parametrize(
@@ -86,9 +81,7 @@ def test_the_reader_stays_within_its_reads_and_never_raises_anything_else() -> N
 
 
 def test_nothing_is_read_in_an_untrusted_workspace(project: Path) -> None:
-    code = "import h5py\nx = h5py.File('data/digits.h5')['x_train']\n"
-    analysis = analyze(code, Config(trusted=False), path=str(project / "train.py"), root=str(project))
-    assert analysis.facts.module_names["x"].describe() == "unknown"
+    check_untrusted_reads_nothing(project, "import h5py\nx = h5py.File('data/digits.h5')['x_train']\n")
 
 
 def test_a_rule_sees_the_dataset_shape(project: Path) -> None:
@@ -101,5 +94,4 @@ def test_a_rule_sees_the_dataset_shape(project: Path) -> None:
         "model.fit(x, y)  # error: SL103\n"
         "model.fit(x.reshape(-1, 64), y)\n"
     )
-    analysis = analyze(code, Config(keras_version=3), path=str(project / "train.py"), root=str(project))
-    assert actual(analysis.diagnostics) == expected(code)
+    check_findings(project, code)

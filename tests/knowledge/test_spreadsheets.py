@@ -6,9 +6,7 @@ import importlib.util
 from pathlib import Path
 
 import pytest
-from shapelint.config import Config
-from shapelint.engine import analyze
-from shapelint.testing import actual, expected
+from workspace_files import check_findings, check_untrusted_reads_nothing, described
 
 _MAKE_DATA = Path(__file__).parents[1] / "fixtures" / "make_data.py"
 _spec = importlib.util.spec_from_file_location("make_data", _MAKE_DATA)
@@ -34,10 +32,7 @@ def project(tmp_path: Path) -> Path:
 
 
 def frame(project: Path, call: str) -> str:
-    code = f"import pandas as pd\nx = {call}\n"
-    analysis = analyze(code, Config(), path=str(project / "train.py"), root=str(project))
-    assert not analysis.facts.internal_errors
-    return analysis.facts.module_names["x"].describe()
+    return described(project, f"import pandas as pd\nx = {call}\n")
 
 
 @pytest.mark.parametrize(
@@ -70,9 +65,7 @@ def test_read_excel(project: Path, call: str, expected_frame: str) -> None:
 
 
 def test_nothing_is_read_in_an_untrusted_workspace(project: Path) -> None:
-    code = "import pandas as pd\nx = pd.read_excel('data/book.xlsx', sheet_name=1)\n"
-    analysis = analyze(code, Config(trusted=False), path=str(project / "train.py"), root=str(project))
-    assert analysis.facts.module_names["x"].describe() == "unknown"
+    check_untrusted_reads_nothing(project, "import pandas as pd\nx = pd.read_excel('data/book.xlsx', sheet_name=1)\n")
 
 
 def test_a_rule_sees_the_columns_of_a_sheet(project: Path) -> None:
@@ -85,5 +78,4 @@ def test_a_rule_sees_the_columns_of_a_sheet(project: Path) -> None:
         "model.fit(x, df['label'].values)  # error: SL103\n"
         "model.fit(df.drop(columns='label').values, df['label'].values)\n"
     )
-    analysis = analyze(code, Config(keras_version=3), path=str(project / "train.py"), root=str(project))
-    assert actual(analysis.diagnostics) == expected(code)
+    check_findings(project, code)

@@ -106,3 +106,39 @@ async def test_editing_an_imported_module_republishes_the_importer(client: Langu
         )
     )
     assert await wait_for_diagnostics(client, train, after_count=count, until=lambda ds: not ds) == []
+
+
+LABELS_MODULE = textwrap.dedent(
+    """\
+    import numpy as np
+    from helpers import WIDTH
+
+    def load_data():
+        x = np.zeros((100, 28, 28, 1))
+        y = np.zeros((100, WIDTH))
+        return x, y
+    """
+)
+
+
+async def test_a_module_created_after_the_importer_was_checked_republishes_it(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    # `data` imports `helpers`, which does not exist yet: the labels' width is unknown, nothing is said.
+    (tmp_path / "data.py").write_text(LABELS_MODULE)
+    train_path = tmp_path / "train.py"
+    train_path.write_text(TRAIN)
+    train = open_file(client, train_path, TRAIN)
+    assert await wait_for_diagnostics(client, train, version=1) == []
+
+    # helpers.py is created (by another editor, a git checkout): the file watcher reports it.
+    helpers = tmp_path / "helpers.py"
+    helpers.write_text("WIDTH = 3\n")
+    count = recorder(client).published[train].count
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=helpers.as_uri(), type=types.FileChangeType.Created)]
+        )
+    )
+    found = await wait_for_diagnostics(client, train, after_count=count, until=lambda ds: codes(ds) == ["SL105"])
+    assert codes(found) == ["SL105"]

@@ -104,6 +104,16 @@ class ClientProfile:
     inlay_hint_refresh: bool = False
 
 
+def _with_folders(path: str) -> Iterator[str]:
+    """`path`, then each folder above it (a module created at `a/b.py` fills a search for `a`)."""
+    while True:
+        yield path
+        parent = os.path.dirname(path)
+        if parent == path:
+            return
+        path = parent
+
+
 def _capability(root: Any, dotted: str) -> Any:
     for name in dotted.split("."):
         root = getattr(root, name, None)
@@ -201,6 +211,8 @@ class ShapelintServer(LanguageServer):
         self._poller: asyncio.Task[None] | None = None
         # Document key -> real paths of the project modules its last analysis imported.
         self._imports: dict[str, frozenset[str]] = {}
+        # Document key -> where its last analysis looked for a project module and found nothing.
+        self._absent: dict[str, frozenset[str]] = {}
 
     # Messages to the user ----------------------------------------------------------------
     def _send_threadsafe(self, function: Callable[[], None]) -> None:
@@ -256,6 +268,7 @@ class ShapelintServer(LanguageServer):
         else:
             analysis = analyze(snapshot.texts[0], config, path=path, root=root, open_files=open_files)
         self._imports[key] = frozenset(analysis.imported_paths)
+        self._absent[key] = frozenset(analysis.absent_module_paths)
         internal_errors = analysis.internal_errors
         if internal_errors:
             # The engine contains its own failures (the rest of the file is still checked);
@@ -402,19 +415,24 @@ class ShapelintServer(LanguageServer):
         """Withdraw every diagnostic of a closed document and forget its results."""
         self.scheduler.forget(key)
         self._imports.pop(key, None)
+        self._absent.pop(key, None)
         for uri in sorted({*self._published.pop(key, set()), *uris}):
             self._sent.pop(uri, None)
             self.syntax_pause.forget(uri)
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     def reanalyze_importers(self, uri: str) -> None:
-        """Re-check the open documents whose last analysis imported the module at `uri` (it changed)."""
+        """Re-check the open documents whose last analysis imported the module at `uri` (it changed), or
+        looked for a module there, or in a folder above it, and found nothing (it was created)."""
         path = self.path_of(uri)
         if path is None:
             return
         real = os.path.realpath(path)
-        for key, imported in list(self._imports.items()):
-            if real in imported and key != uri and self.documents.revision(key) is not None:
+        places = {*_with_folders(os.path.abspath(path)), *_with_folders(real)}
+        for key in self.documents.open_keys():
+            if key == uri or self.documents.revision(key) is None:
+                continue
+            if real in self._imports.get(key, ()) or not places.isdisjoint(self._absent.get(key, ())):
                 self.scheduler.schedule(key)
 
     def reanalyze_all(self) -> None:

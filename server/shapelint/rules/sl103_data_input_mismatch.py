@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
-from shapelint.diagnostics import Diagnostic, Fix, code_in_message
-from shapelint.facts import FeedFact, InputFact
+from shapelint.diagnostics import Diagnostic, Fix, Severity, code_in_message
+from shapelint.facts import FeedFact, InputFact, LayerValue, ModelValue
+from shapelint.knowledge.layers import LayerConfig, apply_layer
 from shapelint.rules.base import (
     Rule,
     RuleContext,
@@ -19,8 +21,8 @@ from shapelint.rules.base import (
     shape_literal_items,
 )
 from shapelint.rules.shared_batch_axis import inputs_with_sample_axis
-from shapelint.shapes import first_difference, format_shape, shapes_compatible
-from shapelint.values import ArrayValue, Seq
+from shapelint.shapes import Shape, first_difference, format_shape, shapes_compatible
+from shapelint.values import ArrayValue, Const, Seq
 
 
 class DataInputMismatch(Rule):
@@ -39,6 +41,11 @@ program has loaded its data and built its model, often minutes in. Keras adds or
 one trailing axis of size 1 by itself (so `(N, 28, 28)` data fits `Input(shape=(28, 28, 1))`,
 and `(N,)` data fits `Input(shape=(1,))`): Keras 3, and Keras 2 as tf.keras does it
 (tf-keras 2.21 measured; very old standalone Keras 2.2 did not).
+
+A Keras 3 `Sequential` model does not check its declared input: it runs its layers on the
+data as it is, and trains when every layer accepts it (longer sequences into `Embedding` and
+pooling, say), and Keras 3 ignores `Embedding(input_length=...)` altogether. There the finding
+is a warning: the declared input is wrong, and a functional model or Keras 2 raises.
 """
     example = """
 (x_train, y_train), _ = keras.datasets.mnist.load_data()   # x_train: (60000, 28, 28)
@@ -67,6 +74,16 @@ model = keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(x))
 model.compile(loss="sparse_categorical_crossentropy")
 model.fit(x_train, y_train)
 """,
+        """
+import numpy as np
+import keras
+from keras import layers
+x = np.random.randint(0, 5000, size=(2000, 120))
+pooled = [layers.Embedding(5000, 16), layers.GlobalAveragePooling1D()]
+model = keras.Sequential([*pooled, layers.Dense(1, activation="sigmoid")])
+model.compile(loss="binary_crossentropy")
+model.fit(x, np.zeros((2000,)))
+""",
     )
     INVALID = (
         """
@@ -87,6 +104,16 @@ x = np.random.rand(100, 10)
 model = Sequential([Dense(4, input_dim=12), Dense(1)])
 model.compile(loss="mse")
 model.fit(x, np.zeros((100, 1)))  # error: SL103
+""",
+        """
+import numpy as np
+import keras
+from keras import layers
+x = np.random.randint(0, 5000, size=(2000, 120))
+pooled = [keras.Input(shape=(100,)), layers.Embedding(5000, 16), layers.GlobalAveragePooling1D()]
+model = keras.Sequential([*pooled, layers.Dense(1, activation="sigmoid")])
+model.compile(loss="binary_crossentropy")
+model.fit(x, np.zeros((2000,)))  # warning: SL103
 """,
     )
 
@@ -113,11 +140,13 @@ model.fit(x, np.zeros((100, 1)))  # error: SL103
         if not mismatched(context, fact, data):
             return
         message = self._message(context, feed, fact, data)
-        yield from self._diagnostic(context, feed, fact, data, node, message)
+        runs = context.keras_major >= 3 and keras3_sequential_runs(feed.model, fact, data.shape.drop_first())
+        if runs:
+            message += _keras3_runs_note(feed.model)
+        for diagnostic in self._diagnostic(context, feed, fact, data, node, message):
+            yield replace(diagnostic, severity=Severity.WARNING) if runs else diagnostic
 
-    def _unbatched(
-        self, context: RuleContext, feed: FeedFact, fact: InputFact, data: ArrayValue
-    ) -> Diagnostic | None:
+    def _unbatched(self, context: RuleContext, feed: FeedFact, fact: InputFact, data: ArrayValue) -> Diagnostic | None:
         """fit(dataset) where the dataset was never batched: each element is read as a batch."""
         if not shapes_compatible(data.shape, fact.per_sample) and not mismatched(context, fact, data):
             return None
@@ -217,6 +246,97 @@ model.fit(x, np.zeros((100, 1)))  # error: SL103
         )
         if diagnostic is not None:
             yield diagnostic
+
+
+def _keras3_runs_note(model: ModelValue) -> str:
+    if _input_length_only(model):
+        return (
+            " Keras 3 ignores input_length (it warns that the argument is deprecated) and builds the model from the "
+            "data, so this trains; Keras 2 raises here."
+        )
+    return (
+        " Keras 3 runs a Sequential model's layers on the data without checking the declared input, and these "
+        "layers accept it, so this trains; a functional model, or Keras 2, raises here."
+    )
+
+
+def _input_length_only(model: ModelValue) -> bool:
+    """The input is declared by `Embedding(input_length=...)` alone, which Keras 3 ignores."""
+    first = model.layers[0] if model.layers else None
+    return (
+        isinstance(first, LayerValue)
+        and first.spec is not None
+        and first.spec.family == "embedding"
+        and "input_length" in first.config
+        and not any(key in first.config for key in ("input_shape", "batch_input_shape", "batch_shape"))
+    )
+
+
+# Layers without weights sized by their input: they take any input their output function accepts.
+_FREE_FAMILIES = ("embedding", "pool", "global-pool", "flatten", "reshape")
+_FREE_LAYERS = (
+    "Dropout", "Activation", "GaussianNoise", "GaussianDropout", "AlphaDropout", "ReLU", "LeakyReLU", "ELU",
+    "Softmax", "ActivityRegularization", "Masking", "Identity",
+)  # fmt: skip
+# Layers whose weights are sized by the input's last axis (channels last): other axes may differ.
+_LAST_AXIS_FAMILIES = ("dense", "conv", "recurrent")
+_LAST_AXIS_LAYERS = ("BatchNormalization", "LayerNormalization")
+
+
+def keras3_sequential_runs(model: ModelValue, fact: InputFact, sample: Shape) -> bool:
+    """Keras 3 trains this Sequential model on samples of shape `sample` though it declares another input.
+
+    Keras 3's `Sequential.call` runs the layers on the data as it is (only the rank is adjusted):
+    layers built for the declared input take it when their weights fit it, and a model declared
+    only by `Embedding(input_length=...)` is built from the data. Proven when, layer after layer,
+    the data's shape is accepted until it becomes the declared one (pooling over a longer
+    sequence, say); any layer not known here leaves it unproven (Keras may well raise).
+    """
+    if model.kind != "sequential" or len(model.input_facts) != 1 or model.input_facts[0] is not fact:
+        return False
+    if not sample.fully_known or not fact.per_sample.fully_known or sample.rank != fact.per_sample.rank:
+        return False
+    assert sample.dims is not None and fact.per_sample.dims is not None
+    built = not _input_length_only(model)
+    actual, declared = Shape((None, *sample.dims)), Shape((None, *fact.per_sample.dims))
+    for layer in model.layers:
+        if actual.dims == declared.dims:
+            return True
+        if not isinstance(layer, LayerValue) or layer.spec is None:
+            return False
+        if layer.kind == "keras.layers.InputLayer":
+            continue
+        if built and not _accepts(layer, actual, declared):
+            return False
+        next_actual, next_declared = _output(layer, actual), _output(layer, declared)
+        if next_actual is None or next_declared is None:
+            return False
+        actual, declared = next_actual, next_declared
+    return actual.dims == declared.dims
+
+
+def _accepts(layer: LayerValue, actual: Shape, declared: Shape) -> bool:
+    """A layer built for `declared` also takes `actual` (same rank; its weights do not depend on what differs)."""
+    assert layer.spec is not None and actual.dims is not None and declared.dims is not None
+    if actual.rank != declared.rank:
+        return False
+    name = layer.spec.short_name
+    if layer.spec.family in _FREE_FAMILIES or name in _FREE_LAYERS:
+        return True
+    if layer.spec.family in _LAST_AXIS_FAMILIES or name in _LAST_AXIS_LAYERS:
+        data_format = layer.config.get("data_format")
+        channels_last = data_format is None or (isinstance(data_format, Const) and data_format.value == "channels_last")
+        return channels_last and "axis" not in layer.config and actual.dims[-1] == declared.dims[-1]
+    return False
+
+
+def _output(layer: LayerValue, shape: Shape) -> Shape | None:
+    assert layer.spec is not None
+    outcome = apply_layer(layer.spec, LayerConfig(layer.config), (shape,))
+    output = outcome.output
+    if outcome.problem is not None or not isinstance(output, Shape) or not output.drop_first().fully_known:
+        return None
+    return output
 
 
 def _declaration_fits_other_data(context: RuleContext, feed: FeedFact, fact: InputFact) -> bool:
