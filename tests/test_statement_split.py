@@ -177,3 +177,15 @@ def test_chunks_after_an_added_line_move_down_and_those_before_stay() -> None:
     assert after.chunks[1] is before.chunks[1]  # untouched: the same chunk
     assert after.chunks[3].module is before.chunks[3].module  # the same parsed statement, one line lower
     assert (after.chunks[3].start_line, before.chunks[3].start_line) == (5, 4)
+
+
+def test_chunks_mentioning_a_word_are_those_whose_text_has_it() -> None:
+    text = "a = 1\nm.set_weights(w)\nb = [\n  m.set_weights,\n]\r\nc = 2\n"
+    for program in (
+        source.parse_program([text], notebook=False),
+        source.parse_program([text.replace("\r\n", "\n")], notebook=False),
+        source.parse_program(["x = 1\n", text], notebook=True),
+    ):
+        expected = [chunk for chunk in program.chunks if "set_weights" in chunk.text]
+        assert program.chunks_mentioning("set_weights") == expected
+        assert len(expected) == 2

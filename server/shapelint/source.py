@@ -205,10 +205,40 @@ class Program:
     _line_lengths: list[int] = field(default_factory=list)
     # Notebook only: program line -> how its parsed (IPython-transformed) columns map to the cell text.
     column_maps: dict[int, tuple[Piece, ...]] = field(default_factory=dict)
+    # The parsed text of each segment (file or cell) with the program line it starts at, when known.
+    texts: tuple[tuple[int, str], ...] | None = None
+    _mentions: dict[str, list[Chunk]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def is_notebook(self) -> bool:
         return self.cell_starts is not None
+
+    def chunks_mentioning(self, word: str) -> list[Chunk]:
+        """The chunks whose text contains `word` (a word on one line), in order; searched once per program.
+
+        One search of the whole text instead of one per statement: rules that look for a rare
+        word (`set_weights`) cost nothing per statement.
+        """
+        found = self._mentions.get(word)
+        if found is None:
+            found = self._mentions[word] = self._search(word)
+        return found
+
+    def _search(self, word: str) -> list[Chunk]:
+        if self.texts is None or any("\r" in text for _, text in self.texts):
+            return [chunk for chunk in self.chunks if word in chunk.text]  # lines are not counted by "\n" alone
+        found: list[Chunk] = []
+        for first_line, text in self.texts:
+            at, line = text.find(word), first_line
+            counted = 0
+            while at >= 0:
+                line += text.count("\n", counted, at)
+                counted = at
+                chunk = self.chunk_at_line(line)
+                if chunk is not None and (not found or found[-1] is not chunk):
+                    found.append(chunk)
+                at = text.find(word, at + len(word))
+        return found
 
     def line_text(self, line: int) -> str:
         return self.lines[line] if 0 <= line < len(self.lines) else ""
@@ -495,12 +525,13 @@ def parse_program(segments: Sequence[str], *, notebook: bool) -> Program:
         lines = segment.split.written or [""]
         if segments[0].endswith(("\n", "\r")):
             lines = [*lines, ""]
-        return Program(list(lines), list(segment.chunks), list(segment.errors))
+        return Program(list(lines), list(segment.chunks), list(segment.errors), texts=((0, segments[0]),))
     chunks: list[Chunk] = []
     errors: list[SyntaxErrorInfo] = []
     lines = []
     cell_starts: list[int] | None = [] if notebook else None
     column_maps: dict[int, tuple[Piece, ...]] = {}
+    texts: list[tuple[int, str]] = []
     for cell_index, text in enumerate(segments):
         first_line = len(lines)
         python = text
@@ -511,6 +542,7 @@ def parse_program(segments: Sequence[str], *, notebook: bool) -> Program:
             for line, pieces in transformed.line_maps:
                 column_maps[first_line + line] = pieces
         segment = PARSE_CACHE.segments.get(python)
+        texts.append((first_line, python))
         cell = cell_index if notebook else None
         index_shift = len(chunks)
         chunks.extend(_moved(chunk, index_shift, first_line, cell) for chunk in segment.chunks)
@@ -535,4 +567,4 @@ def parse_program(segments: Sequence[str], *, notebook: bool) -> Program:
         lines.extend(written or [""])
         if not notebook and text.endswith(("\n", "\r")):
             lines.append("")
-    return Program(lines, chunks, errors, cell_starts, column_maps=column_maps)
+    return Program(lines, chunks, errors, cell_starts, column_maps=column_maps, texts=tuple(texts))

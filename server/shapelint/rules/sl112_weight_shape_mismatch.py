@@ -242,8 +242,8 @@ def _set_weights_calls(context: RuleContext) -> Iterator[tuple[cst.Call, int]]:
             if isinstance(node.func, cst.Attribute) and node.func.attr.value == "set_weights":
                 self.calls.append(node)
 
-    for chunk in context.program.chunks:
-        if chunk.module is None or "set_weights" not in chunk.text:
+    for chunk in context.program.chunks_mentioning("set_weights"):
+        if chunk.module is None:
             continue
         finder = Finder()
         chunk.module.visit(finder)
