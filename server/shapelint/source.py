@@ -14,6 +14,7 @@ back to (cell, line, column).
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import threading
 import warnings
@@ -92,6 +93,18 @@ class _Segment:
     split: LineSplit
     chunks: list[Chunk]
     errors: list[SyntaxErrorInfo]
+    _placed: dict[tuple[int, int, int | None], list[Chunk]] = field(default_factory=dict, compare=False, repr=False)
+
+    def placed(self, index_shift: int, line_shift: int, cell: int | None) -> list[Chunk]:
+        """The chunks numbered from `index_shift` at program line `line_shift`, in `cell`: made once per place."""
+        key = (index_shift, line_shift, cell)
+        found = self._placed.get(key)
+        if found is None:
+            found = [_moved(chunk, index_shift, line_shift, cell) for chunk in self.chunks]
+            if len(self._placed) >= 4:  # a cell moves when cells above it grow: keep the latest places
+                self._placed.clear()
+            self._placed[key] = found
+        return found
 
 
 class _Segments:
@@ -544,8 +557,7 @@ def parse_program(segments: Sequence[str], *, notebook: bool) -> Program:
         segment = PARSE_CACHE.segments.get(python)
         texts.append((first_line, python))
         cell = cell_index if notebook else None
-        index_shift = len(chunks)
-        chunks.extend(_moved(chunk, index_shift, first_line, cell) for chunk in segment.chunks)
+        chunks.extend(segment.placed(len(chunks), first_line, cell))
         if not notebook:
             errors.extend(_moved_error(error, first_line) for error in segment.errors)
         elif segment.errors:
@@ -563,8 +575,13 @@ def parse_program(segments: Sequence[str], *, notebook: bool) -> Program:
                     ),
                 )
             )
-        written = segment.split.written if python == text else [line.rstrip("\r\n") for line in split_lines(text)]
-        lines.extend(written or [""])
+        lines.extend((segment.split.written if python == text else _written_lines(text)) or [""])
         if not notebook and text.endswith(("\n", "\r")):
             lines.append("")
     return Program(lines, chunks, errors, cell_starts, column_maps=column_maps, texts=tuple(texts))
+
+
+@functools.lru_cache(maxsize=1024)
+def _written_lines(text: str) -> tuple[str, ...]:
+    """A notebook cell's lines as written (its Python, transformed from IPython, has other lines)."""
+    return tuple(line.rstrip("\r\n") for line in split_lines(text))
