@@ -11,8 +11,10 @@ older by then. So:
 - no collection runs inside an analysis, and what it leaves alive is frozen when it ends
   (constant time), so no collection walks it while the user types;
 - a full collection (unfreeze, collect, freeze again) runs when the engine has been idle
-  for a moment, or once the analyses since the last one have left `object_budget` objects
-  (or `full_every` analyses), which bounds the garbage that can pile up while typing.
+  for a moment; while the user types, only once `spread` analyses have run and left
+  `object_budget` objects, or `object_limit` objects whatever their count (or after
+  `full_every` analyses): fewer than one keystroke in `spread` pays for it (p95 stays
+  clear of it), and the garbage that can pile up while typing stays bounded.
 """
 
 from __future__ import annotations
@@ -30,11 +32,20 @@ _RARE_FULL_COLLECTIONS = 1000
 class CollectionPolicy:
     """Garbage-collection timing for the engine thread."""
 
-    def __init__(self, full_every: int = 500, idle_seconds: float = 1.0, object_budget: int = 2_000_000) -> None:
+    def __init__(
+        self,
+        full_every: int = 500,
+        idle_seconds: float = 1.0,
+        spread: int = 25,
+        object_budget: int = 1_000_000,
+        object_limit: int = 4_000_000,
+    ) -> None:
         self.full_every = full_every
         self.idle_seconds = idle_seconds
-        # ~100 bytes each: the garbage a burst of typing may leave before a full collection runs anyway.
+        self.spread = spread
+        # Objects of ~110 bytes each: the garbage a burst of typing may leave before a full collection.
         self.object_budget = object_budget
+        self.object_limit = object_limit
         self.analyses_since_full = 0
         self.objects_since_full = 0
         self.last_full_ms = 0.0
@@ -63,7 +74,12 @@ class CollectionPolicy:
     def after_analysis(self) -> None:
         """Count the analysis just published; collect in full once the garbage it may leave is too much."""
         self.analyses_since_full += 1
-        if self.analyses_since_full >= self.full_every or self.objects_since_full >= self.object_budget:
+        made, analyses = self.objects_since_full, self.analyses_since_full
+        if (
+            (analyses >= self.spread and made >= self.object_budget)
+            or made >= self.object_limit
+            or analyses >= self.full_every
+        ):
             self.collect_full()
 
     def collect_full(self) -> None:
