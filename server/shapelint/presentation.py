@@ -16,7 +16,7 @@ import libcst as cst
 from shapelint.diagnostics import Position, Range, code_in_message
 from shapelint.facts import LayerCallFact, LayerValue, ModelValue, ProgramFacts, UnknownReason
 from shapelint.shapes import Shape, format_shape
-from shapelint.source import Program
+from shapelint.source import NodeRef, Program
 from shapelint.values import UNKNOWN, ArrayValue, Const, DatasetValue, Seq, SymbolicInt, TensorValue, Value
 
 
@@ -142,12 +142,20 @@ def model_summary(facts: ProgramFacts, model: ModelValue, name: str) -> str:
     return "\n".join(rows)
 
 
-def inlay_hints(facts: ProgramFacts, program: Program) -> list[tuple[Position, str, str | None]]:
-    """Each layer call's output shape, placed at the end of the line that applies it."""
+def inlay_hints(
+    facts: ProgramFacts, program: Program, lines: tuple[int, int] | None = None
+) -> list[tuple[Position, str, str | None]]:
+    """Each layer call's output shape, placed at the end of the line that applies it.
+
+    `lines`: only the hints on these program lines (first, last), as an editor asks for the
+    lines it shows; the calls in statements elsewhere are not placed at all.
+    """
     by_line: dict[int, tuple[str, str | None]] = {}
     for input_fact in facts.inputs:
         # The declared input's tensor, batch axis included: the line where a wrong shape is written.
         if input_fact.source != "Input" or input_fact.call is None or input_fact.tensor.shape.dims is None:
+            continue
+        if lines is not None and not _statement_reaches(program, input_fact.call, lines):
             continue
         span = program.node_range(input_fact.call)
         if span is not None:
@@ -155,6 +163,8 @@ def inlay_hints(facts: ProgramFacts, program: Program) -> list[tuple[Position, s
     for fact in facts.layer_calls:
         # A layer Keras would reject has no output: the error is shown there, not a made-up shape.
         if fact.call is None or fact.problem is not None or not isinstance(fact.output, (TensorValue, Seq)):
+            continue
+        if lines is not None and not _statement_reaches(program, fact.call, lines):
             continue
         text = output_text(fact.output)
         if text == "?":
@@ -166,7 +176,16 @@ def inlay_hints(facts: ProgramFacts, program: Program) -> list[tuple[Position, s
     return [
         (Position(line, len(program.line_text(line).rstrip())), label, tooltip)
         for line, (label, tooltip) in sorted(by_line.items())
+        if lines is None or lines[0] <= line <= lines[1]
     ]
+
+
+def _statement_reaches(program: Program, ref: NodeRef, lines: tuple[int, int]) -> bool:
+    """Whether the top-level statement of a node has a line in `lines` (a node's lines are its statement's)."""
+    if not 0 <= ref.chunk < len(program.chunks):
+        return False
+    chunk = program.chunks[ref.chunk]
+    return chunk.start_line <= lines[1] and lines[0] < chunk.start_line + chunk.line_count
 
 
 def output_text(value: Value) -> str:

@@ -14,13 +14,15 @@ back to (cell, line, column).
 from __future__ import annotations
 
 import ast
-import io
+import functools
 import re
 import threading
 import warnings
+from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from itertools import islice
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
@@ -28,10 +30,19 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from shapelint.diagnostics import Diagnostic, Position, Range, Related
 from shapelint.ipython_syntax import Piece, map_column, transform_cell
 from shapelint.parse_limits import skip_reason
+from shapelint.statement_split import (
+    CONTINUATION,
+    LineSplit,
+    Resplit,
+    common_prefix,
+    common_suffix,
+    resplit,
+    split_lines,
+    split_statements,
+)
 
-# Lines that continue a compound statement rather than start a new one.
-_CONTINUATION = re.compile(r"(else|elif|except|finally|case)\b")
-_SIGNIFICANT = re.compile(r"\"\"\"|'''|[\"'#\\()\[\]{}]")
+__all__ = ["split_lines", "split_statements"]  # where the rest of the package finds them
+
 _STATEMENT_START = re.compile(r"[A-Za-z_@(\[]")
 
 
@@ -75,6 +86,58 @@ class Skipped:
 Parsed = cst.Module | cst.ParserSyntaxError | Skipped
 
 
+@dataclass(frozen=True)
+class _Segment:
+    """A file's text (or a notebook cell's Python) split and parsed, counted from chunk 0 at line 0, no cell."""
+
+    split: LineSplit
+    chunks: list[Chunk]
+    errors: list[SyntaxErrorInfo]
+    _placed: dict[tuple[int, int, int | None], list[Chunk]] = field(default_factory=dict, compare=False, repr=False)
+
+    def placed(self, index_shift: int, line_shift: int, cell: int | None) -> list[Chunk]:
+        """The chunks numbered from `index_shift` at program line `line_shift`, in `cell`: made once per place."""
+        key = (index_shift, line_shift, cell)
+        found = self._placed.get(key)
+        if found is None:
+            found = [_moved(chunk, index_shift, line_shift, cell) for chunk in self.chunks]
+            if len(self._placed) >= 4:  # a cell moves when cells above it grow: keep the latest places
+                self._placed.clear()
+            self._placed[key] = found
+        return found
+
+
+class _Segments:
+    """The segments parsed lately, by text: an unchanged text is not split again, and an edited one
+    is re-split from the closest of the last few (`statement_split.resplit`), keeping the chunks of
+    the statements it did not touch. Bounded by entries and by the characters of their texts."""
+
+    BASES = 4  # how many of the latest segments an edited text is compared with
+
+    def __init__(self, capacity: int = 256, max_chars: int = 8_000_000) -> None:
+        self._capacity = capacity
+        self._max_chars = max_chars
+        self._chars = 0
+        self._lock = threading.Lock()
+        self._segments: OrderedDict[str, _Segment] = OrderedDict()
+
+    def get(self, text: str) -> _Segment:
+        with self._lock:
+            found = self._segments.get(text)
+            if found is not None:
+                self._segments.move_to_end(text)
+                return found
+            bases = [self._segments[key] for key in islice(reversed(self._segments), self.BASES)]
+        segment = _reparse(_closest(bases, text), text)
+        with self._lock:
+            if text not in self._segments:
+                self._chars += len(text)
+            self._segments[text] = segment
+            while len(self._segments) > 1 and (len(self._segments) > self._capacity or self._chars > self._max_chars):
+                self._chars -= len(self._segments.popitem(last=False)[0])
+        return segment
+
+
 class _ParseCache:
     """Chunk text -> parsed module (or the syntax error), and its positions, bounded LRU.
 
@@ -90,6 +153,8 @@ class _ParseCache:
         self._lock = threading.RLock()
         self._modules: OrderedDict[str, Parsed] = OrderedDict()
         self._positions: dict[int, tuple[cst.Module, dict[cst.CSTNode, CodeRange]]] = {}
+        # Whole texts (files, notebook cells) -> their statements, for re-splitting edited texts.
+        self.segments = _Segments()
 
     def parse(self, text: str) -> Parsed:
         with self._lock:
@@ -141,55 +206,6 @@ PARSE_CACHE = _ParseCache()
 _EMPTY_MODULE = cst.Module(body=[])
 
 
-def split_statements(lines: Sequence[str]) -> list[int]:
-    """Indexes of the lines that start a top-level statement (line 0 always starts one).
-
-    A light scanner tracks brackets, strings and backslash continuations, so it works on
-    text that does not parse. Blank and comment-only lines stay with the statement above.
-    """
-    starts = [0]
-    depth = 0
-    in_string: str | None = None  # the quote that closes the open string
-    continued = False
-    after_decorator = False
-    for number, line in enumerate(lines):
-        at_top = depth == 0 and in_string is None and not continued
-        if number > 0 and at_top and line[:1] not in ("", " ", "\t", "\n", "\r", "#", "\f"):
-            if not _CONTINUATION.match(line) and not after_decorator and line[0] not in ")]}":
-                starts.append(number)
-        if at_top and line.strip():
-            after_decorator = line.startswith("@")
-        continued = False
-        for match in _SIGNIFICANT.finditer(line):
-            token = match.group()
-            if in_string is not None:
-                if token == in_string:
-                    in_string = None
-                continue
-            if token == "#":
-                break
-            if token in ('"""', "'''", '"', "'"):
-                in_string = token
-            elif token in "([{":
-                depth += 1
-            elif token in ")]}":
-                depth = max(depth - 1, 0)
-            elif token == "\\":
-                continued = line.rstrip("\r\n").endswith("\\")
-        if in_string is not None:
-            # A single-quoted string cannot span lines: it ends (badly) at the end of the line.
-            if in_string in ('"', "'") and not line.rstrip("\r\n").endswith("\\"):
-                in_string = None
-        # Escaped quotes inside strings are rare in Keras code; a mis-scan only costs a
-        # larger chunk, which the parser then checks.
-    return starts
-
-
-def split_lines(text: str) -> list[str]:
-    """Lines with their endings, split where Python's tokenizer splits (\\n, \\r\\n, \\r only)."""
-    return io.StringIO(text, newline="").readlines()
-
-
 @dataclass
 class Program:
     """A document (or a notebook's code cells) as parsed top-level statements."""
@@ -202,10 +218,40 @@ class Program:
     _line_lengths: list[int] = field(default_factory=list)
     # Notebook only: program line -> how its parsed (IPython-transformed) columns map to the cell text.
     column_maps: dict[int, tuple[Piece, ...]] = field(default_factory=dict)
+    # The parsed text of each segment (file or cell) with the program line it starts at, when known.
+    texts: tuple[tuple[int, str], ...] | None = None
+    _mentions: dict[str, list[Chunk]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def is_notebook(self) -> bool:
         return self.cell_starts is not None
+
+    def chunks_mentioning(self, word: str) -> list[Chunk]:
+        """The chunks whose text contains `word` (a word on one line), in order; searched once per program.
+
+        One search of the whole text instead of one per statement: rules that look for a rare
+        word (`set_weights`) cost nothing per statement.
+        """
+        found = self._mentions.get(word)
+        if found is None:
+            found = self._mentions[word] = self._search(word)
+        return found
+
+    def _search(self, word: str) -> list[Chunk]:
+        if self.texts is None or any("\r" in text for _, text in self.texts):
+            return [chunk for chunk in self.chunks if word in chunk.text]  # lines are not counted by "\n" alone
+        found: list[Chunk] = []
+        for first_line, text in self.texts:
+            at, line = text.find(word), first_line
+            counted = 0
+            while at >= 0:
+                line += text.count("\n", counted, at)
+                counted = at
+                chunk = self.chunk_at_line(line)
+                if chunk is not None and (not found or found[-1] is not chunk):
+                    found.append(chunk)
+                at = text.find(word, at + len(word))
+        return found
 
     def line_text(self, line: int) -> str:
         return self.lines[line] if 0 <= line < len(self.lines) else ""
@@ -347,16 +393,75 @@ class Program:
         return Position(position.line + self.cell_starts[cell], position.column)
 
 
-def _parse_segment(
-    text: str, first_line: int, cell: int | None, chunks: list[Chunk], errors: list[SyntaxErrorInfo]
-) -> None:
-    lines = split_lines(text)
-    if not lines:
-        return
-    starts = split_statements(lines)
-    bounds = [*starts, len(lines)]
+_CLOSE_ENOUGH = 4096  # characters that differ
+
+
+def _closest(bases: Sequence[_Segment], text: str) -> _Segment | None:
+    """The segment whose text shares the most with `text` at its start and end (None: nothing shared)."""
+    best, shared = None, 0
+    for base in bases:
+        earlier = base.split.text
+        prefix = common_prefix(earlier, text)
+        common = prefix + common_suffix(earlier, text, min(len(earlier), len(text)) - prefix)
+        if common > shared:
+            best, shared = base, common
+        if max(len(earlier), len(text)) - common <= _CLOSE_ENOUGH:
+            break  # an edit of this one (the last text analysed, usually): no need to look further
+    return best
+
+
+def _reparse(base: _Segment | None, text: str) -> _Segment:
+    """A segment's chunks: those of `base` where the statements did not change, new ones where they did."""
+    change = resplit(base.split, text) if base is not None else Resplit.whole(text)
+    split, rescanned_from, kept_from, shift = change.split, change.rescanned_from, change.kept_from, change.line_shift
+    chunks: list[Chunk] = []
+    errors: list[SyntaxErrorInfo] = []
+    tail: Sequence[Chunk] = ()
+    if base is not None:
+        old = base.chunks
+        chunks = old[: bisect_left(old, rescanned_from, key=_start_line)]
+        errors = [error for error in base.errors if error.range.start.line < rescanned_from]
+        tail = old[bisect_left(old, kept_from - shift, key=_start_line) :]
+    starts = split.starts
+    bounds = [*starts[bisect_left(starts, rescanned_from) : bisect_left(starts, kept_from)], kept_from]
     for begin, end in zip(bounds, bounds[1:]):
-        _add_chunk(lines, begin, end, first_line, cell, chunks, errors)
+        _add_chunk(split.lines, begin, end, 0, None, chunks, errors)
+    if tail:
+        index_shift = len(chunks) - tail[0].index
+        if index_shift == 0 and shift == 0:
+            chunks.extend(tail)
+        else:
+            chunks.extend(_moved(chunk, index_shift, shift) for chunk in tail)
+        assert base is not None
+        errors.extend(
+            _moved_error(error, shift) for error in base.errors if error.range.start.line >= kept_from - shift
+        )
+    return _Segment(split, chunks, errors)
+
+
+def _start_line(chunk: Chunk) -> int:
+    return chunk.start_line
+
+
+def _moved(chunk: Chunk, index_shift: int, line_shift: int, cell: int | None = None) -> Chunk:
+    return Chunk(
+        chunk.index + index_shift,
+        chunk.text,
+        chunk.start_line + line_shift,
+        chunk.line_count,
+        chunk.module,
+        cell,
+        chunk.skipped,
+    )
+
+
+def _moved_error(error: SyntaxErrorInfo, line_shift: int) -> SyntaxErrorInfo:
+    if line_shift == 0:
+        return error
+    start, end = error.range.start, error.range.end
+    return SyntaxErrorInfo(
+        Range.of(start.line + line_shift, start.column, end.line + line_shift, end.column), error.message
+    )
 
 
 def _add_chunk(
@@ -380,7 +485,7 @@ def _add_chunk(
     # that looks like the start of a top-level statement, so only the broken one is lost.
     for split in range(begin + 1, end):
         line = lines[split]
-        if _STATEMENT_START.match(line) and not _CONTINUATION.match(line):
+        if _STATEMENT_START.match(line) and not CONTINUATION.match(line):
             head = "".join(lines[begin:split])
             head_parsed = PARSE_CACHE.parse(head)
             if isinstance(head_parsed, cst.Module):
@@ -428,25 +533,35 @@ def parse_program(segments: Sequence[str], *, notebook: bool) -> Program:
     A notebook cell is IPython: it is parsed as the Python IPython would run
     (`ipython_syntax.transform_cell`), and reports at most one syntax error, as Jupyter does.
     """
+    if not notebook and len(segments) == 1:  # a file: its segment's chunks are the program's
+        segment = PARSE_CACHE.segments.get(segments[0])
+        lines = segment.split.written or [""]
+        if segments[0].endswith(("\n", "\r")):
+            lines = [*lines, ""]
+        return Program(list(lines), list(segment.chunks), list(segment.errors), texts=((0, segments[0]),))
     chunks: list[Chunk] = []
     errors: list[SyntaxErrorInfo] = []
-    lines: list[str] = []
+    lines = []
     cell_starts: list[int] | None = [] if notebook else None
     column_maps: dict[int, tuple[Piece, ...]] = {}
-    for cell_index, segment in enumerate(segments):
-        text = segment
-        cell_errors = errors
-        if notebook:
-            assert cell_starts is not None
-            cell_starts.append(len(lines))
-            transformed = transform_cell(segment)
-            text = transformed.python
+    texts: list[tuple[int, str]] = []
+    for cell_index, text in enumerate(segments):
+        first_line = len(lines)
+        python = text
+        if cell_starts is not None:
+            cell_starts.append(first_line)
+            transformed = transform_cell(text)
+            python = transformed.python
             for line, pieces in transformed.line_maps:
-                column_maps[len(lines) + line] = pieces
-            cell_errors = []
-        _parse_segment(text, len(lines), cell_index if notebook else None, chunks, cell_errors)
-        if notebook and cell_errors:
-            first = cell_errors[0]
+                column_maps[first_line + line] = pieces
+        segment = PARSE_CACHE.segments.get(python)
+        texts.append((first_line, python))
+        cell = cell_index if notebook else None
+        chunks.extend(segment.placed(len(chunks), first_line, cell))
+        if not notebook:
+            errors.extend(_moved_error(error, first_line) for error in segment.errors)
+        elif segment.errors:
+            first = _moved_error(segment.errors[0], first_line)
             line = first.range.start.line
             pieces = column_maps.get(line, ())
             errors.append(
@@ -460,8 +575,13 @@ def parse_program(segments: Sequence[str], *, notebook: bool) -> Program:
                     ),
                 )
             )
-        segment_lines = [line.rstrip("\r\n") for line in split_lines(segment)] or [""]
-        if not notebook and segment.endswith(("\n", "\r")):
-            segment_lines.append("")
-        lines.extend(segment_lines)
-    return Program(lines, chunks, errors, cell_starts, column_maps=column_maps)
+        lines.extend((segment.split.written if python == text else _written_lines(text)) or [""])
+        if not notebook and text.endswith(("\n", "\r")):
+            lines.append("")
+    return Program(lines, chunks, errors, cell_starts, column_maps=column_maps, texts=tuple(texts))
+
+
+@functools.lru_cache(maxsize=1024)
+def _written_lines(text: str) -> tuple[str, ...]:
+    """A notebook cell's lines as written (its Python, transformed from IPython, has other lines)."""
+    return tuple(line.rstrip("\r\n") for line in split_lines(text))

@@ -1,15 +1,20 @@
-"""When the server collects cyclic garbage: between keystrokes, not inside them.
+"""When the server collects cyclic garbage: while nobody types, not inside or between keystrokes.
 
 An analysis allocates many short-lived objects, and the parse cache keeps a large,
-long-lived heap of syntax trees. CPython's automatic full collections traverse that
-whole heap (seconds on a 10,000-line file) and land on whatever keystroke triggers
-them. So:
+long-lived heap of syntax trees. A collection costs what it walks: CPython's automatic
+full collections walk that whole heap (seconds on a 10,000-line file), and a young
+collection after each analysis walks everything the analysis left alive (tens of
+milliseconds on a large file) to free almost nothing: the previous analysis's cycles are
+older by then. So:
 
-- objects alive after start-up (modules, protocol types) are frozen: never scanned again;
-- automatic full collections are made rare; no collection runs inside an analysis;
-- after each analysis is published, only the young generations are collected;
-- a full collection runs when the engine has been idle for a moment, or after
-  `full_every` analyses, which bounds the garbage that can pile up while typing.
+- objects alive after start-up (modules, protocol types) are frozen: never walked again;
+- no collection runs inside an analysis, and what it leaves alive is frozen when it ends
+  (constant time), so no collection walks it while the user types;
+- a full collection (unfreeze, collect, freeze again) runs when the engine has been idle
+  for a moment; while the user types, only once `spread` analyses have run and left
+  `object_budget` objects, or `object_limit` objects whatever their count (or after
+  `full_every` analyses): fewer than one keystroke in `spread` pays for it (p95 stays
+  clear of it), and the garbage that can pile up while typing stays bounded.
 """
 
 from __future__ import annotations
@@ -27,10 +32,22 @@ _RARE_FULL_COLLECTIONS = 1000
 class CollectionPolicy:
     """Garbage-collection timing for the engine thread."""
 
-    def __init__(self, full_every: int = 20, idle_seconds: float = 1.0) -> None:
+    def __init__(
+        self,
+        full_every: int = 500,
+        idle_seconds: float = 1.0,
+        spread: int = 25,
+        object_budget: int = 1_000_000,
+        object_limit: int = 4_000_000,
+    ) -> None:
         self.full_every = full_every
         self.idle_seconds = idle_seconds
+        self.spread = spread
+        # Objects of ~110 bytes each: the garbage a burst of typing may leave before a full collection.
+        self.object_budget = object_budget
+        self.object_limit = object_limit
         self.analyses_since_full = 0
+        self.objects_since_full = 0
         self.last_full_ms = 0.0
 
     def after_startup(self) -> None:
@@ -42,28 +59,38 @@ class CollectionPolicy:
 
     @contextmanager
     def analysis(self) -> Iterator[None]:
-        """Run one analysis with no collection inside it."""
+        """Run one analysis with no collection inside it; freeze what it leaves alive."""
         was_enabled = gc.isenabled()
         gc.disable()
         try:
             yield
         finally:
+            # The objects made since the last collection or freeze (the analysis's, mostly).
+            self.objects_since_full += gc.get_count()[0]
+            gc.freeze()
             if was_enabled:
                 gc.enable()
 
     def after_analysis(self) -> None:
-        """Collect the young garbage of the analysis just published (cost ~ that analysis)."""
-        gc.collect(1)
+        """Count the analysis just published; collect in full once the garbage it may leave is too much."""
         self.analyses_since_full += 1
-        if self.analyses_since_full >= self.full_every:
+        made, analyses = self.objects_since_full, self.analyses_since_full
+        if (
+            (analyses >= self.spread and made >= self.object_budget)
+            or made >= self.object_limit
+            or analyses >= self.full_every
+        ):
             self.collect_full()
 
     def collect_full(self) -> None:
         """A full collection (call on the engine thread, ideally while nobody types)."""
         started = time.perf_counter()
+        gc.unfreeze()
         gc.collect()
+        gc.freeze()
         self.last_full_ms = (time.perf_counter() - started) * 1000
         self.analyses_since_full = 0
+        self.objects_since_full = 0
 
     def collect_if_idle(self) -> None:
         """The idle-time full collection, when any analysis ran since the last one."""

@@ -35,6 +35,7 @@ from shapelint.lsp.background_confirmation import BackgroundConfirmer
 from shapelint.lsp.documents import ClientPosition, DocumentStore, NotebookCell, Snapshot, TextChange
 from shapelint.lsp.encoding import ColumnEncoding
 from shapelint.lsp.hover import diagnostics_at, hover_markdown
+from shapelint.lsp.inlay_hints import hints_in_lines
 from shapelint.lsp.memory import CollectionPolicy
 from shapelint.lsp.scheduler import AnalysisScheduler
 from shapelint.lsp.settings import (
@@ -842,11 +843,9 @@ async def inlay_hint(ls: ShapelintServer, params: types.InlayHintParams) -> list
     if state is None:
         return []
     first, last = params.range.start.line, params.range.end.line
-    return [
-        convert.to_lsp_inlay_hint(hint, state, result.encoding)
-        for hint in result.analysis.inlay_hints
-        if hint.cell == location.cell and first <= hint.position.line <= last
-    ]
+    # Only the lines asked for (an editor asks for what it shows, after every change), on the engine thread.
+    hints = await ls.scheduler.on_engine(hints_in_lines, result.analysis, location.cell, first, last)
+    return [convert.to_lsp_inlay_hint(hint, state, result.encoding) for hint in hints]
 
 
 @server.feature(

@@ -242,8 +242,10 @@ def _set_weights_calls(context: RuleContext) -> Iterator[tuple[cst.Call, int]]:
             if isinstance(node.func, cst.Attribute) and node.func.attr.value == "set_weights":
                 self.calls.append(node)
 
-    for chunk in context.chunks:
-        if chunk.module is None or "set_weights" not in chunk.text:
+    mentioning = context.program.chunks_mentioning("set_weights")
+    analysed = {chunk.index for chunk in context.chunks} if mentioning else set()
+    for chunk in mentioning:
+        if chunk.module is None or chunk.index not in analysed:
             continue
         finder = Finder()
         chunk.module.visit(finder)

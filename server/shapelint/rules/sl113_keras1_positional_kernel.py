@@ -68,18 +68,19 @@ model = keras.Sequential([
     def check(self, context: RuleContext) -> Iterator[Diagnostic]:
         seen: set[int] = set()
         # Layers after a failing one in a Sequential are never applied: they are found in the model.
-        calls = {id(fact.layer): fact for fact in context.facts.layer_calls}
         layers = [fact.layer for fact in context.facts.layer_calls] + [
             layer for model in context.facts.models for layer in model.layers if isinstance(layer, LayerValue)
         ]
+        calls: dict[int, LayerCallFact] | None = None  # made for the first finding
         for layer in layers:
-            fact = calls.get(id(layer))
             if id(layer) in seen or layer.node is None or layer.args is None:
                 continue
             seen.add(id(layer))
             call = layer.node.node
             if not isinstance(call, cst.Call) or layer.args.has_star:
                 continue
+            if _last_name(call.func) not in _KERAS1_NAMES:
+                continue  # the written name is computed only where it can be a Keras 1 name
             written = context.code(NodeRef(layer.node.chunk, call.func)).rsplit(".", 1)[-1]
             rank = _KERAS1_NAMES.get(written)
             positional = [arg for arg in call.args if arg.keyword is None]
@@ -88,7 +89,9 @@ model = keras.Sequential([
             sizes = [const_int(value) for value in layer.args.args[1 : rank + 1]]
             if any(size is None or size < 1 for size in sizes) or sizes[1] == 1:
                 continue
-            diagnostic = self._report(context, layer, fact, written, positional, sizes)
+            if calls is None:
+                calls = {id(fact.layer): fact for fact in context.facts.layer_calls}
+            diagnostic = self._report(context, layer, calls.get(id(layer)), written, positional, sizes)
             if diagnostic is not None:
                 yield diagnostic
 
@@ -125,3 +128,15 @@ model = keras.Sequential([
         # Unsafe: the stride goes back to 1, so every later size (and Dense's weights) changes.
         fix = context.fix(f"Use kernel_size={kernel}", TextEdit(Range(first.start, last.end), kernel), safe=False)
         return context.diagnostic(self, layer.node, message, [fix])
+
+
+def _last_name(func: cst.BaseExpression) -> str | None:
+    """The name a callee's code ends with (`Convolution2D` in `layers.Convolution2D`), read off the tree.
+
+    Code that ends with `.Convolution2D` or is `Convolution2D` is a Name or an Attribute of that name.
+    """
+    if isinstance(func, cst.Name):
+        return func.value
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return None

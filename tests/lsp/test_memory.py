@@ -1,0 +1,72 @@
+"""The server's collection policy: what an analysis leaves is frozen, and full collections are spread out."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+
+import pytest
+from shapelint.lsp.memory import CollectionPolicy
+
+
+class CountingPolicy(CollectionPolicy):
+    def __init__(self, **limits: int) -> None:
+        super().__init__(**limits)
+        self.full = 0
+
+    def collect_full(self) -> None:
+        self.full += 1
+        self.analyses_since_full = self.objects_since_full = 0
+
+
+@pytest.fixture(autouse=True)
+def unfrozen() -> Iterator[None]:
+    yield
+    gc.unfreeze()  # what the tests froze goes back to the collector
+
+
+def analyse(policy: CollectionPolicy, objects: int) -> list[object]:
+    with policy.analysis():
+        kept = [[] for _ in range(objects)]  # what an analysis leaves alive
+    policy.after_analysis()
+    return kept
+
+
+def test_what_an_analysis_leaves_alive_is_frozen_and_counted() -> None:
+    policy = CountingPolicy()
+    frozen = gc.get_freeze_count()
+    kept = analyse(policy, 5000)
+    assert gc.get_freeze_count() >= frozen + 5000
+    assert policy.objects_since_full >= 5000 and gc.get_count()[0] < 5000
+    assert gc.isenabled() and len(kept) == 5000
+
+
+def test_a_full_collection_waits_for_enough_analyses_and_garbage() -> None:
+    policy = CountingPolicy(spread=3, object_budget=1000, object_limit=100_000)
+    analyse(policy, 2000)
+    analyse(policy, 2000)
+    assert policy.full == 0  # a burst of two keystrokes: nobody pays for a full collection
+    analyse(policy, 2000)
+    assert policy.full == 1
+    for _ in range(5):
+        analyse(policy, 10)  # little garbage: no full collection however many analyses
+    assert policy.full == 1
+
+
+def test_a_full_collection_runs_at_once_past_the_object_limit() -> None:
+    policy = CountingPolicy(spread=10, object_budget=1000, object_limit=3000)
+    analyse(policy, 4000)
+    assert policy.full == 1
+
+
+def test_the_idle_collection_unfreezes_and_frees_cycles() -> None:
+    policy = CollectionPolicy()
+    with policy.analysis():
+        cycle: list[object] = []
+        cycle.append(cycle)
+    del cycle
+    policy.after_analysis()
+    assert policy.analyses_since_full == 1
+    policy.collect_if_idle()
+    assert policy.analyses_since_full == 0 and policy.objects_since_full == 0
+    assert gc.get_freeze_count() > 0  # what is alive is frozen again
