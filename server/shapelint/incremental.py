@@ -154,12 +154,18 @@ class GroupedAnalysis:
             found.extend(result.diagnostics(program, config, chunks, key))
         return found
 
-    def inlay_hints(self, program: Program) -> list[Hint]:
-        """Every group's inlay hints, in line order (a line belongs to one group)."""
+    def inlay_hints(self, program: Program, lines: tuple[int, int] | None = None) -> list[Hint]:
+        """The groups' inlay hints in line order (a line belongs to one group); `lines`: only
+        those on these program lines (first, last), from the groups with a statement there."""
         prelude_lines = tuple([chunk.start_line for chunk in self.prelude])
         found: list[Hint] = []
         for result, chunks in zip(self.results, self.chunks):
-            found.extend(result.inlay_hints(program, (prelude_lines, tuple([chunk.start_line for chunk in chunks]))))
+            if lines is not None and not any(
+                chunk.start_line <= lines[1] and chunk.start_line + chunk.line_count > lines[0] for chunk in chunks
+            ):
+                continue
+            hints = result.inlay_hints(program, (prelude_lines, tuple([chunk.start_line for chunk in chunks])))
+            found.extend(hints if lines is None else [h for h in hints if lines[0] <= h[0].line <= lines[1]])
         found.sort(key=lambda hint: hint[0])
         return found
 

@@ -7,7 +7,6 @@ keystroke's analysis.
 
 from __future__ import annotations
 
-from shapelint import presentation
 from shapelint.diagnostics import Position
 from shapelint.engine import Analysis, InlayHint
 
@@ -20,7 +19,7 @@ def hints_in_lines(analysis: Analysis, cell: int | None, first: int, last: int) 
         program.to_program_position(Position(last, 0), cell).line,
     )
     hints = []
-    for position, label, tooltip in presentation.inlay_hints(analysis.facts, program, lines):
+    for position, label, tooltip in analysis.groups.inlay_hints(program, lines):
         mapped, hint_cell = program.to_cell_position(position)
         if hint_cell == cell and first <= mapped.line <= last:
             hints.append(InlayHint(mapped, label, tooltip, hint_cell))
