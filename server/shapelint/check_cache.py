@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from enum import Enum
 
 from shapelint import __version__, read_log
+from shapelint.check_replay import write_atomically
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # a replayed run (`check_replay`) imports this module for the cache's place alone
@@ -169,12 +170,8 @@ class ResultCache:
             if not isinstance(entry, dict) or entry.get("format") != FORMAT or entry.get("content") != digest:
                 return None
             observed = [_observation(item) for item in entry["observed"]]
-            for observation in observed:
-                holds = seen.get(observation)
-                if holds is None:
-                    holds = seen[observation] = read_log.still_true(observation)
-                if not holds:
-                    return None
+            if not read_log.all_still_true(observed, seen):
+                return None
             return _result_from_json(entry["result"], display), observed
         except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
             return None  # missing, unreadable or not ours: analyse again
@@ -190,21 +187,10 @@ class ResultCache:
         data = json.dumps(entry, separators=(",", ":")).encode("utf-8", "surrogatepass")
         if len(data) > MAX_ENTRY_BYTES:
             return
-        import tempfile  # only a run that writes needs it
-
         target = self._entry_path(key)
         try:
             self._prepare()
-            target.parent.mkdir(parents=True, exist_ok=True)
-            descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".json")
-            try:
-                with os.fdopen(descriptor, "wb") as handle:
-                    handle.write(data)
-                os.replace(temporary, target)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(temporary)
-                raise
+            write_atomically(str(target), data)
             self.stored += 1
         except OSError:
             return

@@ -90,22 +90,26 @@ def store(cache_folder: str, key: str, output: str, status: int, observed: Itera
     data = json.dumps(record, separators=(",", ":")).encode("utf-8", "surrogatepass")
     if len(data) > MAX_RECORD_BYTES:
         return
-    import tempfile
-
-    target = record_path(cache_folder, key)
     try:
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(data)
-            os.replace(temporary, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+        write_atomically(record_path(cache_folder, key), data)
     except OSError:
         return
+
+
+def write_atomically(target: str, data: bytes) -> None:
+    """Write a cache file whole or not at all (a temporary file beside it, then renamed); OSError when it cannot."""
+    import tempfile  # only a run that writes needs it
+
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 def configuration_observations(folders: Iterable[str]) -> list[read_log.Observation]:

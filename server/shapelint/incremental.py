@@ -194,7 +194,7 @@ def analyze_groups(
         key = (chunk.text, place)
         with _PRELUDE_LOCK:
             kept = _PRELUDE.get(key)
-        if kept is not None and _still_true(kept[1], checked):
+        if kept is not None and read_log.all_still_true(kept[1], checked):
             return kept[0]
         interpreter = Interpreter(
             program,
@@ -245,7 +245,7 @@ def analyze_groups(
             result is None
             or result.steps > allowance
             or materialised + result.materialised > MAX_MATERIALISED
-            or not _still_true(result.observed, checked)
+            or not read_log.all_still_true(result.observed, checked)
         ):
             budget = Budget(steps=allowance, seconds=max(deadline - time.monotonic(), 0.0), materialised=materialised)
             result = _run_group(program, grouping, group, workspace, keras_major, learned, budget)
@@ -293,17 +293,6 @@ def _run_group(
 # disk showed when it was run (a module of the project named like a library would win).
 _PRELUDE: dict[tuple[str, object], tuple[dict[str, Value], tuple[read_log.Observation, ...]]] = {}
 _PRELUDE_LOCK = threading.Lock()
-
-
-def _still_true(observed: Iterable[read_log.Observation], checked: dict[read_log.Observation, bool]) -> bool:
-    """Whether the disk still shows what a kept result saw (each observation looked at once per analysis)."""
-    for observation in observed:
-        found = checked.get(observation)
-        if found is None:
-            found = checked[observation] = read_log.still_true(observation)
-        if not found:
-            return False
-    return True
 
 
 def _learned_key(learned: Mapping[str, Shape] | None) -> object:

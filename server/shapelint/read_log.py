@@ -164,6 +164,18 @@ def read_whole(path: str) -> bytes | None:
 WHOLE = (1 << 31) - 1  # the limit of a 'read' observation of a whole file
 
 
+def all_still_true(observations: Iterable[Observation], seen: dict[Observation, bool]) -> bool:
+    """Whether the disk still shows what every observation recorded; `seen` keeps the answers,
+    so each observation is looked at once however many results noted it."""
+    for observation in observations:
+        holds = seen.get(observation)
+        if holds is None:
+            holds = seen[observation] = still_true(observation)
+        if not holds:
+            return False
+    return True
+
+
 def still_true(observation: Observation) -> bool:
     """Whether the disk still shows what the observation recorded."""
     kind, path, detail, outcome = observation
