@@ -124,6 +124,15 @@ def test_a_script_never_reuses_what_a_notebook_of_the_same_cells_found(kept: Non
     assert script.facts.module_names["x"].describe() == "unknown"  # a script would raise NameError
 
 
+def test_only_the_last_documents_keep_their_results(kept: None) -> None:
+    text = corpus.keras_program(200, 3)
+    paths = [f"/project/script_{number}.py" for number in range(6)]
+    for path in paths:
+        analyze(text, CONFIG, path=path)
+    assert analyze(text, CONFIG, path=paths[-1]).groups.interpreted == 0
+    assert analyze(text, CONFIG, path=paths[0]).groups.interpreted > 0  # a file opened and left alone
+
+
 def test_nothing_is_kept_unless_asked() -> None:
     incremental.RESULTS.clear()
     text = corpus.keras_program(200, 3)
@@ -204,15 +213,14 @@ def test_a_warm_analysis_says_what_a_cold_one_says(kept: None, name: str, text: 
     analyze(text, CONFIG, path=path)
     for edited in _edits(text, rng):
         warm = analyze(edited, CONFIG, path=path)
-        kept_results = dict(incremental.RESULTS._items)
-        incremental.RESULTS.clear()
-        cold = analyze(edited, CONFIG, path=path)
+        kept_results, incremental.RESULTS = incremental.RESULTS, incremental._Results()
+        cold = analyze(edited, CONFIG, path=path)  # nothing kept
+        incremental.RESULTS = kept_results
         assert outcome(warm) == outcome(cold)
         assert warm.inlay_hints == cold.inlay_hints
         assert {k: v.describe() for k, v in warm.facts.module_names.items()} == {
             k: v.describe() for k, v in cold.facts.module_names.items()
         }
-        incremental.RESULTS._items.update(kept_results)
 
 
 def test_groups_find_what_the_whole_program_finds(monkeypatch: pytest.MonkeyPatch) -> None:

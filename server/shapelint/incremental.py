@@ -83,18 +83,22 @@ class GroupResult:
 
 
 class _Results:
-    """Group key -> GroupResult, bounded, oldest first out (shared by every document of the process).
+    """Group key -> GroupResult, for the last few documents analysed (shared by the process).
 
-    Bounded by entries and by the characters of the groups' statements (a group's facts grow
-    with its text): a few open files of tens of thousands of lines fit; `capacity_chars = 0`
-    keeps nothing (a one-shot command line run has no later keystroke to serve).
+    Bounded by documents (an editor types in one file at a time: the files opened and left alone
+    need not keep anything), by entries and by the characters of the groups' statements (a
+    group's facts grow with its text), oldest first out. Nothing is kept until
+    `keep_results()`: a one-shot command line run has no later keystroke to serve.
     """
 
-    def __init__(self, capacity: int = 20_000, capacity_chars: int = 0) -> None:
+    def __init__(self, capacity: int = 20_000, capacity_chars: int = 0, documents: int = 4) -> None:
         self._capacity = capacity
         self.capacity_chars = capacity_chars
+        self._documents = documents
         self._chars = 0
-        self._items: OrderedDict[tuple[object, ...], tuple[GroupResult, int]] = OrderedDict()
+        # key -> (result, characters, document)
+        self._items: OrderedDict[tuple[object, ...], tuple[GroupResult, int, object]] = OrderedDict()
+        self._by_document: OrderedDict[object, set[tuple[object, ...]]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key: tuple[object, ...], modules: tuple[cst.Module, ...]) -> GroupResult | None:
@@ -106,21 +110,36 @@ class _Results:
             return None  # an id reused by another tree: the result is replaced when put again
         return found
 
-    def put(self, key: tuple[object, ...], result: GroupResult, chars: int) -> None:
+    def put(self, key: tuple[object, ...], result: GroupResult, chars: int, document: object) -> None:
         with self._lock:
             if chars > self.capacity_chars:
                 return
-            old = self._items.pop(key, None)
-            if old is not None:
-                self._chars -= old[1]
-            self._items[key] = (result, chars)
+            self._drop(key)
+            self._items[key] = (result, chars, document)
             self._chars += chars
+            self._by_document.setdefault(document, set()).add(key)
+            self._by_document.move_to_end(document)
+            while len(self._by_document) > self._documents:
+                for old in list(self._by_document.popitem(last=False)[1]):
+                    self._drop(old)
             while self._items and (len(self._items) > self._capacity or self._chars > self.capacity_chars):
-                self._chars -= self._items.popitem(last=False)[1][1]
+                self._drop(next(iter(self._items)))
+
+    def _drop(self, key: tuple[object, ...]) -> None:
+        entry = self._items.pop(key, None)
+        if entry is None:
+            return
+        self._chars -= entry[1]
+        keys = self._by_document.get(entry[2])
+        if keys is not None:
+            keys.discard(key)
+            if not keys:
+                del self._by_document[entry[2]]
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+            self._by_document.clear()
             self._chars = 0
 
 
@@ -252,7 +271,7 @@ def analyze_groups(
             interpreted += 1
             result.modules = modules
             if result.keep:
-                RESULTS.put(key, result, size)
+                RESULTS.put(key, result, size, workspace.document)
         remaining -= result.steps
         materialised += result.materialised
         results.append(result)
