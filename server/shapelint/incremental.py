@@ -21,7 +21,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -164,26 +164,30 @@ class GroupedAnalysis:
     prelude: list[Chunk]
     interpreted: int = 0  # groups interpreted by this analysis (the others were reused)
 
+    def placed(self) -> Iterator[tuple[GroupResult, list[Chunk], tuple[object, ...]]]:
+        """Each group's result and chunks, with where its and the prelude's chunks start (what
+        findings and hints are kept by, beside the settings)."""
+        prelude_lines = tuple([chunk.start_line for chunk in self.prelude])
+        for result, chunks in zip(self.results, self.chunks):
+            yield result, chunks, (prelude_lines, tuple([chunk.start_line for chunk in chunks]))
+
     def diagnostics(self, program: Program, config: Config) -> list[Diagnostic]:
         found: list[Diagnostic] = []
         settings = (config.select, config.ignore, config.target_keras)
-        prelude_lines = tuple([chunk.start_line for chunk in self.prelude])
-        for result, chunks in zip(self.results, self.chunks):
-            key = (settings, prelude_lines, tuple([chunk.start_line for chunk in chunks]))
-            found.extend(result.diagnostics(program, config, chunks, key))
+        for result, chunks, lines_key in self.placed():
+            found.extend(result.diagnostics(program, config, chunks, (settings, *lines_key)))
         return found
 
     def inlay_hints(self, program: Program, lines: tuple[int, int] | None = None) -> list[Hint]:
         """The groups' inlay hints in line order (a line belongs to one group); `lines`: only
         those on these program lines (first, last), from the groups with a statement there."""
-        prelude_lines = tuple([chunk.start_line for chunk in self.prelude])
         found: list[Hint] = []
-        for result, chunks in zip(self.results, self.chunks):
+        for result, chunks, lines_key in self.placed():
             if lines is not None and not any(
                 chunk.start_line <= lines[1] and chunk.start_line + chunk.line_count > lines[0] for chunk in chunks
             ):
                 continue
-            hints = result.inlay_hints(program, (prelude_lines, tuple([chunk.start_line for chunk in chunks])))
+            hints = result.inlay_hints(program, lines_key)
             found.extend(hints if lines is None else [h for h in hints if lines[0] <= h[0].line <= lines[1]])
         found.sort(key=lambda hint: hint[0])
         return found
