@@ -5,7 +5,7 @@ Parsing the whole module on every keystroke is too slow for an editor (libcst ne
 light scanner and each chunk is parsed on its own, cached by its text: an edit re-parses
 only the statement it touches. A chunk that does not parse is reported as a syntax error
 and the rest of the file is still analysed. Positions (libcst metadata) are computed per
-chunk, lazily, only where something is reported.
+chunk, lazily, only where something is reported (`code_ranges`).
 
 Notebooks: code cells become one program, each cell chunked on its own; positions map
 back to (cell, line, column).
@@ -25,8 +25,10 @@ from dataclasses import dataclass, field, replace
 from itertools import islice
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange
 
+from shapelint.code_ranges import code_ranges, unique_range
+from shapelint.cst_parse import parse_module
 from shapelint.diagnostics import Diagnostic, Position, Range, Related
 from shapelint.ipython_syntax import Piece, map_column, transform_cell
 from shapelint.parse_limits import skip_reason
@@ -152,7 +154,7 @@ class _ParseCache:
         # The language server analyses on one thread and may re-analyse for confirmation on another.
         self._lock = threading.RLock()
         self._modules: OrderedDict[str, Parsed] = OrderedDict()
-        self._positions: dict[int, tuple[cst.Module, dict[cst.CSTNode, CodeRange]]] = {}
+        self._positions: dict[int, _Ranges] = {}  # by id(module)
         # Whole texts (files, notebook cells) -> their statements, for re-splitting edited texts.
         self.segments = _Segments()
 
@@ -173,7 +175,7 @@ class _ParseCache:
             result = Skipped(reason)
         else:
             try:
-                result = cst.parse_module(text)
+                result = parse_module(text)
             except cst.ParserSyntaxError as error:
                 result = error
             except Exception as error:  # libcst raises a few other errors on odd input
@@ -188,18 +190,53 @@ class _ParseCache:
         return result
 
     def positions(self, module: cst.Module) -> dict[cst.CSTNode, CodeRange]:
+        """Every node's range (hover lists them all)."""
         with self._lock:
-            return self._positions_of(module)
+            ranges = self._ranges(module)
+            if not ranges.complete:
+                ranges.generate(None)
+            return ranges.found
 
-    def _positions_of(self, module: cst.Module) -> dict[cst.CSTNode, CodeRange]:
-        cached = self._positions.get(id(module))
-        if cached is not None and cached[0] is module:
-            return cached[1]
-        # unsafe_skip_copy keeps node identity, so facts recorded on these nodes find their range.
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        positions = dict(wrapper.resolve(PositionProvider))
-        self._positions[id(module)] = (module, positions)
-        return positions
+    def range_of(self, module: cst.Module, text: str, node: cst.CSTNode) -> CodeRange | None:
+        """One node's range in `module` (parsed from `text`), computed as cheaply as it can be.
+
+        An expression whose code occurs once in the text is found by it; otherwise the
+        statement's code is generated only as far as that node, and a later node of the same
+        statement then gets every range at once: at most two passes.
+        """
+        with self._lock:
+            ranges = self._ranges(module)
+            found = ranges.found.get(node)
+            if found is not None or ranges.complete:
+                return found
+            found = unique_range(module, text, node)
+            if found is not None:
+                ranges.found[node] = found
+                return found
+            ranges.generate(None if ranges.generated else node)
+            return ranges.found.get(node)
+
+    def _ranges(self, module: cst.Module) -> _Ranges:
+        ranges = self._positions.get(id(module))
+        if ranges is None or ranges.module is not module:
+            ranges = self._positions[id(module)] = _Ranges(module)
+        return ranges
+
+
+@dataclass
+class _Ranges:
+    """The node ranges of one parsed statement known so far."""
+
+    module: cst.Module
+    found: dict[cst.CSTNode, CodeRange] = field(default_factory=dict)
+    generated: bool = False  # code generation ran (maybe only partly)
+    complete: bool = False  # every node's range is in `found`
+
+    def generate(self, until: cst.CSTNode | None) -> None:
+        # The tree is not copied: facts recorded on its nodes find their range by identity.
+        found, self.complete = code_ranges(self.module, until)
+        self.found.update(found)
+        self.generated = True
 
 
 PARSE_CACHE = _ParseCache()
@@ -263,7 +300,7 @@ class Program:
         chunk = self.chunks[ref.chunk]
         if chunk.module is None:
             return None
-        code_range = PARSE_CACHE.positions(chunk.module).get(ref.node)
+        code_range = PARSE_CACHE.range_of(chunk.module, chunk.text, ref.node)
         if code_range is None:
             return None
         span = self.chunk_span(chunk, code_range)

@@ -1,0 +1,101 @@
+"""Node ranges computed partly, or found by their code, are exactly libcst's; the fast parse gives libcst's tree."""
+
+from __future__ import annotations
+
+import random
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import libcst as cst
+import pytest
+from libcst.metadata import MetadataWrapper, PositionProvider
+from shapelint import cst_parse
+from shapelint.code_ranges import code_ranges, unique_range
+from shapelint.notebook import read_notebook
+from shapelint.source import _ParseCache, parse_program
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from realworld import CORPUS, corpus_files  # noqa: E402
+
+
+def _sources() -> list[Path]:
+    fixtures = sorted((ROOT / "tests" / "fixtures").rglob("*.py"))
+    return [*corpus_files(CORPUS), *fixtures[::3], *sorted((ROOT / "examples").rglob("*.py"))]
+
+
+def _chunks(path: Path) -> Iterator[tuple[str, cst.Module]]:
+    text = path.read_text(encoding="utf-8")
+    notebook = path.suffix == ".ipynb"
+    program = parse_program(read_notebook(text).code_cells if notebook else [text], notebook=notebook)
+    for chunk in program.chunks:
+        if chunk.module is not None:
+            yield chunk.text, chunk.module
+
+
+def _libcst_ranges(module: cst.Module) -> dict[cst.CSTNode, object]:
+    return dict(MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider))
+
+
+@pytest.mark.parametrize("path", _sources(), ids=lambda path: path.name)
+def test_ranges_are_libcsts(path: Path) -> None:
+    pick = random.Random(path.name)
+    for text, module in _chunks(path):
+        expected = _libcst_ranges(module)
+        full, complete = code_ranges(module)
+        assert complete and full == expected
+        nodes = list(expected)
+        for node in pick.sample(nodes, min(3, len(nodes))):
+            partial, complete = code_ranges(module, until=node)
+            assert partial[node] == expected[node]
+            assert all(expected[other] == found for other, found in partial.items())
+        for node in nodes:
+            found = unique_range(module, text, node)
+            assert found is None or found == expected[node], module.code_for_node(node)
+
+
+def test_the_cache_answers_any_order_of_requests_with_libcsts_ranges() -> None:
+    text = "def f(x):\n    y = (x + 1) * 2\n    return g(y, (y), [y, x])\n"
+    module = cst.parse_module(text)
+    expected = _libcst_ranges(module)
+    cache = _ParseCache()
+    nodes = list(expected)
+    random.Random(7).shuffle(nodes)
+    assert {node: cache.range_of(module, text, node) for node in nodes} == expected
+    assert cache.positions(module) == expected
+
+
+def test_a_repeated_expression_is_not_found_by_its_code() -> None:
+    text = "y = x + x\n"
+    module = cst.parse_module(text)
+    binary = module.body[0].body[0].value  # type: ignore[attr-defined]
+    assert unique_range(module, text, binary.left) is None  # `x` occurs twice
+    assert unique_range(module, text, binary) == _libcst_ranges(module)[binary]
+
+
+def test_parentheses_are_left_out_as_libcst_does() -> None:
+    text = "shape = ( (28, 28) )\n"
+    module = cst.parse_module(text)
+    value = module.body[0].body[0].value  # type: ignore[attr-defined]
+    found = unique_range(module, text, value)
+    assert found == _libcst_ranges(module)[value]
+    assert text[found.start.column : found.end.column] == "28, 28"  # a tuple's own parentheses are its lpar too
+
+
+@pytest.mark.parametrize("path", corpus_files(CORPUS)[::4], ids=lambda path: path.name)
+def test_the_fast_parse_builds_libcsts_tree(path: Path) -> None:
+    for text, _ in _chunks(path):
+        assert cst_parse.parse_module(text).deep_equals(cst.parse_module(text))
+
+
+def test_nodes_built_by_hand_are_still_validated_after_a_fast_parse() -> None:
+    assert cst_parse.SKIPS_VALIDATION  # the installed libcst is one whose validation can be skipped
+    cst_parse.parse_module("x = 1\n")
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("")  # an empty name is invalid
+    with pytest.raises(cst.ParserSyntaxError):
+        cst_parse.parse_module("x = (\n")
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("")
