@@ -91,3 +91,37 @@ def test_batch_input_shape_is_an_error_in_keras_3() -> None:
     assert diagnostic.severity is Severity.ERROR
     fixed = apply_edits(source, fix_edits([diagnostic]))
     assert "keras.Input(batch_shape=(32, 8)), keras.layers.Dense(4)" in fixed
+
+
+def test_fix_finds_the_add_statement_inside_nested_blocks() -> None:
+    source = (
+        "import keras\n"
+        "def build(deep):\n"
+        "    model = keras.Sequential()\n"
+        "    if deep:\n"
+        "        pass\n"
+        "    else:\n"
+        "        for _ in range(1):\n"
+        "            try:\n"
+        "                model.add(keras.layers.Dense(8, input_dim=4))\n"
+        "            finally:\n"
+        "                pass\n"
+        "    return model\n"
+        "build(False)\n"
+    )
+    fixed = apply_edits(source, fix_edits(findings(source)))
+    assert (
+        "                model.add(keras.Input(shape=(4,)))\n                model.add(keras.layers.Dense(8))\n"
+        in fixed
+    )
+
+
+def test_no_add_fix_when_the_add_call_shares_its_line() -> None:
+    source = (
+        "import keras\n"
+        "model = keras.Sequential()\n"
+        "if True: model.add(keras.layers.Dense(8, input_dim=4))\n"
+    )
+    found = findings(source)
+    assert [d.code for d in found] == ["SL201"]
+    assert fix_edits(found) == []

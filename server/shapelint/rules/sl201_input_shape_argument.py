@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 import libcst as cst
@@ -202,18 +202,44 @@ def _without_argument(call: cst.Call, value: cst.CSTNode) -> cst.Call | None:
 
 
 def _add_call(module: cst.Module, layer_call: cst.Call) -> cst.Call | None:
-    """The `model.add(<layer_call>)` call that adds this layer, if it is written that way."""
-    found: list[cst.Call] = []
+    """The `model.add(<layer_call>)` statement's call that adds this layer, if it is written that way.
 
-    class _Finder(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
+    Only statements are searched (a fix needs the call on a line of its own), not every node.
+    """
+    for line in _simple_lines(module.body):
+        for small in line.body:
+            call = small.value if isinstance(small, cst.Expr) else None
             if (
-                isinstance(node.func, cst.Attribute)
-                and node.func.attr.value == "add"
-                and len(node.args) == 1
-                and node.args[0].value is layer_call
+                isinstance(call, cst.Call)
+                and isinstance(call.func, cst.Attribute)
+                and call.func.attr.value == "add"
+                and len(call.args) == 1
+                and call.args[0].value is layer_call
             ):
-                found.append(node)
+                return call
+    return None
 
-    module.visit(_Finder())
-    return found[0] if found else None
+
+def _simple_lines(
+    statements: Sequence[cst.BaseStatement | cst.BaseSmallStatement],
+) -> Iterator[cst.SimpleStatementLine | cst.SimpleStatementSuite]:
+    """The simple statement lines at any depth of compound statements (if, for, def, try, with, match...)."""
+    for statement in statements:
+        if isinstance(statement, cst.SimpleStatementLine):
+            yield statement
+        elif isinstance(statement, cst.BaseCompoundStatement):
+            yield from _lines_of_parts(statement)
+
+
+def _lines_of_parts(node: cst.CSTNode) -> Iterator[cst.SimpleStatementLine | cst.SimpleStatementSuite]:
+    for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+        part = getattr(node, name, None)
+        if part is None:
+            continue
+        for item in part if isinstance(part, Sequence) else (part,):
+            if isinstance(item, cst.SimpleStatementSuite):
+                yield item
+            elif isinstance(item, cst.IndentedBlock):
+                yield from _simple_lines(item.body)
+            elif isinstance(item, cst.CSTNode):  # else/elif/except/case: their own body
+                yield from _lines_of_parts(item)
