@@ -11,6 +11,7 @@ from shapelint.diagnostics import Diagnostic, Fix, Position, Range, Severity, Te
 from shapelint.facts import InputFact
 from shapelint.rules.base import Rule, RuleContext
 from shapelint.source import NodeRef
+from shapelint.syntax import dotted_name
 from shapelint.values import RefValue, const_int
 
 _SOURCES = ("input_shape", "input_dim", "batch_input_shape")
@@ -89,10 +90,13 @@ model.add(keras.layers.LSTM(8, batch_input_shape=(32, 10, 3)))  # error: SL201
     def check(self, context: RuleContext) -> Iterator[Diagnostic]:
         if context.keras_major < 3:
             return
+        input_code: str | None = None  # how the file spells keras.Input, found at the first finding
+        spelled = False
         for fact in context.facts.inputs:
             if fact.source not in _SOURCES or fact.call is None or fact.shape_node is None:
                 continue
-            input_code = self._input_code(context, fact)
+            if not spelled:
+                input_code, spelled = self._input_code(context), True
             declared = code_in_message(_declaration(fact, input_code or "keras.Input"))
             if fact.source == "batch_input_shape":
                 message = (
@@ -113,7 +117,7 @@ model.add(keras.layers.LSTM(8, batch_input_shape=(32, 10, 3)))  # error: SL201
                 diagnostic = replace(diagnostic, severity=Severity.ERROR)
             yield diagnostic
 
-    def _input_code(self, context: RuleContext, fact: InputFact) -> str | None:
+    def _input_code(self, context: RuleContext) -> str | None:
         """How this file spells keras.Input: its own alias for Input, keras, or keras.layers."""
         best: dict[str, str] = {}
         for (chunk, _), (node, value) in context.facts.node_values.items():
@@ -121,7 +125,7 @@ model.add(keras.layers.LSTM(8, batch_input_shape=(32, 10, 3)))  # error: SL201
                 continue
             if not isinstance(node, (cst.Name, cst.Attribute)):
                 continue
-            code = context.code(NodeRef(chunk, node))
+            code = dotted_name(node) or context.code(NodeRef(chunk, node))
             if value.name != "keras.Input":
                 code += ".Input"
             if value.name not in best or len(code) < len(best[value.name]):
