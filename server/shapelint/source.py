@@ -28,7 +28,7 @@ import libcst as cst
 from libcst.metadata import CodeRange
 
 from shapelint.code_ranges import code_ranges, unique_range
-from shapelint.cst_parse import parse_module
+from shapelint.cst_parse import parse_module, validation_skipped
 from shapelint.diagnostics import Diagnostic, Position, Range, Related
 from shapelint.ipython_syntax import Piece, map_column, transform_cell
 from shapelint.parse_limits import skip_reason
@@ -130,7 +130,8 @@ class _Segments:
                 self._segments.move_to_end(text)
                 return found
             bases = [self._segments[key] for key in islice(reversed(self._segments), self.BASES)]
-        segment = _reparse(_closest(bases, text), text)
+        with validation_skipped():  # once for all the statements parsed
+            segment = _reparse(_closest(bases, text), text)
         with self._lock:
             if text not in self._segments:
                 self._chars += len(text)
