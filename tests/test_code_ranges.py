@@ -99,3 +99,15 @@ def test_nodes_built_by_hand_are_still_validated_after_a_fast_parse() -> None:
         cst_parse.parse_module("x = (\n")
     with pytest.raises(cst.CSTValidationError):
         cst.Name("")
+
+
+def test_validation_comes_back_after_nested_and_failed_parses() -> None:
+    with cst_parse.validation_skipped():
+        with cst_parse.validation_skipped():
+            cst.Name("")  # not checked while a parse may be running
+        cst.Name("")
+        with pytest.raises(cst.ParserSyntaxError):
+            cst_parse.parse_module("def (\n")
+        cst.Name("")
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("")
