@@ -3,8 +3,8 @@
 libcst finds positions by generating the code of the whole tree (`PositionProvider`), and
 `MetadataWrapper.resolve` adds a second, empty walk of every node. A rule that reports one
 node of a long function pays both for the whole function. `code_ranges` runs the same code
-generation (so ranges are exactly libcst's) and stops once the node asked for is complete:
-the ranges of every node finished before it come with it.
+generation (so ranges are exactly libcst's) and stops at the end of the simple statement that
+holds the node asked for: the ranges of every node finished before come with it.
 
 Cheaper still, `unique_range` finds an expression by its code when that code occurs once in
 the statement's text: code generation reproduces the text, so the only occurrence is the node.
@@ -28,20 +28,34 @@ class _Reached(Exception):
 class _StateUntil(PositionProvidingCodegenState):
     until: cst.CSTNode | None = None
     finished: dict[cst.CSTNode, CodeRange] | None = None
+    statement: cst.SimpleStatementLine | None = None  # the simple statement being generated, if any
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        super().before_codegen(node)
+        if type(node) is cst.SimpleStatementLine:
+            self.statement = node
 
     def after_codegen(self, node: cst.CSTNode) -> None:
         super().after_codegen(node)
         if node is self.until:
+            if self.statement is not None and self.statement is not node:
+                # Go on to the end of its statement: a report of a node often asks for the
+                # nodes around it (the call it is an argument of, the statement) next.
+                self.until = self.statement
+                return
             # Ranges recorded so far are final; the enclosing nodes' are not yet written.
             self.finished = _copy(self.provider)
             raise _Reached
+        if node is self.statement:
+            self.statement = None
 
 
 def code_ranges(module: cst.Module, until: cst.CSTNode | None = None) -> tuple[dict[cst.CSTNode, CodeRange], bool]:
     """The ranges of `module`'s nodes (libcst's `PositionProvider`), and whether they are all there.
 
-    With `until`, generation stops once that node's range is known: the mapping then holds it
-    and every node completed before it, and the flag is False. A node that is not in the module
+    With `until`, generation stops once that node's range is known, or at the end of the simple
+    statement holding it: the mapping then holds it and every node completed before, and the
+    flag is False. A node that is not in the module
     lets the generation finish: every range, and True.
     """
     provider = PositionProvider()
