@@ -117,6 +117,15 @@ async def test_a_failing_converter_warm_up_is_logged_and_swallowed(
     assert any("message converters failed" in record.getMessage() for record in caplog.records)
 
 
+async def test_a_warm_up_that_cannot_reach_the_engine_is_logged_and_swallowed(
+    server: ShapelintServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.scheduler.shutdown()  # the engine thread takes no more work
+    with caplog.at_level(logging.ERROR, logger="shapelint"):
+        await server.warm_up()
+    assert any("the warm-up failed" in record.getMessage() for record in caplog.records)
+
+
 # End to end -----------------------------------------------------------------------------------
 @pytest_lsp.fixture(
     config=ClientServerConfig(

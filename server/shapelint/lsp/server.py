@@ -560,6 +560,9 @@ class ShapelintServer(LanguageServer):
         except asyncio.TimeoutError:
             logger.warning("shapelint: the warm-up took over %.0f s; answering initialize now", WARM_UP_WAIT_SECONDS)
             return
+        except Exception:  # e.g. the engine thread is already shut down: the first document pays instead
+            logger.exception("shapelint: the warm-up failed")
+            return
         try:
             protocol = self.protocol
             if isinstance(protocol, ShapelintProtocol):
