@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import functools
+import json
 import logging
 import os
 import sys
@@ -23,7 +24,7 @@ from typing import Any, TypeVar
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol, lsp_method
+from pygls.protocol import JsonRPCProtocol, LanguageServerProtocol, lsp_method
 from pygls.uris import to_fs_path
 
 from shapelint.config import MAX_PYPROJECT_BYTES, Config, ConfigError, find_pyproject
@@ -47,6 +48,7 @@ from shapelint.lsp.settings import (
     settings_from_payload,
 )
 from shapelint.lsp.typing_pause import SyntaxErrorPause, edited_lines
+from shapelint.lsp.warmup import WARM_UP_URI, warm_engine
 from shapelint.presentation import HoverKind
 from shapelint.rules import rule_docs
 
@@ -65,6 +67,8 @@ NOTEBOOK_SYNC = types.NotebookDocumentSyncOptions(
 )
 # Hover, code actions and inlay hints wait this long for the analysis of the current version.
 RESULT_WAIT_SECONDS = 2.0
+# `initialize` is answered once the warm-up is done, or after this long whatever it is doing.
+WARM_UP_WAIT_SECONDS = 2.0
 PYPROJECT_POLL_SECONDS = 2.0
 
 
@@ -146,6 +150,29 @@ class ShapelintProtocol(LanguageServerProtocol):
     form feeds and Unicode separators too) and raises on a change to an unknown URI;
     these overrides only dispatch to the handlers below.
     """
+
+    def warm_converters(self, diagnostics: list[types.Diagnostic]) -> None:
+        """Build the message converters the first document needs (pygls builds each on first use):
+        reading a didOpen and a didChange, writing a publishDiagnostics. Nothing is sent."""
+        position = {"line": 0, "character": 0}
+        for method, params in (
+            (
+                types.TEXT_DOCUMENT_DID_OPEN,
+                {"textDocument": {"uri": WARM_UP_URI, "languageId": "python", "version": 1, "text": ""}},
+            ),
+            (
+                types.TEXT_DOCUMENT_DID_CHANGE,
+                {
+                    "textDocument": {"uri": WARM_UP_URI, "version": 2},
+                    "contentChanges": [{"range": {"start": position, "end": position}, "text": ""}],
+                },
+            ),
+        ):
+            self.structure_message({"jsonrpc": JsonRPCProtocol.VERSION, "method": method, "params": params})
+        published = types.PublishDiagnosticsNotification(
+            params=types.PublishDiagnosticsParams(uri=WARM_UP_URI, diagnostics=diagnostics, version=1)
+        )
+        json.dumps(published, default=self._serialize_message)
 
     @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
     def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams) -> Any:
@@ -519,6 +546,31 @@ class ShapelintServer(LanguageServer):
             stamps[str(pyproject)] = (status.st_mtime_ns, status.st_size)
         return stamps
 
+    async def warm_up(self) -> None:
+        """Pay the first analysis's one-time costs now (warmup.py), and those of its messages.
+
+        Awaited by `initialize`: the client sends nothing before that answer, so no document waits
+        behind the warm-up and nothing it does competes with a request for the interpreter.
+        """
+        started = time.perf_counter()
+        try:
+            diagnostics = await asyncio.wait_for(
+                self.scheduler.on_engine(warm_engine, self.profile.encoding), WARM_UP_WAIT_SECONDS
+            )
+        except asyncio.TimeoutError:
+            logger.warning("shapelint: the warm-up took over %.0f s; answering initialize now", WARM_UP_WAIT_SECONDS)
+            return
+        except Exception:  # e.g. the engine thread is already shut down: the first document pays instead
+            logger.exception("shapelint: the warm-up failed")
+            return
+        try:
+            protocol = self.protocol
+            if isinstance(protocol, ShapelintProtocol):
+                protocol.warm_converters(diagnostics)
+        except Exception:
+            logger.exception("shapelint: warming up the message converters failed")
+        logger.debug("shapelint: warmed up in %.1f ms", (time.perf_counter() - started) * 1000)
+
     def start_background(self) -> None:
         self._loop = asyncio.get_running_loop()
         if self.collection is not None:
@@ -626,10 +678,11 @@ def _text_changes(changes: Sequence[types.TextDocumentContentChangeEvent]) -> li
 # Lifecycle --------------------------------------------------------------------------------------
 @server.feature(types.INITIALIZE)
 @guarded()
-def initialize(ls: ShapelintServer, params: types.InitializeParams) -> None:
+async def initialize(ls: ShapelintServer, params: types.InitializeParams) -> None:
     ls.profile = client_profile(params.capabilities, ls.workspace.position_encoding)
     if params.initialization_options is not None:
         ls.apply_settings(params.initialization_options)
+    await ls.warm_up()  # so that the first document opened waits only for its own analysis
 
 
 @server.feature(types.INITIALIZED)
