@@ -126,6 +126,7 @@ def _in_parallel(runner: _Runner, paths: Sequence[Path], ahead: int) -> Iterator
         if not progressed and order:
             from concurrent.futures import FIRST_COMPLETED, wait  # not needed by a run from the cache
 
+            runner.in_flight()  # only the futures still running: a finished one would end the wait at once
             wait(runner.futures, return_when=FIRST_COMPLETED)
 
 
