@@ -9,6 +9,7 @@ empty cache) and warm run (the same cache again). Ratios are per repetition.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -49,7 +50,48 @@ def extract_baseline(commit: str, into: Path) -> Path | None:
             tar.extractall(into, filter="data")
         else:
             tar.extractall(into)  # our own repository's archive
-    return into / "server"
+    server = into / "server"
+    # Compiled once here, as an installed tool is: otherwise its first run would compile every module.
+    subprocess.run([process_bench.PYTHON, "-m", "compileall", "-q", str(server)], check=False, capture_output=True)
+    return server
+
+
+# One process of `check`'s code, timed in parts: start-up to an engine ready to analyse (the
+# interpreter, the imports, one small analysis), then the analysis of every file of the folder.
+# argv: the folder, then the baseline's `server/` folder (none: today's code). Prints
+# [CPU seconds to ready, CPU seconds of the analyses].
+_PARTS = """
+import json, sys, time
+folder = sys.argv[1]
+if len(sys.argv) > 2:
+    sys.path.insert(0, sys.argv[2])
+from shapelint.config import Config
+from shapelint.engine import analyze
+try:
+    from shapelint.file_runner import check_file, discover
+except ImportError:  # the baseline's layout
+    from shapelint.checker import check_file, discover
+analyze(
+    "import numpy as np\\nimport keras\\nx = np.zeros((2, 3))\\nkeras.Sequential([keras.layers.Dense(3)])(x)\\n",
+    Config(),
+)
+ready = time.process_time()
+for path in discover([folder]):
+    check_file(path, Config(), {})
+print(json.dumps([ready, time.process_time() - ready]))
+"""
+
+
+def cold_parts(where: str, server: Path | None) -> tuple[float, float] | None:
+    """CPU seconds of one process of `check`'s code on `where`: start-up to a ready engine, then
+    every file's analysis; None when it failed."""
+    finished = process_bench.run_timed(
+        [process_bench.PYTHON, "-c", _PARTS, where, *([str(server)] if server is not None else [])], 1800
+    )
+    if finished.returncode != 0:
+        return None
+    ready, analyses = json.loads(finished.stdout.splitlines()[-1])
+    return float(ready), float(analyses)
 
 
 def _files(folder: Path) -> int:
@@ -94,8 +136,14 @@ def section_baseline(
             )
             count = _files(folder)
             runs: dict[str, list[process_bench.Finished]] = {"baseline": [], "cold": [], "warm": []}
+            parts: dict[str, list[tuple[float, float]]] = {"baseline": [], "today": []}
             for repetition in range(repetitions):
                 _log(f"baseline run, {name}: repetition {repetition + 1}")
+                if name == folders[0][0]:
+                    for kind, tree in (("baseline", server), ("today", None)):
+                        measured = cold_parts(where, tree) if kind == "today" or server is not None else None
+                        if measured is not None:
+                            parts[kind].append(measured)
                 if server is not None:
                     baseline = process_bench.run_timed(
                         [process_bench.PYTHON, "-c", _RUN_BASELINE, str(server), "check", where, "--format", "json"],
@@ -149,6 +197,7 @@ def section_baseline(
                     )
                 )
             if name == folders[0][0]:
+                section.rows += _parts_rows(name, count, parts, [f.seconds for f in runs["baseline"]], used)
                 if base:
                     speedup = Summary.of(ratios(base, [f.seconds for f in runs["cold"]])).median
                     rates = (
@@ -173,6 +222,13 @@ def section_baseline(
                         )
                     )
     section.notes += [
+        "Parts (first folder): one process of each code, timed apart from the runs above: `start-up to a ready "
+        "engine` is the CPU time from the interpreter's start to an engine that has imported everything and "
+        "analysed one small program; `analyses` is the CPU time of analysing every file of the folder after "
+        f"that, in one process (no file skipped). `floor on {used} cores` is start-up + analyses / {used}: the "
+        "wall time of a cold run on idle cores that split the analyses perfectly and pay nothing else, and its "
+        "ratio is the best cold throughput today's engine allows against the baseline's measured wall time; "
+        "`floor with free analyses` is start-up alone (the ceiling of that ratio, whatever the analyses cost).",
         f"Baseline: shapelint at commit {commit} (`git archive {commit} server`, run by this venv's Python), the "
         "last state measured in docs/benchmarks.md before `check` had worker processes, skipping and a cache; "
         "it checks files one after the other in one process. The issue (15) quoted it as 2–10 files/s on real "
@@ -186,3 +242,36 @@ def section_baseline(
         "other processes had them, and the CPU column says how much work each command did: > 1× is more).",
     ]
     return section
+
+
+def _parts_rows(
+    name: str, count: int, parts: dict[str, list[tuple[float, float]]], base: list[float], used: int
+) -> list[tuple[str, ...]]:
+    """Rows: each code's start-up and analyses in one process, and today's floor on `used` cores."""
+    rows: list[tuple[str, ...]] = []
+    label = f"{name} ({count} files)"
+    for kind, who in (("baseline", "the baseline"), ("today", "today's code")):
+        if not parts[kind]:
+            continue
+        ready = Summary.of([r for r, _ in parts[kind]])
+        analyses = Summary.of([a for _, a in parts[kind]])
+        rows.append((label, f"parts of {who}: start-up to a ready engine", "—", format_summary(ready, "s"), *["—"] * 4))
+        rows.append((label, f"parts of {who}: analyses, one process", "—", format_summary(analyses, "s"), *["—"] * 4))
+    if parts["today"]:
+        floors = [ready + analyses / used for ready, analyses in parts["today"]]
+        starts = [ready for ready, _ in parts["today"]]
+        for what, seconds in ((f"floor on {used} cores", floors), ("floor with free analyses", starts)):
+            summary = Summary.of(seconds)
+            rows.append(
+                (
+                    label,
+                    f"today's {what}",
+                    format_summary(summary, "s"),
+                    "—",
+                    "—",
+                    format_number(count / summary.median),
+                    format_ratio(ratios(base, seconds)) if base else "—",
+                    "—",
+                )
+            )
+    return rows

@@ -120,3 +120,59 @@ def test_the_largest_files_are_handed_out_first_and_results_keep_their_order() -
     results = list(_in_parallel(runner, [Path(name) for name in sizes], ahead=64))  # type: ignore[arg-type]
     assert [Path(c.result.path).name for c in results] == list(sizes)
     assert runner.handed == ["b.py", "e.py", "d.py", "a.py"]
+
+
+def test_waiting_for_the_next_file_in_order_sleeps_until_a_worker_finishes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the first file is still analysed and the others are done, the main process waits
+    for a worker instead of looping over the finished ones (and taking a core from the workers)."""
+    import concurrent.futures
+    import time
+
+    real_check, real_wait = shapelint.check_pool.check_file, concurrent.futures.wait
+    waits = []
+
+    def slow_first(path: Path, *args: object, **kwargs: object):
+        if path.name == "a.py":
+            time.sleep(0.5)  # the other files finish meanwhile (ordering only: nothing is timed)
+        return real_check(path, *args, **kwargs)
+
+    def counted(*args: object, **kwargs: object):
+        waits.append(1)
+        return real_wait(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(shapelint.check_pool, "check_file", slow_first)
+    monkeypatch.setattr(concurrent.futures, "wait", counted)
+    names = [f"{letter}.py" for letter in "abcdef"]
+    for name in names:
+        (tmp_path / name).write_text(BUGGY)
+    options = CheckOptions(jobs=2, skip=False)
+    results = [checked.result for checked in check_files([tmp_path / n for n in names], Config(), {}, options)]
+    assert [Path(r.path).name for r in results] == names
+    assert len(waits) <= len(names) + 1  # each wait ends with a file finished
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_configuration_read_for_the_cache_key_is_the_one_analysed_with(
+    jobs: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each folder's pyproject.toml is read once by the main process: the file's analysis (here or
+    in a worker) uses that configuration instead of reading the file again."""
+    import shapelint.config
+    import shapelint.file_runner
+
+    def read_again(*args: object, **kwargs: object) -> Config:
+        raise shapelint.config.ConfigError("pyproject.toml read again for one file")
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text('[tool.shapelint]\nignore = ["SL2"]\n')
+    names = ["a.py", "b.py", "c.py"]
+    for name in names:
+        (project / name).write_text(BUGGY)
+    monkeypatch.setattr(shapelint.file_runner, "config_for", read_again)
+    options = CheckOptions(jobs=jobs, cache=ResultCache(tmp_path / "cache", "test"))
+    checked = list(check_files([project / n for n in names], Config(), {}, options))
+    assert [c.config_error for c in checked] == [None] * len(names)
+    assert [[d.code for d in c.result.diagnostics] for c in checked] == [["SL101"]] * len(names)

@@ -201,3 +201,24 @@ def test_version_matches_the_package_metadata() -> None:
     pyproject = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())
     assert __version__ == pyproject["project"]["version"]
     assert run("--version").stdout.strip() == f"shapelint {__version__}"
+
+
+def test_a_check_of_its_own_ends_without_the_interpreter_teardown(tmp_path: Path) -> None:
+    """`shapelint check` as a command writes its output, then ends at once: the interpreter's teardown
+    (atexit handlers, freeing what the analyses left) is skipped; the output and the status are whole."""
+    script = (
+        "import atexit, sys\natexit.register(print, 'torn down')\nfrom shapelint.cli import main\nsys.exit(main())\n"
+    )
+    cached = ["--cache-dir", str(tmp_path / "cache")]
+    for arguments in (["--no-cache"], cached, cached):  # analysed, analysed and stored, replayed
+        result = subprocess.run(
+            [sys.executable, "-c", script, "check", "--format", "json", *arguments, str(BATCH_AXIS)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert "torn down" not in result.stdout
+        assert result.returncode == 1
+        assert [d["code"] for d in json.loads(result.stdout)] == ["SL101"]
+    rules = subprocess.run([sys.executable, "-c", script, "rules"], capture_output=True, text=True, timeout=120)
+    assert rules.returncode == 0 and rules.stdout.endswith("torn down\n")  # other commands end as usual

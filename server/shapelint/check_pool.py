@@ -85,6 +85,7 @@ class _Pending:
     key: str | None = None  # where to store the result in the cache
     digest: str | None = None
     size: int = 0  # characters read: the larger files are handed to the workers first
+    config: Config | None = None  # the file's configuration, when read here (the worker need not read it again)
     observed: list[read_log.Observation] = field(default_factory=list)
 
 
@@ -126,6 +127,7 @@ def _in_parallel(runner: _Runner, paths: Sequence[Path], ahead: int) -> Iterator
         if not progressed and order:
             from concurrent.futures import FIRST_COMPLETED, wait  # not needed by a run from the cache
 
+            runner.in_flight()  # only the futures still running: a finished one would end the wait at once
             wait(runner.futures, return_when=FIRST_COMPLETED)
 
 
@@ -166,7 +168,7 @@ class _Runner:
         try:
             text, bom = read_source(path)
             real = os.path.realpath(path)
-            _, key = self._config_for(path.absolute().parent)
+            pending.config, key = self._config_for(path.absolute().parent)
         except (OSError, UnreadableFile, ConfigError):
             return None  # check_file reports it as a serial run does
         pending.size = len(text)
@@ -221,6 +223,7 @@ class _Runner:
             fix_roots=options.fix_roots,
             confirm_client=options.confirm_client,
             confirm_budget=options.confirm_budget,
+            config=pending.config,
         )
         self._store(pending, checked, observed, digest)
         self._note(pending, checked, observed, digest)
@@ -231,14 +234,17 @@ class _Runner:
 
         if self.pool is None:
             self.pool = _new_pool(self.options.jobs)
-        record = self.cache is not None
         try:
-            pending.future = self.pool.submit(analyse, str(pending.path), self.base, self.overrides, record=record)
+            pending.future = self._hand_out(self.pool, pending)
         except BrokenProcessPool:
             self._drop_pool()
             self.pool = _new_pool(self.options.jobs)
-            pending.future = self.pool.submit(analyse, str(pending.path), self.base, self.overrides, record=record)
+            pending.future = self._hand_out(self.pool, pending)
         self.futures.add(pending.future)
+
+    def _hand_out(self, pool: ProcessPoolExecutor, pending: _Pending) -> Future[Any]:
+        record = self.cache is not None
+        return pool.submit(analyse, str(pending.path), self.base, self.overrides, record=record, config=pending.config)
 
     def finish(self, pending: _Pending) -> CheckedFile:
         if pending.ready is not None:
@@ -251,7 +257,9 @@ class _Runner:
             checked, observed, digest = outcome
         except BrokenProcessPool:
             self._drop_pool()
-            checked, observed, digest = _alone(pending.path, self.base, self.overrides, self.cache is not None)
+            checked, observed, digest = _alone(
+                pending.path, self.base, self.overrides, self.cache is not None, pending.config
+            )
         except Exception as error:  # e.g. a result that could not be sent back
             return CheckedFile(FileResult(str(pending.path), (), f"internal error: {type(error).__name__}: {error}"))
         self._store(pending, checked, observed, digest)
@@ -319,8 +327,10 @@ def analyse(
     fix_roots: Sequence[Path] | None = None,
     confirm_client: object | None = None,
     confirm_budget: object | None = None,
+    config: Config | None = None,
 ) -> tuple[CheckedFile, list[read_log.Observation] | None, str | None]:
-    """Check one file (in a worker or here); when `record`, also what it read and its content digest."""
+    """Check one file (in a worker or here); when `record`, also what it read and its content digest.
+    `config`: the file's configuration, when the main process has read it."""
     if not record:
         checked = check_file(
             Path(path),
@@ -331,10 +341,11 @@ def analyse(
             confirm_budget=confirm_budget,
             fix_roots=fix_roots,
             unsafe_fixes=unsafe_fixes,
+            config=config,
         )
         return checked, None, None
     with read_log.recording() as observed:
-        checked = check_file(Path(path), base, overrides)
+        checked = check_file(Path(path), base, overrides, config=config)
     try:
         digest: str | None = content_digest(*read_source(Path(path)))
     except OSError:
@@ -342,13 +353,15 @@ def analyse(
     return checked, observed, digest
 
 
-def _alone(path: Path, base: Config, overrides: dict[str, object], record: bool) -> tuple[CheckedFile, Any, Any]:
+def _alone(
+    path: Path, base: Config, overrides: dict[str, object], record: bool, config: Config | None
+) -> tuple[CheckedFile, Any, Any]:
     """Re-run one file in a process of its own, after a worker died: its result, or why it was not checked."""
     from concurrent.futures.process import BrokenProcessPool
 
     pool = _new_pool(1)
     try:
-        return pool.submit(analyse, str(path), base, overrides, record=record).result()
+        return pool.submit(analyse, str(path), base, overrides, record=record, config=config).result()
     except BrokenProcessPool:
         message = "internal error: the analysis process stopped (a crash or the memory limit); not checked"
         return CheckedFile(FileResult(str(path), (), message)), None, None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -13,7 +14,7 @@ if TYPE_CHECKING:  # a run replayed from the cache imports none of these (`check
     import argparse
     from collections.abc import Sequence
     from pathlib import Path
-    from typing import Any
+    from typing import Any, NoReturn
 
     from shapelint.output import FileResult
 
@@ -156,17 +157,20 @@ def _positive_int(value: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line. Called without `argv` (the `shapelint` command, `python -m shapelint`), a
+    `check` ends the process itself once its output is written (`exit_now`)."""
     arguments = list(sys.argv[1:] if argv is None else argv)
     replayed = replay_check(arguments)
     if replayed is not None:
-        return replayed
+        return replayed if argv is not None else exit_now(replayed)
     parser = build_parser()
     args = parser.parse_args(arguments)
     from shapelint.config import ConfigError
 
     try:
         if args.command == "check":
-            return run_check(args, arguments)
+            status = run_check(args, arguments)
+            return status if argv is not None else exit_now(status)
         if args.command == "coverage":
             return run_coverage(args)
         if args.command == "server":
@@ -191,6 +195,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     parser.print_help()
     return EXIT_ERROR
+
+
+def exit_now(status: int) -> NoReturn:
+    """End the process with `status` once standard output and error are written, skipping the
+    interpreter's teardown: freeing every object the analyses left would cost a one-process `check`
+    about a fifth of its time, for nothing (the workers are joined, the cache files closed)."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # e.g. `shapelint check | head`, as `main` answers it
+        status = EXIT_CLEAN
+    except (OSError, ValueError):
+        pass
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.flush()
+    os._exit(status)
 
 
 def replayable(args: argparse.Namespace) -> bool:

@@ -156,12 +156,14 @@ def check_file(
     confirm_budget: object | None = None,
     fix_roots: Sequence[Path] | None = None,
     unsafe_fixes: bool = False,
+    config: Config | None = None,
 ) -> CheckedFile:
     """Check one file (fix it in place, or confirm findings with TensorFlow, when asked); never raises.
 
     Fixes keep the file's bytes (line endings, byte-order mark) apart from the edits, and are
     written only when the file, symlinks resolved, lies inside one of `fix_roots` (default: itself).
-    Only safe fixes are applied unless `unsafe_fixes`.
+    Only safe fixes are applied unless `unsafe_fixes`. `config`: the file's configuration (its
+    pyproject's settings and `overrides` merged) when the caller has it already, else read here.
     """
     display = str(path)
     try:
@@ -171,7 +173,7 @@ def check_file(
         return CheckedFile(FileResult(display, (), message))
     config_error = None
     try:
-        config = config_for(path.absolute(), base).merged(overrides)
+        config = config if config is not None else config_for(path.absolute(), base).merged(overrides)
     except ConfigError as error:
         # A broken pyproject.toml is reported once by the caller; the file is checked with the defaults.
         config_error = str(error)
