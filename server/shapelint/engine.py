@@ -15,8 +15,10 @@ import contextlib
 import gc
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
+
+import libcst as cst
 
 from shapelint import presentation
 from shapelint.config import Config
@@ -27,6 +29,7 @@ from shapelint.presentation import HoverKind
 from shapelint.shapes import Shape
 from shapelint.source import NodeRef, Program, parse_program
 from shapelint.suppression import is_suppressed
+from shapelint.syntax import dotted_name, simple_statement_lines
 from shapelint.workspace import Workspace
 
 SYNTAX_ERROR_CODE = "SL001"
@@ -61,6 +64,7 @@ class Analysis:
     groups: GroupedAnalysis  # the statement groups' results (incremental.py)
     diagnostics: tuple[Diagnostic, ...]
     workspace: Workspace | None = None  # where the document is: a re-analysis reads the same data files
+    keras_major: int = 3  # the Keras the program was read as (its configuration's, or 2 for tf_keras code)
 
     @cached_property
     def facts(self) -> ProgramFacts:
@@ -178,6 +182,7 @@ def _analyze(
     root: str | None = None,
     open_files: Mapping[str, str] | None = None,
 ) -> Analysis:
+    config = _read_as(program, config)
     workspace = _workspace(config, path, root, open_files)
     grouped = analyze_groups(program, workspace, config.target_keras, learned)
     found: list[Diagnostic] = [
@@ -207,7 +212,28 @@ def _analyze(
             diagnostic = diagnostic.with_severity(severity)
         diagnostics.append(program.to_cell_diagnostic(diagnostic))
     diagnostics.sort(key=lambda d: (d.cell or 0, d.range.start, d.code))
-    return Analysis(program, grouped, tuple(diagnostics), workspace)
+    return Analysis(program, grouped, tuple(diagnostics), workspace, config.target_keras)
+
+
+def _read_as(program: Program, config: Config) -> Config:
+    """The configuration a program is read with: code that imports tf_keras (the Keras 2 package
+    TensorFlow's legacy Keras is) and not Keras 3's `keras` is Keras 2 code, whichever Keras is
+    installed, unless the configuration names a version."""
+    if config.keras_version is not None or not program.chunks_mentioning("tf_keras"):
+        return config
+    roots = {root for chunk in program.chunks if chunk.module is not None for root in _imported_roots(chunk.module)}
+    return replace(config, keras_version=2) if "tf_keras" in roots and "keras" not in roots else config
+
+
+def _imported_roots(module: cst.Module) -> Iterator[str]:
+    """The top-level package of every module imported anywhere in a statement (not relative imports)."""
+    for line in simple_statement_lines(module.body):
+        for statement in line.body:
+            if isinstance(statement, cst.Import):
+                for alias in statement.names:
+                    yield (dotted_name(alias.name) or "").split(".")[0]
+            elif isinstance(statement, cst.ImportFrom) and statement.module is not None and not statement.relative:
+                yield (dotted_name(statement.module) or "").split(".")[0]
 
 
 def _limit_hints(program: Program, stops: Sequence[object]) -> list[Diagnostic]:

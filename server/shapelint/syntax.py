@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import functools
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 import libcst as cst
 
@@ -88,3 +88,28 @@ def formatted_string(node: cst.FormattedString, evaluate: Callable[[cst.BaseExpr
     if not known or "{" in text or "b" in node.prefix.lower():
         return UNKNOWN
     return Const(text) if "r" in node.prefix.lower() or "\\" not in text else UNKNOWN
+
+
+def simple_statement_lines(
+    statements: Sequence[cst.BaseStatement | cst.BaseSmallStatement],
+) -> Iterator[cst.SimpleStatementLine | cst.SimpleStatementSuite]:
+    """The simple statement lines at any depth of compound statements (if, for, def, try, with, match...)."""
+    for statement in statements:
+        if isinstance(statement, cst.SimpleStatementLine):
+            yield statement
+        elif isinstance(statement, cst.BaseCompoundStatement):
+            yield from _lines_of_parts(statement)
+
+
+def _lines_of_parts(node: cst.CSTNode) -> Iterator[cst.SimpleStatementLine | cst.SimpleStatementSuite]:
+    for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+        part = getattr(node, name, None)
+        if part is None:
+            continue
+        for item in part if isinstance(part, Sequence) else (part,):
+            if isinstance(item, cst.SimpleStatementSuite):
+                yield item
+            elif isinstance(item, cst.IndentedBlock):
+                yield from simple_statement_lines(item.body)
+            elif isinstance(item, cst.CSTNode):  # else/elif/except/case: their own body
+                yield from _lines_of_parts(item)

@@ -427,8 +427,8 @@ def confirm(
     budget = budget if budget is not None else ConfirmBudget(None)
     stop = cancelled if cancelled is not None else _never
     scope = _scope(document.path)
-    keras_major = document.config.target_keras
     analysis = analysis if analysis is not None else document.analyze()
+    keras_major = analysis.keras_major  # 2 for tf_keras code, whichever Keras is installed
     answers = _confirm_cases(analysis, client, keras_major, scope, budget, stop)
     asked = len(answers)
     learned: dict[str, Shape] = {}

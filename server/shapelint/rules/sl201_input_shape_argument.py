@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import replace
 
 import libcst as cst
@@ -11,7 +11,7 @@ from shapelint.diagnostics import Diagnostic, Fix, Position, Range, Severity, Te
 from shapelint.facts import InputFact
 from shapelint.rules.base import Rule, RuleContext
 from shapelint.source import NodeRef
-from shapelint.syntax import dotted_name
+from shapelint.syntax import dotted_name, simple_statement_lines
 from shapelint.values import RefValue, const_int
 
 _SOURCES = ("input_shape", "input_dim", "batch_input_shape")
@@ -210,7 +210,7 @@ def _add_call(module: cst.Module, layer_call: cst.Call) -> cst.Call | None:
 
     Only statements are searched (a fix needs the call on a line of its own), not every node.
     """
-    for line in _simple_lines(module.body):
+    for line in simple_statement_lines(module.body):
         for small in line.body:
             call = small.value if isinstance(small, cst.Expr) else None
             if (
@@ -222,28 +222,3 @@ def _add_call(module: cst.Module, layer_call: cst.Call) -> cst.Call | None:
             ):
                 return call
     return None
-
-
-def _simple_lines(
-    statements: Sequence[cst.BaseStatement | cst.BaseSmallStatement],
-) -> Iterator[cst.SimpleStatementLine | cst.SimpleStatementSuite]:
-    """The simple statement lines at any depth of compound statements (if, for, def, try, with, match...)."""
-    for statement in statements:
-        if isinstance(statement, cst.SimpleStatementLine):
-            yield statement
-        elif isinstance(statement, cst.BaseCompoundStatement):
-            yield from _lines_of_parts(statement)
-
-
-def _lines_of_parts(node: cst.CSTNode) -> Iterator[cst.SimpleStatementLine | cst.SimpleStatementSuite]:
-    for name in ("body", "orelse", "finalbody", "handlers", "cases"):
-        part = getattr(node, name, None)
-        if part is None:
-            continue
-        for item in part if isinstance(part, Sequence) else (part,):
-            if isinstance(item, cst.SimpleStatementSuite):
-                yield item
-            elif isinstance(item, cst.IndentedBlock):
-                yield from _simple_lines(item.body)
-            elif isinstance(item, cst.CSTNode):  # else/elif/except/case: their own body
-                yield from _lines_of_parts(item)
