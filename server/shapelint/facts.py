@@ -10,7 +10,7 @@ below the rules and presentation.py (which turns facts into hover and inlay text
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -203,6 +203,68 @@ REASON_LABELS = {
 }
 
 
+class NodeValues:
+    """The value of each recorded name and call, by chunk and node (for hovers and the rules).
+
+    One dict per chunk keyed by the node itself (libcst nodes hash and compare by identity,
+    and the key keeps the node alive): no key tuple, id or value tuple per entry, which was a
+    tenth of the memory an open file costs. The same tree can be two chunks' (the same
+    statement text twice), hence the chunk. While literal loops run (`loops` > 0) the places
+    written are logged in `written`, for the interpreter to forget one pass's values.
+    """
+
+    __slots__ = ("_chunks", "loops", "written")
+
+    def __init__(self) -> None:
+        self._chunks: dict[int, dict[cst.CSTNode, Value | LayerCallFact]] = {}
+        self.loops = 0
+        self.written: list[tuple[int, cst.CSTNode]] = []
+
+    def get(self, chunk: int, node: cst.CSTNode) -> Value | LayerCallFact | None:
+        found = self._chunks.get(chunk)
+        return found.get(node) if found is not None else None
+
+    def set(self, chunk: int, node: cst.CSTNode, value: Value | LayerCallFact, overwrite: bool = True) -> None:
+        values = self._chunks.get(chunk)
+        if values is None:
+            values = self._chunks[chunk] = {}
+        elif not overwrite and node in values:
+            return
+        if self.loops:
+            self.written.append((chunk, node))
+        values[node] = value
+
+    def pop(self, chunk: int, node: cst.CSTNode) -> None:
+        found = self._chunks.get(chunk)
+        if found is not None:
+            found.pop(node, None)
+
+    def in_chunk(self, chunk: int) -> dict[cst.CSTNode, Value | LayerCallFact]:
+        """The values recorded in one chunk, by node (do not change it)."""
+        return self._chunks.get(chunk, {})
+
+    def items(self) -> Iterator[tuple[tuple[int, int], tuple[cst.CSTNode, Value | LayerCallFact]]]:
+        """((chunk, id(node)), (node, value)) for every value, chunk by chunk, in the order recorded."""
+        for chunk, values in self._chunks.items():
+            for node, value in values.items():
+                yield (chunk, id(node)), (node, value)
+
+    def values(self) -> Iterator[tuple[cst.CSTNode, Value | LayerCallFact]]:
+        for values in self._chunks.values():
+            yield from values.items()
+
+    def update(self, other: NodeValues) -> None:
+        for chunk, values in other._chunks.items():
+            mine = self._chunks.get(chunk)
+            if mine is None:
+                self._chunks[chunk] = dict(values)
+            else:
+                mine.update(values)
+
+    def __len__(self) -> int:
+        return sum(len(values) for values in self._chunks.values())
+
+
 _producer_numbers = itertools.count(1)
 
 
@@ -214,8 +276,8 @@ class ProgramFacts:
     compiles: list[CompileFact] = field(default_factory=list)
     array_problems: list[ArrayProblemFact] = field(default_factory=list)
     models: list[ModelValue] = field(default_factory=list)
-    # Values of names and calls by (chunk, id(node)), for hovers; the node keeps the id alive.
-    node_values: dict[tuple[int, int], tuple[cst.CSTNode, Value | LayerCallFact]] = field(default_factory=dict)
+    # Values of names and calls by chunk and node, for hovers and the rules.
+    node_values: NodeValues = field(default_factory=NodeValues)
     numpy_alias: str | None = None
     # The module's names after the last statement, for fixes that need an import's spelling.
     module_names: dict[str, Value] = field(default_factory=dict)
@@ -246,9 +308,7 @@ class ProgramFacts:
     def record(self, ref: NodeRef, value: Value | LayerCallFact, overwrite: bool = True) -> None:
         if value is UNKNOWN or ref.chunk < 0:  # nothing to hover in another file
             return
-        key = (ref.chunk, id(ref.node))
-        if overwrite or key not in self.node_values:
-            self.node_values[key] = (ref.node, value)
+        self.node_values.set(ref.chunk, ref.node, value, overwrite)
 
     def spelling(self, canonical: str) -> str | None:
         """How this file can write a library name: `layers.Flatten` for keras.layers.Flatten, or None."""

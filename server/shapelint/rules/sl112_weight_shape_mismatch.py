@@ -221,8 +221,7 @@ def _called(array: ArrayValue) -> str:
 
 
 def _value(context: RuleContext, chunk: int, node: cst.CSTNode) -> Value | None:
-    found = context.facts.node_values.get((chunk, id(node)))
-    value = found[1] if found is not None else None
+    value = context.facts.node_values.get(chunk, node)
     return value if not isinstance(value, LayerCallFact) else None
 
 
