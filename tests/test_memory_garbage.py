@@ -9,11 +9,15 @@ interpreter, classes made per call, ...).
 from __future__ import annotations
 
 import gc
+import weakref
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from shapelint import incremental
 from shapelint.config import Config
-from shapelint.engine import analyze
+from shapelint.engine import Analysis, analyze
+from shapelint.facts import LayerValue, ModelValue
 from shapelint.rules import all_rules
 
 CONFIG = Config(keras_version=3)
@@ -58,3 +62,64 @@ def test_an_analysis_leaves_no_cyclic_garbage(source: str, collector_paused: Non
     analysis = analyze(source, CONFIG)
     assert unreachable_cycles() == []
     assert analysis.diagnostics is not None  # the analysis itself stays alive through the check
+
+
+PROGRAM = """import keras
+from keras import layers
+
+inputs = keras.Input(shape=(32,))
+shared = layers.Dense(16)
+hidden = shared(shared(layers.Dense(32)(inputs)))
+model = keras.Model(inputs, layers.Dense(10)(hidden))
+model.compile(loss="mse")
+
+stack = keras.Sequential([layers.Dense(8), layers.Dense(4)])
+stack.fit(np.zeros((64, 20)), np.zeros((64, 4)))
+"""
+
+
+@pytest.fixture
+def kept_results() -> Iterator[None]:
+    incremental.RESULTS.clear()
+    incremental.keep_results()
+    yield
+    incremental.RESULTS.clear()
+    incremental.RESULTS.capacity_chars = 0
+
+
+def keras_facts(analysis: Analysis) -> list[object]:
+    """The Keras graph of an analysis: layers, layer calls, models, inputs, feeds."""
+    facts = analysis.facts
+    found: list[object] = [*facts.layer_calls, *facts.models, *facts.inputs, *facts.feeds]
+    found += [call.layer for call in facts.layer_calls]
+    return found
+
+
+def test_a_replaced_analysis_is_freed_by_reference_counting(
+    kept_results: None, collector_paused: None, tmp_path: Path
+) -> None:
+    path = str(tmp_path / "model.py")
+    program = "import numpy as np\n" + PROGRAM
+    first = analyze(program, CONFIG, path=path)
+    facts = keras_facts(first)
+    assert any(len(fact.calls) == 2 for fact in facts if isinstance(fact, LayerValue))  # the shared layer
+    assert any(fact.built_from is not None for fact in facts if isinstance(fact, ModelValue))
+    old = [weakref.ref(fact) for fact in facts]
+    del facts
+    # Both groups change, twice: the results of the version before the last are not kept.
+    for shared, last in ((17, 5), (18, 6)):
+        edited = program.replace("Dense(16)", f"Dense({shared})").replace("Dense(4)", f"Dense({last})")
+        analyze(edited, CONFIG, path=path)
+    del first
+    assert [ref() for ref in old if ref() is not None] == []  # no collection ran: reference counting freed them
+
+
+def test_typing_keeps_the_results_of_the_last_two_versions(kept_results: None, tmp_path: Path) -> None:
+    path = str(tmp_path / "model.py")
+    text = "import numpy as np\n" + PROGRAM
+    analyze(text, CONFIG, path=path)
+    kept = len(incremental.RESULTS)
+    for units in range(17, 27):
+        text = text.replace(f"Dense({units - 1})", f"Dense({units})")
+        analyze(text, CONFIG, path=path)
+    assert len(incremental.RESULTS) == kept + 1  # the edited group's result before the last edit

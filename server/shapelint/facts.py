@@ -10,8 +10,10 @@ below the rules and presentation.py (which turns facts into hover and inlay text
 from __future__ import annotations
 
 import itertools
+import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar, overload
 
 import libcst as cst
 
@@ -29,6 +31,51 @@ from shapelint.values import (
     literal,
 )
 
+F = TypeVar("F")
+
+
+class BackLinks(Generic[F]):
+    """A list of facts held weakly, for the links that point back up the Keras graph (a layer's
+    calls, the models an input feeds).
+
+    The facts are held by their ProgramFacts (`layer_calls`, `models`) for as long as the
+    analysis lives; strong links both ways would make every analysis a reference cycle, which
+    only a full garbage collection frees (and the language server freezes what an analysis
+    leaves: lsp/memory.py). Reads like a list.
+    """
+
+    __slots__ = ("_refs",)
+
+    def __init__(self) -> None:
+        self._refs: list[weakref.ref[F]] = []
+
+    def append(self, fact: F) -> None:
+        self._refs.append(weakref.ref(fact))
+
+    def _alive(self) -> list[F]:
+        return [fact for fact in (ref() for ref in self._refs) if fact is not None]
+
+    def __iter__(self) -> Iterator[F]:
+        return iter(self._alive())
+
+    def __len__(self) -> int:
+        return len(self._alive())
+
+    def __bool__(self) -> bool:
+        return any(ref() is not None for ref in self._refs)
+
+    @overload
+    def __getitem__(self, index: int) -> F: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[F]: ...
+
+    def __getitem__(self, index: int | slice) -> F | list[F]:
+        return self._alive()[index]
+
+    def __repr__(self) -> str:
+        return f"BackLinks({self._alive()!r})"
+
 
 class LayerValue(Value):
     """A Keras layer instance (identity matters: it may be called, or added, more than once)."""
@@ -39,7 +86,7 @@ class LayerValue(Value):
         self.config = config  # bound constructor arguments by parameter name
         self.node = node  # the constructor call
         self.args: CallArgs | None = None  # the constructor's arguments (nodes for fixes, literals for TensorFlow)
-        self.calls: list[LayerCallFact] = []
+        self.calls: BackLinks[LayerCallFact] = BackLinks()  # held by ProgramFacts.layer_calls
 
     @property
     def short_name(self) -> str:
@@ -68,9 +115,18 @@ class ModelValue(Value):
         self.output_names: list[str] = []
         self.input_names: list[str | None] = []
         self.broken = False  # a layer call failed: downstream shapes unknown
-        self.built_from: FeedFact | None = None  # the data that built a Sequential with no declared input
+        self._built_from: weakref.ref[FeedFact] | None = None  # held by ProgramFacts.feeds
         self.subclass: InstanceValue | None = None  # the instance of a keras.Model subclass
         self.traced = False  # a subclass's call() has been traced with data
+
+    @property
+    def built_from(self) -> FeedFact | None:
+        """The data that built a Sequential with no declared input."""
+        return self._built_from() if self._built_from is not None else None
+
+    @built_from.setter
+    def built_from(self, feed: FeedFact | None) -> None:
+        self._built_from = weakref.ref(feed) if feed is not None else None
 
     @property
     def declared(self) -> bool:
@@ -107,7 +163,7 @@ class InputFact:
     shape_value: Value
     source: str  # "Input" | "input_shape" | "input_dim" | "batch_input_shape" | "InputLayer" | "build"
     name: str | None = None
-    models: list[ModelValue] = field(default_factory=list)
+    models: BackLinks[ModelValue] = field(default_factory=BackLinks)  # held by ProgramFacts.models
 
 
 @dataclass(eq=False)

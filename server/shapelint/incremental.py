@@ -99,6 +99,8 @@ class _Results:
         # key -> (result, characters, document)
         self._items: OrderedDict[tuple[object, ...], tuple[GroupResult, int, object]] = OrderedDict()
         self._by_document: OrderedDict[object, set[tuple[object, ...]]] = OrderedDict()
+        # (document, context) -> the keys its latest analysis used (see `retire`)
+        self._used: dict[tuple[object, object], set[tuple[object, ...]]] = {}
         self._lock = threading.Lock()
 
     def get(self, key: tuple[object, ...], modules: tuple[cst.Module, ...]) -> GroupResult | None:
@@ -125,6 +127,21 @@ class _Results:
             while self._items and (len(self._items) > self._capacity or self._chars > self.capacity_chars):
                 self._drop(next(iter(self._items)))
 
+    def retire(self, document: object, context: object, used: set[tuple[object, ...]]) -> None:
+        """Drop the document's results made in `context` that neither its latest analysis nor the
+        one before used: an edit replaces the result of the group it touched, and the old one
+        would otherwise stay until evicted (the document's memory would grow with every
+        keystroke). The previous version's stay, so that undoing an edit re-interprets nothing."""
+        with self._lock:
+            previous = self._used.get((document, context), set())
+            self._used[(document, context)] = used
+            keys = self._by_document.get(document)
+            if keys is not None:
+                for key in [key for key in keys if key[0] == context and key not in used and key not in previous]:
+                    self._drop(key)
+            for place in [place for place in self._used if place[0] not in self._by_document]:
+                del self._used[place]
+
     def _drop(self, key: tuple[object, ...]) -> None:
         entry = self._items.pop(key, None)
         if entry is None:
@@ -136,10 +153,14 @@ class _Results:
             if not keys:
                 del self._by_document[entry[2]]
 
+    def __len__(self) -> int:
+        return len(self._items)
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
             self._by_document.clear()
+            self._used.clear()
             self._chars = 0
 
 
@@ -256,6 +277,7 @@ def analyze_groups(
     interpreted = 0
     all_chunks = program.chunks
     prelude_modules = tuple(chunk.module for chunk in prelude if chunk.module is not None)
+    used: set[tuple[object, ...]] = set()
     for group in grouping.groups:
         chunks = [all_chunks[index] for index in group]
         size = sum([len(chunk.text) for chunk in chunks])
@@ -263,6 +285,7 @@ def analyze_groups(
         trees = tuple([chunk.module for chunk in chunks if chunk.module is not None])
         modules = prelude_modules + trees
         key = (context, prelude_key, group, tuple([id(tree) for tree in trees]))
+        used.add(key)
         result = RESULTS.get(key, modules)
         if (
             result is None
@@ -280,6 +303,8 @@ def analyze_groups(
         materialised += result.materialised
         results.append(result)
         chunk_lists.append(chunks)
+    if interpreted:
+        RESULTS.retire(workspace.document, context, used)
     return GroupedAnalysis(results, chunk_lists, prelude, interpreted)
 
 
