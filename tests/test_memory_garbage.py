@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from shapelint import incremental
 from shapelint.config import Config
+from shapelint.diagnostics import Position
 from shapelint.engine import Analysis, analyze
 from shapelint.facts import LayerValue, ModelValue
 from shapelint.rules import all_rules
@@ -123,3 +124,14 @@ def test_typing_keeps_the_results_of_the_last_two_versions(kept_results: None, t
         text = text.replace(f"Dense({units - 1})", f"Dense({units})")
         analyze(text, CONFIG, path=path)
     assert len(incremental.RESULTS) == kept + 1  # the edited group's result before the last edit
+
+
+def test_the_same_statement_twice_keeps_a_value_per_place() -> None:
+    """Recorded values are keyed by node per chunk: one tree parsed once for two equal statements
+    still holds each place's value."""
+    text = "import numpy as np\nx = np.zeros((2, 3))\ny = x * 2\nx = np.zeros((4, 5))\ny = x * 2\n"
+    analysis = analyze(text, CONFIG)
+    assert analysis.program.chunks[2].module is analysis.program.chunks[4].module
+    first, second = analysis.hover_at(Position(2, 0)), analysis.hover_at(Position(4, 0))
+    assert first is not None and "(2, 3)" in first.markdown
+    assert second is not None and "(4, 5)" in second.markdown
