@@ -18,7 +18,7 @@ from shapelint import incremental
 from shapelint.config import Config
 from shapelint.diagnostics import Position
 from shapelint.engine import Analysis, analyze
-from shapelint.facts import LayerValue, ModelValue
+from shapelint.facts import LayerCallFact, LayerValue, ModelValue
 from shapelint.rules import all_rules
 
 CONFIG = Config(keras_version=3)
@@ -72,6 +72,7 @@ inputs = keras.Input(shape=(32,))
 shared = layers.Dense(16)
 hidden = shared(shared(layers.Dense(32)(inputs)))
 model = keras.Model(inputs, layers.Dense(10)(hidden))
+wrong = layers.Reshape((7,))(hidden)  # a layer problem: Keras would reject it
 model.compile(loss="mse")
 
 stack = keras.Sequential([layers.Dense(8), layers.Dense(4)])
@@ -105,6 +106,7 @@ def test_a_replaced_analysis_is_freed_by_reference_counting(
     facts = keras_facts(first)
     assert any(len(fact.calls) == 2 for fact in facts if isinstance(fact, LayerValue))  # the shared layer
     assert any(fact.built_from is not None for fact in facts if isinstance(fact, ModelValue))
+    assert any(fact.problem is not None for fact in facts if isinstance(fact, LayerCallFact))
     old = [weakref.ref(fact) for fact in facts]
     del facts
     # Both groups change, twice: the results of the version before the last are not kept.
