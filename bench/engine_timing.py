@@ -9,7 +9,8 @@ Prints one JSON object of samples in seconds:
   repetition runs all three on the same text, in an order that rotates, so the machine's
   noise hits them alike.
 - `edit`: `analyze` after a one-character edit in the middle of the file, the previous
-  version having been analysed (what the language server does on a keystroke);
+  version having been analysed and its statement groups' results kept, as the language server
+  keeps them (`incremental.keep_results()`, after the cold samples: those stay cold);
   `edit:top`, `edit:middle` (the same as `edit`) and `edit:end`: the same keystroke typed
   near the top, the middle and the end (bench/edit_positions.py).
 `cpu` holds the CPU seconds of the same calls, by the same names.
@@ -37,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus
 import edit_positions
 import libcst
-from shapelint import source
+from shapelint import incremental, source
 from shapelint.engine import analyze, analyze_notebook
 from shapelint.ipython_syntax import transform_cell
 from shapelint.notebook import read_notebook
@@ -83,6 +84,8 @@ def measure(lines: int, repetitions: int, edits: int, seed: int) -> dict[str, ob
             gc.collect()
             samples[name].append(run())
     forget_parses()
+    # A keystroke in the language server reuses the results of the groups it does not touch.
+    incremental.keep_results()
     analysis = analyze(text)
     for where in edit_positions.POSITIONS if edits else ():
         keystroke = edit_positions.keystroke(text, where)

@@ -687,8 +687,9 @@ def section_incremental(
         "The edit types a digit into an integer literal near the top, the middle or the end "
         "(bench/edit_positions.py); every version is new text, so only the statement that changed can come "
         "from the parse cache. The engine-only column is `analyze(text)` in-process after the previous "
-        "version was analysed; the server column adds the document store, scheduling, LSP conversion and "
-        "JSON over stdio.",
+        "version was analysed, with the statement groups' results kept as the language server keeps them "
+        "(`incremental.keep_results()`); the server column adds the document store, scheduling, LSP "
+        "conversion and JSON over stdio.",
         f"Engine keystrokes per position: {plan.incremental_edits}. The server figures of the sizes the "
         f"language-server comparison measured ({', '.join(f'{lines:,}' for lines in plan.lsp_sizes)} lines) are "
         "its shapelint keystrokes. Every column uses the same generated file per size "

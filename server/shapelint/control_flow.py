@@ -19,7 +19,7 @@ import libcst as cst
 
 from shapelint.budget import Budget
 from shapelint.calls import CallArgs
-from shapelint.facts import UnknownReason
+from shapelint.facts import NodeValues, UnknownReason
 from shapelint.indexing import iteration_items
 from shapelint.knowledge import registry
 from shapelint.limits import MAX_LOOP_PASSES, MAX_UNROLL
@@ -44,21 +44,6 @@ class Break(Exception):
 
 class Continue(Exception):
     """A `continue` ends the current iteration."""
-
-
-class _RecordLog(dict):  # type: ignore[type-arg]
-    """ProgramFacts.node_values that remembers the keys written while a literal loop runs."""
-
-    loops = 0  # literal loops running (a class default: an unpickled copy sets items before attributes)
-
-    def __init__(self, values: dict) -> None:  # type: ignore[type-arg]
-        super().__init__(values)
-        self.written: list[tuple[int, int]] = []
-
-    def __setitem__(self, key: tuple[int, int], value: object) -> None:
-        if self.loops:
-            self.written.append(key)
-        super().__setitem__(key, value)
 
 
 class ControlFlow(UnknownReasons):
@@ -131,7 +116,7 @@ class ControlFlow(UnknownReasons):
         if not self.loop_exits:
             self.passes_left = MAX_LOOP_PASSES  # a new loop nest
         if items is not None and len(items) <= MAX_UNROLL:
-            log = self._record_log()
+            log = self.facts.node_values
             log.loops += 1
             try:
                 self._exec_literal_for(node, scope, items, log)
@@ -150,7 +135,7 @@ class ControlFlow(UnknownReasons):
         reason = self.reason_of(node.iter) if element is UNKNOWN else None
         self.exec_loop_body(node.body, scope, node.target, element, reason)
 
-    def _exec_literal_for(self, node: cst.For, scope: Scope, items: Sequence[Value], log: _RecordLog) -> None:
+    def _exec_literal_for(self, node: cst.For, scope: Scope, items: Sequence[Value], log: NodeValues) -> None:
         """A loop over known items, followed item by item while its passes change the state."""
         first_record = len(log.written)
         broken: list[Scope] = []  # the states of iterations that left by break
@@ -178,9 +163,9 @@ class ControlFlow(UnknownReasons):
                 # The last pass changed nothing (or the nest has had its passes): the rest
                 # run as one pass over their joined item.
                 # What the followed passes recorded for hovers is one item's: the abstract pass says it.
-                for key in log.written[first_record:]:
-                    if key[0] == self.chunk:
-                        log.pop(key, None)
+                for chunk, written in log.written[first_record:]:
+                    if chunk == self.chunk:
+                        log.pop(chunk, written)
                 self._remaining_pass(node, state, items[index:], growth if converged else None)
                 break
             self.passes_left -= 1
@@ -195,13 +180,6 @@ class ControlFlow(UnknownReasons):
                 self.exec_block(node.orelse.body, scope)
         if broken:
             scope.merge(scope.branch(), *broken)
-
-    def _record_log(self) -> _RecordLog:
-        """The program's recorded values (for hovers), logging the keys written while literal loops run."""
-        values = self.facts.node_values
-        if not isinstance(values, _RecordLog):
-            values = self.facts.node_values = _RecordLog(values)
-        return values
 
     def _remaining_pass(
         self, node: cst.For, state: LoopState, items: Sequence[Value], growth: Growth | None = None

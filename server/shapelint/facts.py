@@ -10,8 +10,10 @@ below the rules and presentation.py (which turns facts into hover and inlay text
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+import weakref
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar, overload
 
 import libcst as cst
 
@@ -29,6 +31,51 @@ from shapelint.values import (
     literal,
 )
 
+F = TypeVar("F")
+
+
+class BackLinks(Generic[F]):
+    """A list of facts held weakly, for the links that point back up the Keras graph (a layer's
+    calls, the models an input feeds).
+
+    The facts are held by their ProgramFacts (`layer_calls`, `models`) for as long as the
+    analysis lives; strong links both ways would make every analysis a reference cycle, which
+    only a full garbage collection frees (and the language server freezes what an analysis
+    leaves: lsp/memory.py). Reads like a list.
+    """
+
+    __slots__ = ("_refs",)
+
+    def __init__(self) -> None:
+        self._refs: list[weakref.ref[F]] = []
+
+    def append(self, fact: F) -> None:
+        self._refs.append(weakref.ref(fact))
+
+    def _alive(self) -> list[F]:
+        return [fact for fact in (ref() for ref in self._refs) if fact is not None]
+
+    def __iter__(self) -> Iterator[F]:
+        return iter(self._alive())
+
+    def __len__(self) -> int:
+        return len(self._alive())
+
+    def __bool__(self) -> bool:
+        return any(ref() is not None for ref in self._refs)
+
+    @overload
+    def __getitem__(self, index: int) -> F: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[F]: ...
+
+    def __getitem__(self, index: int | slice) -> F | list[F]:
+        return self._alive()[index]
+
+    def __repr__(self) -> str:
+        return f"BackLinks({self._alive()!r})"
+
 
 class LayerValue(Value):
     """A Keras layer instance (identity matters: it may be called, or added, more than once)."""
@@ -39,7 +86,7 @@ class LayerValue(Value):
         self.config = config  # bound constructor arguments by parameter name
         self.node = node  # the constructor call
         self.args: CallArgs | None = None  # the constructor's arguments (nodes for fixes, literals for TensorFlow)
-        self.calls: list[LayerCallFact] = []
+        self.calls: BackLinks[LayerCallFact] = BackLinks()  # held by ProgramFacts.layer_calls
 
     @property
     def short_name(self) -> str:
@@ -68,9 +115,18 @@ class ModelValue(Value):
         self.output_names: list[str] = []
         self.input_names: list[str | None] = []
         self.broken = False  # a layer call failed: downstream shapes unknown
-        self.built_from: FeedFact | None = None  # the data that built a Sequential with no declared input
+        self._built_from: weakref.ref[FeedFact] | None = None  # held by ProgramFacts.feeds
         self.subclass: InstanceValue | None = None  # the instance of a keras.Model subclass
         self.traced = False  # a subclass's call() has been traced with data
+
+    @property
+    def built_from(self) -> FeedFact | None:
+        """The data that built a Sequential with no declared input."""
+        return self._built_from() if self._built_from is not None else None
+
+    @built_from.setter
+    def built_from(self, feed: FeedFact | None) -> None:
+        self._built_from = weakref.ref(feed) if feed is not None else None
 
     @property
     def declared(self) -> bool:
@@ -107,7 +163,7 @@ class InputFact:
     shape_value: Value
     source: str  # "Input" | "input_shape" | "input_dim" | "batch_input_shape" | "InputLayer" | "build"
     name: str | None = None
-    models: list[ModelValue] = field(default_factory=list)
+    models: BackLinks[ModelValue] = field(default_factory=BackLinks)  # held by ProgramFacts.models
 
 
 @dataclass(eq=False)
@@ -203,6 +259,68 @@ REASON_LABELS = {
 }
 
 
+class NodeValues:
+    """The value of each recorded name and call, by chunk and node (for hovers and the rules).
+
+    One dict per chunk keyed by the node itself (libcst nodes hash and compare by identity,
+    and the key keeps the node alive): no key tuple, id or value tuple per entry, which was a
+    tenth of the memory an open file costs. The same tree can be two chunks' (the same
+    statement text twice), hence the chunk. While literal loops run (`loops` > 0) the places
+    written are logged in `written`, for the interpreter to forget one pass's values.
+    """
+
+    __slots__ = ("_chunks", "loops", "written")
+
+    def __init__(self) -> None:
+        self._chunks: dict[int, dict[cst.CSTNode, Value | LayerCallFact]] = {}
+        self.loops = 0
+        self.written: list[tuple[int, cst.CSTNode]] = []
+
+    def get(self, chunk: int, node: cst.CSTNode) -> Value | LayerCallFact | None:
+        found = self._chunks.get(chunk)
+        return found.get(node) if found is not None else None
+
+    def set(self, chunk: int, node: cst.CSTNode, value: Value | LayerCallFact, overwrite: bool = True) -> None:
+        values = self._chunks.get(chunk)
+        if values is None:
+            values = self._chunks[chunk] = {}
+        elif not overwrite and node in values:
+            return
+        if self.loops:
+            self.written.append((chunk, node))
+        values[node] = value
+
+    def pop(self, chunk: int, node: cst.CSTNode) -> None:
+        found = self._chunks.get(chunk)
+        if found is not None:
+            found.pop(node, None)
+
+    def in_chunk(self, chunk: int) -> dict[cst.CSTNode, Value | LayerCallFact]:
+        """The values recorded in one chunk, by node (do not change it)."""
+        return self._chunks.get(chunk, {})
+
+    def items(self) -> Iterator[tuple[tuple[int, int], tuple[cst.CSTNode, Value | LayerCallFact]]]:
+        """((chunk, id(node)), (node, value)) for every value, chunk by chunk, in the order recorded."""
+        for chunk, values in self._chunks.items():
+            for node, value in values.items():
+                yield (chunk, id(node)), (node, value)
+
+    def values(self) -> Iterator[tuple[cst.CSTNode, Value | LayerCallFact]]:
+        for values in self._chunks.values():
+            yield from values.items()
+
+    def update(self, other: NodeValues) -> None:
+        for chunk, values in other._chunks.items():
+            mine = self._chunks.get(chunk)
+            if mine is None:
+                self._chunks[chunk] = dict(values)
+            else:
+                mine.update(values)
+
+    def __len__(self) -> int:
+        return sum(len(values) for values in self._chunks.values())
+
+
 _producer_numbers = itertools.count(1)
 
 
@@ -214,8 +332,8 @@ class ProgramFacts:
     compiles: list[CompileFact] = field(default_factory=list)
     array_problems: list[ArrayProblemFact] = field(default_factory=list)
     models: list[ModelValue] = field(default_factory=list)
-    # Values of names and calls by (chunk, id(node)), for hovers; the node keeps the id alive.
-    node_values: dict[tuple[int, int], tuple[cst.CSTNode, Value | LayerCallFact]] = field(default_factory=dict)
+    # Values of names and calls by chunk and node, for hovers and the rules.
+    node_values: NodeValues = field(default_factory=NodeValues)
     numpy_alias: str | None = None
     # The module's names after the last statement, for fixes that need an import's spelling.
     module_names: dict[str, Value] = field(default_factory=dict)
@@ -246,9 +364,7 @@ class ProgramFacts:
     def record(self, ref: NodeRef, value: Value | LayerCallFact, overwrite: bool = True) -> None:
         if value is UNKNOWN or ref.chunk < 0:  # nothing to hover in another file
             return
-        key = (ref.chunk, id(ref.node))
-        if overwrite or key not in self.node_values:
-            self.node_values[key] = (ref.node, value)
+        self.node_values.set(ref.chunk, ref.node, value, overwrite)
 
     def spelling(self, canonical: str) -> str | None:
         """How this file can write a library name: `layers.Flatten` for keras.layers.Flatten, or None."""

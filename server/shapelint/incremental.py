@@ -18,6 +18,7 @@ result is the one a fresh analysis of the group gives, so a warm and a cold anal
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections import OrderedDict
@@ -54,6 +55,7 @@ class GroupResult:
     observed: tuple[read_log.Observation, ...]
     keep: bool  # whether it may be reused (see the module's docstring)
     modules: tuple[cst.Module, ...] = ()  # the trees its key names by id: kept alive, checked on reuse
+    used: int = 0  # the last analysis that used it (see _Results.retire)
     findings: dict[tuple[object, ...], list[Diagnostic]] = field(default_factory=dict)
     hints: dict[tuple[object, ...], list[Hint]] = field(default_factory=dict)
 
@@ -98,7 +100,9 @@ class _Results:
         self._chars = 0
         # key -> (result, characters, document)
         self._items: OrderedDict[tuple[object, ...], tuple[GroupResult, int, object]] = OrderedDict()
-        self._by_document: OrderedDict[object, set[tuple[object, ...]]] = OrderedDict()
+        self._by_document: OrderedDict[object, dict[tuple[object, ...], GroupResult]] = OrderedDict()
+        # (document, context) -> its latest analysis (see `retire`)
+        self._latest: dict[tuple[object, object], int] = {}
         self._lock = threading.Lock()
 
     def get(self, key: tuple[object, ...], modules: tuple[cst.Module, ...]) -> GroupResult | None:
@@ -117,13 +121,34 @@ class _Results:
             self._drop(key)
             self._items[key] = (result, chars, document)
             self._chars += chars
-            self._by_document.setdefault(document, set()).add(key)
+            self._by_document.setdefault(document, {})[key] = result
             self._by_document.move_to_end(document)
             while len(self._by_document) > self._documents:
                 for old in list(self._by_document.popitem(last=False)[1]):
                     self._drop(old)
             while self._items and (len(self._items) > self._capacity or self._chars > self.capacity_chars):
                 self._drop(next(iter(self._items)))
+
+    def retire(self, document: object, context: object, analysis: int) -> None:
+        """Drop the document's results made in `context` that neither its latest analysis
+        (`analysis`, the number each result it used was marked with) nor the one before used: an
+        edit replaces the result of the group it touched, and the old one would otherwise stay
+        until evicted (the document's memory would grow with every keystroke). The previous
+        version's stay, so that undoing an edit re-interprets nothing."""
+        with self._lock:
+            previous = self._latest.get((document, context), analysis)
+            self._latest[(document, context)] = analysis
+            kept = self._by_document.get(document)
+            if kept is not None:
+                stale = [
+                    key
+                    for key, result in kept.items()
+                    if result.used != analysis and result.used != previous and key[0] == context
+                ]
+                for key in stale:
+                    self._drop(key)
+            for place in [place for place in self._latest if place[0] not in self._by_document]:
+                del self._latest[place]
 
     def _drop(self, key: tuple[object, ...]) -> None:
         entry = self._items.pop(key, None)
@@ -132,18 +157,23 @@ class _Results:
         self._chars -= entry[1]
         keys = self._by_document.get(entry[2])
         if keys is not None:
-            keys.discard(key)
+            keys.pop(key, None)
             if not keys:
                 del self._by_document[entry[2]]
+
+    def __len__(self) -> int:
+        return len(self._items)
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
             self._by_document.clear()
+            self._latest.clear()
             self._chars = 0
 
 
 RESULTS = _Results()
+_ANALYSES = itertools.count(1)  # numbers the analyses, for the results each used
 
 
 def keep_results(characters: int = 4_000_000) -> None:
@@ -256,6 +286,7 @@ def analyze_groups(
     interpreted = 0
     all_chunks = program.chunks
     prelude_modules = tuple(chunk.module for chunk in prelude if chunk.module is not None)
+    analysis = next(_ANALYSES)
     for group in grouping.groups:
         chunks = [all_chunks[index] for index in group]
         size = sum([len(chunk.text) for chunk in chunks])
@@ -276,10 +307,13 @@ def analyze_groups(
             result.modules = modules
             if result.keep:
                 RESULTS.put(key, result, size, workspace.document)
+        result.used = analysis
         remaining -= result.steps
         materialised += result.materialised
         results.append(result)
         chunk_lists.append(chunks)
+    if interpreted:
+        RESULTS.retire(workspace.document, context, analysis)
     return GroupedAnalysis(results, chunk_lists, prelude, interpreted)
 
 

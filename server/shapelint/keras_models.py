@@ -18,6 +18,7 @@ the library names that lead here; this module knows no Python syntax.
 from __future__ import annotations
 
 import itertools
+import weakref
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -79,13 +80,21 @@ class KerasModels:
     """The Keras side of one analysis: builds inputs, layers and models, and records their facts."""
 
     def __init__(self, ev: Evaluator) -> None:
-        self.ev = ev
+        # Weak: the interpreter holds this state, so a strong reference back would make every
+        # analysis a reference cycle, freed only by a full garbage collection.
+        self._ev = weakref.ref(ev)
         self.facts = ev.facts
         self.learned = ev.learned
         self.compiled: dict[int, CompileFact] = {}  # the latest compile() per model
         self.current_feed: FeedFact | None = None  # data whose shape a subclassed model's call() is traced with
         self.sample_tracing = ev.state(SampleTracing)  # tf.data map functions run on single samples
         self.user_layers: dict[int, InstanceValue] = {}  # Layer subclasses' instances, by id of their LayerValue
+
+    @property
+    def ev(self) -> Evaluator:
+        ev = self._ev()
+        assert ev is not None, "the analysis this state belongs to has ended"
+        return ev
 
     def make_layer(self, name: str, call: CallArgs) -> LayerValue:
         """`keras.layers.X(...)`: a layer with its bound constructor arguments (spec None when not in the catalog)."""

@@ -46,13 +46,12 @@ def hover_at(facts: ProgramFacts, program: Program, position: Position) -> Hover
         return None
     positions = program.positions_of_chunk(chunk)
     candidates: list[tuple[int, Range, Value | LayerCallFact | UnknownReason]] = []
-    recorded: list[tuple[tuple[int, int], tuple[cst.CSTNode, Value | LayerCallFact | UnknownReason]]] = [
-        *facts.node_values.items(),
-        *facts.unknown_reasons.items(),  # after the values: a node known once is described as known
+    recorded: list[tuple[cst.CSTNode, Value | LayerCallFact | UnknownReason]] = [
+        *facts.node_values.in_chunk(chunk.index).items(),
+        # After the values: a node known once is described as known.
+        *(found for (index, _), found in facts.unknown_reasons.items() if index == chunk.index),
     ]
-    for (chunk_index, _), (node, value) in recorded:
-        if chunk_index != chunk.index:
-            continue
+    for node, value in recorded:
         code_range = positions.get(node)
         if code_range is None:
             continue

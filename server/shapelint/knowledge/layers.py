@@ -13,7 +13,7 @@ from __future__ import annotations
 import builtins
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from shapelint.shapes import (
     UNKNOWN_SHAPE,
@@ -242,8 +242,7 @@ def _check_rank(
 
 def _rank_message(name: str, expected: str, shape: Shape, axes: str = "batch axis") -> str:
     return (
-        f"{name} expects inputs with {expected} dimensions ({axes} included), "
-        f"got {shape.rank}: {format_shape(shape)}"
+        f"{name} expects inputs with {expected} dimensions ({axes} included), got {shape.rank}: {format_shape(shape)}"
     )
 
 
@@ -281,9 +280,7 @@ def _group_normalization(config: LayerConfig, shape: Shape) -> Shape:
         return shape
     index = normalize_axis(axis, len(shape.dims))
     if index is None:
-        raise LayerProblem(
-            "axis", f"axis={axis} is out of range for inputs of shape {format_shape(shape)}", axis=axis
-        )
+        raise LayerProblem("axis", f"axis={axis} is out of range for inputs of shape {format_shape(shape)}", axis=axis)
     channels = shape.dims[index]
     if channels is None or groups == -1:
         return shape
@@ -332,9 +329,7 @@ def _conv_length(length: Dim, kernel: int, padding: str, stride: int, dilation: 
     return conv_output_length(length, kernel, "same" if padding == "causal" else padding, stride, dilation)
 
 
-def _deconv_length(
-    length: Dim, kernel: int, padding: str, stride: int, dilation: int, extra: int | None
-) -> Dim:
+def _deconv_length(length: Dim, kernel: int, padding: str, stride: int, dilation: int, extra: int | None) -> Dim:
     """Keras's deconv_output_length, output_padding included."""
     if length is None or extra is None:
         return deconv_output_length(length, kernel, padding, stride, dilation)
@@ -366,17 +361,13 @@ def _convolve(
     for index, axis in enumerate(axes):
         if transpose:
             extra = None if output_padding is None else output_padding[index]
-            dims[axis] = _deconv_length(
-                dims[axis], kernel[index], padding, strides[index], dilation[index], extra
-            )
+            dims[axis] = _deconv_length(dims[axis], kernel[index], padding, strides[index], dilation[index], extra)
         else:
             dims[axis] = _conv_length(dims[axis], kernel[index], padding, strides[index], dilation[index])
     channel_axis = axes[0] - 1 if config.data_format() == "channels_first" else axes[-1] + 1
     dims[channel_axis] = channels_out
     result = Shape(tuple(dims))
-    return _check_positive(
-        name, result, shape, axes, f"kernel {format_dims(kernel)} with padding='{padding}'"
-    )
+    return _check_positive(name, result, shape, axes, f"kernel {format_dims(kernel)} with padding='{padding}'")
 
 
 def _conv(rank: int, name: str, transpose: bool = False) -> OutputFunction:
@@ -425,9 +416,7 @@ def _pool(rank: int, name: str, default_pool: int | None) -> OutputFunction:
         for index, axis in enumerate(spatial):
             dims[axis] = conv_output_length(dims[axis], pool[index], padding, strides[index])
         result = Shape(tuple(dims))
-        return _check_positive(
-            name, result, shape, spatial, f"pool size {format_dims(pool)} with padding='{padding}'"
-        )
+        return _check_positive(name, result, shape, spatial, f"pool size {format_dims(pool)} with padding='{padding}'")
 
     return output
 
@@ -461,9 +450,7 @@ def _recurrent(name: str) -> OutputFunction:
         if shape.dims is None:
             return UNKNOWN_SHAPE
         state = Shape((shape.dims[0], units))
-        sequence = (
-            Shape((shape.dims[0], shape.dims[1], units)) if config.bool("return_sequences", False) else state
-        )
+        sequence = Shape((shape.dims[0], shape.dims[1], units)) if config.bool("return_sequences", False) else state
         if config.bool("return_state", False):
             return (sequence, *[state] * _RECURRENT_STATES[name])
         return sequence
@@ -728,8 +715,7 @@ def _concatenate(config: LayerConfig, shapes: list[Shape]) -> Shape:
             listed = ", ".join(format_shape(s) for s in shapes)
             raise LayerProblem(
                 "merge",
-                f"Concatenate(axis={axis}) needs inputs that match on every other axis; "
-                f"axis {i} differs: {listed}",
+                f"Concatenate(axis={axis}) needs inputs that match on every other axis; axis {i} differs: {listed}",
                 axis=i,
             )
         out.append(known.pop() if len(known) == 1 else None)
@@ -898,9 +884,7 @@ for _rank in (1, 2, 3):
     # (Keras 2 folded extra leading axes): above it the output is left unknown, below it is an error.
     _name = f"Conv{_rank}D"
     register(
-        LayerSpec(
-            _layer(_name), _CONV_PARAMS, "conv", _conv(_rank, _name), min_ndim=_rank + 2, spatial_rank=_rank
-        ),
+        LayerSpec(_layer(_name), _CONV_PARAMS, "conv", _conv(_rank, _name), min_ndim=_rank + 2, spatial_rank=_rank),
         f"Convolution{_rank}D",
     )
     _name = f"Conv{_rank}DTranspose"
@@ -1078,11 +1062,7 @@ register(LayerSpec(_layer("Lambda"), ("function", "output_shape", "mask", "argum
 register(LayerSpec(_layer("Resizing"), ("height", "width", "interpolation"), "resize", _image_resize))
 register(LayerSpec(_layer("CenterCrop"), ("height", "width", "data_format"), "resize", _center_crop))
 register(LayerSpec(_layer("RandomCrop"), ("height", "width", "seed", "data_format"), "resize", _image_resize))
-register(
-    LayerSpec(
-        _layer("CategoryEncoding"), ("num_tokens", "output_mode", "sparse"), "encoding", _category_encoding
-    )
-)
+register(LayerSpec(_layer("CategoryEncoding"), ("num_tokens", "output_mode", "sparse"), "encoding", _category_encoding))
 for _name, _params in (
     (
         "StringLookup",
@@ -1198,15 +1178,13 @@ def apply_layer(spec: LayerSpec, config: LayerConfig, inputs: Sequence[Shape]) -
             return LayerOutcome()
         shape = inputs[0]
         spec.check_rank(shape)
-        if (
-            spec.family == "conv"
-            and spec.spatial_rank is not None
-            and (shape.rank or 0) > spec.spatial_rank + 2
-        ):
+        if spec.family == "conv" and spec.spatial_rank is not None and (shape.rank or 0) > spec.spatial_rank + 2:
             return LayerOutcome()  # see the catalog: Keras 3 rejects it, Keras 2 folds the extra axes
         return LayerOutcome(spec.output(config, shape))
     except LayerProblem as problem:
-        return LayerOutcome(problem=problem)
+        # Kept in the facts: a copy without the traceback, whose frames (its own or a chained
+        # error's) would hold it, and everything they reference, in a reference cycle.
+        return LayerOutcome(problem=replace(problem))
     except Unknowable:
         return LayerOutcome()
 
@@ -1230,9 +1208,7 @@ def call_tensor_arguments(spec: LayerSpec, args: Sequence[Value], kwargs: Mappin
     return tensors if len(tensors) >= 2 else []
 
 
-def bind_arguments(
-    spec: LayerSpec | None, args: Sequence[Value], kwargs: Mapping[str, Value]
-) -> dict[str, Value]:
+def bind_arguments(spec: LayerSpec | None, args: Sequence[Value], kwargs: Mapping[str, Value]) -> dict[str, Value]:
     """Constructor arguments by parameter name (positional ones through the spec's order)."""
     bound: dict[str, Value] = dict(kwargs)
     params = spec.params if spec is not None else ()

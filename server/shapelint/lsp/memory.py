@@ -15,6 +15,11 @@ older by then. So:
   `object_budget` objects, or `object_limit` objects whatever their count (or after
   `full_every` analyses): fewer than one keystroke in `spread` pays for it (p95 stays
   clear of it), and the garbage that can pile up while typing stays bounded.
+
+Freezing costs no memory by itself: reference counting frees frozen objects as it frees any
+other. Only reference cycles wait for a full collection, so an analysis makes none that it
+drops, and a replaced analysis holds none (weak links back up the Keras graph in facts.py;
+tests/test_memory_garbage.py): the full collections are for cycles that slip through.
 """
 
 from __future__ import annotations

@@ -106,35 +106,40 @@ def _last_top_level_binding(context: RuleContext, name: str, before_chunk: int) 
 
 def _binds(statement: cst.CSTNode, name: str) -> bool:
     """Whether a statement assigns `name` anywhere (targets of =, +=, for, with, imports)."""
-
-    class Finder(cst.CSTVisitor):
-        hit = False
-
-        def _target(self, target: cst.CSTNode) -> None:
-            if any(isinstance(n, cst.Name) and n.value == name for n in _names(target)):
-                self.hit = True
-
-        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-            self._target(node.target)
-
-        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-            self._target(node.target)
-
-        def visit_AugAssign(self, node: cst.AugAssign) -> None:
-            self._target(node.target)
-
-        def visit_For(self, node: cst.For) -> None:
-            self._target(node.target)
-
-        def visit_AsName(self, node: cst.AsName) -> None:
-            self._target(node.name)
-
-        def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-            self._target(node.target)
-
-    finder = Finder()
+    finder = _BindingFinder(name)
     statement.visit(finder)
     return finder.hit
+
+
+class _BindingFinder(cst.CSTVisitor):
+    """Whether a tree binds `name` (one class for the process: a class made per statement would be
+    cyclic garbage for every analysis)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.hit = False
+
+    def _target(self, target: cst.CSTNode) -> None:
+        if any(isinstance(n, cst.Name) and n.value == self.name for n in _names(target)):
+            self.hit = True
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self._target(node.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._target(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._target(node.target)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._target(node.target)
+
+    def visit_AsName(self, node: cst.AsName) -> None:
+        self._target(node.name)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self._target(node.target)
 
 
 def _names(target: cst.CSTNode) -> list[cst.CSTNode]:

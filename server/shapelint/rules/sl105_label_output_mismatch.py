@@ -547,8 +547,8 @@ def _units_code(context: RuleContext, node: NodeRef, units: int) -> str:
     module-level name for a class count (`num_classes = 5`); a literal otherwise.
     """
     for name in _names_in(node.node):
-        found = context.facts.node_values.get((node.chunk, id(name)))
-        if found is not None and not isinstance(found[1], LayerCallFact) and const_int(found[1]) == units:
+        found = context.facts.node_values.get(node.chunk, name)
+        if found is not None and not isinstance(found, LayerCallFact) and const_int(found) == units:
             return name.value
     for module_name, value in context.facts.module_names.items():
         if "class" in module_name.lower() and const_int(value) == units:

@@ -163,8 +163,10 @@ def _reshape_call(
     call = call_ref.node
     if not isinstance(call, cst.Call):
         return None
-    if isinstance(call.func, cst.Attribute) and call.func.attr.value == "reshape" and not _is_module(
-        context, call_ref.chunk, call.func.value
+    if (
+        isinstance(call.func, cst.Attribute)
+        and call.func.attr.value == "reshape"
+        and not _is_module(context, call_ref.chunk, call.func.value)
     ):
         subject: cst.BaseExpression = call.func.value
         arguments = [a for a in call.args if a.keyword is None]
@@ -211,8 +213,7 @@ def _dim(context: RuleContext, chunk: int, node: cst.BaseExpression) -> int | No
 
 
 def _value(context: RuleContext, chunk: int, node: cst.CSTNode) -> object:
-    found = context.facts.node_values.get((chunk, id(node)))
-    return found[1] if found is not None and found[0] is node else None
+    return context.facts.node_values.get(chunk, node)
 
 
 def _is_module(context: RuleContext, chunk: int, node: cst.BaseExpression) -> bool:

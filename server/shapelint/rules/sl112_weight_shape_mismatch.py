@@ -221,8 +221,7 @@ def _called(array: ArrayValue) -> str:
 
 
 def _value(context: RuleContext, chunk: int, node: cst.CSTNode) -> Value | None:
-    found = context.facts.node_values.get((chunk, id(node)))
-    value = found[1] if found is not None else None
+    value = context.facts.node_values.get(chunk, node)
     return value if not isinstance(value, LayerCallFact) else None
 
 
@@ -231,23 +230,26 @@ def _line(context: RuleContext, ref: NodeRef | None) -> int:
     return span.start.line if span is not None else 1 << 30
 
 
+class _SetWeightsFinder(cst.CSTVisitor):
+    """Collects the `<name>.set_weights(...)` calls of a tree (one class for the process: a class
+    made per call would be a heap of cyclic garbage for every analysis)."""
+
+    def __init__(self) -> None:
+        self.calls: list[cst.Call] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "set_weights":
+            self.calls.append(node)
+
+
 def _set_weights_calls(context: RuleContext) -> Iterator[tuple[cst.Call, int]]:
     """Every `<name>.set_weights(...)` call of the analysed chunks, with its chunk."""
-
-    class Finder(cst.CSTVisitor):
-        def __init__(self) -> None:
-            self.calls: list[cst.Call] = []
-
-        def visit_Call(self, node: cst.Call) -> None:
-            if isinstance(node.func, cst.Attribute) and node.func.attr.value == "set_weights":
-                self.calls.append(node)
-
     mentioning = context.program.chunks_mentioning("set_weights")
     analysed = {chunk.index for chunk in context.chunks} if mentioning else set()
     for chunk in mentioning:
         if chunk.module is None or chunk.index not in analysed:
             continue
-        finder = Finder()
+        finder = _SetWeightsFinder()
         chunk.module.visit(finder)
         for call in finder.calls:
             yield call, chunk.index
