@@ -112,11 +112,13 @@ class _Segment:
 class _Segments:
     """The segments parsed lately, by text: an unchanged text is not split again, and an edited one
     is re-split from the closest of the last few (`statement_split.resplit`), keeping the chunks of
-    the statements it did not touch. Bounded by entries and by the characters of their texts."""
+    the statements it did not touch. Bounded by entries and by the characters of their texts: each
+    keystroke adds a whole version of its document, and only the latest few are ever bases (2M
+    characters keep five versions of a 10,000-line file)."""
 
     BASES = 4  # how many of the latest segments an edited text is compared with
 
-    def __init__(self, capacity: int = 256, max_chars: int = 8_000_000) -> None:
+    def __init__(self, capacity: int = 256, max_chars: int = 2_000_000) -> None:
         self._capacity = capacity
         self._max_chars = max_chars
         self._chars = 0
@@ -148,7 +150,7 @@ class _ParseCache:
     grows with its text), so a few huge documents cannot hold the memory of many.
     """
 
-    def __init__(self, capacity: int = 50_000, max_chars: int = 32_000_000) -> None:
+    def __init__(self, capacity: int = 50_000, max_chars: int = 8_000_000) -> None:
         self._capacity = capacity
         self._max_chars = max_chars
         self._chars = 0
