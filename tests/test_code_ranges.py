@@ -111,3 +111,19 @@ def test_validation_comes_back_after_nested_and_failed_parses() -> None:
         cst.Name("")
     with pytest.raises(cst.CSTValidationError):
         cst.Name("")
+
+
+def test_lines_ending_in_a_lone_carriage_return_are_counted() -> None:
+    text = "x = foo(\r  1,\r  bar)\r"
+    module = cst.parse_module(text)
+    call = module.body[0].body[0].value  # type: ignore[attr-defined]
+    expected = _libcst_ranges(module)
+    cache = _ParseCache()
+    assert all(cache.range_of(module, text, node) == expected[node] for node in (call.args[1].value, call))
+
+
+def test_windows_line_endings_are_found_by_code() -> None:
+    text = "x = foo(\r\n  1,\r\n  bar)\r\n"
+    module = cst.parse_module(text)
+    call = module.body[0].body[0].value  # type: ignore[attr-defined]
+    assert unique_range(module, text, call.args[1].value) == _libcst_ranges(module)[call.args[1].value]

@@ -88,6 +88,8 @@ def unique_range(module: cst.Module, text: str, node: cst.CSTNode) -> CodeRange 
     """
     if not isinstance(node, cst.BaseExpression) or isinstance(node, cst.StarredElement):  # `*a, ` owns its comma
         return None
+    if text.count("\r") != text.count("\r\n"):  # a line ends with a lone "\r", which counting "\n" misses
+        return None
     code = module.code_for_node(node)
     at = text.find(code)
     if at < 0 or text.find(code, at + 1) >= 0:
