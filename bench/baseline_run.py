@@ -65,12 +65,17 @@ import json, sys, time
 folder = sys.argv[1]
 if len(sys.argv) > 2:
     sys.path.insert(0, sys.argv[2])
-from shapelint.config import Config
-from shapelint.engine import analyze
-try:
-    from shapelint.file_runner import check_file, discover
-except ImportError:  # the baseline's layout
-    from shapelint.checker import check_file, discover
+try:  # the engine imported as `check` imports it
+    from shapelint.generated_code import cached_generated_code
+except ImportError:  # the baseline has no stored code
+    from contextlib import nullcontext as cached_generated_code
+with cached_generated_code():
+    from shapelint.config import Config
+    from shapelint.engine import analyze
+    try:
+        from shapelint.file_runner import check_file, discover
+    except ImportError:  # the baseline's layout
+        from shapelint.checker import check_file, discover
 analyze(
     "import numpy as np\\nimport keras\\nx = np.zeros((2, 3))\\nkeras.Sequential([keras.layers.Dense(3)])(x)\\n",
     Config(),

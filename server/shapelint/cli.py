@@ -166,13 +166,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(arguments)
     from shapelint.config import ConfigError
+    from shapelint.generated_code import cached_generated_code
 
     try:
         if args.command == "check":
-            status = run_check(args, arguments)
+            with cached_generated_code():  # the engine's classes, when a file needs analysis
+                status = run_check(args, arguments)
             return status if argv is not None else exit_now(status)
         if args.command == "coverage":
-            return run_coverage(args)
+            with cached_generated_code():
+                return run_coverage(args)
         if args.command == "server":
             from shapelint.lsp import serve
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 def serve(*, tcp: str | None = None) -> None:
     """Run the language server on stdio, or on TCP when `tcp` is "HOST:PORT"."""
+    from shapelint.generated_code import cached_generated_code
+
     # Imported here so that `import shapelint.lsp` stays cheap for the CLI.
-    from shapelint.lsp.server import serve as run
+    with cached_generated_code("dataclasses", "attr._make"):
+        from shapelint.lsp.server import serve as run
 
     run(tcp=tcp)
 

@@ -1,0 +1,159 @@
+"""The compiled code of the methods `dataclasses` and `attrs` write, kept between runs as Python
+keeps `.pyc` files.
+
+`@dataclass` (and `attrs`, under lsprotocol's ~570 message classes) writes each class's `__init__`,
+`__repr__`, `__eq__`... as source text and compiles it while the class is created. Importing libcst
+and the engine compiles about 1,300 such texts: a third of the start-up of `shapelint check`; the
+language server's protocol classes add as much again. Inside `cached_generated_code()`, those modules
+find an `exec` or a `compile` of their own (a global of their module, which their lookup reaches before
+the builtin) that returns the stored code object of a text compiled before, and compiles the others
+exactly as the builtin would: same file name, mode, optimisation level and the calling module's future
+flags, which are part of the key.
+
+The code is stored in shapelint's `__pycache__` folder, in one file per interpreter version and
+optimisation level (`marshal`, like `.pyc` files, and trusted as they are). A new libcst, attrs or
+Python version only misses. A file that cannot be read is ignored; one that cannot be written is not
+written; `sys.dont_write_bytecode` is obeyed. The classes are those the builtins would make.
+"""
+
+from __future__ import annotations
+import __future__
+
+import builtins
+import marshal
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from types import CodeType
+
+FORMAT = b"shapelint generated code 1\n"
+MAX_BYTES = 16 * 1024 * 1024  # a larger file is not read: the server's classes take about 2 MB
+# The module that writes methods, and the builtin it compiles them with.
+WRITERS = {"dataclasses": "exec", "attr._make": "compile"}
+_FUTURE_FLAGS = 0
+for _feature in __future__.all_feature_names:
+    _FUTURE_FLAGS |= getattr(__future__, _feature).compiler_flag
+
+Key = tuple[str, str, str, int]  # source, file name, mode, future flags
+
+
+def cache_path(folder: str | None = None) -> str | None:
+    """Where this interpreter's stored code lives; None when it keeps no bytecode cache at all."""
+    tag = sys.implementation.cache_tag
+    if tag is None:
+        return None
+    folder = folder or os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__")
+    return os.path.join(folder, f"generated-code.{tag}.opt{sys.flags.optimize}.marshal")
+
+
+class CodeStore:
+    """Code objects by what they were compiled from: those read from the file, and those this run used."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self.stored: dict[Key, CodeType] | None = None  # read when the first class is made
+        self.used: dict[Key, CodeType] = {}
+        self.compiled = 0  # texts that were not stored
+
+    def code(self, source: str, filename: str, mode: str, flags: int) -> CodeType:
+        if self.stored is None:
+            self.stored = _read(self.path)
+        key = (source, filename, mode, flags)
+        code = self.stored.get(key)
+        if code is None:
+            code = builtins.compile(source, filename, mode, flags, dont_inherit=True)
+            self.compiled += 1
+        self.used[key] = code
+        return code
+
+    def exec(self, source: object, globals: dict[str, object] | None = None, locals: object = None, /) -> None:
+        """`exec` as called by `dataclasses`, with explicit globals (a text compiles as `exec` would)."""
+        if isinstance(source, str) and globals is not None:
+            source = self.code(source, "<string>", "exec", _caller_flags())
+        elif globals is None:  # the caller's globals: not this module's
+            globals = sys._getframe(1).f_globals
+        builtins.exec(source, globals, locals)  # type: ignore[arg-type]
+
+    def compile(
+        self, source: object, filename: str, mode: str, flags: int = 0, dont_inherit: bool = False, optimize: int = -1
+    ) -> CodeType:
+        """`compile`, with the caller's future flags inherited as the builtin inherits them."""
+        if not dont_inherit:
+            flags |= _caller_flags()
+        if isinstance(source, str) and optimize == -1 and not flags & ~_FUTURE_FLAGS:
+            return self.code(source, filename, mode, flags)
+        return builtins.compile(source, filename, mode, flags, True, optimize)  # type: ignore[call-overload,no-any-return]
+
+    def save(self) -> None:
+        """Store what this run used, when it compiled more than a few texts: the file holds no text
+        nobody makes, and is not rewritten for the odd text that differs in every process (attrs
+        writes some hash values into the code of a few classes)."""
+        if self.compiled * 50 <= len(self.used) or self.path is None or sys.dont_write_bytecode:
+            return
+        temporary = f"{self.path}.{os.getpid()}.tmp"
+        try:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            with open(temporary, "wb") as file:
+                file.write(FORMAT)
+                marshal.dump(self.used, file)
+            os.replace(temporary, self.path)  # a reader sees the old file or the new one, whole
+        except (OSError, ValueError):
+            with suppress(OSError):
+                os.unlink(temporary)
+
+
+def _caller_flags() -> int:
+    """The future flags of the code that called the builtin's stand-in (two frames up)."""
+    return sys._getframe(2).f_code.co_flags & _FUTURE_FLAGS
+
+
+def _read(path: str | None) -> dict[Key, CodeType]:
+    if path is None:
+        return {}
+    try:
+        with open(path, "rb") as file:
+            data = file.read(MAX_BYTES + 1)
+    except OSError:
+        return {}
+    if len(data) > MAX_BYTES or not data.startswith(FORMAT):
+        return {}
+    try:
+        stored = marshal.loads(data[len(FORMAT) :])
+    except (EOFError, ValueError, TypeError):
+        return {}
+    if not isinstance(stored, dict):
+        return {}
+    return {key: code for key, code in stored.items() if _is_key(key) and isinstance(code, CodeType)}
+
+
+def _is_key(key: object) -> bool:
+    return (
+        isinstance(key, tuple)
+        and len(key) == 4
+        and all(isinstance(part, str) for part in key[:3])
+        and isinstance(key[3], int)
+    )
+
+
+@contextmanager
+def cached_generated_code(*writers: str, folder: str | None = None) -> Iterator[CodeStore]:
+    """Classes made in the block by `writers` (modules of WRITERS, imported here; default: dataclasses)
+    reuse the stored code of their methods; what was compiled is stored when the block ends. A writer
+    that already has a stand-in (a nested block) keeps it."""
+    import importlib
+
+    store = CodeStore(cache_path(folder))
+    hooked = []
+    for name in writers or ("dataclasses",):
+        module = importlib.import_module(name)
+        builtin = WRITERS[name]
+        if builtin not in vars(module):
+            setattr(module, builtin, getattr(store, builtin))
+            hooked.append((module, builtin))
+    try:
+        yield store
+    finally:
+        for module, builtin in hooked:
+            del vars(module)[builtin]
+    store.save()
