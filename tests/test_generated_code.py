@@ -158,6 +158,38 @@ def test_a_few_new_texts_do_not_rewrite_the_store(tmp_path: Path) -> None:
     assert path.read_bytes() == before
 
 
+def _other_classes() -> list[type]:
+    @dataclasses.dataclass
+    class Elsewhere:
+        where: str
+        when: float = 0.0
+
+    return [Elsewhere]
+
+
+def test_runs_that_make_different_classes_keep_each_others_code(tmp_path: Path) -> None:
+    with cached_generated_code(folder=str(tmp_path)):
+        _classes()
+    with cached_generated_code(folder=str(tmp_path)) as other:
+        _other_classes()
+    assert other.compiled > 0
+    with cached_generated_code(folder=str(tmp_path)) as both:
+        _classes()
+        _other_classes()
+    assert both.compiled == 0
+
+
+def test_past_the_limit_only_what_a_run_used_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with cached_generated_code(folder=str(tmp_path)) as first:
+        _classes()
+    monkeypatch.setattr(generated_code, "MAX_ENTRIES", len(first.used))
+    with cached_generated_code(folder=str(tmp_path)):
+        _other_classes()
+    with cached_generated_code(folder=str(tmp_path)) as again:
+        _classes()
+    assert again.compiled == len(first.used)
+
+
 _DUMP = """
 import json, marshal, sys, hashlib
 if sys.argv[1] == "stored":

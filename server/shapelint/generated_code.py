@@ -28,7 +28,8 @@ from contextlib import contextmanager, suppress
 from types import CodeType
 
 FORMAT = b"shapelint generated code 1\n"
-MAX_BYTES = 16 * 1024 * 1024  # a larger file is not read: the server's classes take about 2 MB
+MAX_BYTES = 16 * 1024 * 1024  # a larger file is not read: the server's classes take about 3 MB
+MAX_ENTRIES = 6_000  # texts kept; the server makes about 1,700, `check` about 950 of those
 # The module that writes methods, and the builtin it compiles them with.
 WRITERS = {"dataclasses": "exec", "attr._make": "compile"}
 _FUTURE_FLAGS = 0
@@ -86,17 +87,21 @@ class CodeStore:
         return builtins.compile(source, filename, mode, flags, True, optimize)  # type: ignore[call-overload,no-any-return]
 
     def save(self) -> None:
-        """Store what this run used, when it compiled more than a few texts: the file holds no text
-        nobody makes, and is not rewritten for the odd text that differs in every process (attrs
-        writes some hash values into the code of a few classes)."""
+        """Store what this run used, with what was stored (`check` and the server make different
+        classes), when it compiled more than a few texts: the file is not rewritten for the odd text
+        that differs in every process (attrs writes some hash values into the code of a few classes).
+        Past MAX_ENTRIES only what this run used is kept, so texts nobody makes any more go."""
         if self.compiled * 50 <= len(self.used) or self.path is None or sys.dont_write_bytecode:
             return
+        kept = {**(self.stored or {}), **self.used}
+        if len(kept) > MAX_ENTRIES:
+            kept = self.used
         temporary = f"{self.path}.{os.getpid()}.tmp"
         try:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
             with open(temporary, "wb") as file:
                 file.write(FORMAT)
-                marshal.dump(self.used, file)
+                marshal.dump(kept, file)
             os.replace(temporary, self.path)  # a reader sees the old file or the new one, whole
         except (OSError, ValueError):
             with suppress(OSError):
