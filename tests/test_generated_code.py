@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import CodeType
 
 import attr
 import pytest
@@ -56,14 +57,22 @@ def _classes() -> list[type]:
     return [Frozen, Ordered, Plain, Message, Point]
 
 
-def _codes(classes: list[type]) -> dict[str, bytes]:
-    """The marshalled code of every generated method, by class and method name."""
+def fingerprint(code: CodeType) -> str:
+    """Everything a code object is made of (marshal's bytes also vary with reference counts)."""
+    consts = tuple(fingerprint(const) if isinstance(const, CodeType) else repr(const) for const in code.co_consts)
+    parts = (code.co_code, consts, code.co_names, code.co_varnames, code.co_freevars, code.co_cellvars)
+    where = (code.co_filename, code.co_name, code.co_qualname, code.co_firstlineno, code.co_flags)
+    return repr((parts, where, code.co_linetable, code.co_exceptiontable, code.co_stacksize, code.co_argcount))
+
+
+def _codes(classes: list[type]) -> dict[str, str]:
+    """The code of every generated method, by class and method name."""
     found = {}
     for cls in classes:
         for name, member in vars(cls).items():
             code = getattr(member, "__code__", None)
             if code is not None and code.co_filename != __file__:
-                found[f"{cls.__name__}.{name}"] = marshal.dumps(code)
+                found[f"{cls.__name__}.{name}"] = fingerprint(code)
     return found
 
 
@@ -112,8 +121,16 @@ def test_a_nested_block_keeps_the_outer_stand_in(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "content",
-    [b"", b"garbage", FORMAT, FORMAT + b"\x00\x01", FORMAT + marshal.dumps([1, 2]), FORMAT + marshal.dumps({1: 2})],
-    ids=["empty", "no header", "header only", "broken marshal", "not a dict", "wrong entries"],
+    [
+        b"",
+        b"garbage",
+        b"shapelint generated code 1\n" + marshal.dumps({}),
+        FORMAT,
+        FORMAT + b"\x00\x01",
+        FORMAT + marshal.dumps([1, 2]),
+        FORMAT + marshal.dumps({1: 2}),
+    ],
+    ids=["empty", "no header", "older format", "header only", "broken marshal", "not a dict", "wrong entries"],
 )
 def test_a_bad_store_is_ignored_and_replaced(tmp_path: Path, content: bytes) -> None:
     path = Path(cache_path(str(tmp_path)) or "")
@@ -123,6 +140,19 @@ def test_a_bad_store_is_ignored_and_replaced(tmp_path: Path, content: bytes) -> 
     assert store.compiled > 0
     assert _codes(classes) == _codes(_classes())
     assert path.read_bytes().startswith(FORMAT) and len(path.read_bytes()) > len(content)
+
+
+@pytest.mark.parametrize("value", [b"\x00broken", marshal.dumps(5), 5], ids=["broken", "not code", "not bytes"])
+def test_a_bad_entry_is_compiled_again(tmp_path: Path, value: object) -> None:
+    with cached_generated_code(folder=str(tmp_path)) as first:
+        _classes()
+    path = Path(cache_path(str(tmp_path)) or "")
+    stored = marshal.loads(path.read_bytes()[len(FORMAT) :])
+    path.write_bytes(FORMAT + marshal.dumps(dict.fromkeys(stored, value)))
+    with cached_generated_code(folder=str(tmp_path)) as second:
+        classes = _classes()
+    assert second.compiled == first.compiled
+    assert _codes(classes) == _codes(_classes())
 
 
 def test_nothing_is_written_where_bytecode_is_not(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -191,7 +221,8 @@ def test_past_the_limit_only_what_a_run_used_is_kept(tmp_path: Path, monkeypatch
 
 
 _DUMP = """
-import json, marshal, sys, hashlib
+import json, sys, hashlib
+from test_generated_code import fingerprint
 if sys.argv[1] == "stored":
     from shapelint.generated_code import cached_generated_code
     with cached_generated_code("dataclasses", "attr._make", folder=sys.argv[2]) as store:
@@ -207,13 +238,14 @@ for module in (libcst, lsprotocol.types):
         for member, value in vars(cls).items() if isinstance(cls, type) else ():
             code = getattr(value, "__code__", None)
             if code is not None and code.co_filename.startswith("<"):
-                codes[f"{name}.{member}"] = hashlib.sha256(marshal.dumps(code)).hexdigest()
+                codes[f"{name}.{member}"] = hashlib.sha256(fingerprint(code).encode()).hexdigest()
 print(json.dumps({"compiled": compiled, "codes": codes}))
 """
 
 
 def _dump(tmp_path: Path, how: str) -> dict[str, object]:
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).parent), env.get("PYTHONPATH", "")])
     done = subprocess.run(
         [sys.executable, "-c", _DUMP, how, str(tmp_path)],
         capture_output=True,

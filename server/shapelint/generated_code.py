@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from types import CodeType
 
-FORMAT = b"shapelint generated code 1\n"
+FORMAT = b"shapelint generated code 2\n"
 MAX_BYTES = 16 * 1024 * 1024  # a larger file is not read: the server's classes take about 3 MB
 MAX_ENTRIES = 6_000  # texts kept; the server makes about 1,700, `check` about 950 of those
 # The module that writes methods, and the builtin it compiles them with.
@@ -53,7 +53,9 @@ class CodeStore:
 
     def __init__(self, path: str | None) -> None:
         self.path = path
-        self.stored: dict[Key, CodeType] | None = None  # read when the first class is made
+        # Marshalled code by key, read when the first class is made: each is unmarshalled when used
+        # (`check` uses about half of what the server stores).
+        self.stored: dict[Key, bytes] | None = None
         self.used: dict[Key, CodeType] = {}
         self.compiled = 0  # texts that were not stored
 
@@ -61,7 +63,7 @@ class CodeStore:
         if self.stored is None:
             self.stored = _read(self.path)
         key = (source, filename, mode, flags)
-        code = self.stored.get(key)
+        code = _code(self.stored.get(key))
         if code is None:
             code = builtins.compile(source, filename, mode, flags, dont_inherit=True)
             self.compiled += 1
@@ -93,9 +95,10 @@ class CodeStore:
         Past MAX_ENTRIES only what this run used is kept, so texts nobody makes any more go."""
         if self.compiled * 50 <= len(self.used) or self.path is None or sys.dont_write_bytecode:
             return
-        kept = {**(self.stored or {}), **self.used}
+        used = {key: marshal.dumps(code) for key, code in self.used.items()}
+        kept = {**(self.stored or {}), **used}
         if len(kept) > MAX_ENTRIES:
-            kept = self.used
+            kept = used
         temporary = f"{self.path}.{os.getpid()}.tmp"
         try:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
@@ -113,7 +116,15 @@ def _caller_flags() -> int:
     return sys._getframe(2).f_code.co_flags & _FUTURE_FLAGS
 
 
-def _read(path: str | None) -> dict[Key, CodeType]:
+def _code(stored: object) -> CodeType | None:
+    try:
+        code = marshal.loads(stored) if isinstance(stored, bytes) else None
+    except (EOFError, ValueError, TypeError):
+        return None
+    return code if isinstance(code, CodeType) else None
+
+
+def _read(path: str | None) -> dict[Key, bytes]:
     if path is None:
         return {}
     try:
@@ -127,18 +138,7 @@ def _read(path: str | None) -> dict[Key, CodeType]:
         stored = marshal.loads(data[len(FORMAT) :])
     except (EOFError, ValueError, TypeError):
         return {}
-    if not isinstance(stored, dict):
-        return {}
-    return {key: code for key, code in stored.items() if _is_key(key) and isinstance(code, CodeType)}
-
-
-def _is_key(key: object) -> bool:
-    return (
-        isinstance(key, tuple)
-        and len(key) == 4
-        and all(isinstance(part, str) for part in key[:3])
-        and isinstance(key[3], int)
-    )
+    return stored if isinstance(stored, dict) else {}  # a key that is no Key is never looked up
 
 
 @contextmanager
