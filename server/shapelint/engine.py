@@ -29,7 +29,7 @@ from shapelint.presentation import HoverKind
 from shapelint.shapes import Shape
 from shapelint.source import NodeRef, Program, parse_program
 from shapelint.suppression import is_suppressed
-from shapelint.syntax import dotted_name, simple_statement_lines
+from shapelint.syntax import imported_modules, simple_statement_lines
 from shapelint.workspace import Workspace
 
 SYNTAX_ERROR_CODE = "SL001"
@@ -229,11 +229,8 @@ def _imported_roots(module: cst.Module) -> Iterator[str]:
     """The top-level package of every module imported anywhere in a statement (not relative imports)."""
     for line in simple_statement_lines(module.body):
         for statement in line.body:
-            if isinstance(statement, cst.Import):
-                for alias in statement.names:
-                    yield (dotted_name(alias.name) or "").split(".")[0]
-            elif isinstance(statement, cst.ImportFrom) and statement.module is not None and not statement.relative:
-                yield (dotted_name(statement.module) or "").split(".")[0]
+            for name in imported_modules(statement) or ():
+                yield (name or "").split(".")[0]
 
 
 def _limit_hints(program: Program, stops: Sequence[object]) -> list[Diagnostic]:

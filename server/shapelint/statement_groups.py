@@ -29,7 +29,7 @@ import libcst as cst
 
 from shapelint.names import is_library
 from shapelint.source import Chunk, Program
-from shapelint.syntax import dotted_name
+from shapelint.syntax import imported_modules
 from shapelint.values import RefValue, Value
 
 # Names that read or write module names without spelling them: no grouping is safe then.
@@ -225,11 +225,8 @@ def _library_imports_only(module: cst.Module) -> bool:
         if type(statement) is not cst.SimpleStatementLine:
             return False
         for small in statement.body:
-            if type(small) is cst.Import:
-                heads = [dotted_name(alias.name) for alias in small.names]
-            elif type(small) is cst.ImportFrom and not small.relative and not isinstance(small.names, cst.ImportStar):
-                heads = [dotted_name(small.module) if small.module is not None else None]
-            else:
+            heads = imported_modules(small)
+            if heads is None or (type(small) is cst.ImportFrom and isinstance(small.names, cst.ImportStar)):
                 return False
             if not all(head is not None and is_library(head.split(".")[0]) for head in heads):
                 return False

@@ -69,6 +69,16 @@ def dotted_name(node: cst.CSTNode) -> str | None:
     return None
 
 
+def imported_modules(statement: cst.BaseSmallStatement) -> list[str | None] | None:
+    """The dotted names of the modules an `import` or an absolute `from ... import` imports (None
+    where a name is not written as one); None for any other statement, relative imports included."""
+    if type(statement) is cst.Import:
+        return [dotted_name(alias.name) for alias in statement.names]
+    if type(statement) is cst.ImportFrom and not statement.relative and statement.module is not None:
+        return [dotted_name(statement.module)]
+    return None
+
+
 def formatted_string(node: cst.FormattedString, evaluate: Callable[[cst.BaseExpression], Value]) -> Value:
     """An f-string whose parts are all literal strings or numbers (a data path built from names)."""
     pieces: list[str] = []
