@@ -59,7 +59,8 @@ def extract_baseline(commit: str, into: Path) -> Path | None:
 # One process of `check`'s code, timed in parts: start-up to an engine ready to analyse (the
 # interpreter, the imports, one small analysis), then the analysis of every file of the folder.
 # argv: the folder, then the baseline's `server/` folder (none: today's code). Prints
-# [CPU seconds to ready, CPU seconds of the analyses].
+# [CPU seconds to ready, CPU seconds of the analyses, CPU seconds of `libcst.parse_module` alone
+# on the same files (a notebook: each code cell as IPython runs it), after the analyses].
 _PARTS = """
 import json, sys, time
 folder = sys.argv[1]
@@ -81,22 +82,43 @@ analyze(
     Config(),
 )
 ready = time.process_time()
-for path in discover([folder]):
+paths = list(discover([folder]))
+for path in paths:
     check_file(path, Config(), {})
-print(json.dumps([ready, time.process_time() - ready]))
+analyses = time.process_time() - ready
+parse = 0.0
+import libcst
+try:
+    from shapelint.ipython_syntax import transform_cell
+    from shapelint.notebook import read_notebook
+except ImportError:  # the baseline's layout
+    transform_cell = None
+for path in paths:
+    text = path.read_text(encoding="utf-8")
+    cells = [text]
+    if path.suffix == ".ipynb" and transform_cell is not None:
+        cells = [transform_cell(cell).python for cell in read_notebook(text).code_cells]
+    for cell in cells:
+        started = time.process_time()
+        try:
+            libcst.parse_module(cell)
+        except Exception:
+            pass
+        parse += time.process_time() - started  # reading and transforming are not parsing
+print(json.dumps([ready, analyses, parse]))
 """
 
 
-def cold_parts(where: str, server: Path | None) -> tuple[float, float] | None:
-    """CPU seconds of one process of `check`'s code on `where`: start-up to a ready engine, then
-    every file's analysis; None when it failed."""
+def cold_parts(where: str, server: Path | None) -> tuple[float, float, float] | None:
+    """CPU seconds of one process of `check`'s code on `where`: start-up to a ready engine, every
+    file's analysis, and libcst's parse of the same files; None when it failed."""
     finished = process_bench.run_timed(
         [process_bench.PYTHON, "-c", _PARTS, where, *([str(server)] if server is not None else [])], 1800
     )
     if finished.returncode != 0:
         return None
-    ready, analyses = json.loads(finished.stdout.splitlines()[-1])
-    return float(ready), float(analyses)
+    ready, analyses, parse = json.loads(finished.stdout.splitlines()[-1])
+    return float(ready), float(analyses), float(parse)
 
 
 def _files(folder: Path) -> int:
@@ -141,7 +163,7 @@ def section_baseline(
             )
             count = _files(folder)
             runs: dict[str, list[process_bench.Finished]] = {"baseline": [], "cold": [], "warm": []}
-            parts: dict[str, list[tuple[float, float]]] = {"baseline": [], "today": []}
+            parts: dict[str, list[tuple[float, float, float]]] = {"baseline": [], "today": []}
             for repetition in range(repetitions):
                 _log(f"baseline run, {name}: repetition {repetition + 1}")
                 if name == folders[0][0]:
@@ -233,6 +255,9 @@ def section_baseline(
         f"that, in one process (no file skipped). `floor on {used} cores` is start-up + analyses / {used}: the "
         "wall time of a cold run on idle cores that split the analyses perfectly and pay nothing else, and its "
         "ratio is the best cold throughput today's engine allows against the baseline's measured wall time; "
+        "`libcst.parse_module alone` is the CPU time libcst takes to parse the same files (a notebook: each "
+        "code cell as IPython runs it), and `floor if analyses cost libcst's parse alone` is start-up + that / "
+        f"{used}: what an engine that did nothing but parse with libcst would allow; "
         "`floor with free analyses` is start-up alone (the ceiling of that ratio, whatever the analyses cost).",
         f"Baseline: shapelint at commit {commit} (`git archive {commit} server`, run by this venv's Python), the "
         "last state measured in docs/benchmarks.md before `check` had worker processes, skipping and a cache; "
@@ -250,7 +275,7 @@ def section_baseline(
 
 
 def _parts_rows(
-    name: str, count: int, parts: dict[str, list[tuple[float, float]]], base: list[float], used: int
+    name: str, count: int, parts: dict[str, list[tuple[float, float, float]]], base: list[float], used: int
 ) -> list[tuple[str, ...]]:
     """Rows: each code's start-up and analyses in one process, and today's floor on `used` cores."""
     rows: list[tuple[str, ...]] = []
@@ -258,14 +283,21 @@ def _parts_rows(
     for kind, who in (("baseline", "the baseline"), ("today", "today's code")):
         if not parts[kind]:
             continue
-        ready = Summary.of([r for r, _ in parts[kind]])
-        analyses = Summary.of([a for _, a in parts[kind]])
+        ready = Summary.of([r for r, _, _ in parts[kind]])
+        analyses = Summary.of([a for _, a, _ in parts[kind]])
         rows.append((label, f"parts of {who}: start-up to a ready engine", "—", format_summary(ready, "s"), *["—"] * 4))
         rows.append((label, f"parts of {who}: analyses, one process", "—", format_summary(analyses, "s"), *["—"] * 4))
     if parts["today"]:
-        floors = [ready + analyses / used for ready, analyses in parts["today"]]
-        starts = [ready for ready, _ in parts["today"]]
-        for what, seconds in ((f"floor on {used} cores", floors), ("floor with free analyses", starts)):
+        parse = Summary.of([p for _, _, p in parts["today"]])
+        rows.append((label, "libcst.parse_module alone, same files", "—", format_summary(parse, "s"), *["—"] * 4))
+        floors = [ready + analyses / used for ready, analyses, _ in parts["today"]]
+        parsing = [ready + parse / used for ready, _, parse in parts["today"]]
+        starts = [ready for ready, _, _ in parts["today"]]
+        for what, seconds in (
+            (f"floor on {used} cores", floors),
+            ("floor if analyses cost libcst's parse alone", parsing),
+            ("floor with free analyses", starts),
+        ):
             summary = Summary.of(seconds)
             rows.append(
                 (
