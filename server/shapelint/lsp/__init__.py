@@ -9,7 +9,10 @@ def serve(*, tcp: str | None = None) -> None:
 
     # Imported here so that `import shapelint.lsp` stays cheap for the CLI.
     with cached_generated_code("dataclasses", "attr._make"):
+        from shapelint.knowledge.registry import load_overlays
         from shapelint.lsp.server import serve as run
+
+        load_overlays()  # the library overlays the first analysis would import, with their classes
 
     run(tcp=tcp)
 
