@@ -189,3 +189,22 @@ def test_chunks_mentioning_a_word_are_those_whose_text_has_it() -> None:
         expected = [chunk for chunk in program.chunks if "set_weights" in chunk.text]
         assert program.chunks_mentioning("set_weights") == expected
         assert len(expected) == 2
+
+
+@pytest.mark.usefixtures("fresh_caches")
+def test_a_new_text_is_split_from_a_base_only_when_they_share_a_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    bases: list[str | None] = []
+    real = source._reparse
+
+    def spy(base: object, text: str) -> object:
+        bases.append(getattr(base, "split", None) and base.split.text)  # type: ignore[union-attr]
+        return real(base, text)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(source, "_reparse", spy)
+    first = "import numpy as np\nx = np.zeros((2, 3))\n"
+    source.parse_program([first], notebook=False)
+    source.parse_program(["import keras\nmodel = keras.Sequential()\n"], notebook=False)  # shares "import "
+    source.parse_program(["x = np.ones(4)\nprint(x)\n"], notebook=False)  # shares "\n" and "x" only
+    source.parse_program([first.replace("(2, 3)", "(2, 4)")], notebook=False)  # an edit: shares line 1
+    source.parse_program(["y = 1\n" + first], notebook=False)  # a line added on top: shares the end
+    assert bases == [None, None, None, first, first]  # the closest base: the original, whole at the end

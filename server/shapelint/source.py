@@ -437,12 +437,18 @@ _CLOSE_ENOUGH = 4096  # characters that differ
 
 
 def _closest(bases: Sequence[_Segment], text: str) -> _Segment | None:
-    """The segment whose text shares the most with `text` at its start and end (None: nothing shared)."""
+    """The segment whose text shares the most with `text` at its start and end (None: nothing shared).
+
+    Only a whole line shared counts: a re-split keeps whole statements, so a base that shares less
+    (another notebook cell, a file that begins like this one) would only cost its comparison."""
     best, shared = None, 0
     for base in bases:
         earlier = base.split.text
         prefix = common_prefix(earlier, text)
-        common = prefix + common_suffix(earlier, text, min(len(earlier), len(text)) - prefix)
+        suffix = common_suffix(earlier, text, min(len(earlier), len(text)) - prefix)
+        common = prefix + suffix
+        if text.find("\n", 0, prefix) < 0 and text.find("\n", len(text) - suffix, len(text) - 1) < 0:
+            continue
         if common > shared:
             best, shared = base, common
         if max(len(earlier), len(text)) - common <= _CLOSE_ENOUGH:
