@@ -70,13 +70,15 @@ class CodeStore:
         self.used[key] = code
         return code
 
-    def exec(self, source: object, globals: dict[str, object] | None = None, locals: object = None, /) -> None:
+    def exec(
+        self, source: object, globals: dict[str, object] | None = None, locals: object = None, /, **more: object
+    ) -> None:
         """`exec` as called by `dataclasses`, with explicit globals (a text compiles as `exec` would)."""
         if isinstance(source, str) and globals is not None:
             source = self.code(source, "<string>", "exec", _caller_flags())
         elif globals is None:  # the caller's globals: not this module's
             globals = sys._getframe(1).f_globals
-        builtins.exec(source, globals, locals)  # type: ignore[arg-type]
+        builtins.exec(source, globals, locals, **more)  # type: ignore[arg-type]
 
     def compile(
         self, source: object, filename: str, mode: str, flags: int = 0, dont_inherit: bool = False, optimize: int = -1
