@@ -46,6 +46,11 @@ class Attack:
 
 
 def _file(name: str, text: str) -> Callable[[Path], Path]:
+    """An attack file. A Python one starts with HEADER's imports: `check` skips a file that names no
+    library it knows without parsing it, and the attack is on the parser and the interpreter."""
+    if name.endswith(".py") and not text.startswith(HEADER):
+        text = HEADER + text
+
     def build(folder: Path) -> Path:
         path = folder / name
         path.write_text(text, encoding="utf-8")
