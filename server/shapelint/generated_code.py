@@ -20,6 +20,7 @@ from __future__ import annotations
 import __future__
 
 import builtins
+import importlib.util
 import marshal
 import os
 import sys
@@ -27,7 +28,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from types import CodeType
 
-FORMAT = b"shapelint generated code 2\n"
+# The header: the format, and the bytecode version (as in a .pyc file, which a patch release may change).
+FORMAT = b"shapelint generated code 2 " + importlib.util.MAGIC_NUMBER + b"\n"
 MAX_BYTES = 16 * 1024 * 1024  # a larger file is not read: the server's classes take about 3 MB
 MAX_ENTRIES = 6_000  # texts kept; the server makes about 1,700, `check` about 950 of those
 # The module that writes methods, and the builtin it compiles them with.
@@ -148,8 +150,6 @@ def cached_generated_code(*writers: str, folder: str | None = None) -> Iterator[
     """Classes made in the block by `writers` (modules of WRITERS, imported here; default: dataclasses)
     reuse the stored code of their methods; what was compiled is stored when the block ends. A writer
     that already has a stand-in (a nested block) keeps it."""
-    import importlib
-
     store = CodeStore(cache_path(folder))
     hooked = []
     for name in writers or ("dataclasses",):
