@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 import re
+import symtable
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -69,6 +70,60 @@ def test_globals_read_in_bodies_and_declared_globals_count() -> None:
     assert names is not None
     assert {"Net", "Base", "width", "total", "rows"} <= names.touched
     assert names.bound == {"Net", "total"}
+
+
+def _names_by_symtable(text: str) -> tuple[frozenset[str], frozenset[str]] | None:
+    """What `chunk_names` must say, read through the `symtable` module's public objects."""
+    touched: set[str] = set()
+    bound: set[str] = set()
+    pending = [symtable.symtable(text, "<statement>", "exec")]
+    while pending:
+        current = pending.pop()
+        for symbol in current.get_symbols():
+            name = symbol.get_name()
+            if current.get_type() == "module":
+                touched.add(name)
+                if symbol.is_assigned() or symbol.is_imported() or symbol.is_declared_global():
+                    bound.add(name)
+            elif symbol.is_global():
+                touched.add(name)
+                if symbol.is_assigned() or symbol.is_imported():
+                    bound.add(name)
+        pending.extend(current.get_children())
+    return None if touched & {"globals", "exec", "vars"} else (frozenset(touched), frozenset(bound))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "import os.path as p, numpy\nfrom keras import layers as L, ops\n",
+        "x: int = 1\ny: Model\ndel z\nw += v\n",
+        "class Net(Base, metaclass=Meta):\n    size = width\n    def grow(self, n=d):\n        global total\n"
+        "        total = rows\n        return [i for i in seen if i]\n",
+        "def top():\n    x = 1\n    def inner():\n        nonlocal x\n        x = y\n    return inner\n",
+        "f = lambda a, b=c: a + g\n[k := j for j in items]\n{q: r for q, r in pairs}\n",
+        "def outer():\n    global made\n    import json\n    from os import sep\n    made = json\n",
+        "try:\n    import tf_keras as keras\nexcept ImportError as error:\n    keras = error\n",
+        "@decorate(arg)\nasync def run(*args, **kw) -> Out:\n    async with a as b:\n        await c\n",
+        "match point:\n    case Point(x=0, y=yy) as p:\n        hit = yy\n"
+        "    case [first, *rest]:\n        hit = rest\n",
+        "globals()['a'] = 1\n",
+    ],
+)
+def test_names_are_the_symbol_tables(text: str) -> None:
+    names = chunk_names(text)
+    expected = _names_by_symtable(text)
+    assert (names.touched, names.bound) == expected if names is not None else expected is None
+
+
+def test_the_names_of_every_corpus_statement_are_the_symbol_tables() -> None:
+    for path in sorted((ROOT / "bench" / "realworld").rglob("*.py")):
+        for chunk in parse_program([path.read_text(encoding="utf-8")], notebook=False).chunks:
+            if chunk.module is None:
+                continue
+            names = chunk_names(chunk.text)
+            expected = _names_by_symtable(chunk.text)
+            assert (names.touched, names.bound) == expected if names is not None else expected is None, chunk.text
 
 
 def test_independent_blocks_are_groups_and_a_shared_name_joins_them() -> None:

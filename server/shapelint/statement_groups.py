@@ -17,12 +17,12 @@ makes the whole program one group, which is the plain analysis.
 
 from __future__ import annotations
 
+import _symtable  # symtable's own tables, read without its wrapper objects (see `_names`)
 import re
-import symtable
 import threading
 import warnings
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
@@ -84,13 +84,23 @@ class _InfoCache:
         self._items: OrderedDict[str, ChunkInfo] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, chunk: Chunk) -> ChunkInfo:
+    def infos(self, chunks: Sequence[Chunk]) -> list[ChunkInfo]:
+        """Each chunk's info, those not cached computed with warnings silenced once for all."""
+        items = self._items
+        found = [items.get(chunk.text) for chunk in chunks]  # no lock and no reordering on a hit
+        if all(info is not None for info in found):
+            return found  # type: ignore[return-value]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for at, chunk in enumerate(chunks):
+                if found[at] is None:
+                    found[at] = self._compute(chunk)
+        return found  # type: ignore[return-value]
+
+    def _compute(self, chunk: Chunk) -> ChunkInfo:
         text = chunk.text
-        found = self._items.get(text)  # no lock and no reordering on a hit: evicted in insertion order
-        if found is not None:
-            return found
         assert chunk.module is not None
-        found = ChunkInfo(chunk_names(text), _library_imports_only(chunk.module), bool(_STAR_IMPORT.search(text)))
+        found = ChunkInfo(_names(text), _library_imports_only(chunk.module), bool(_STAR_IMPORT.search(text)))
         with self._lock:
             self._items[text] = found
             while len(self._items) > self._capacity:
@@ -103,10 +113,20 @@ INFO_CACHE = _InfoCache()
 
 def chunk_names(text: str) -> ChunkNames | None:
     """The module-level names a statement's text touches and binds; None when it may touch any."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _names(text)
+
+
+def _names(text: str) -> ChunkNames | None:
+    """`chunk_names`, warnings already silenced (grouping a program silences them once for all its chunks).
+
+    The symbol tables are read as `symtable.Symbol` reads them (`is_assigned`, `is_imported`,
+    `is_declared_global`, `is_global`), from the flags of `_symtable`'s tables directly: the
+    `symtable` module's objects cost more than building the tables.
+    """
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            table = symtable.symtable(text, "<statement>", "exec")
+        table = _symtable.symtable(text, "<statement>", "exec")
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         # Python 3.11 refuses a few things libcst parses (top-level await in a notebook, newer
         # syntax): every identifier of the text counts, as touched and as bound.
@@ -117,21 +137,30 @@ def chunk_names(text: str) -> ChunkNames | None:
     pending = [table]
     while pending:
         current = pending.pop()
-        module_level = current.get_type() == "module"
-        for symbol in current.get_symbols():
-            name = symbol.get_name()
-            if module_level:
-                touched.add(name)
-                if symbol.is_assigned() or symbol.is_imported() or symbol.is_declared_global():
+        symbols: dict[str, int] = current.symbols
+        if current.type == _symtable.TYPE_MODULE:
+            touched.update(symbols)
+            for name, flags in symbols.items():
+                if flags & _BINDS or (flags >> _SCOPE_OFF) & _SCOPE_MASK == _GLOBAL_EXPLICIT:
                     bound.add(name)
-            elif symbol.is_global():
-                touched.add(name)
-                if symbol.is_assigned() or symbol.is_imported():
-                    bound.add(name)
-        pending.extend(current.get_children())
+        else:
+            module_scope = current.name == "top"  # as `symtable.SymbolTable.lookup` decides it
+            for name, flags in symbols.items():
+                scope = (flags >> _SCOPE_OFF) & _SCOPE_MASK
+                if scope in _GLOBAL_SCOPES or (module_scope and flags & _symtable.DEF_BOUND):
+                    touched.add(name)
+                    if flags & _BINDS:
+                        bound.add(name)
+        pending.extend(current.children)
     if touched & _DYNAMIC:
         return None
     return _interned(ChunkNames(frozenset(touched), frozenset(bound)))
+
+
+_BINDS = _symtable.DEF_LOCAL | _symtable.DEF_IMPORT  # Symbol.is_assigned() or Symbol.is_imported()
+_SCOPE_OFF, _SCOPE_MASK = _symtable.SCOPE_OFF, _symtable.SCOPE_MASK
+_GLOBAL_EXPLICIT = _symtable.GLOBAL_EXPLICIT  # Symbol.is_declared_global()
+_GLOBAL_SCOPES = (_symtable.GLOBAL_IMPLICIT, _symtable.GLOBAL_EXPLICIT)  # Symbol.is_global(), with module_scope
 
 
 # Equal ChunkNames are one object, so a grouping's signature compares them by identity (fast).
@@ -151,7 +180,7 @@ def group_statements(program: Program, prelude_bindings: Callable[[Chunk], Mappi
     when the chunk is not only library imports); such chunks join no group and run in all.
     """
     runnable = [chunk for chunk in program.chunks if chunk.module is not None]
-    infos = [INFO_CACHE.get(chunk) for chunk in runnable]
+    infos = INFO_CACHE.infos(runnable)
     if any(info.star_import for info in infos):
         return _one_group(runnable, {})  # `from m import *` may bind any name
     prelude: dict[int, Mapping[str, Value]] = {}
