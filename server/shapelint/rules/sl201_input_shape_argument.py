@@ -97,7 +97,8 @@ model.add(keras.layers.LSTM(8, batch_input_shape=(32, 10, 3)))  # error: SL201
                 continue
             if not spelled:
                 input_code, spelled = self._input_code(context), True
-            declared = code_in_message(_declaration(fact, input_code or "keras.Input"))
+            declaration = _declaration(fact, input_code or "keras.Input")
+            declared = code_in_message(declaration)
             if fact.source == "batch_input_shape":
                 message = (
                     f'Keras 3 does not accept `batch_input_shape=` on a layer (it raises "Unrecognized '
@@ -109,7 +110,7 @@ model.add(keras.layers.LSTM(8, batch_input_shape=(32, 10, 3)))  # error: SL201
                     f'`input_shape`/`input_dim` argument to a layer"). Start the model with {declared} '
                     f"instead."
                 )
-            fix = self._fix(context, fact, _declaration(fact, input_code)) if input_code else None
+            fix = self._fix(context, fact, declaration) if input_code else None
             diagnostic = context.diagnostic(self, fact.shape_node, message, [fix])
             if diagnostic is None:
                 continue
@@ -137,32 +138,33 @@ model.add(keras.layers.LSTM(8, batch_input_shape=(32, 10, 3)))  # error: SL201
         return context.facts.spelling("keras.Input")
 
     def _fix(self, context: RuleContext, fact: InputFact, declared: str) -> Fix | None:
+        """The edits when the layer is the first of a `Sequential([...])` list or added by `model.add(...)`
+        on a line of its own; what the tree says is checked first, code and places are made last."""
         layer_ref = fact.call
         assert layer_ref is not None and fact.shape_node is not None
-        if context.range(layer_ref) is None:
+        if not 0 <= layer_ref.chunk < len(context.program.chunks):
             return None  # declared in an imported module
         module = context.program.chunks[layer_ref.chunk].module
         call = layer_ref.node
         if module is None or not isinstance(call, cst.Call):
             return None
         without = _without_argument(call, fact.shape_node.node)
+        if without is None:
+            return None
+        listed_first = any(_first_listed(model.node.node, call) for model in fact.models if model.node is not None)
+        adder = None if listed_first else _add_call(module, call)
+        if not listed_first and adder is None:
+            return None
         span = context.range(layer_ref)
-        if without is None or span is None:
+        if span is None:
             return None
         layer_code = module.code_for_node(without)
         label = f"Start the model with {declared}"
-        for model in fact.models:
-            sequential = model.node.node if model.node is not None else None
-            if isinstance(sequential, cst.Call) and sequential.args:
-                listed = sequential.args[0].value
-                elements = listed.elements if isinstance(listed, (cst.List, cst.Tuple)) else ()
-                if elements and elements[0].value is call:
-                    prefix = context.program.line_text(span.start.line)[: span.start.column]
-                    separator = f"\n{prefix}" if not prefix.strip() else " "
-                    return context.fix(label, TextEdit(span, f"{declared},{separator}{layer_code}"))
-        adder = _add_call(module, call)
-        if adder is None:
-            return None
+        if listed_first:
+            prefix = context.program.line_text(span.start.line)[: span.start.column]
+            separator = f"\n{prefix}" if not prefix.strip() else " "
+            return context.fix(label, TextEdit(span, f"{declared},{separator}{layer_code}"))
+        assert adder is not None
         add_span = context.range(NodeRef(layer_ref.chunk, adder))
         if add_span is None:
             return None
@@ -191,6 +193,15 @@ def _declaration(fact: InputFact, input_code: str | None) -> str:
     if fact.source == "batch_input_shape":
         return f"{input_code}(batch_shape={code})"
     return f"{input_code}(shape={code})"
+
+
+def _first_listed(sequential: cst.CSTNode, call: cst.Call) -> bool:
+    """Whether `call` is the first element of the list (or tuple) a `Sequential(...)` call is given."""
+    if not isinstance(sequential, cst.Call) or not sequential.args:
+        return False
+    listed = sequential.args[0].value
+    elements = listed.elements if isinstance(listed, (cst.List, cst.Tuple)) else ()
+    return bool(elements) and elements[0].value is call
 
 
 def _without_argument(call: cst.Call, value: cst.CSTNode) -> cst.Call | None:
