@@ -88,8 +88,17 @@ def exists(path: str) -> bool:
 
 def located(path: str) -> str:
     """The outcome of `Workspace.locate` for one candidate: its real path and kind."""
+    return located_outcome(*resolved(path))
+
+
+def resolved(path: str) -> tuple[str, str]:
+    """A path's real path and what is there (`file_kind`): what `Workspace.locate` decides by."""
     real = os.path.realpath(path)
-    return f"{real}|{file_kind(real)}"
+    return real, file_kind(real)
+
+
+def located_outcome(real: str, kind: str) -> str:
+    return f"{real}|{kind}"
 
 
 def listing_digest(entries: Iterable[tuple[str, bool]] | None) -> str:

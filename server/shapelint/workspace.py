@@ -94,22 +94,19 @@ class Workspace:
         if boundary is None:
             return None
         name = os.path.expanduser(name) if name.startswith("~") else name
+        # The document's folder is often the root: the same candidate is looked at once.
         candidates = (
             [name]
             if os.path.isabs(name)
-            else [os.path.join(base, name) for base in (self.directory, self.root) if base]
+            else dict.fromkeys([os.path.join(base, name) for base in (self.directory, self.root) if base])
         )
         for candidate in candidates:
+            real, kind = read_log.resolved(candidate)  # one realpath (slow) for the log and the decision
             if read_log.active():  # a stored result depends on this path staying what it is
-                read_log.note("locate", candidate, 0, read_log.located(candidate))
-            real = os.path.realpath(candidate)
+                read_log.note("locate", candidate, 0, read_log.located_outcome(real, kind))
             if not is_inside(real, boundary):
                 continue
-            try:
-                mode = os.stat(real).st_mode
-            except (OSError, ValueError):
-                continue
-            if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+            if kind in ("file", "dir"):  # a regular file or a folder: never a FIFO, a device or a socket
                 self._located.add(real)
                 return real
         return None
