@@ -175,6 +175,11 @@ class Interpreter(ControlFlow, UserCalls):
     def ref(self, node: cst.CSTNode) -> NodeRef:
         return NodeRef(self.chunk, node)
 
+    def record(self, node: cst.CSTNode, value: Value, overwrite: bool = True) -> None:
+        """facts.record for a node of the current chunk, without making a NodeRef (a hot path)."""
+        if value is not UNKNOWN and self.chunk >= 0:  # nothing to hover in another file
+            self.facts.node_values.set(self.chunk, node, value, overwrite)
+
     # What library handlers may ask (knowledge.registry.Evaluator) -------------------------------
 
     def report_array_problem(self, kind: str, message: str, node: NodeRef | None) -> None:
@@ -334,7 +339,7 @@ class Interpreter(ControlFlow, UserCalls):
                 value = replace(value, name=target.value)
             if self.bind_name(target, value, scope, reason) is UNKNOWN:
                 return  # an unknown keeps its cause only
-            self.facts.record(self.ref(target), value)
+            self.record(target, value)
             if isinstance(value, ModelValue) and value.name is None:
                 value.name = target.value
         elif type(target) in (cst.Tuple, cst.List):
@@ -375,19 +380,19 @@ class Interpreter(ControlFlow, UserCalls):
         self.budget.charge()
         if type(node) is cst.Name:
             value = self.lookup(node.value, scope)
-            self.facts.record(self.ref(node), value)
+            self.record(node, value)
             self.name_unknown(node, scope, value)
             return value
         if type(node) is cst.Attribute:
             value = self.attribute(self.eval(node.value, scope), node.attr.value)
-            self.facts.record(self.ref(node), value)
+            self.record(node, value)
             self.inherit_reason(node, value, node.value)  # an attribute of an unknown object
             return value
         if type(node) is cst.Call:
             value = self.eval_call(node, scope)
             if isinstance(value, (ArrayValue, TensorValue, ModelValue)):
                 # A layer call keeps its richer record (input and output shapes).
-                self.facts.record(self.ref(node), value, overwrite=False)
+                self.record(node, value, overwrite=False)
             self.inherit_reason(node, value, node.func)  # calling an unknown: `x.reshape(...)` of an unknown x
             return value
         if type(node) is cst.Integer:
@@ -430,7 +435,7 @@ class Interpreter(ControlFlow, UserCalls):
             return DictValue(tuple(keys), tuple(values))
         if type(node) is cst.Subscript:
             value = self.subscript(node, scope)
-            self.facts.record(self.ref(node), value)
+            self.record(node, value)
             self.inherit_reason(node, value, node.value)
             return value
         if type(node) is cst.BinaryOperation:

@@ -63,12 +63,16 @@ class Scope:
         A name the paths disagree on becomes unknown for `cause` (the work budget widened the loop),
         else because it differs between branches or loop passes."""
         names = set().union(*(b.names for b in branches))
+        own = self.names
+        tables = [b.names for b in branches]
         for name in names:
-            values = [b.names.get(name, self.names.get(name, UNKNOWN)) for b in branches]
+            before = own.get(name, UNKNOWN)
+            values = [table.get(name, before) for table in tables]
             joined = values[0]
             for value in values[1:]:
-                joined = join_values(joined, value)
-            self.names[name] = joined
+                if value is not joined:  # most names are the same object on every path
+                    joined = join_values(joined, value)
+            own[name] = joined
             if joined is UNKNOWN:
                 # Cheap common case first: unknown on the first path already, for a known cause.
                 reason = branches[0].reasons.get(name) if values[0] is UNKNOWN else None
