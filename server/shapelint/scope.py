@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from shapelint.facts import UnknownReason
 from shapelint.values import UNKNOWN, Value, join_values
 
+_ABSENT = object()  # not bound in a scope (unlike UNKNOWN, bound to an unknown value)
+
 
 class Scope:
     """Names bound in one function call (or the module); lookups fall back to the parent."""
@@ -65,7 +67,19 @@ class Scope:
         names = set().union(*(b.names for b in branches))
         own = self.names
         tables = [b.names for b in branches]
+        # Only names some path rebound or gave another cause can change (and a known name's stale
+        # cause goes): the others are the same object with the same cause on every path as here.
+        reasons = self.reasons
+        touched = {name for name in reasons if own.get(name) is not UNKNOWN}
+        for branch in branches:
+            theirs = branch.reasons
+            touched.update([name for name, reason in theirs.items() if reasons.get(name) is not reason])
+            touched.update([name for name, reason in reasons.items() if theirs.get(name) is not reason])
+        for table in tables:
+            touched.update([name for name, value in table.items() if own.get(name, _ABSENT) is not value])
         for name in names:
+            if name not in touched:
+                continue
             before = own.get(name, UNKNOWN)
             values = [table.get(name, before) for table in tables]
             joined = values[0]
