@@ -126,6 +126,14 @@ def test_the_names_of_every_corpus_statement_are_the_symbol_tables() -> None:
             assert (names.touched, names.bound) == expected if names is not None else expected is None, chunk.text
 
 
+def test_library_imports_that_do_not_join_the_prelude_are_grouped_by_their_names() -> None:
+    text = "import numpy as np\na = np.zeros(3)\nb = 1\n"
+    program = parse_program([text], notebook=False)
+    not_prelude = group_statements(program, lambda chunk: None)  # e.g. a project module named numpy
+    assert not not_prelude.prelude and not_prelude.groups == ((0, 1), (2,))
+    assert group_statements(program, lambda chunk: {}).groups == ((1,), (2,))
+
+
 def test_independent_blocks_are_groups_and_a_shared_name_joins_them() -> None:
     apart = HEADER + "a = np.zeros((4, 2))\nm = keras.Sequential()\nm.fit(a)\nb = np.ones(3)\nprint(b)\n"
     assert (

@@ -68,12 +68,16 @@ class Grouping:
 
 @dataclass(frozen=True)
 class ChunkInfo:
-    """What grouping needs of one chunk's text: its names (None: it may touch any name), whether
-    it only imports libraries (a prelude candidate), and whether it has `import *`."""
+    """What grouping needs of one chunk's text: its names (None: it may touch any name; UNREAD for
+    a chunk of library imports, read only if it does not join the prelude), whether it only
+    imports libraries (a prelude candidate), and whether it has `import *`."""
 
     names: ChunkNames | None
     library_imports: bool
     star_import: bool
+
+
+UNREAD = ChunkNames(frozenset(), frozenset())  # names not read yet (compared by identity)
 
 
 class _InfoCache:
@@ -100,7 +104,9 @@ class _InfoCache:
     def _compute(self, chunk: Chunk) -> ChunkInfo:
         text = chunk.text
         assert chunk.module is not None
-        found = ChunkInfo(_names(text), _library_imports_only(chunk.module), bool(_STAR_IMPORT.search(text)))
+        library_imports = _library_imports_only(chunk.module)
+        names = UNREAD if library_imports else _names(text)  # the prelude's names are never asked for
+        found = ChunkInfo(names, library_imports, bool(_STAR_IMPORT.search(text)))
         with self._lock:
             self._items[text] = found
             while len(self._items) > self._capacity:
@@ -191,9 +197,10 @@ def group_statements(program: Program, prelude_bindings: Callable[[Chunk], Mappi
             if bindings is not None and all(type(value) is RefValue for value in bindings.values()):
                 prelude[chunk.index] = bindings
                 continue
-        if info.names is None:
+        names = chunk_names(chunk.text) if info.names is UNREAD else info.names
+        if names is None:
             return _one_group(runnable, {})
-        signature.append((chunk.index, info.names))
+        signature.append((chunk.index, names))
     key = tuple([(index, id(names)) for index, names in signature])
     with _GROUPINGS_LOCK:
         found = _GROUPINGS.get(key)
