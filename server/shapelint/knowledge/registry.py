@@ -42,7 +42,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -252,12 +252,16 @@ def has_function(name: str) -> bool:
     return name in _functions
 
 
-def _receiver_keys(receiver: Value) -> Iterator[Receiver]:
-    if isinstance(receiver, ObjectValue):
-        yield receiver.cls
-    for cls in type(receiver).__mro__:
-        if issubclass(cls, Value):
-            yield cls
+def _receiver_keys(receiver: Value) -> tuple[Receiver, ...]:
+    """What handlers of `receiver` are registered by: an ObjectValue's class name, then its Value types."""
+    kind = type(receiver)
+    types = _VALUE_TYPES.get(kind)
+    if types is None:
+        types = _VALUE_TYPES[kind] = tuple(cls for cls in kind.__mro__ if issubclass(cls, Value))
+    return (receiver.cls, *types) if isinstance(receiver, ObjectValue) else types
+
+
+_VALUE_TYPES: dict[type, tuple[type[Value], ...]] = {}  # a value's class -> its Value classes, most derived first
 
 
 def find_method(receiver: Value, name: str) -> MethodHandler | None:
