@@ -20,9 +20,9 @@ import statistics
 import time
 from pathlib import Path
 
-from shapelint import source, workspace
+from shapelint import workspace
 from shapelint.data_headers import parse_npy_header
-from shapelint.engine import analyze
+from shapelint.engine import analyze, forget_texts
 from shapelint.knowledge import data_files, pandas
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "correct"
@@ -81,7 +81,7 @@ def main() -> None:
         edited = PROGRAM.replace("epochs=1", f"epochs={repetition + 2}")
         keystroke.append(_seconds(lambda text=edited: run(text)))
         no_files.append(_seconds(lambda: run(PROGRAM, None)))
-    source.PARSE_CACHE = source._ParseCache()
+    forget_texts()
     print(
         json.dumps(
             {

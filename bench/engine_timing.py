@@ -4,10 +4,10 @@
     python bench/engine_timing.py --files bench/realworld/*/*.py [--repetitions 1]   # real files
 
 Prints one JSON object of samples in seconds:
-- `cold`: `shapelint.engine.analyze(text)` with an empty parse cache (a file seen for the
-  first time), `libcst`: `libcst.parse_module(text)`, `ast`: `ast.parse(text)`. One
-  repetition runs all three on the same text, in an order that rotates, so the machine's
-  noise hits them alike.
+- `cold`: `shapelint.engine.analyze(text)` after `engine.forget_texts()` (a file seen for the
+  first time: no parsed statement, chunk names, grouping, prelude or kept result of it),
+  `libcst`: `libcst.parse_module(text)`, `ast`: `ast.parse(text)`. One repetition runs all three
+  on the same text, in an order that rotates, so the machine's noise hits them alike.
 - `edit`: `analyze` after a one-character edit in the middle of the file, the previous
   version having been analysed and its statement groups' results kept, as the language server
   keeps them (`incremental.keep_results()`, after the cold samples: those stay cold);
@@ -17,8 +17,8 @@ Prints one JSON object of samples in seconds:
 
 With `--files`, prints `{"files": [...]}`: per real file (script or notebook), the cold
 analysis where the file lies and `libcst.parse_module` of the same code (a notebook: of each
-code cell as IPython runs it), alternating, with their CPU seconds. Run one process per
-repetition for caches that outlive `forget_parses` to stay cold (bench/run.py does).
+code cell as IPython runs it), alternating, with their CPU seconds. bench/run.py runs a few
+processes of a few repetitions each: every cold sample starts from `forget_texts`.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import corpus
 import edit_positions
 import libcst
-from shapelint import incremental, source
+from shapelint import engine, incremental
 from shapelint.engine import analyze, analyze_notebook
 from shapelint.ipython_syntax import transform_cell
 from shapelint.notebook import read_notebook
@@ -56,14 +56,14 @@ def _timed(function: Callable[[], object], subject: str) -> float:
     return elapsed
 
 
-def forget_parses() -> None:
-    """Start from an empty parse cache, as a process that has never seen the file."""
-    source.PARSE_CACHE = source._ParseCache()
+def forget_texts() -> None:
+    """Forget every text the engine has seen, as a process that has never seen the file."""
+    engine.forget_texts()
     gc.collect()
 
 
 def cold_analysis(text: str) -> float:
-    forget_parses()
+    forget_texts()
     return _timed(lambda: analyze(text), "cold")
 
 
@@ -83,7 +83,7 @@ def measure(lines: int, repetitions: int, edits: int, seed: int) -> dict[str, ob
         for name, run in subjects[shift:] + subjects[:shift]:
             gc.collect()
             samples[name].append(run())
-    forget_parses()
+    forget_texts()
     # A keystroke in the language server reuses the results of the groups it does not touch.
     incremental.keep_results()
     analysis = analyze(text)
@@ -145,8 +145,8 @@ def file_costs(paths: list[Path], repetitions: int) -> dict[str, object]:
         for repetition in range(repetitions):
             pair = [("cold", cold), ("libcst", lambda python=python: _parse_cells(python))]
             for name, function in pair if repetition % 2 == 0 else pair[::-1]:
-                # The parse cache is emptied before the clock starts: its collection is not the analysis.
-                wall, cpu = _cpu(function, forget_parses if name == "cold" else None)
+                # What was kept is forgotten before the clock starts: its collection is not the analysis.
+                wall, cpu = _cpu(function, forget_texts if name == "cold" else None)
                 runs[name].append(wall)
                 runs[f"{name}_cpu"].append(cpu)
         found.append(

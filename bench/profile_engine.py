@@ -50,9 +50,7 @@ def startup() -> None:
         process_bench.run_timed([process_bench.PYTHON, "-c", "pass"], 60).seconds for _ in range(3)
     )
     check = statistics.median(process_bench.shapelint_check([probe]).seconds for _ in range(3))
-    print(
-        f"- `python -c pass`: {bare * 1000:.0f} ms; `shapelint check` on a one-line file: {check * 1000:.0f} ms\n"
-    )
+    print(f"- `python -c pass`: {bare * 1000:.0f} ms; `shapelint check` on a one-line file: {check * 1000:.0f} ms\n")
     completed = subprocess.run(
         [process_bench.PYTHON, "-X", "importtime", "-m", "shapelint", "check", str(probe)],
         capture_output=True,
@@ -113,14 +111,10 @@ def _profile(label: str, runs: list[Callable[[], object]]) -> None:
             wall += time.perf_counter() - started
     stats = pstats.Stats(profile)
     raw = stats.stats  # type: ignore[attr-defined]
-    profiled = max(
-        (entry[3] for key, entry in raw.items() if key[2] in ("analyze", "_analyze")), default=wall
-    )
+    profiled = max((entry[3] for key, entry in raw.items() if key[2] in ("analyze", "_analyze")), default=wall)
     print(f"### {label}: {wall / len(runs) * 1000:.0f} ms per run ({len(runs)} runs; profiler on)\n")
     for (suffix, function), stage in STAGES.items():
-        cumulative = sum(
-            entry[3] for key, entry in raw.items() if key[0].endswith(suffix) and key[2] == function
-        )
+        cumulative = sum(entry[3] for key, entry in raw.items() if key[0].endswith(suffix) and key[2] == function)
         print(f"- {stage}: {100 * cumulative / profiled:.0f}%")
     collected = sum(sum(times) for times in collections.values())
     print(
@@ -143,14 +137,13 @@ def _profile(label: str, runs: list[Callable[[], object]]) -> None:
 
 
 def analysis(lines: int, edits: int) -> None:
-    from shapelint import source
-    from shapelint.engine import analyze
+    from shapelint.engine import analyze, forget_texts
 
     text = corpus.keras_program(lines, 11)
     analyze(corpus.keras_program(200, 1))  # imports and tables
 
     def cold() -> None:
-        source.PARSE_CACHE = source._ParseCache()
+        forget_texts()
         analyze(text)
 
     print(f"## 2. Cold analysis, {lines:,} lines\n")
@@ -240,9 +233,7 @@ def server(lines: int, edits: int) -> None:
     for line in output.read_text().splitlines():
         stack, _, count_text = line.rpartition(" ")
         count = int(count_text)
-        frames = [
-            frame.split(" (")[0] + " (" + frame.split(" (")[-1].split("/")[-1] for frame in stack.split(";")
-        ]
+        frames = [frame.split(" (")[0] + " (" + frame.split(" (")[-1].split("/")[-1] for frame in stack.split(";")]
         total += count
         own[frames[-1]] += count
         for frame in set(frames):

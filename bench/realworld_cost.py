@@ -4,7 +4,7 @@
 
 For each script and notebook of bench/realworld/ (NAME filters by substring), one repetition
 times, in an order that alternates, a cold `engine.analyze` (or `analyze_notebook` on the
-code cells, as `shapelint check` reads them) with an empty parse cache, and
+code cells, as `shapelint check` reads them) after `engine.forget_texts()`, and
 `libcst.parse_module` of the same Python (a notebook: each code cell as IPython runs it). Times
 are CPU seconds (the machine is shared); the table gives the medians and the median of the
 per-repetition ratios, worst file first. With --keystrokes, each file also gets the CPU time of
@@ -106,9 +106,9 @@ def _parse_all(texts: Sequence[str]) -> None:
 
 
 def _cold(document: Document) -> None:
-    from shapelint import source
+    from shapelint import engine
 
-    source.PARSE_CACHE = source._ParseCache()
+    engine.forget_texts()
     document.analyze()
 
 

@@ -300,3 +300,39 @@ def test_groups_find_what_the_whole_program_finds(monkeypatch: pytest.MonkeyPatc
     assert sum(len(found) for found in whole.values()) > 100  # the corpus has findings to compare
     differing = [str(path) for path in paths if grouped[path] != whole[path]]
     assert differing == []
+
+
+def test_forget_texts_makes_the_next_analysis_as_cold_as_a_fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    from shapelint import engine, source, statement_groups
+    from shapelint.ipython_syntax import transform_cell
+
+    work = {"parsed": 0, "named": 0, "prelude": 0}
+
+    def counted(name: str, function):  # type: ignore[no-untyped-def]
+        def run(*args, **kwargs):  # type: ignore[no-untyped-def]
+            work[name] += 1
+            return function(*args, **kwargs)
+
+        return run
+
+    monkeypatch.setattr(source, "parse_module", counted("parsed", source.parse_module))
+    monkeypatch.setattr(statement_groups, "_names", counted("named", statement_groups._names))
+    monkeypatch.setattr(incremental.Interpreter, "run_module", counted("prelude", incremental.Interpreter.run_module))
+    text = corpus.keras_program(60, 3)
+    cells = ["%matplotlib inline\nimport numpy as np\n", "x = np.zeros((2, 3))\n"]
+    incremental.keep_results()
+    try:
+        first = analyze(text)
+        engine.analyze_notebook(cells)
+        work.update(parsed=0, named=0, prelude=0)
+        again = analyze(text)
+        assert work == {"parsed": 0, "named": 0, "prelude": 0}  # everything was kept
+        engine.forget_texts()
+        assert transform_cell.cache_info().currsize == 0
+        cold = analyze(text)
+        assert work["parsed"] >= 30 and work["named"] >= 10 and work["prelude"] >= 2
+        assert [d.message for d in cold.diagnostics] == [d.message for d in first.diagnostics]
+        assert [d.message for d in again.diagnostics] == [d.message for d in first.diagnostics]
+    finally:
+        incremental.keep_results(0)
+        engine.forget_texts()

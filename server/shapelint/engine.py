@@ -20,7 +20,7 @@ from functools import cached_property
 
 import libcst as cst
 
-from shapelint import presentation
+from shapelint import incremental, ipython_syntax, presentation, source, statement_groups
 from shapelint.config import Config
 from shapelint.diagnostics import Diagnostic, Position, Range, Severity
 from shapelint.facts import ProgramFacts
@@ -102,6 +102,16 @@ class Analysis:
             return None
         mapped, hover_cell = self.program.to_cell_range(found.range)
         return Hover(mapped, found.markdown, hover_cell, found.kind)
+
+
+def forget_texts() -> None:
+    """Forget everything kept by text between analyses (parsed statements, their names and groupings,
+    the preludes' bindings, kept group results, IPython's transforms): the next analysis of any text
+    costs what it costs in a fresh process. For benchmarks of cold analysis, and tests."""
+    source.forget_parses()
+    statement_groups.forget()
+    incremental.forget()
+    ipython_syntax.transform_cell.cache_clear()
 
 
 def analyze(

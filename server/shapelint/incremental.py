@@ -352,6 +352,13 @@ _PRELUDE: dict[tuple[str, object], tuple[dict[str, Value], tuple[read_log.Observ
 _PRELUDE_LOCK = threading.Lock()
 
 
+def forget() -> None:
+    """Forget the preludes' bindings and the kept group results (what `engine.forget_texts` does here)."""
+    with _PRELUDE_LOCK:
+        _PRELUDE.clear()
+    RESULTS.clear()
+
+
 def _learned_key(learned: Mapping[str, Shape] | None) -> object:
     if not learned:
         return None

@@ -243,6 +243,14 @@ class _Ranges:
 
 
 PARSE_CACHE = _ParseCache()
+
+
+def forget_parses() -> None:
+    """Start from an empty parse cache (what `engine.forget_texts` does here)."""
+    global PARSE_CACHE
+    PARSE_CACHE = _ParseCache()
+
+
 _EMPTY_MODULE = cst.Module(body=[])
 
 

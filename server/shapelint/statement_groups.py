@@ -173,6 +173,14 @@ _GLOBAL_SCOPES = (_symtable.GLOBAL_IMPLICIT, _symtable.GLOBAL_EXPLICIT)  # Symbo
 _INTERNED: dict[ChunkNames, ChunkNames] = {}
 
 
+def forget() -> None:
+    """Forget every chunk's names and every grouping (what `engine.forget_texts` does here)."""
+    global INFO_CACHE
+    INFO_CACHE = _InfoCache()
+    _GROUPINGS.clear()
+    _INTERNED.clear()
+
+
 def _interned(names: ChunkNames) -> ChunkNames:
     if len(_INTERNED) > 200_000:
         _INTERNED.clear()  # only costs regrouping once
