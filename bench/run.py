@@ -897,8 +897,8 @@ def section_baseline(plan: Plan, targets: list[Target]) -> Section:
 # Main ---------------------------------------------------------------------------------------
 def run(plan: Plan, output: Path, command: str) -> int:
     started = time.perf_counter()
-    environment = Environment.capture()
     notes = ensure_tools(plan) if not plan.smoke else []
+    environment = Environment.capture()  # after the tools are installed (pyright's version)
     targets: list[Target] = []
     timings: dict[int, dict[str, object]] = {}
     lsp_samples: dict[int, dict[str, list[float]]] = {}
