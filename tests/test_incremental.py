@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from shapelint import incremental
+from shapelint import incremental, statement_groups
 from shapelint.config import Config
 from shapelint.engine import Analysis, analyze
 from shapelint.source import parse_program
@@ -131,6 +131,7 @@ def test_library_imports_that_do_not_join_the_prelude_are_grouped_by_their_names
     program = parse_program([text], notebook=False)
     not_prelude = group_statements(program, lambda chunk: None)  # e.g. a project module named numpy
     assert not not_prelude.prelude and not_prelude.groups == ((0, 1), (2,))
+    assert statement_groups.INFO_CACHE.infos(program.chunks[:1])[0].names == chunk_names(program.chunks[0].text)
     assert group_statements(program, lambda chunk: {}).groups == ((1,), (2,))
 
 

@@ -23,7 +23,7 @@ import threading
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import libcst as cst
 
@@ -112,6 +112,15 @@ class _InfoCache:
             while len(self._items) > self._capacity:
                 self._items.popitem(last=False)
         return found
+
+    def read_names(self, chunk: Chunk, info: ChunkInfo) -> ChunkNames | None:
+        """The names of a chunk of library imports that did not join the prelude (UNREAD until now),
+        read once: kept in its info for the next grouping."""
+        names = chunk_names(chunk.text)
+        with self._lock:
+            if self._items.get(chunk.text) is info:
+                self._items[chunk.text] = replace(info, names=names)
+        return names
 
 
 INFO_CACHE = _InfoCache()
@@ -205,7 +214,7 @@ def group_statements(program: Program, prelude_bindings: Callable[[Chunk], Mappi
             if bindings is not None and all(type(value) is RefValue for value in bindings.values()):
                 prelude[chunk.index] = bindings
                 continue
-        names = chunk_names(chunk.text) if info.names is UNREAD else info.names
+        names = INFO_CACHE.read_names(chunk, info) if info.names is UNREAD else info.names
         if names is None:
             return _one_group(runnable, {})
         signature.append((chunk.index, names))
