@@ -362,9 +362,13 @@ class ProgramFacts:
         return found[1] if found is not None else None
 
     def record(self, ref: NodeRef, value: Value | LayerCallFact, overwrite: bool = True) -> None:
-        if value is UNKNOWN or ref.chunk < 0:  # nothing to hover in another file
+        self.record_at(ref.chunk, ref.node, value, overwrite)
+
+    def record_at(self, chunk: int, node: cst.CSTNode, value: Value | LayerCallFact, overwrite: bool = True) -> None:
+        """`record` for a node of `chunk`, without a NodeRef (the interpreter's hot path)."""
+        if value is UNKNOWN or chunk < 0:  # nothing to hover in another file
             return
-        self.node_values.set(ref.chunk, ref.node, value, overwrite)
+        self.node_values.set(chunk, node, value, overwrite)
 
     def spelling(self, canonical: str) -> str | None:
         """How this file can write a library name: `layers.Flatten` for keras.layers.Flatten, or None."""

@@ -176,9 +176,8 @@ class Interpreter(ControlFlow, UserCalls):
         return NodeRef(self.chunk, node)
 
     def record(self, node: cst.CSTNode, value: Value, overwrite: bool = True) -> None:
-        """facts.record for a node of the current chunk, without making a NodeRef (a hot path)."""
-        if value is not UNKNOWN and self.chunk >= 0:  # nothing to hover in another file
-            self.facts.node_values.set(self.chunk, node, value, overwrite)
+        """facts.record for a node of the current chunk."""
+        self.facts.record_at(self.chunk, node, value, overwrite)
 
     # What library handlers may ask (knowledge.registry.Evaluator) -------------------------------
 
