@@ -1,6 +1,6 @@
 """What an analysis leaves behind is freed by reference counting, not by the cyclic collector.
 
-The language server freezes what an analysis leaves alive (lsp/memory.py) and collects in full
+The language server freezes what an analysis leaves alive (collection.py) and collects in full
 only now and then: garbage caught in a reference cycle stays in memory until then. So an
 analysis must make no cycle that it then drops (per-analysis state pointing back at the
 interpreter, classes made per call, ...).

@@ -41,7 +41,7 @@ class BackLinks(Generic[F]):
     The facts are held by their ProgramFacts (`layer_calls`, `models`) for as long as the
     analysis lives; strong links both ways would make every analysis a reference cycle, which
     only a full garbage collection frees (and the language server freezes what an analysis
-    leaves: lsp/memory.py). Reads like a list.
+    leaves: collection.py). Reads like a list.
     """
 
     __slots__ = ("_refs",)

@@ -7,7 +7,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from shapelint.lsp.memory import CollectionPolicy
+from shapelint.collection import CollectionPolicy
 from shapelint.lsp.scheduler import AnalysisScheduler
 
 # How long a test waits for the newest result before calling it a hang: generous, so that a

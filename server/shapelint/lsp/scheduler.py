@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
 
-from shapelint.lsp.memory import CollectionPolicy
+from shapelint.collection import CollectionPolicy
 
 logger = logging.getLogger(__name__)
 

@@ -27,6 +27,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import JsonRPCProtocol, LanguageServerProtocol, lsp_method
 from pygls.uris import to_fs_path
 
+from shapelint.collection import CollectionPolicy
 from shapelint.config import MAX_PYPROJECT_BYTES, Config, ConfigError, find_pyproject
 from shapelint.confirm.pipeline import SourceDocument
 from shapelint.engine import Analysis, analyze, analyze_notebook
@@ -37,7 +38,6 @@ from shapelint.lsp.documents import ClientPosition, DocumentStore, NotebookCell,
 from shapelint.lsp.encoding import ColumnEncoding
 from shapelint.lsp.hover import diagnostics_at, hover_markdown
 from shapelint.lsp.inlay_hints import hints_in_lines
-from shapelint.lsp.memory import CollectionPolicy
 from shapelint.lsp.scheduler import AnalysisScheduler
 from shapelint.lsp.settings import (
     SECTION,

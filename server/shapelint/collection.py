@@ -1,20 +1,24 @@
-"""When the server collects cyclic garbage: while nobody types, not inside or between keystrokes.
+"""When cyclic garbage is collected: not inside an analysis, and not over what analyses leave alive.
 
 An analysis allocates many short-lived objects, and the parse cache keeps a large,
 long-lived heap of syntax trees. A collection costs what it walks: CPython's automatic
 full collections walk that whole heap (seconds on a 10,000-line file), and a young
 collection after each analysis walks everything the analysis left alive (tens of
-milliseconds on a large file) to free almost nothing: the previous analysis's cycles are
-older by then. So:
+milliseconds on a large file, a tenth of a small file's cold analysis) to free almost
+nothing: the previous analysis's cycles are older by then. So:
 
 - objects alive after start-up (modules, protocol types) are frozen: never walked again;
 - no collection runs inside an analysis, and what it leaves alive is frozen when it ends
-  (constant time), so no collection walks it while the user types;
+  (constant time), so no collection walks it while the user types or a folder is checked;
 - a full collection (unfreeze, collect, freeze again) runs when the engine has been idle
-  for a moment; while the user types, only once `spread` analyses have run and left
-  `object_budget` objects, or `object_limit` objects whatever their count (or after
-  `full_every` analyses): fewer than one keystroke in `spread` pays for it (p95 stays
-  clear of it), and the garbage that can pile up while typing stays bounded.
+  for a moment (the server); while the user types or files are checked, only once `spread`
+  analyses have run and left `object_budget` objects, or `object_limit` objects whatever
+  their count (or after `full_every` analyses): fewer than one keystroke in `spread` pays
+  for it (p95 stays clear of it), and the garbage that can pile up stays bounded.
+
+The language server's engine thread runs its analyses inside `CollectionPolicy.analysis`;
+every other caller of the engine (`shapelint check`, its workers, benchmarks, library use)
+gets the same policy from `engine` whenever the collector is on when an analysis starts.
 
 Freezing costs no memory by itself: reference counting frees frozen objects as it frees any
 other. Only reference cycles wait for a full collection, so an analysis makes none that it
@@ -74,11 +78,14 @@ class CollectionPolicy:
         try:
             yield
         finally:
-            # The objects made since the last collection or freeze (the analysis's, mostly).
-            self.objects_since_full += gc.get_count()[0]
-            gc.freeze()
+            self.freeze_survivors()
             if was_enabled:
                 gc.enable()
+
+    def freeze_survivors(self) -> None:
+        """Freeze the objects made since the last collection or freeze (an analysis's, mostly), counted."""
+        self.objects_since_full += gc.get_count()[0]
+        gc.freeze()
 
     def after_analysis(self) -> None:
         """Count the analysis just published; collect in full once the garbage it may leave is too much."""
