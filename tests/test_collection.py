@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import gc
+import weakref
 from collections.abc import Iterator
 
 import pytest
 from shapelint import engine
-from shapelint.collection import CollectionPolicy
+from shapelint.collection import BatchCollection, CollectionPolicy
 
 
 class CountingPolicy(CollectionPolicy):
@@ -84,34 +85,66 @@ def test_start_up_is_frozen_without_a_full_collection(monkeypatch: pytest.Monkey
     assert collections == [] and gc.get_freeze_count() >= frozen + len(kept)
 
 
-PROGRAM = "import numpy as np\nimport keras\nx = np.zeros((4, 3))\nkeras.Sequential([keras.layers.Dense(2)])(x)\n"
+PROGRAM = """import numpy as np
+import keras
+
+def build(units):
+    return keras.Sequential([keras.layers.Dense(units)])
+
+x = np.zeros((4, 3))
+build(2)(x)
+"""
 
 
-def test_an_engine_caller_that_leaves_the_collector_on_gets_the_policy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`shapelint check`, its workers and library callers: no young collection walks what each analysis
-    leaves alive, and a full collection still runs once the policy says so."""
-    policy = CountingPolicy(spread=2, object_budget=1, object_limit=10**9)
-    monkeypatch.setattr(engine, "UNMANAGED_COLLECTION", policy)
-    assert gc.isenabled()
-    frozen = gc.get_freeze_count()
+def is_collected_over(obj: object) -> bool:
+    """Whether collections walk `obj` (frozen objects are in no generation)."""
+    return any(each is obj for each in gc.get_objects())
+
+
+def test_an_engine_caller_that_leaves_the_collector_on_gets_its_parse_trees_frozen(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`shapelint check`, its workers, benchmarks: no collection walks the trees an analysis parsed."""
+    monkeypatch.setattr(engine, "BATCH_COLLECTION", BatchCollection())
     analysis = engine.analyze(PROGRAM + "y = 1\n")
+    module = analysis.program.chunks[-1].module
     assert gc.isenabled()  # turned back on
-    assert gc.get_freeze_count() > frozen and gc.get_count()[0] < 100  # what it left is frozen, not collected
-    assert policy.analyses_since_full == 1 and policy.objects_since_full > 0 and policy.full == 0
-    engine.analyze(PROGRAM + "y = 2\n")
-    assert policy.full == 1  # the second analysis with garbage enough: a full collection
-    assert analysis.diagnostics is not None
+    assert module is not None and gc.is_tracked(module) and not is_collected_over(module)
+
+
+def test_the_next_analysis_frees_the_cycles_of_a_dropped_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A module scope and the functions defined in it make a cycle: gone before the next analysis."""
+    monkeypatch.setattr(engine, "BATCH_COLLECTION", BatchCollection())
+    analysis = engine.analyze(PROGRAM + "y = 2\n")
+    function = weakref.ref(analysis.facts.module_names["build"])
+    del analysis
+    assert function() is not None  # only a collection frees it
+    engine.analyze(PROGRAM + "y = 3\n")
+    assert function() is None
+
+
+def test_what_was_dropped_after_it_was_frozen_goes_at_the_periodic_full_collection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(engine, "BATCH_COLLECTION", BatchCollection(full_every=3))
+    kept = engine.analyze(PROGRAM + "y = 4\n")
+    function = weakref.ref(kept.facts.module_names["build"])
+    engine.analyze(PROGRAM + "y = 5\n")  # frozen with the trees of this one, still alive
+    del kept
+    engine.analyze(PROGRAM + "y = 6\n")
+    assert function() is None  # the third analysis: a full collection, over what was frozen too
 
 
 def test_an_engine_caller_that_turned_the_collector_off_decides_itself(monkeypatch: pytest.MonkeyPatch) -> None:
     """The server's engine thread runs analyses under its own policy, with the collector off."""
-    policy = CountingPolicy()
-    monkeypatch.setattr(engine, "UNMANAGED_COLLECTION", policy)
+    monkeypatch.setattr(engine, "BATCH_COLLECTION", BatchCollection())
+    collections: list[object] = []
     gc.disable()
     try:
-        frozen = gc.get_freeze_count()
-        engine.analyze(PROGRAM + "y = 3\n")
-        assert not gc.isenabled() and gc.get_freeze_count() == frozen
+        monkeypatch.setattr(gc, "collect", lambda *args: collections.append(args) or 0)
+        analysis = engine.analyze(PROGRAM + "y = 7\n")
+        monkeypatch.undo()
+        assert not gc.isenabled() and collections == []
+        assert is_collected_over(analysis.program.chunks[-1].module)
     finally:
         gc.enable()
-    assert policy.analyses_since_full == 0 and policy.objects_since_full == 0

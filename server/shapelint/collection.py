@@ -1,29 +1,35 @@
-"""When cyclic garbage is collected: not inside an analysis, and not over what analyses leave alive.
+"""When cyclic garbage is collected: never inside an analysis, and seldom over parse trees.
 
 An analysis allocates many short-lived objects, and the parse cache keeps a large,
-long-lived heap of syntax trees. A collection costs what it walks: CPython's automatic
-full collections walk that whole heap (seconds on a 10,000-line file), and a young
-collection after each analysis walks everything the analysis left alive (tens of
-milliseconds on a large file, a tenth of a small file's cold analysis) to free almost
-nothing: the previous analysis's cycles are older by then. So:
+long-lived heap of syntax trees. A collection costs what it walks, and libcst's nodes are
+slow to walk (about a microsecond each: a full collection over the trees of a few hundred
+files takes a second) while they never form a cycle (reference counting frees them). What
+an analysis drops in cycles is small: its module scope and the functions defined there.
+Two regimes follow.
 
+The language server (`CollectionPolicy`, on its engine thread):
 - objects alive after start-up (modules, protocol types) are frozen: never walked again;
 - no collection runs inside an analysis, and what it leaves alive is frozen when it ends
-  (constant time), so no collection walks it while the user types or a folder is checked;
+  (constant time), so no collection walks it while the user types;
 - a full collection (unfreeze, collect, freeze again) runs when the engine has been idle
-  for a moment (the server); while the user types or files are checked, only once `spread`
-  analyses have run and left `object_budget` objects, or `object_limit` objects whatever
-  their count (or after `full_every` analyses): fewer than one keystroke in `spread` pays
-  for it (p95 stays clear of it), and the garbage that can pile up stays bounded.
+  for a moment; while the user types, only once `spread` analyses have run and left
+  `object_budget` objects, or `object_limit` objects whatever their count (or after
+  `full_every` analyses): fewer than one keystroke in `spread` pays for it (p95 stays
+  clear of it), and the garbage that can pile up while typing stays bounded.
 
-The language server's engine thread runs its analyses inside `CollectionPolicy.analysis`;
-every other caller of the engine (`shapelint check`, its workers, benchmarks, library use)
-gets the same policy from `engine` whenever the collector is on when an analysis starts.
+Every other caller of the engine, which leaves the collector on (`shapelint check` and its
+workers, benchmarks, library use: `BatchCollection`, applied by `engine`):
+- before an analysis, the young generations are collected: what the previous analysis left
+  alive apart from its parse trees, whose cycles go now if its caller dropped it;
+- once the program is parsed, everything alive is frozen, the new parse trees with it: no
+  collection walks them again;
+- every `full_every` analyses, a full collection (unfreeze, collect) frees what was dropped
+  only after it was frozen.
 
 Freezing costs no memory by itself: reference counting frees frozen objects as it frees any
-other. Only reference cycles wait for a full collection, so an analysis makes none that it
-drops, and a replaced analysis holds none (weak links back up the Keras graph in facts.py;
-tests/test_memory_garbage.py): the full collections are for cycles that slip through.
+other. Only reference cycles wait for a full collection, so an analysis should make few that
+it drops, and a replaced analysis holds none (weak links back up the Keras graph in facts.py;
+tests/test_memory_garbage.py).
 """
 
 from __future__ import annotations
@@ -78,14 +84,11 @@ class CollectionPolicy:
         try:
             yield
         finally:
-            self.freeze_survivors()
+            # The objects made since the last collection or freeze (the analysis's, mostly).
+            self.objects_since_full += gc.get_count()[0]
+            gc.freeze()
             if was_enabled:
                 gc.enable()
-
-    def freeze_survivors(self) -> None:
-        """Freeze the objects made since the last collection or freeze (an analysis's, mostly), counted."""
-        self.objects_since_full += gc.get_count()[0]
-        gc.freeze()
 
     def after_analysis(self) -> None:
         """Count the analysis just published; collect in full once the garbage it may leave is too much."""
@@ -112,3 +115,28 @@ class CollectionPolicy:
         """The idle-time full collection, when any analysis ran since the last one."""
         if self.analyses_since_full:
             self.collect_full()
+
+
+class BatchCollection:
+    """The collection regime of engine callers that leave the collector on (see the module doc).
+
+    `before_analysis` and `after_parse` are called by the engine with the collector off, for an
+    analysis that no other runs beside (the engine counts them)."""
+
+    def __init__(self, full_every: int = 2_000) -> None:
+        self.full_every = full_every
+        self.analyses_since_full = 0
+
+    def before_analysis(self) -> None:
+        """Free what the last analysis dropped: a young collection, or now and then a full one."""
+        self.analyses_since_full += 1
+        if self.analyses_since_full >= self.full_every:
+            self.analyses_since_full = 0
+            gc.unfreeze()
+            gc.collect()
+        else:
+            gc.collect(1)
+
+    def after_parse(self) -> None:
+        """Put what is alive now, the program's parse trees included, out of every collection's way."""
+        gc.freeze()

@@ -21,7 +21,7 @@ from functools import cached_property
 import libcst as cst
 
 from shapelint import incremental, ipython_syntax, presentation, source, statement_groups
-from shapelint.collection import CollectionPolicy
+from shapelint.collection import BatchCollection
 from shapelint.config import Config
 from shapelint.diagnostics import Diagnostic, Position, Range, Severity
 from shapelint.facts import ProgramFacts
@@ -133,6 +133,7 @@ def analyze(
     """
     with _collection_paused():
         program = parse_program([text], notebook=False)
+        _parsed()
         return _analyze(program, config or Config(), learned, path, root, open_files)
 
 
@@ -148,32 +149,33 @@ def analyze_notebook(
     """Analyze a notebook's code cells, in order, as one program (the keywords: as for `analyze`)."""
     with _collection_paused():
         program = parse_program(list(cells), notebook=True)
+        _parsed()
         return _analyze(program, config or Config(), learned, path, root, open_files)
 
 
 _gc_lock = threading.Lock()
 _gc_pauses = 0
-# The collection policy of the callers that leave the collector on (`shapelint check` and its
-# workers, benchmarks, library use); the server's engine thread runs analyses under its own.
-UNMANAGED_COLLECTION = CollectionPolicy()
+# How analyses collect when their caller leaves the collector on (`shapelint check` and its
+# workers, benchmarks, library use); the server's engine thread turns it off and has its own.
+BATCH_COLLECTION = BatchCollection()
 
 
 @contextlib.contextmanager
 def _collection_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a program is analysed, nor over what it leaves alive.
+    """No cyclic garbage collection while a program is analysed.
 
     An analysis allocates many short-lived objects and frees them by reference counting; full
-    collections over a large heap cost more than half of an edit's time in a 10,000-line file,
-    and the young collection that would follow an analysis walks its parse trees to free almost
-    nothing. When the collector was on (the caller manages nothing), the last concurrent
-    analysis to end freezes what they left alive, turns the collector back on and lets
-    `UNMANAGED_COLLECTION` decide when a full collection runs (collection.py). A caller that
-    turned the collector off decides for itself.
+    collections over a large heap cost more than half of an edit's time in a 10,000-line file.
+    Collection resumes (if it was on) when the last concurrent analysis ends. When it was on
+    (the caller manages nothing), an analysis that runs alone follows `BATCH_COLLECTION`
+    (collection.py): a young collection first, and its parse trees frozen once parsed (`_parsed`).
     """
     global _gc_pauses
     with _gc_lock:
         if _gc_pauses == 0:
             _collection_paused.was_enabled = gc.isenabled()  # type: ignore[attr-defined]
+            if _collection_paused.was_enabled:  # type: ignore[attr-defined]
+                BATCH_COLLECTION.before_analysis()
             gc.disable()
         _gc_pauses += 1
     try:
@@ -182,9 +184,14 @@ def _collection_paused() -> Iterator[None]:
         with _gc_lock:
             _gc_pauses -= 1
             if _gc_pauses == 0 and _collection_paused.was_enabled:  # type: ignore[attr-defined]
-                UNMANAGED_COLLECTION.freeze_survivors()
                 gc.enable()
-                UNMANAGED_COLLECTION.after_analysis()
+
+
+def _parsed() -> None:
+    """The program is parsed: freeze its trees, when the analysis follows `BATCH_COLLECTION` alone."""
+    with _gc_lock:
+        if _gc_pauses == 1 and _collection_paused.was_enabled:  # type: ignore[attr-defined]
+            BATCH_COLLECTION.after_parse()
 
 
 def _workspace(
