@@ -7,7 +7,7 @@ import weakref
 from collections.abc import Iterator
 
 import pytest
-from shapelint import engine
+from shapelint import engine, incremental
 from shapelint.collection import BatchCollection, CollectionPolicy
 
 
@@ -112,7 +112,17 @@ def test_an_engine_caller_that_leaves_the_collector_on_gets_its_parse_trees_froz
     assert module is not None and gc.is_tracked(module) and not is_collected_over(module)
 
 
-def test_the_next_analysis_frees_the_cycles_of_a_dropped_one(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def results_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in `shapelint check` (the server keeps the results of the last versions, and so would hold
+    what the tests below drop)."""
+    incremental.RESULTS.clear()
+    monkeypatch.setattr(incremental.RESULTS, "capacity_chars", 0)
+
+
+def test_the_next_analysis_frees_the_cycles_of_a_dropped_one(
+    monkeypatch: pytest.MonkeyPatch, results_not_kept: None
+) -> None:
     """A module scope and the functions defined in it make a cycle: gone before the next analysis."""
     monkeypatch.setattr(engine, "BATCH_COLLECTION", BatchCollection())
     analysis = engine.analyze(PROGRAM + "y = 2\n")
@@ -124,7 +134,7 @@ def test_the_next_analysis_frees_the_cycles_of_a_dropped_one(monkeypatch: pytest
 
 
 def test_what_was_dropped_after_it_was_frozen_goes_at_the_periodic_full_collection(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, results_not_kept: None
 ) -> None:
     monkeypatch.setattr(engine, "BATCH_COLLECTION", BatchCollection(full_every=3))
     kept = engine.analyze(PROGRAM + "y = 4\n")
