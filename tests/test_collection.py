@@ -158,3 +158,24 @@ def test_an_engine_caller_that_turned_the_collector_off_decides_itself(monkeypat
         assert is_collected_over(analysis.program.chunks[-1].module)
     finally:
         gc.enable()
+
+
+def test_a_process_that_times_its_collections_itself_keeps_analyses_out_of_the_batch_regime(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The language server: an analysis on another thread (a confirmation's) only pauses the collector."""
+    monkeypatch.setattr(engine, "BATCH_COLLECTION", BatchCollection())
+    engine.collection_managed_elsewhere()
+    collections: list[object] = []
+    monkeypatch.setattr(gc, "collect", lambda *args: collections.append(args) or 0)
+    analysis = engine.analyze(PROGRAM + "y = 8\n")
+    assert gc.isenabled() and collections == []
+    assert is_collected_over(analysis.program.chunks[-1].module)
+
+
+def test_the_language_server_times_its_collections_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    from shapelint.lsp.server import ShapelintServer
+
+    monkeypatch.setattr(engine, "BATCH_COLLECTION", BatchCollection())
+    ShapelintServer()
+    assert engine.BATCH_COLLECTION is None

@@ -18,7 +18,8 @@ The language server (`CollectionPolicy`, on its engine thread):
   clear of it), and the garbage that can pile up while typing stays bounded.
 
 Every other caller of the engine, which leaves the collector on (`shapelint check` and its
-workers, benchmarks, library use: `BatchCollection`, applied by `engine`):
+workers, benchmarks, library use: `BatchCollection`, applied by `engine` in any process but the
+server's, see `engine.collection_managed_elsewhere`):
 - before an analysis, the young generations are collected: what the previous analysis left
   alive apart from its parse trees, whose cycles go now if its caller dropped it;
 - once the program is parsed, everything alive is frozen, the new parse trees with it: no

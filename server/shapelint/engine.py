@@ -156,8 +156,15 @@ def analyze_notebook(
 _gc_lock = threading.Lock()
 _gc_pauses = 0
 # How analyses collect when their caller leaves the collector on (`shapelint check` and its
-# workers, benchmarks, library use); the server's engine thread turns it off and has its own.
-BATCH_COLLECTION = BatchCollection()
+# workers, benchmarks, library use); None in a process that times collections itself (the server).
+BATCH_COLLECTION: BatchCollection | None = BatchCollection()
+
+
+def collection_managed_elsewhere() -> None:
+    """This process times its collections itself (the language server): analyses only pause the
+    collector while they run, whatever thread they run on."""
+    global BATCH_COLLECTION
+    BATCH_COLLECTION = None
 
 
 @contextlib.contextmanager
@@ -174,7 +181,7 @@ def _collection_paused() -> Iterator[None]:
     with _gc_lock:
         if _gc_pauses == 0:
             _collection_paused.was_enabled = gc.isenabled()  # type: ignore[attr-defined]
-            if _collection_paused.was_enabled:  # type: ignore[attr-defined]
+            if _collection_paused.was_enabled and BATCH_COLLECTION is not None:  # type: ignore[attr-defined]
                 BATCH_COLLECTION.before_analysis()
             gc.disable()
         _gc_pauses += 1
@@ -190,7 +197,7 @@ def _collection_paused() -> Iterator[None]:
 def _parsed() -> None:
     """The program is parsed: freeze its trees, when the analysis follows `BATCH_COLLECTION` alone."""
     with _gc_lock:
-        if _gc_pauses == 1 and _collection_paused.was_enabled:  # type: ignore[attr-defined]
+        if _gc_pauses == 1 and _collection_paused.was_enabled and BATCH_COLLECTION is not None:  # type: ignore[attr-defined]
             BATCH_COLLECTION.after_parse()
 
 

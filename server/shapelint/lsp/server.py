@@ -30,7 +30,7 @@ from pygls.uris import to_fs_path
 from shapelint.collection import CollectionPolicy
 from shapelint.config import MAX_PYPROJECT_BYTES, Config, ConfigError, find_pyproject
 from shapelint.confirm.pipeline import SourceDocument
-from shapelint.engine import Analysis, analyze, analyze_notebook
+from shapelint.engine import Analysis, analyze, analyze_notebook, collection_managed_elsewhere
 from shapelint.incremental import keep_results
 from shapelint.lsp import code_actions, convert
 from shapelint.lsp.background_confirmation import BackgroundConfirmer
@@ -226,6 +226,7 @@ class ShapelintServer(LanguageServer):
         self._settings_generation = 0
         # SHAPELINT_LSP_GC=default keeps CPython's own collection timing (for comparisons).
         self.collection = None if os.environ.get("SHAPELINT_LSP_GC") == "default" else CollectionPolicy()
+        collection_managed_elsewhere()  # either way, not the engine's batch regime (collection.py)
         self.scheduler: AnalysisScheduler[AnalysisResult] = AnalysisScheduler(
             self.analyze_key, self.documents.revision, self.publish, confirm=self.confirm, collection=self.collection
         )
