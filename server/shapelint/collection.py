@@ -4,8 +4,8 @@ An analysis allocates many short-lived objects, and the parse cache keeps a larg
 long-lived heap of syntax trees. A collection costs what it walks, and libcst's nodes are
 slow to walk (about a microsecond each: a full collection over the trees of a few hundred
 files takes a second) while they never form a cycle (reference counting frees them). What
-an analysis drops in cycles is small: its module scope and the functions defined there.
-Two regimes follow.
+an analysis drops in cycles is its module scope and the functions defined there: few objects,
+but they hold the syntax trees of those functions. Two regimes follow.
 
 The language server (`CollectionPolicy`, on its engine thread):
 - objects alive after start-up (modules, protocol types) are frozen: never walked again;
