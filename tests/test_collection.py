@@ -1,4 +1,5 @@
-"""The collection policy: what an analysis leaves is frozen, and full collections are spread out."""
+"""When garbage is collected: the server's policy (what an analysis leaves is frozen, full collections
+are spread out) and the engine's batch regime for every other caller."""
 
 from __future__ import annotations
 

@@ -158,6 +158,7 @@ _gc_pauses = 0
 # How analyses collect when their caller leaves the collector on (`shapelint check` and its
 # workers, benchmarks, library use); None in a process that times collections itself (the server).
 BATCH_COLLECTION: BatchCollection | None = BatchCollection()
+_batch: BatchCollection | None = None  # the regime the running analyses follow (set by the first)
 
 
 def collection_managed_elsewhere() -> None:
@@ -177,12 +178,13 @@ def _collection_paused() -> Iterator[None]:
     (the caller manages nothing), an analysis that runs alone follows `BATCH_COLLECTION`
     (collection.py): a young collection first, and its parse trees frozen once parsed (`_parsed`).
     """
-    global _gc_pauses
+    global _gc_pauses, _batch
     with _gc_lock:
         if _gc_pauses == 0:
             _collection_paused.was_enabled = gc.isenabled()  # type: ignore[attr-defined]
-            if _collection_paused.was_enabled and BATCH_COLLECTION is not None:  # type: ignore[attr-defined]
-                BATCH_COLLECTION.before_analysis()
+            _batch = BATCH_COLLECTION if _collection_paused.was_enabled else None  # type: ignore[attr-defined]
+            if _batch is not None:
+                _batch.before_analysis()
             gc.disable()
         _gc_pauses += 1
     try:
@@ -197,8 +199,8 @@ def _collection_paused() -> Iterator[None]:
 def _parsed() -> None:
     """The program is parsed: freeze its trees, when the analysis follows `BATCH_COLLECTION` alone."""
     with _gc_lock:
-        if _gc_pauses == 1 and _collection_paused.was_enabled and BATCH_COLLECTION is not None:  # type: ignore[attr-defined]
-            BATCH_COLLECTION.after_parse()
+        if _gc_pauses == 1 and _batch is not None:
+            _batch.after_parse()
 
 
 def _workspace(
