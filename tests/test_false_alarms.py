@@ -188,3 +188,43 @@ model.fit(x, y)
 """
     (finding,) = analyze(dataset_labels, KERAS3).diagnostics
     assert (finding.code, finding.severity.name) == ("SL105", "ERROR")
+
+
+# --- code a test expects to raise ---------------------------------------------------------
+
+EXPECTS_RAISE = """
+import unittest
+import numpy as np
+import pytest
+import keras
+from pytest import raises
+
+model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])
+
+
+def test_wrong_width():
+    with {opening}:
+        model.predict(np.zeros((3, 5)))
+    model.predict(np.zeros((3, 6)))
+"""
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "pytest.raises(ValueError)",
+        "raises(ValueError, match='incompatible')",
+        "unittest.TestCase().assertRaisesRegex(ValueError, 'expected axis')",
+        "np.testing.assert_raises(ValueError)",
+        "pytest.warns(UserWarning), pytest.raises(ValueError)",
+    ],
+)
+def test_a_block_a_test_expects_to_raise_is_not_reported(opening: str) -> None:
+    # Under pytest the first predict raises ValueError, as the test expects; the second (line 13, from 0) is a mistake.
+    findings = analyze(EXPECTS_RAISE.format(opening=opening), KERAS3).diagnostics
+    assert [(d.code, d.range.start.line) for d in findings] == [("SL103", 13)]
+
+
+def test_a_block_under_another_context_manager_is_still_reported() -> None:
+    text = EXPECTS_RAISE.format(opening="np.errstate(all='ignore')")
+    assert [(d.code, d.range.start.line) for d in analyze(text, KERAS3).diagnostics] == [("SL103", 12), ("SL103", 13)]
