@@ -285,3 +285,14 @@ def test_arithmetic_on_tensors_of_unknown_rank() -> None:
         'x = layers.MaxPooling2D(2, data_format="channels_first")(x) - x\n'
     )
     assert analyze(text, KERAS3).diagnostics == ()
+
+
+def test_input_dim_of_a_layer_the_catalog_does_not_know_is_not_an_input_shape() -> None:
+    # keras.layers.ReversibleEmbedding(input_dim=100, ...): a vocabulary size, as for Embedding.
+    text = """
+import numpy as np
+from keras import layers, models
+model = models.Sequential([layers.ReversibleEmbedding(input_dim=100, output_dim=32)])
+model(np.random.randint(0, 100, size=(4, 10)))
+"""
+    assert analyze(text, KERAS3).diagnostics == ()

@@ -458,8 +458,10 @@ class KerasModels:
                 continue
             if key == "shape" and layer.kind != "keras.layers.InputLayer":
                 continue
-            if key == "input_dim" and layer.spec is not None and "input_dim" in layer.spec.params:
-                continue  # Embedding's input_dim is its vocabulary size, not an input shape
+            if key == "input_dim" and (layer.spec is None or "input_dim" in layer.spec.params):
+                # Embedding's input_dim is its vocabulary size, not an input shape, and so may a layer's
+                # the catalog does not know be (ReversibleEmbedding's).
+                continue
             dims = int_tuple(value)
             if dims is None:
                 return

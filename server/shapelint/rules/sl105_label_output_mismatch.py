@@ -26,7 +26,10 @@ Compares the labels given to `fit`/`evaluate` with the model's output shape and 
 integer class ids with `categorical_crossentropy`, one-hot labels with
 `sparse_categorical_crossentropy`, a last layer whose unit count differs from the number of
 classes, an output that is still 3-D or 4-D (a missing `Flatten`, or `return_sequences=True`
-on the last recurrent layer) against flat labels, a binary loss with several units, and
+on the last recurrent layer) against flat labels (not an output whose last axis has size 1:
+Keras drops that axis first, so `(None, 20, 1)` against `(N, 20)` labels is silent, nor class
+ids per time step, `(N, 20)`, with a sparse loss and a `(None, 20, 5)` output), a binary
+loss with several units, and
 labels whose sample count differs from the inputs'. Class ids that reach past the output's
 units are an error when the count is a dataset's documented one (CIFAR-100: 100 classes) and a
 warning when it is read from a random draw's range (`np.random.randint(0, 10, ...)`). Labels
@@ -86,6 +89,31 @@ outputs = keras.layers.Dense(1)(keras.layers.LSTM(8, return_sequences=True)(inpu
 model = keras.Model(inputs, outputs)
 model.compile(loss="mse", optimizer="adam")
 model.fit(x, y)
+""",
+        # A yes/no label per time step: (None, 20, 1) output, (N, 20) labels. Keras drops the output's last axis.
+        """
+import numpy as np
+import keras
+x = np.random.randint(0, 100, size=(64, 20))
+y = np.random.randint(0, 2, size=(64, 20))
+model = keras.Sequential(
+    [keras.Input(shape=(20,)), keras.layers.Embedding(100, 8), keras.layers.Dense(1, activation="sigmoid")]
+)
+model.compile(loss="binary_crossentropy", optimizer="adam")
+model.fit(x, y)
+""",
+        # A class id per time step: (None, 20, 5) output, (N, 20) labels, as sparse losses expect.
+        """
+import numpy as np
+import keras
+from keras import layers
+x = np.random.randint(1, 100, size=(64, 20))
+tags = np.random.randint(0, 5, size=(64, 20))
+model = keras.Sequential(
+    [keras.Input(shape=(20,)), layers.Embedding(100, 8), layers.TimeDistributed(layers.Dense(5, activation="softmax"))]
+)
+model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
+model.fit(x, tags)
 """,
         # One regression target per sample: (None, 1) output, (N,) labels. Keras adds the axis.
         """
@@ -239,10 +267,19 @@ model.fit(x, y)  # warning: SL105
         assert output.dims is not None and labels.dims is not None
         if family == "regression":
             return self._regression(context, feed, out, y, loss)
+        if family != "sparse" and len(output.dims) == len(labels.dims) + 1 and output[-1] == 1:
+            # Keras (both versions) first drops the output's trailing size-1 axis: (N, 10, 1) against
+            # (N, 10) labels compares (N, 10) with (N, 10).
+            if output.dims[1:-1] == labels.dims[1:]:
+                return None
         squeezable = len(labels.dims) == len(output.dims) + 1 and labels[-1] == 1
         if len(labels.dims) > len(output.dims) and not squeezable:
             return self._extra_label_axes(context, feed, out, y, loss)
-        if len(output.dims) > 2 and len(labels.dims) <= 2:
+        # Class ids per time step, (N, 20) against (None, 20, 5): what sparse losses expect.
+        per_step_ids = (
+            family == "sparse" and len(labels.dims) == len(output.dims) - 1 and labels.dims[1:] == output.dims[1:-1]
+        )
+        if len(output.dims) > 2 and len(labels.dims) <= 2 and not per_step_ids:
             return self._too_many_output_axes(context, feed, out, y, loss)
         if family == "categorical":
             if len(labels.dims) == len(output.dims) - 1 or (labels[-1] == 1 and units not in (1, None)):
