@@ -1,8 +1,11 @@
 """Python's control flow for the interpreter: branches, loops and try, and how their states join.
 
-A branch that ends in `return`, `break` or `continue` does not flow on to the next statement;
-each such exit records the state it leaves with (per enclosing loop), and the state after the
-statement is the join of every path that does flow on. A literal loop (at most MAX_UNROLL items)
+An `if` whose test has a known value (a constant, `not` of one, a comparison of constants such as
+`__name__ == "__main__"`) takes one branch, as Python does. Otherwise both branches run, on copies
+of the scope, and each adds a number to `branch_path` while it runs. A branch that ends in
+`return`, `break` or `continue` does not flow on to the next statement; each such exit records
+the state it leaves with (per enclosing loop), and the state after the statement is the join of
+every path that does flow on. A literal loop (at most MAX_UNROLL items)
 is followed item by item while its passes change the state (loop_state.py); once a pass changes
 nothing, the remaining items run as one abstract pass over their joined item. The loops of one
 nest share MAX_LOOP_PASSES passes followed item by item, so nested loops do not multiply. Other
@@ -11,12 +14,14 @@ loops run once as "an unknown number of times", their state joined with the stat
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
+from shapelint.arithmetic import truthiness
 from shapelint.budget import Budget
 from shapelint.calls import CallArgs
 from shapelint.facts import NodeValues, UnknownReason
@@ -32,6 +37,9 @@ from shapelint.values import UNKNOWN, ArrayValue, ListOf, Seq, Value, join_value
 
 if TYPE_CHECKING:
     from shapelint.knowledge.registry import Evaluator
+
+
+_BRANCHES = itertools.count(1)
 
 
 class Return(Exception):
@@ -53,6 +61,10 @@ class ControlFlow(UnknownReasons):
     # Per enclosing loop: the states that left the current iteration by continue or break.
     loop_exits: list[list[tuple[type[Exception], Scope]]]
     passes_left = MAX_LOOP_PASSES  # passes of literal loops the current loop nest may still follow item by item
+    # The branches (of `if`s whose test is unknown, and `except` handlers) the running code is in,
+    # outermost first, each a number of its own (calls included): an object made on a shorter path
+    # and changed in place on a longer one may or may not be changed (keras_models.py reads it).
+    branch_path: tuple[int, ...] = ()
 
     def eval(self, node: cst.BaseExpression, scope: Scope) -> Value:
         raise NotImplementedError
@@ -75,7 +87,18 @@ class ControlFlow(UnknownReasons):
         raise kind()
 
     def exec_if(self, node: cst.If, scope: Scope) -> None:
-        self.eval(node.test, scope)
+        truth = truthiness(self.eval(node.test, scope))
+        if truth is not None:  # a test whose value is known takes one branch, as Python does
+            taken = node.body if truth else node.orelse
+            if isinstance(taken, cst.If):
+                self.exec_if(taken, scope)
+            elif taken is not None:
+                self.exec_block(taken if truth else taken.body, scope)  # type: ignore[union-attr]
+            return
+        self._exec_both(node, scope)
+
+    def _exec_both(self, node: cst.If, scope: Scope) -> None:
+        """Both branches of an `if` whose test is unknown, on copies of the scope; their states joined."""
         branches: list[Scope] = []
         ended: list[type[Exception]] = []  # how the branches that do not flow on left
         body_scope = scope.branch()
@@ -87,11 +110,15 @@ class ControlFlow(UnknownReasons):
         if node.orelse is None:
             branches.append(else_scope)
         elif isinstance(node.orelse, cst.If):
+            saved = self.branch_path
+            self.branch_path = (*saved, next(_BRANCHES))  # an `elif`: inside the `else` branch
             try:
                 self.exec_if(node.orelse, else_scope)
                 branches.append(else_scope)
             except (Return, Break, Continue) as error:
                 ended.append(type(error))
+            finally:
+                self.branch_path = saved
         elif (left := self._run_branch(node.orelse.body, else_scope)) is None:
             branches.append(else_scope)
         else:
@@ -104,10 +131,14 @@ class ControlFlow(UnknownReasons):
 
     def _run_branch(self, body: cst.BaseSuite, scope: Scope) -> type[Exception] | None:
         """Run a branch; how it left when it ends in return, break or continue (it does not flow on)."""
+        saved = self.branch_path
+        self.branch_path = (*saved, next(_BRANCHES))
         try:
             self.exec_block(body, scope)
         except (Return, Break, Continue) as error:
             return type(error)
+        finally:
+            self.branch_path = saved
         return None
 
     def exec_for(self, node: cst.For, scope: Scope) -> None:

@@ -118,6 +118,7 @@ class ModelValue(Value):
         self._built_from: weakref.ref[FeedFact] | None = None  # held by ProgramFacts.feeds
         self.subclass: InstanceValue | None = None  # the instance of a keras.Model subclass
         self.traced = False  # a subclass's call() has been traced with data
+        self.made_in: tuple[int, ...] = ()  # the branches it was made in (control_flow.py's branch_path)
 
     @property
     def built_from(self) -> FeedFact | None:
@@ -212,6 +213,7 @@ class CompileFact:
     loss: Value
     call: NodeRef | None
     loss_node: NodeRef | None = None
+    made_in: tuple[int, ...] = ()  # the branches the compile() ran in (control_flow.py's branch_path)
 
 
 @dataclass(eq=False)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import libcst as cst
 
-from shapelint.arithmetic import const_binary
+from shapelint.arithmetic import const_binary, const_compare, truthiness
 from shapelint.budget import Budget, value_size
 from shapelint.calls import CallArgs
 from shapelint.control_flow import Break, Continue, ControlFlow, Return
@@ -35,6 +35,7 @@ from shapelint.strict import STRICT
 from shapelint.syntax import (
     AUGMENTED_OPERATORS,
     BINARY_OPERATORS,
+    COMPARISON_OPERATORS,
     assigned_names,
     formatted_string,
     string_value,
@@ -450,11 +451,14 @@ class Interpreter(ControlFlow, UserCalls):
                     return Const(-operand.value)
             if isinstance(node.operator, (cst.Minus, cst.Plus)) and isinstance(operand, ArrayValue):
                 return operand
-            return UNKNOWN
+            truth = truthiness(operand) if isinstance(node.operator, cst.Not) else None
+            return UNKNOWN if truth is None else Const(not truth)
         if type(node) is cst.Comparison:
             left = self.eval(node.left, scope)
-            for target in node.comparisons:
-                self.eval(target.comparator, scope)
+            operators = [COMPARISON_OPERATORS.get(type(target.operator), "") for target in node.comparisons]
+            rights = list(zip(operators, [self.eval(target.comparator, scope) for target in node.comparisons]))
+            if (folded := const_compare(left, rights)) is not UNKNOWN:
+                return folded
             if isinstance(left, ArrayValue):
                 return ArrayValue(left.shape, "bool")
             converted = left.as_array()  # a comparison of a pandas Series is a mask over its rows
@@ -500,6 +504,8 @@ class Interpreter(ControlFlow, UserCalls):
             return Const(None)
         if name == "__file__" and self.workspace.document:  # data paths built from the script's folder
             return Const(self.workspace.document)
+        if name == "__name__":  # the analysed program runs as a script, a module it imports does not
+            return Const("<imported module>" if self.foreign else "__main__")
         if name == "True":
             return Const(True)
         if name == "False":

@@ -115,6 +115,7 @@ class KerasModels:
     def subclass_instance(self, instance: InstanceValue, call: CallArgs) -> None:
         """A keras.Model subclass: layers are set in __init__, applied in call() once data shows the shape."""
         model = ModelValue("subclass", call.node)
+        model.made_in = self.ev.branch_path
         model.subclass = instance
         instance.library_object = model
         self.facts.models.append(model)
@@ -353,6 +354,7 @@ class KerasModels:
     def make_application(self, name: str, call: CallArgs) -> ModelValue:
         """keras.applications.X(...): a model with a declared input and a known output, or unknown."""
         model = ModelValue("application", call.node)
+        model.made_in = self.ev.branch_path
         self.facts.models.append(model)
         outcome = application_outcome(name, call.args, call.kwargs)
         if not isinstance(outcome, tuple):
@@ -377,6 +379,7 @@ class KerasModels:
 
     def make_sequential(self, call: CallArgs) -> ModelValue:
         model = ModelValue("sequential", call.node)
+        model.made_in = self.ev.branch_path
         self.facts.models.append(model)
         layers = call.get(0, "layers")
         if isinstance(layers, Seq):
@@ -495,6 +498,7 @@ class KerasModels:
         if inputs is None or outputs is None:
             return UNKNOWN
         model = ModelValue("functional", call.node)
+        model.made_in = self.ev.branch_path
         self.facts.models.append(model)
         if isinstance(inputs, DictValue):
             names = [k.value if isinstance(k, Const) else None for k in inputs.keys]
@@ -520,24 +524,46 @@ class KerasModels:
             model.outputs = list(outputs.items) if isinstance(outputs, Seq) else [outputs]
         return model
 
+    def changed_in_a_branch(self, model: ModelValue, item: Value | None = None) -> bool:
+        """A model changed in place inside a branch it was not made in (`if flag: model.add(...)`, the
+        test unknown): after the branch it may or may not have changed, so what it computes is unknown
+        from here on (it is marked broken). A layer that keeps its input's shape changes nothing."""
+        here = self.ev.branch_path
+        if model.made_in[: len(here)] == here:  # made here, or in a branch this one contains
+            return False
+        if isinstance(item, LayerValue) and item.spec is not None and item.spec.family == "same":
+            return False
+        model.broken = True
+        if model.outputs:
+            roots = frozenset().union(*(o.roots for o in model.outputs if isinstance(o, TensorValue)))
+            model.outputs = [TensorValue(UNKNOWN_SHAPE, None, roots)]
+        return True
+
+    def compiled_here(self, model: ModelValue) -> CompileFact | None:
+        """The model's latest compile(), if it ran on the path running now (not in a branch this is not in)."""
+        compiled = self.compiled.get(id(model))
+        if compiled is None or self.ev.branch_path[: len(compiled.made_in)] != compiled.made_in:
+            return None
+        return compiled
+
     def model_method(self, model: ModelValue, name: str, call: CallArgs) -> Value:
         if name == "add":
             item = call.get(0, "layer")
-            if item is not None:
+            if item is not None and not self.changed_in_a_branch(model, item):
                 self.sequential_add(model, item, call.node)
             return Const(None)
         if name == "compile":
             loss = call.get(1, "loss") or UNKNOWN
             model.loss = loss
             model.compile_node = call.node
-            compiled = CompileFact(model, loss, call.node, call.node_of(1, "loss"))
+            compiled = CompileFact(model, loss, call.node, call.node_of(1, "loss"), self.ev.branch_path)
             self.facts.compiles.append(compiled)
             self.compiled[id(model)] = compiled
             return Const(None)
         if name == "build":
             shape = call.get(0, "input_shape")
             dims = int_tuple(shape) if shape is not None else None
-            if model.kind == "sequential" and not model.inputs and dims:
+            if model.kind == "sequential" and not model.inputs and dims and not self.changed_in_a_branch(model):
                 tensor = self.new_input(
                     Shape(dims[1:]),
                     dims[0],
@@ -579,7 +605,7 @@ class KerasModels:
                 node,
                 node,
                 validation=True,
-                compiled=self.compiled.get(id(model)),
+                compiled=self.compiled_here(model),
                 dataset=validation_source,
             )
             self.facts.feeds.append(feed)
@@ -597,7 +623,7 @@ class KerasModels:
                 xv_node,
                 yv_node,
                 validation=True,
-                compiled=self.compiled.get(id(model)),
+                compiled=self.compiled_here(model),
             )
             self.facts.feeds.append(feed)
         if name in ("predict", "predict_on_batch", "predict_generator", "predict_proba") and isinstance(x, ArrayValue):
@@ -625,7 +651,7 @@ class KerasModels:
             call.node,
             x_node,
             y_node,
-            compiled=self.compiled.get(id(model)),
+            compiled=self.compiled_here(model),
             dataset=dataset,
         )
         self.facts.feeds.append(feed)

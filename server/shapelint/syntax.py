@@ -21,6 +21,18 @@ BINARY_OPERATORS: dict[type[cst.BaseBinaryOp], str] = {
     cst.Power: "**",
     cst.MatrixMultiply: "@",
 }
+COMPARISON_OPERATORS: dict[type[cst.BaseCompOp], str] = {
+    cst.Equal: "==",
+    cst.NotEqual: "!=",
+    cst.LessThan: "<",
+    cst.LessThanEqual: "<=",
+    cst.GreaterThan: ">",
+    cst.GreaterThanEqual: ">=",
+    cst.Is: "is",
+    cst.IsNot: "is not",
+    cst.In: "in",
+    cst.NotIn: "not in",
+}
 AUGMENTED_OPERATORS: dict[type[cst.BaseAugOp], str] = {
     cst.AddAssign: "+",
     cst.SubtractAssign: "-",

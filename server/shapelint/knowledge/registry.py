@@ -78,6 +78,13 @@ class Evaluator(Protocol):
         ...
 
     @property
+    def branch_path(self) -> tuple[int, ...]:
+        """The branches of unknown outcome the running code is in, outermost first (control_flow.py):
+        an object made where this path is longer than it was, and changed in place here, may or may
+        not be changed after the branch."""
+        ...
+
+    @property
     def workspace(self) -> Workspace:
         """The analysed document's place on disk and whether it may be read from."""
         ...
