@@ -287,6 +287,45 @@ def test_arithmetic_on_tensors_of_unknown_rank() -> None:
     assert analyze(text, KERAS3).diagnostics == ()
 
 
+TEST_CLASS = """
+import unittest
+import numpy as np
+import keras
+
+
+class {header}
+    def {set_up}(self):
+        self.model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(2)])
+
+    def test_predicts(self):
+        self.model.predict(np.zeros((3, 6)))
+
+    def helper(self):
+        self.model.predict(np.zeros((3, 7)))
+"""
+
+
+@pytest.mark.parametrize(
+    ("header", "set_up"),
+    [
+        ("ModelTest(unittest.TestCase):", "setUp"),
+        ("TestModel:", "setup_method"),  # pytest's own test classes
+        ("Base(unittest.TestCase):\n    pass\n\n\nclass ModelTest(Base):", "setUp"),
+    ],
+)
+def test_the_test_methods_of_a_test_class_run_as_their_runner_runs_them(header: str, set_up: str) -> None:
+    # unittest/pytest run test_predicts after the set-up: predict raises (6 features for 4). helper is
+    # no test: nobody runs it.
+    text = TEST_CLASS.format(header=header, set_up=set_up)
+    found = [(d.code, d.range.start.line) for d in analyze(text, KERAS3).diagnostics]
+    assert found == [("SL103", text.splitlines().index("        self.model.predict(np.zeros((3, 6)))"))]
+
+
+def test_a_class_no_test_runner_instantiates_is_not_run() -> None:
+    text = TEST_CLASS.format(header="ModelChecks:", set_up="setUp")
+    assert analyze(text, KERAS3).diagnostics == ()
+
+
 def test_input_dim_of_a_layer_the_catalog_does_not_know_is_not_an_input_shape() -> None:
     # keras.layers.ReversibleEmbedding(input_dim=100, ...): a vocabulary size, as for Embedding.
     text = """

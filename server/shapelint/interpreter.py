@@ -106,6 +106,7 @@ class Interpreter(ControlFlow, UserCalls):
         self.returns: list[list[Value]] = []
         self.yields: list[list[Value]] = []  # what each function being run yields (a generator's elements)
         self.functions: list[FunctionValue] = []
+        self.classes: list[ClassValue] = []
         self.called: set[int] = set()
         self._states: dict[Callable[[Any], Any], Any] = {}  # the overlays' per-analysis state
         self._mutations: list[tuple[Value, Value]] = []  # objects changed in place (ev.mutate), to rebind
@@ -129,6 +130,9 @@ class Interpreter(ControlFlow, UserCalls):
             if id(function) not in self.called:
                 self.chunk = function.chunk
                 self._guarded_call(function)
+        for cls in {id(cls.node): cls for cls in self.classes}.values():  # test classes: their runner runs them
+            self.chunk = cls.chunk
+            self._guarded_call(cls)
         self.facts.module_names = dict(self.module_scope.names)
         self.facts.numpy_alias = self.facts.spelling("numpy")
         return self.facts
@@ -165,9 +169,13 @@ class Interpreter(ControlFlow, UserCalls):
                 raise
             self.facts.internal_errors.append(f"{type(error).__name__}: {error}")
 
-    def _guarded_call(self, function: FunctionValue) -> None:
+    def _guarded_call(self, function: FunctionValue | ClassValue) -> None:
+        """An uncalled function run with unknown arguments, or a test class run as its runner would."""
         try:
-            self.call_function(function, CallArgs([], {}), unknown_arguments=True)
+            if isinstance(function, ClassValue):
+                self.run_tests(function)
+            else:
+                self.call_function(function, CallArgs([], {}), unknown_arguments=True)
         except Exception as error:
             if STRICT:
                 raise
@@ -330,6 +338,7 @@ class Interpreter(ControlFlow, UserCalls):
                 method = FunctionValue(statement, self.chunk, scope)  # type: ignore[arg-type]
                 cls.methods[statement.name.value] = method
         scope.names[node.name.value] = cls
+        self.classes.append(cls)
 
     # Assignment ---------------------------------------------------------------------------------
 

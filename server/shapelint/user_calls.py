@@ -19,6 +19,7 @@ from shapelint.calls import CallArgs
 from shapelint.control_flow import Return
 from shapelint.facts import LayerValue, ModelValue, ProgramFacts
 from shapelint.knowledge import registry
+from shapelint.knowledge.test_runners import SET_UP_METHODS, TEST_METHOD_PREFIX, runs_tests
 from shapelint.limits import MAX_CALL_DEPTH, MAX_SUMMARIES_PER_FUNCTION
 from shapelint.scope import Scope
 from shapelint.summaries import Summary, is_data, summary_key
@@ -209,6 +210,21 @@ class UserCalls(UnknownReasons):
         subject = f"{receiver_name(receiver)}.{method.name}"
         return self.library_call(subject, call, registry.find_method(receiver, method.name), receiver)
 
+    def run_tests(self, cls: ClassValue) -> None:
+        """The test methods of a class a test runner instantiates (knowledge/test_runners.py) that the
+        program does not call itself: each on a fresh instance after its set-up, as the runner runs them."""
+        if not runs_tests(cls.node.name.value, _library_bases(cls), bool(cls.bases)):
+            return
+        methods = _methods(cls)
+        set_up = next((methods[name] for name in SET_UP_METHODS if name in methods), None)
+        for name, method in methods.items():
+            if not name.startswith(TEST_METHOD_PREFIX) or id(method) in self.called:
+                continue
+            instance = InstanceValue(cls)
+            if set_up is not None:
+                self.call_function(set_up, CallArgs([instance], {}))
+            self.call_function(method, CallArgs([instance], {}))
+
     def instantiate(self, cls: ClassValue, call: CallArgs) -> Value:
         instance = InstanceValue(cls)
         for base in dict.fromkeys(_library_bases(cls)):
@@ -226,6 +242,21 @@ def _joined(values: Sequence[Value]) -> Value:
     for value in values[1:]:
         result = join_values(result, value)
     return result
+
+
+def _methods(cls: ClassValue) -> dict[str, FunctionValue]:
+    """A class's methods with those it inherits from the program's own classes (the first definition wins)."""
+    found: dict[str, FunctionValue] = {}
+    pending, seen = [cls], set()
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen or len(seen) > 16:
+            continue
+        seen.add(id(current))
+        for name, method in current.methods.items():
+            found.setdefault(name, method)
+        pending.extend(base for base in current.bases if isinstance(base, ClassValue))
+    return found
 
 
 def _library_bases(cls: ClassValue, depth: int = 0) -> Iterator[str]:
