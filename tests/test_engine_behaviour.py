@@ -335,3 +335,38 @@ model = models.Sequential([layers.ReversibleEmbedding(input_dim=100, output_dim=
 model(np.random.randint(0, 100, size=(4, 10)))
 """
     assert analyze(text, KERAS3).diagnostics == ()
+
+
+def test_a_function_nobody_calls_takes_no_guess_from_its_defaults() -> None:
+    # deepface's MiniFASNetV2(conv6_kernel=(7, 7)) is only ever called with (5, 5), from another module:
+    # the default is not what the function runs with.
+    text = """
+import keras
+def build(kernel=(7, 7)):
+    inputs = keras.Input(shape=(5, 5, 8))
+    return keras.Model(inputs, keras.layers.DepthwiseConv2D(kernel)(inputs))
+"""
+    assert analyze(text, KERAS3).diagnostics == ()
+    called = text + "build()\n"  # called with its defaults: Keras raises "negative output size"
+    assert [d.code for d in analyze(called, KERAS3).diagnostics] == ["SL109"]
+
+
+def test_a_parameterized_test_method_takes_no_guess_from_its_defaults() -> None:
+    # absl runs test_width with 4, then 6: its default is never what it runs with.
+    text = """
+import numpy as np
+import keras
+from absl.testing import parameterized
+
+
+class ModelTest(parameterized.TestCase):
+    @parameterized.parameters((4,), (6,))
+    def test_width(self, width=6):
+        model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(2)])
+        model.predict(np.zeros((3, width)))
+
+    def test_plain(self):
+        model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(2)])
+        model.predict(np.zeros((3, 5)))
+"""
+    assert [(d.code, d.range.start.line) for d in analyze(text, KERAS3).diagnostics] == [("SL103", 14)]

@@ -171,7 +171,9 @@ class UserCalls(UnknownReasons):
                 else:
                     value = self.eval(param.default, scope) if param.default is not None else UNKNOWN
             if unknown and param.default is not None:
-                value = self.eval(param.default, scope)
+                # Nobody calls it here: a default is a guess (the callers elsewhere may pass another).
+                self.eval(param.default, scope)
+                value = UNKNOWN
             if value is UNKNOWN and param.annotation is not None:
                 value = self.annotated(param.annotation.annotation, scope)
             scope.names[name] = value
@@ -181,7 +183,7 @@ class UserCalls(UnknownReasons):
             name = param.name.value
             value = None if unknown else call.kwargs.get(name)
             if value is None:
-                given = param.default is not None and not call.has_star
+                given = param.default is not None and not call.has_star and not unknown
                 value = self.eval(param.default, scope) if given else UNKNOWN  # type: ignore[arg-type]
             if value is UNKNOWN and param.annotation is not None:
                 value = self.annotated(param.annotation.annotation, scope)
@@ -223,7 +225,8 @@ class UserCalls(UnknownReasons):
             instance = InstanceValue(cls)
             if set_up is not None:
                 self.call_function(set_up, CallArgs([instance], {}))
-            self.call_function(method, CallArgs([instance], {}))
+            # A parameterized test gets its other arguments from its decorator: unknown, never the defaults.
+            self.call_function(method, CallArgs([instance], {}, has_star=True))
 
     def instantiate(self, cls: ClassValue, call: CallArgs) -> Value:
         instance = InstanceValue(cls)
