@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 from shapelint.values import UNKNOWN, Const, Seq, Value
 
@@ -63,7 +65,7 @@ def truthiness(value: Value) -> bool | None:
     return None
 
 
-_COMPARISONS = {
+_COMPARISONS: dict[str, Callable[[Any, Any], bool | None]] = {
     "==": lambda a, b: a == b,
     "!=": lambda a, b: a != b,
     "<": lambda a, b: a < b,

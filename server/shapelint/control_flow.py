@@ -89,11 +89,12 @@ class ControlFlow(UnknownReasons):
     def exec_if(self, node: cst.If, scope: Scope) -> None:
         truth = truthiness(self.eval(node.test, scope))
         if truth is not None:  # a test whose value is known takes one branch, as Python does
-            taken = node.body if truth else node.orelse
-            if isinstance(taken, cst.If):
-                self.exec_if(taken, scope)
-            elif taken is not None:
-                self.exec_block(taken if truth else taken.body, scope)  # type: ignore[union-attr]
+            if truth:
+                self.exec_block(node.body, scope)
+            elif isinstance(node.orelse, cst.If):
+                self.exec_if(node.orelse, scope)
+            elif node.orelse is not None:
+                self.exec_block(node.orelse.body, scope)
             return
         self._exec_both(node, scope)
 

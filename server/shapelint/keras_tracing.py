@@ -34,15 +34,7 @@ _MAX_BASES = 8
 
 def class_method(cls: ClassValue, name: str) -> FunctionValue | None:
     """A method the class defines or inherits from a class of the program (not from the library)."""
-    pending, seen = [cls], 0
-    while pending and seen < _MAX_BASES:
-        current = pending.pop(0)
-        seen += 1
-        found = current.methods.get(name)
-        if found is not None:
-            return found
-        pending.extend(base for base in current.bases if isinstance(base, ClassValue))
-    return None
+    return next((current.methods[name] for current in cls.lineage(_MAX_BASES) if name in current.methods), None)
 
 
 def shape_value(shape: Shape) -> Value:

@@ -250,15 +250,9 @@ def _joined(values: Sequence[Value]) -> Value:
 def _methods(cls: ClassValue) -> dict[str, FunctionValue]:
     """A class's methods with those it inherits from the program's own classes (the first definition wins)."""
     found: dict[str, FunctionValue] = {}
-    pending, seen = [cls], set()
-    while pending:
-        current = pending.pop(0)
-        if id(current) in seen or len(seen) > 16:
-            continue
-        seen.add(id(current))
+    for current in cls.lineage():
         for name, method in current.methods.items():
             found.setdefault(name, method)
-        pending.extend(base for base in current.bases if isinstance(base, ClassValue))
     return found
 
 

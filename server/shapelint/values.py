@@ -11,7 +11,7 @@ it as "say nothing".
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -239,6 +239,16 @@ class ClassValue(Value):
 
     def describe(self) -> str:
         return f"class {self.node.name.value}"
+
+    def lineage(self, limit: int = 8) -> Iterator[ClassValue]:
+        """This class, then the program's own classes it derives from, breadth first (the library's are
+        not followed); at most `limit` visits."""
+        pending, visited = [self], 0
+        while pending and visited < limit:
+            current = pending.pop(0)
+            visited += 1
+            yield current
+            pending.extend(base for base in current.bases if isinstance(base, ClassValue))
 
 
 class ModuleValue(Value):
