@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from shapelint.arithmetic import const_compare, truthiness
 from shapelint.config import Config
+from shapelint.diagnostics import Position
 from shapelint.engine import analyze
 from shapelint.values import UNKNOWN, Const, Seq
 
@@ -94,6 +95,24 @@ model.fit(np.zeros((8, 3)), np.zeros((8,)))
     # In the branch the loss is mse, which cannot pair (None, 2) outputs with (8,) labels: reported. After
     # it, the loss is mse or sparse categorical crossentropy (with which (8,) labels run): nothing is said.
     assert findings(text) == [("SL105", 8)]
+
+
+def test_the_model_summary_names_a_loss_only_when_every_path_compiled_with_it() -> None:
+    text = """
+import sys
+from keras import layers, models
+model = models.Sequential([layers.Input(shape=(3,)), layers.Dense(2)])
+model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+if len(sys.argv) > 1:
+    model.compile(optimizer="adam", loss="mse")
+model
+"""
+    hover = analyze(text, KERAS3).hover_at(Position(7, 0))
+    assert hover is not None and "Dense" in hover.markdown
+    assert "loss:" not in hover.markdown  # mse or sparse categorical crossentropy: not known
+    known = text.replace("if len(sys.argv) > 1:", "if True:")
+    hover = analyze(known, KERAS3).hover_at(Position(7, 0))
+    assert hover is not None and "loss: `'mse'`" in hover.markdown
 
 
 def test_the_script_runs_its_main_block_and_a_module_it_imports_does_not(tmp_path) -> None:

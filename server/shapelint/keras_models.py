@@ -528,8 +528,7 @@ class KerasModels:
         """A model changed in place inside a branch it was not made in (`if flag: model.add(...)`, the
         test unknown): after the branch it may or may not have changed, so what it computes is unknown
         from here on (it is marked broken). A layer that keeps its input's shape changes nothing."""
-        here = self.ev.branch_path
-        if model.made_in[: len(here)] == here:  # made here, or in a branch this one contains
+        if self.made_on_this_path(model):
             return False
         if isinstance(item, LayerValue) and item.spec is not None and item.spec.family == "same":
             return False
@@ -538,6 +537,11 @@ class KerasModels:
             roots = frozenset().union(*(o.roots for o in model.outputs if isinstance(o, TensorValue)))
             model.outputs = [TensorValue(UNKNOWN_SHAPE, None, roots)]
         return True
+
+    def made_on_this_path(self, model: ModelValue) -> bool:
+        """The model was made in the branch running now, or in a branch this one contains."""
+        here = self.ev.branch_path
+        return model.made_in[: len(here)] == here
 
     def compiled_here(self, model: ModelValue) -> CompileFact | None:
         """The model's latest compile(), if it ran on the path running now (not in a branch this is not in)."""
@@ -554,7 +558,8 @@ class KerasModels:
             return Const(None)
         if name == "compile":
             loss = call.get(1, "loss") or UNKNOWN
-            model.loss = loss
+            # Compiled in a branch the model was not made in: after it, the loss may be either one.
+            model.loss = loss if self.made_on_this_path(model) else UNKNOWN
             model.compile_node = call.node
             compiled = CompileFact(model, loss, call.node, call.node_of(1, "loss"), self.ev.branch_path)
             self.facts.compiles.append(compiled)
