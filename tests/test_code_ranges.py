@@ -13,7 +13,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from shapelint import cst_parse
 from shapelint.code_ranges import code_ranges, unique_range
 from shapelint.notebook import read_notebook
-from shapelint.source import _ParseCache, parse_program
+from shapelint.source import NodeRef, _ParseCache, parse_program
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -82,6 +82,20 @@ def test_parentheses_are_left_out_as_libcst_does() -> None:
     found = unique_range(module, text, value)
     assert found == _libcst_ranges(module)[value]
     assert text[found.start.column : found.end.column] == "28, 28"  # a tuple's own parentheses are its lpar too
+
+
+@pytest.mark.parametrize("items", ["open(a) as f", "(open(a) as f, open(b))", "(open(a))"])
+def test_a_with_statement_has_the_range_of_its_text(items: str) -> None:
+    # A `with` statement's `lpar` is a sentinel or one parenthesis, not an expression's list of them.
+    text = f"x = 1\nwith {items}:\n    pass\n"
+    program = parse_program([text], notebook=False)
+    chunk = program.chunks[1]
+    assert chunk.module is not None
+    statement = chunk.module.body[0]
+    assert isinstance(statement, cst.With)
+    span = program.node_range(NodeRef(1, statement))
+    assert span is not None
+    assert (span.start.line, span.start.column, span.end.line, span.end.column) == (1, 0, 2, 8)
 
 
 @pytest.mark.parametrize("path", corpus_files(CORPUS)[::4], ids=lambda path: path.name)

@@ -40,12 +40,9 @@ def expected_to_raise(program: Program) -> list[Range]:
         if module is None:
             continue
         for statement in _raising_blocks(module):
-            # From the first context manager to the block's end (a `with` has no range of its own here:
-            # its `lpar` is a sentinel, not the list of parentheses `Program.node_range` reads).
-            opened = program.node_range(NodeRef(index, statement.items[0].item))
-            block = program.node_range(NodeRef(index, statement.body))
-            if opened is not None and block is not None:
-                spans.append(Range(opened.start, block.end))
+            span = program.node_range(NodeRef(index, statement))
+            if span is not None:
+                spans.append(span)
     return spans
 
 

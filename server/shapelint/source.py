@@ -315,7 +315,10 @@ class Program:
         if code_range is None:
             return None
         span = self.chunk_span(chunk, code_range)
-        parentheses = len(getattr(ref.node, "lpar", ()) or ())
+        # An expression's own parentheses; a `with` statement's `lpar` is a sentinel or one parenthesis
+        # inside its range, which needs no widening.
+        lpar = getattr(ref.node, "lpar", ())
+        parentheses = len(lpar) if isinstance(lpar, (list, tuple)) else 0
         return self._widen(span, parentheses) if parentheses else span
 
     def chunk_span(self, chunk: Chunk, code_range: CodeRange) -> Range:
