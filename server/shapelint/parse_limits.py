@@ -33,23 +33,29 @@ SMALL_STATEMENT_CHARS = 200
 
 def skip_reason(text: str) -> str | None:
     """Why libcst must not parse this statement's text, or None when it is safe to."""
+    return measure(text)[0]
+
+
+def measure(text: str) -> tuple[str | None, ast.Module | None]:
+    """`skip_reason`, and Python's tree of the text when it was parsed to measure it (a statement
+    longer than SMALL_STATEMENT_CHARS that Python parses)."""
     if len(text) <= SMALL_STATEMENT_CHARS:
-        return None
+        return None, None
     if len(text) > MAX_STATEMENT_CHARS:
-        return f"this statement is {len(text):,} characters long (the limit is {MAX_STATEMENT_CHARS:,})"
+        return f"this statement is {len(text):,} characters long (the limit is {MAX_STATEMENT_CHARS:,})", None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "invalid escape sequence" and friends
             tree = ast.parse(text)
     except SyntaxError as error:
         if "too many nested" in str(error.msg) or "too complex" in str(error.msg):
-            return f"it nests more than {MAX_DEPTH} levels deep"
+            return f"it nests more than {MAX_DEPTH} levels deep", None
         if len(text) > MAX_UNPARSEABLE_CHARS or _bracket_depth(text) > MAX_DEPTH:
-            return "unparseable"  # a syntax error: the caller reports Python's message
-        return None
+            return "unparseable", None  # a syntax error: the caller reports Python's message
+        return None, None
     except (RecursionError, MemoryError, ValueError):
-        return f"it nests more than {MAX_DEPTH} levels deep"
-    return _tree_reason(tree)
+        return f"it nests more than {MAX_DEPTH} levels deep", None
+    return _tree_reason(tree), tree
 
 
 def _tree_reason(tree: ast.AST) -> str | None:

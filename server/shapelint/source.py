@@ -31,7 +31,8 @@ from shapelint.code_ranges import code_ranges, unique_range
 from shapelint.cst_parse import parse_module, validation_skipped
 from shapelint.diagnostics import Diagnostic, Position, Range, Related
 from shapelint.ipython_syntax import Piece, map_column, transform_cell
-from shapelint.parse_limits import skip_reason
+from shapelint.parse_limits import measure
+from shapelint.statement_splice import Spliced, splice
 from shapelint.statement_split import (
     CONTINUATION,
     LineSplit,
@@ -161,18 +162,27 @@ class _ParseCache:
         # Whole texts (files, notebook cells) -> their statements, for re-splitting edited texts.
         self.segments = _Segments()
 
-    def parse(self, text: str) -> Parsed:
+    def parse(self, text: str, edited: Chunk | None = None) -> Parsed:
+        """The text's tree; `edited`: the chunk this text is an edit of, whose tree the new one may
+        be made from (`statement_splice`)."""
         with self._lock:
-            return self._parse(text)
+            return self._parse(text, edited)
 
-    def _parse(self, text: str) -> Parsed:
+    def _parse(self, text: str, edited: Chunk | None = None) -> Parsed:
         found = self._modules.get(text)
         if found is not None:
             self._modules.move_to_end(text)
             return found
-        reason = skip_reason(text)
+        reason, tree = measure(text)
         result: Parsed
-        if reason == "unparseable":  # too big to re-parse for a better message: Python's will do
+        spliced = None
+        if tree is not None and reason is None and edited is not None and edited.module is not None:
+            spliced = splice(edited.text, edited.module, text, tree)
+        if spliced is not None:
+            assert edited is not None and edited.module is not None
+            result = spliced.module
+            self._keep_ranges(edited.module, spliced)
+        elif reason == "unparseable":  # too big to re-parse for a better message: Python's will do
             result = cst.ParserSyntaxError("invalid syntax", lines=[text], raw_line=1, raw_column=0)
         elif reason is not None:
             result = Skipped(reason)
@@ -191,6 +201,22 @@ class _ParseCache:
             if isinstance(evicted, cst.Module):
                 self._positions.pop(id(evicted), None)
         return result
+
+    def _keep_ranges(self, old: cst.Module, spliced: Spliced) -> None:
+        """The ranges known in `old` of the nodes a spliced tree shares with it, placed in the new
+        text: those before the replaced statement as they were, those after it moved."""
+        earlier = self._positions.get(id(old))
+        if earlier is None or earlier.module is not old or not earlier.found:
+            return
+        first, last, shift = spliced.first, spliced.last, spliced.line_shift
+        kept: dict[cst.CSTNode, CodeRange] = {}
+        for node, found in earlier.found.items():
+            if found.end.line < first:
+                kept[node] = found
+            elif found.start.line > last:
+                start, end = found.start, found.end
+                kept[node] = CodeRange((start.line + shift, start.column), (end.line + shift, end.column))
+        self._positions[id(spliced.module)] = _Ranges(spliced.module, kept)
 
     def positions(self, module: cst.Module) -> dict[cst.CSTNode, CodeRange]:
         """Every node's range (hover lists them all)."""
@@ -474,15 +500,19 @@ def _reparse(base: _Segment | None, text: str) -> _Segment:
     chunks: list[Chunk] = []
     errors: list[SyntaxErrorInfo] = []
     tail: Sequence[Chunk] = ()
+    replaced: Sequence[Chunk] = ()
     if base is not None:
         old = base.chunks
-        chunks = old[: bisect_left(old, rescanned_from, key=_start_line)]
+        kept_until = bisect_left(old, rescanned_from, key=_start_line)
+        kept_after = bisect_left(old, kept_from - shift, key=_start_line)
+        chunks, replaced, tail = old[:kept_until], old[kept_until:kept_after], old[kept_after:]
         errors = [error for error in base.errors if error.range.start.line < rescanned_from]
-        tail = old[bisect_left(old, kept_from - shift, key=_start_line) :]
     starts = split.starts
     bounds = [*starts[bisect_left(starts, rescanned_from) : bisect_left(starts, kept_from)], kept_from]
+    # One statement replaced by one (a keystroke inside it): its tree may be made from the old one.
+    edited = replaced[0] if len(replaced) == 1 and len(bounds) == 2 else None
     for begin, end in zip(bounds, bounds[1:]):
-        _add_chunk(split.lines, begin, end, 0, None, chunks, errors)
+        _add_chunk(split.lines, begin, end, 0, None, chunks, errors, edited)
     if tail:
         index_shift = len(chunks) - tail[0].index
         if index_shift == 0 and shift == 0:
@@ -529,9 +559,10 @@ def _add_chunk(
     cell: int | None,
     chunks: list[Chunk],
     errors: list[SyntaxErrorInfo],
+    edited: Chunk | None = None,
 ) -> None:
     text = "".join(lines[begin:end])
-    parsed = PARSE_CACHE.parse(text)
+    parsed = PARSE_CACHE.parse(text, edited)
     if isinstance(parsed, cst.Module):
         chunks.append(Chunk(len(chunks), text, first_line + begin, end - begin, parsed, cell))
         return

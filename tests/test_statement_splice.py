@@ -1,0 +1,157 @@
+"""A keystroke inside a compound statement re-parses only the simple statement it touched, and the
+tree is the one libcst gives the whole new text (statement_splice.py)."""
+
+from __future__ import annotations
+
+import ast
+import random
+import sys
+import warnings
+from pathlib import Path
+
+import libcst as cst
+import pytest
+from libcst.metadata import MetadataWrapper, PositionProvider
+from shapelint.engine import analyze
+from shapelint.notebook import read_notebook
+from shapelint.parse_limits import SMALL_STATEMENT_CHARS, measure
+from shapelint.source import PARSE_CACHE, Chunk, _ParseCache, parse_program
+from shapelint.statement_splice import splice
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from realworld import CORPUS, corpus_files  # noqa: E402
+
+# What a keystroke does: a character typed or deleted, a line broken inside brackets, a comment.
+_TYPED = ["1", "x", " ", "(", ")", ",", ":", "\n", '"', "#", "\\", ";", "\t", "é", "0.5", "  # note"]
+
+
+def _compound_chunks(path: Path) -> list[Chunk]:
+    text = path.read_text(encoding="utf-8")
+    notebook = path.suffix == ".ipynb"
+    program = parse_program(read_notebook(text).code_cells if notebook else [text], notebook=notebook)
+    return [
+        chunk
+        for chunk in program.chunks
+        if chunk.module is not None and any(not isinstance(s, cst.SimpleStatementLine) for s in chunk.module.body)
+    ]
+
+
+def _edits(text: str, pick: random.Random, count: int) -> list[str]:
+    edits = []
+    for _ in range(count):
+        at = pick.randrange(len(text))
+        if pick.random() < 0.3:
+            edits.append(text[:at] + text[at + pick.choice((1, 1, 2, 5)) :])
+        else:
+            edits.append(text[:at] + pick.choice(_TYPED) + text[at:])
+    return edits
+
+
+def _check(chunk: Chunk, new_text: str) -> bool:
+    """Whether the splice gave a tree; when it did, that it is libcst's tree of the whole text."""
+    assert chunk.module is not None
+    reason, tree = measure(new_text)
+    if reason is not None:
+        return False
+    if tree is None:  # a short statement is not measured
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # "invalid escape sequence" in an edited string
+                tree = ast.parse(new_text)
+        except SyntaxError:
+            return False
+    spliced = splice(chunk.text, chunk.module, new_text, tree)
+    if spliced is None:
+        return False
+    whole = cst.parse_module(new_text)
+    assert spliced.module.deep_equals(whole), new_text
+    assert spliced.module.code == whole.code
+    return True
+
+
+@pytest.mark.parametrize("path", corpus_files(CORPUS), ids=lambda path: path.name)
+def test_a_spliced_tree_is_libcsts_tree_of_the_edited_text(path: Path) -> None:
+    pick = random.Random(path.name)
+    spliced = 0
+    for chunk in _compound_chunks(path)[:6]:
+        for new_text in _edits(chunk.text, pick, 25):
+            spliced += _check(chunk, new_text)
+    chunks = _compound_chunks(path)
+    if chunks:
+        assert spliced > 0  # most keystrokes land inside a simple statement
+
+
+@pytest.mark.parametrize("path", corpus_files(CORPUS)[::5], ids=lambda path: path.name)
+def test_the_ranges_kept_from_the_old_tree_are_the_new_trees(path: Path) -> None:
+    pick = random.Random(path.name)
+    cache = _ParseCache()
+    checked = 0
+    chunks = [chunk for chunk in _compound_chunks(path) if len(chunk.text) > SMALL_STATEMENT_CHARS]
+    for chunk in chunks[:4]:
+        old = cache.parse(chunk.text)
+        assert isinstance(old, cst.Module)
+        cache.positions(old)  # every range of the old tree known
+        edited = Chunk(chunk.index, chunk.text, chunk.start_line, chunk.line_count, old, None)
+        for new_text in _edits(chunk.text, pick, 30):
+            new = cache.parse(new_text, edited)
+            if not isinstance(new, cst.Module) or new is old:
+                continue
+            kept = cache._positions.get(id(new))
+            if kept is None:
+                continue  # parsed whole
+            libcst_ranges = MetadataWrapper(new, unsafe_skip_copy=True).resolve(PositionProvider)
+            assert kept.found and all(libcst_ranges[node] == found for node, found in kept.found.items())
+            checked += 1
+    if chunks:  # a shorter statement is parsed whole: it is not measured with Python's parser
+        assert checked > 0
+
+
+@pytest.mark.parametrize(
+    ("edit", "spliced"),
+    [
+        (("units=8", "units=16"), True),  # inside a simple statement
+        (("    x = 1\n", "    x = 1; y = 2\n"), True),  # one statement line still
+        (("def build(units):", "def build(units, depth):"), False),  # the header
+        (("    # layers\n", "    # more layers\n"), False),  # a comment line between statements
+        (("    x = 1\n", "      x = 1\n"), False),  # the indentation
+        (("    x = 1\n", "    x = (1\n"), False),  # a syntax error: the whole statement reports it
+        (("    x = 1\n", "    x = 1\n    z = 3\n"), False),  # a statement more
+        (("layers.Dense(units=8)", "layers.Dense(\n        units=8,\n    )"), True),  # broken over lines
+    ],
+)
+def test_only_an_edit_inside_one_simple_statement_is_spliced(edit: tuple[str, str], spliced: bool) -> None:
+    text = (
+        "def build(units):\n"
+        "    x = 1\n"
+        "    # layers\n"
+        "    for i in range(2):\n"
+        "        if i:\n"
+        "            dense = layers.Dense(units=8)\n"
+        "    return x\n"
+    )
+    old, new = edit
+    assert old in text
+    module = cst.parse_module(text)
+    chunk = Chunk(0, text, 1, text.count("\n"), module, None)
+    new_text = text.replace(old, new)
+    assert _check(chunk, new_text) is spliced
+
+
+def test_a_keystroke_inside_a_main_function_reparses_only_its_statement() -> None:
+    body = "".join(f"    x_{i} = np.zeros(({i + 1}, 4))\n" for i in range(60))
+    text = f"import numpy as np\n\n\ndef main():\n{body}    return x_1\n"
+    analyze(text)
+    before = PARSE_CACHE.segments.get(text).chunks[-1]
+    edited = text.replace("x_30 = np.zeros((31, 4))", "x_30 = np.zeros((31, 45))")
+    analysis = analyze(edited)
+    after = PARSE_CACHE.segments.get(edited).chunks[-1]
+    assert before.module is not None and after.module is not None
+    assert after.module is not before.module
+    old_body = before.module.body[0].body.body  # type: ignore[attr-defined]
+    new_body = after.module.body[0].body.body  # type: ignore[attr-defined]
+    kept = [new is old for new, old in zip(new_body, old_body)]
+    assert kept.count(False) == 1 and not kept[30]  # every other statement is the old tree's
+    assert after.module.deep_equals(cst.parse_module(after.text))
+    assert analysis.diagnostics == analyze(edited).diagnostics
