@@ -3,10 +3,8 @@ tree is the one libcst gives the whole new text (statement_splice.py)."""
 
 from __future__ import annotations
 
-import ast
 import random
 import sys
-import warnings
 from pathlib import Path
 
 import libcst as cst
@@ -14,9 +12,9 @@ import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 from shapelint.engine import analyze
 from shapelint.notebook import read_notebook
-from shapelint.parse_limits import SMALL_STATEMENT_CHARS, measure
+from shapelint.parse_limits import MAX_DEPTH, MAX_NODES, SMALL_STATEMENT_CHARS, measure, python_tree, tree_size
 from shapelint.source import PARSE_CACHE, Chunk, _ParseCache, parse_program
-from shapelint.statement_splice import splice
+from shapelint.statement_splice import Outline, splice
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -49,25 +47,23 @@ def _edits(text: str, pick: random.Random, count: int) -> list[str]:
     return edits
 
 
+def _outline(text: str) -> Outline:
+    tree = python_tree(text)
+    return Outline.of(tree, tree_size(tree)[0])
+
+
 def _check(chunk: Chunk, new_text: str) -> bool:
-    """Whether the splice gave a tree; when it did, that it is libcst's tree of the whole text."""
+    """Whether the splice gave a tree; when it did, that it is libcst's tree of the whole text, and
+    that the outline it gives is the one read from the new text."""
     assert chunk.module is not None
-    reason, tree = measure(new_text)
-    if reason is not None:
-        return False
-    if tree is None:  # a short statement is not measured
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # "invalid escape sequence" in an edited string
-                tree = ast.parse(new_text)
-        except SyntaxError:
-            return False
-    spliced = splice(chunk.text, chunk.module, new_text, tree)
+    spliced = splice(chunk.text, chunk.module, _outline(chunk.text), new_text)
     if spliced is None:
         return False
     whole = cst.parse_module(new_text)
     assert spliced.module.deep_equals(whole), new_text
     assert spliced.module.code == whole.code
+    assert spliced.outline == _outline(new_text)
+    assert measure(new_text).reason is None  # the size guard takes the new text too
     return True
 
 
@@ -137,6 +133,23 @@ def test_only_an_edit_inside_one_simple_statement_is_spliced(edit: tuple[str, st
     chunk = Chunk(0, text, 1, text.count("\n"), module, None)
     new_text = text.replace(old, new)
     assert _check(chunk, new_text) is spliced
+
+
+@pytest.mark.parametrize("grown", ["nodes", "depth"])
+def test_an_edit_past_the_size_guard_is_not_spliced(grown: str) -> None:
+    # The guard decides on the whole new text as it would for a text never seen before.
+    text = "def main():\n" + "".join(f"    x_{i} = [{i}]\n" for i in range(200))
+    old_text = text.replace("x_100 = [100]", "x_100 = [" + "0, " * (MAX_NODES - 1_300) + "]")  # 6 nodes a line
+    assert measure(old_text).reason is None
+    chunk = Chunk(0, old_text, 1, old_text.count("\n"), cst.parse_module(old_text), None)
+    if grown == "nodes":
+        new_text = old_text.replace("x_100 = [0, ", "x_100 = [0, 0, " + "0, " * 1000)
+    else:
+        new_text = old_text.replace("x_7 = [7]", "x_7 = " + "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1))
+    assert measure(new_text).reason is not None
+    assert splice(chunk.text, chunk.module, _outline(chunk.text), new_text) is None  # type: ignore[arg-type]
+    small = old_text.replace("x_7 = [7]", "x_7 = [8]")
+    assert _check(chunk, small)
 
 
 def test_a_keystroke_inside_a_main_function_reparses_only_its_statement() -> None:

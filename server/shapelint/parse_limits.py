@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import warnings
+from typing import NamedTuple
 
 MAX_STATEMENT_CHARS = 200_000  # one top-level statement (a generated data literal is larger)
 MAX_DEPTH = 100  # syntax-tree levels in one top-level statement
@@ -33,41 +34,62 @@ SMALL_STATEMENT_CHARS = 200
 
 def skip_reason(text: str) -> str | None:
     """Why libcst must not parse this statement's text, or None when it is safe to."""
-    return measure(text)[0]
+    return measure(text).reason
 
 
-def measure(text: str) -> tuple[str | None, ast.Module | None]:
-    """`skip_reason`, and Python's tree of the text when it was parsed to measure it (a statement
-    longer than SMALL_STATEMENT_CHARS that Python parses)."""
+class Measured(NamedTuple):
+    """`skip_reason`, with Python's tree of the text and its node count when it was parsed to
+    measure it (a statement longer than SMALL_STATEMENT_CHARS that Python parses)."""
+
+    reason: str | None
+    tree: ast.Module | None = None
+    nodes: int = 0
+
+
+def measure(text: str) -> Measured:
     if len(text) <= SMALL_STATEMENT_CHARS:
-        return None, None
+        return Measured(None)
     if len(text) > MAX_STATEMENT_CHARS:
-        return f"this statement is {len(text):,} characters long (the limit is {MAX_STATEMENT_CHARS:,})", None
+        return Measured(f"this statement is {len(text):,} characters long (the limit is {MAX_STATEMENT_CHARS:,})")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "invalid escape sequence" and friends
-            tree = ast.parse(text)
+        tree = python_tree(text)
     except SyntaxError as error:
         if "too many nested" in str(error.msg) or "too complex" in str(error.msg):
-            return f"it nests more than {MAX_DEPTH} levels deep", None
+            return Measured(f"it nests more than {MAX_DEPTH} levels deep")
         if len(text) > MAX_UNPARSEABLE_CHARS or _bracket_depth(text) > MAX_DEPTH:
-            return "unparseable", None  # a syntax error: the caller reports Python's message
-        return None, None
+            return Measured("unparseable")  # a syntax error: the caller reports Python's message
+        return Measured(None)
     except (RecursionError, MemoryError, ValueError):
-        return f"it nests more than {MAX_DEPTH} levels deep", None
-    return _tree_reason(tree), tree
+        return Measured(f"it nests more than {MAX_DEPTH} levels deep")
+    nodes, deepest = tree_size(tree)
+    return Measured(too_big(nodes, deepest), tree, nodes)
 
 
-def _tree_reason(tree: ast.AST) -> str | None:
-    """Why a syntax tree is too deep or too large, walked level by level (it may be very deep)."""
+def python_tree(text: str) -> ast.Module:
+    """Python's syntax tree of a text; raises what `ast.parse` raises."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "invalid escape sequence" and friends
+        return ast.parse(text)
+
+
+def too_big(nodes: int, deepest: int) -> str | None:
+    """Why a tree of `nodes` nodes whose deepest level is `deepest` is not parsed (`tree_size`)."""
+    if deepest > MAX_DEPTH:
+        return f"it nests more than {MAX_DEPTH} levels deep"
+    if nodes > MAX_NODES:
+        return f"it has more than {MAX_NODES:,} syntax nodes"
+    return None
+
+
+def tree_size(tree: ast.AST) -> tuple[int, int]:
+    """A syntax tree's node count and deepest level (the root's is 0), walked level by level (it
+    may be very deep); the walk stops at the first level past MAX_DEPTH or MAX_NODES."""
     level: list[ast.AST] = [tree]
     nodes = depth = 0
     while level:
         nodes += len(level)
-        if depth > MAX_DEPTH:
-            return f"it nests more than {MAX_DEPTH} levels deep"
-        if nodes > MAX_NODES:
-            return f"it has more than {MAX_NODES:,} syntax nodes"
+        if depth > MAX_DEPTH or nodes > MAX_NODES:
+            break
         below: list[ast.AST] = []
         for node in level:  # ast.iter_child_nodes, inlined: this runs once per node of every statement
             for name in node._fields:
@@ -77,7 +99,7 @@ def _tree_reason(tree: ast.AST) -> str | None:
                 elif isinstance(value, ast.AST):
                     below.append(value)
         level, depth = below, depth + 1
-    return None
+    return nodes, depth if level else depth - 1
 
 
 def _bracket_depth(text: str) -> int:

@@ -31,8 +31,8 @@ from shapelint.code_ranges import code_ranges, unique_range
 from shapelint.cst_parse import parse_module, validation_skipped
 from shapelint.diagnostics import Diagnostic, Position, Range, Related
 from shapelint.ipython_syntax import Piece, map_column, transform_cell
-from shapelint.parse_limits import measure
-from shapelint.statement_splice import Spliced, splice
+from shapelint.parse_limits import SMALL_STATEMENT_CHARS, measure
+from shapelint.statement_splice import Outline, Spliced, splice
 from shapelint.statement_split import (
     CONTINUATION,
     LineSplit,
@@ -159,6 +159,7 @@ class _ParseCache:
         self._lock = threading.RLock()
         self._modules: OrderedDict[str, Parsed] = OrderedDict()
         self._positions: dict[int, _Ranges] = {}  # by id(module)
+        self._outlines: dict[int, tuple[cst.Module, Outline]] = {}  # by id(module), of the modules edited
         # Whole texts (files, notebook cells) -> their statements, for re-splitting edited texts.
         self.segments = _Segments()
 
@@ -173,16 +174,15 @@ class _ParseCache:
         if found is not None:
             self._modules.move_to_end(text)
             return found
-        reason, tree = measure(text)
-        result: Parsed
-        spliced = None
-        if tree is not None and reason is None and edited is not None and edited.module is not None:
-            spliced = splice(edited.text, edited.module, text, tree)
+        spliced = self._splice(edited, text) if edited is not None and len(text) > SMALL_STATEMENT_CHARS else None
         if spliced is not None:
-            assert edited is not None and edited.module is not None
-            result = spliced.module
-            self._keep_ranges(edited.module, spliced)
-        elif reason == "unparseable":  # too big to re-parse for a better message: Python's will do
+            self._modules[text] = spliced.module
+            self._chars += len(text)
+            self._evict()
+            return spliced.module
+        reason, _, _ = measure(text)
+        result: Parsed
+        if reason == "unparseable":  # too big to re-parse for a better message: Python's will do
             result = cst.ParserSyntaxError("invalid syntax", lines=[text], raw_line=1, raw_column=0)
         elif reason is not None:
             result = Skipped(reason)
@@ -195,12 +195,33 @@ class _ParseCache:
                 result = cst.ParserSyntaxError(str(error), lines=[text], raw_line=1, raw_column=0)
         self._modules[text] = result
         self._chars += len(text)
+        self._evict()
+        return result
+
+    def _evict(self) -> None:
         while len(self._modules) > 1 and (len(self._modules) > self._capacity or self._chars > self._max_chars):
             evicted_text, evicted = self._modules.popitem(last=False)
             self._chars -= len(evicted_text)
             if isinstance(evicted, cst.Module):
                 self._positions.pop(id(evicted), None)
-        return result
+                self._outlines.pop(id(evicted), None)
+
+    def _splice(self, edited: Chunk, text: str) -> Spliced | None:
+        """The tree of `text` made from the tree of the chunk it is an edit of (`statement_splice`)."""
+        old = edited.module
+        if old is None:
+            return None
+        kept = self._outlines.get(id(old))
+        if kept is None or kept[0] is not old:
+            measured = measure(edited.text)  # once per statement edited: then each splice moves it
+            if measured.tree is None or measured.reason is not None:
+                return None
+            kept = self._outlines[id(old)] = (old, Outline.of(measured.tree, measured.nodes))
+        spliced = splice(edited.text, old, kept[1], text)
+        if spliced is not None:
+            self._outlines[id(spliced.module)] = (spliced.module, spliced.outline)
+            self._keep_ranges(old, spliced)
+        return spliced
 
     def _keep_ranges(self, old: cst.Module, spliced: Spliced) -> None:
         """The ranges known in `old` of the nodes a spliced tree shares with it, placed in the new
@@ -509,10 +530,10 @@ def _reparse(base: _Segment | None, text: str) -> _Segment:
         errors = [error for error in base.errors if error.range.start.line < rescanned_from]
     starts = split.starts
     bounds = [*starts[bisect_left(starts, rescanned_from) : bisect_left(starts, kept_from)], kept_from]
-    # One statement replaced by one (a keystroke inside it): its tree may be made from the old one.
-    edited = replaced[0] if len(replaced) == 1 and len(bounds) == 2 else None
-    for begin, end in zip(bounds, bounds[1:]):
-        _add_chunk(split.lines, begin, end, 0, None, chunks, errors, edited)
+    # As many statements as before (a keystroke inside one): each tree may be made from the old one.
+    same_count = len(replaced) == len(bounds) - 1
+    for at, (begin, end) in enumerate(zip(bounds, bounds[1:])):
+        _add_chunk(split.lines, begin, end, 0, None, chunks, errors, replaced[at] if same_count else None)
     if tail:
         index_shift = len(chunks) - tail[0].index
         if index_shift == 0 and shift == 0:

@@ -7,16 +7,22 @@ loop's, an `if`'s or `with`'s or `try`'s body, at any depth), only that statemen
 alone, behind a one-line `if 1:` that puts it at its own indentation, and put in the place of
 the old one in the previous tree. Every other node is the previous tree's.
 
-Python's own tree of the new text (which the size guard parses anyway, `parse_limits.measure`)
-says where each statement is. The result is the tree libcst gives the whole new text (the tests
-compare the two after random edits of real files); whatever this cannot place exactly (an edit
-of a header, a decorator, a comment line, the indentation, or across statements) gives None,
-and the caller parses the whole statement as before.
+An `Outline` of the old text says where its simple statements are and where they sit in the
+tree; it is read once from Python's tree of a text and then moved along with each splice. The
+old statement's code is generated and compared with the old text of its lines, so a wrong
+outline cannot place a statement wrongly. The size guard (`parse_limits`) is kept exactly: the
+new statement is measured alone and the whole text's node count follows from the old one.
+
+The result is the tree libcst gives the whole new text (the tests compare the two after random
+edits of real files); whatever this cannot place exactly (an edit of a header, a decorator, a
+comment line, an `else:` part, the indentation, or across statements) gives None, and the
+caller parses the whole statement as before.
 """
 
 from __future__ import annotations
 
 import ast
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,6 +30,7 @@ import libcst as cst
 from libcst._nodes.internal import CodegenState
 
 from shapelint.cst_parse import parse_module
+from shapelint.parse_limits import MAX_STATEMENT_CHARS, python_tree, too_big, tree_size
 from shapelint.statement_split import common_prefix, common_suffix
 
 # Python's compound statements whose body libcst keeps as an `IndentedBlock` in `.body`.
@@ -40,6 +47,76 @@ _BLOCKS: dict[type[ast.stmt], type[cst.CSTNode]] = {
     ast.Try: cst.Try,
 }
 _COMPOUND = (*_BLOCKS, ast.Match, *((ast.TryStar,) if hasattr(ast, "TryStar") else ()))
+_WRAPPER_NODES, _WRAPPER_LEVELS = 3, 2  # `if 1:` adds a Module, an If and its test; a statement is 2 deep
+
+
+@dataclass(frozen=True)
+class Placed:
+    """One simple statement line inside a block: its first and last line (1-based), and its place
+    in libcst's tree: its index in the module's body, then in each enclosing block's body."""
+
+    first: int
+    last: int
+    place: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Outline:
+    """A statement's text as `splice` needs it: Python's node count of the whole (parse_limits),
+    and the simple statements inside its blocks, in order."""
+
+    nodes: int
+    statements: tuple[Placed, ...]
+
+    @staticmethod
+    def of(tree: ast.Module, nodes: int) -> Outline:
+        found: list[Placed] = []
+        pending: list[tuple[Sequence[ast.stmt], tuple[int, ...]]] = [(tree.body, ())]
+        while pending:
+            body, place = pending.pop()
+            for index, line in enumerate(_lines(body)):
+                statement = line.statements[0]
+                if place and not isinstance(statement, _COMPOUND):
+                    found.append(Placed(line.first, line.last, (*place, index)))
+                elif type(statement) in _BLOCKS:
+                    pending.append((getattr(statement, "body", []), (*place, index)))
+        found.sort(key=lambda placed: placed.first)
+        return Outline(nodes, tuple(found))
+
+    def holding(self, first: int, last: int) -> Placed | None:
+        """The statement whose lines hold lines `first`..`last`, if one does."""
+        at = bisect_right(self.statements, first, key=lambda placed: placed.first) - 1
+        if at < 0:
+            return None
+        placed = self.statements[at]
+        return placed if last <= placed.last else None
+
+    def moved(self, edited: Placed, line_shift: int) -> Outline:
+        """The outline after `edited` grew by `line_shift` lines, and its node count."""
+        if not line_shift:
+            return self
+        statements = tuple(
+            placed
+            if placed.first < edited.first
+            else Placed(placed.first, placed.last + line_shift, placed.place)
+            if placed is edited
+            else Placed(placed.first + line_shift, placed.last + line_shift, placed.place)
+            for placed in self.statements
+        )
+        return Outline(self.nodes, statements)
+
+
+@dataclass(frozen=True)
+class Spliced:
+    """A tree made by `splice`: the old tree's nodes everywhere but in the statement replaced (its
+    lines `first`..`last` of the old text) and the statements that enclose it; the lines after it
+    moved by `line_shift`. `outline`: the new text's."""
+
+    module: cst.Module
+    outline: Outline
+    first: int
+    last: int
+    line_shift: int
 
 
 @dataclass(frozen=True)
@@ -51,90 +128,93 @@ class _Line:
     first: int
     last: int
 
-    @property
-    def simple(self) -> bool:
-        return not isinstance(self.statements[0], _COMPOUND)
 
-
-@dataclass(frozen=True)
-class Spliced:
-    """A tree made by `splice`: the old tree's nodes everywhere but in the statement replaced (its
-    lines `first`..`last` of the old text) and the statements that enclose it; the lines after it
-    moved by `line_shift`."""
-
-    module: cst.Module
-    first: int
-    last: int
-    line_shift: int
-
-
-def splice(old_text: str, old_module: cst.Module, new_text: str, new_tree: ast.Module) -> Spliced | None:
-    """libcst's tree of `new_text`, made from `old_module` (libcst's tree of `old_text`) by parsing
-    only the simple statement the edit changed; None when the edit is not inside one."""
+def splice(old_text: str, old_module: cst.Module, outline: Outline, new_text: str) -> Spliced | None:
+    """libcst's tree of `new_text`, made from `old_module` (libcst's tree of `old_text`, outlined by
+    `outline`) by parsing only the simple statement the edit changed; None when the edit is not
+    inside one, or when the new text is one the size guard refuses (the caller then says why)."""
+    if len(new_text) > MAX_STATEMENT_CHARS:
+        return None
     if "\r" in new_text and new_text.count("\r") != new_text.count("\r\n"):
         return None  # lone carriage returns end lines for Python but not for the counts below
     start = common_prefix(old_text, new_text)
     shared_end = common_suffix(old_text, new_text, min(len(old_text), len(new_text)) - start)
     if not shared_end:
         return None  # the text's end changed: whether it ends in a newline is the module's
-    new_end = len(new_text) - shared_end
-    first = new_text.count("\n", 0, start) + 1
-    last = first + new_text.count("\n", start, new_end)
-    path = _path(new_tree.body, old_module.body, first, last)
+    old_end = len(old_text) - shared_end
+    first = old_text.count("\n", 0, start) + 1
+    edited = outline.holding(first, first + old_text.count("\n", start, old_end))
+    if edited is None:
+        return None
+    path = _nodes(old_module, edited.place)
     if path is None:
         return None
-    target, old_statement = path[-1]
-    # The edit lies inside the statement's lines, after their indentation (the text before the
-    # statement and after its last line is the same in the old text and the new).
-    line_start = _line_offset(new_text, target.first)
-    indentation = new_text[line_start : line_start + target.statements[0].col_offset]
-    statement_end = _line_offset(new_text, target.last + 1)
-    if indentation.strip(" \t") or not indentation or start < line_start + len(indentation) or new_end > statement_end:
+    old_statement = path[-1]
+    assert isinstance(old_statement, cst.SimpleStatementLine)  # as `_nodes` returns it
+    # The edit lies inside the statement's lines, after their indentation: the text before the
+    # statement and after its last line is the same in the old text and the new.
+    line_start = _line_offset(old_text, edited.first)
+    indentation_end = line_start
+    while indentation_end < len(old_text) and old_text[indentation_end] in " \t":
+        indentation_end += 1
+    indentation = old_text[line_start:indentation_end]
+    old_statement_end = _line_offset(old_text, edited.last + 1)
+    if not indentation or start < indentation_end or old_end > old_statement_end:
         return None
-    if not isinstance(old_statement, cst.SimpleStatementLine):
+    if new_text[indentation_end : indentation_end + 1] in ("", " ", "\t", "\f"):
+        return None  # the statement's own indentation grew
+    # The old statement was exactly the old text of these lines (the outline is right).
+    if _code(old_statement, old_module, indentation) != old_text[line_start:old_statement_end]:
         return None
-    # The old statement was exactly the old text of these lines.
-    moved = len(new_text) - len(old_text)
-    if _code(old_statement, old_module, indentation) != old_text[line_start : statement_end - moved]:
+    line_shift = new_text.count("\n") - old_text.count("\n")
+    new_statement_end = old_statement_end + len(new_text) - len(old_text)
+    new_code = new_text[line_start:new_statement_end]
+    nodes = _nodes_after(outline, old_text[line_start:old_statement_end], new_code, len(path))
+    if nodes is None:
         return None
-    replacement = _parse_alone(new_text[line_start:statement_end], old_module.default_newline)
+    replacement = _parse_alone(new_code, old_module.default_newline)
     if replacement is None:
         return None
     node: cst.CSTNode = replacement.with_changes(leading_lines=old_statement.leading_lines)
-    for (_, parent), (_, child) in zip(reversed(path[:-1]), reversed(path[1:])):
+    for parent, child in zip(reversed(path[:-1]), reversed(path[1:])):
         node = _replaced_in_block(parent, child, node)
-    top = path[0][1]
+    top = path[0]
     module = old_module.with_changes(body=[node if item is top else item for item in old_module.body])
-    line_shift = new_text.count("\n") - old_text.count("\n")
-    return Spliced(module, target.first, target.last - line_shift, line_shift)
+    moved = outline.moved(edited, line_shift)
+    return Spliced(module, Outline(nodes, moved.statements), edited.first, edited.last, line_shift)
 
 
-def _path(
-    python: Sequence[ast.stmt], body: Sequence[cst.BaseStatement], first: int, last: int
-) -> list[tuple[_Line, cst.CSTNode]] | None:
-    """The statements from the top level down to the simple one holding lines `first`..`last`,
-    each with libcst's node (None unless it is below a compound statement's indented block)."""
-    path: list[tuple[_Line, cst.CSTNode]] = []
-    while True:
-        lines = _lines(python)
-        if len(lines) != len(body):
+def _nodes(module: cst.Module, place: tuple[int, ...]) -> list[cst.CSTNode] | None:
+    """The statements at `place`, from the top-level one down to the simple statement line."""
+    path: list[cst.CSTNode] = []
+    body: Sequence[cst.CSTNode] = module.body
+    for index in place:
+        if index >= len(body):
             return None
-        at = next((i for i, line in enumerate(lines) if line.first <= first and last <= line.last), None)
-        if at is None:
-            return None
-        line, node = lines[at], body[at]
-        path.append((line, node))
-        if line.simple:
-            return path if len(path) > 1 and isinstance(node, cst.SimpleStatementLine) else None
-        statement = line.statements[0]
-        kind = _BLOCKS.get(type(statement))
+        node = body[index]
+        path.append(node)
         block = getattr(node, "body", None)
-        if kind is None or type(node) is not kind or not isinstance(block, cst.IndentedBlock):
+        if isinstance(block, cst.IndentedBlock):
+            body = block.body
+        elif len(path) < len(place):
             return None
-        inner: list[ast.stmt] = getattr(statement, "body", [])
-        if not inner or first < _first_line(inner[0]) or last > (inner[-1].end_lineno or 0):
-            return None  # the header, an `else:`/`except:` part, or a comment around the body
-        python, body = inner, block.body
+    return path if len(path) > 1 and isinstance(path[-1], cst.SimpleStatementLine) else None
+
+
+def _nodes_after(outline: Outline, old_code: str, new_code: str, depth: int) -> int | None:
+    """The whole new text's Python node count, from the old one and the two statements measured
+    alone; None when Python refuses the new statement or the guard would refuse the new text."""
+    try:
+        old_tree, new_tree = python_tree("if 1:\n" + old_code), python_tree("if 1:\n" + new_code)
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
+        return None
+    old_nodes, _ = tree_size(old_tree)
+    new_nodes, deepest = tree_size(new_tree)
+    nodes = outline.nodes - old_nodes + new_nodes
+    # The rest of the text was within the limits: only the new statement can break them.
+    if too_big(nodes, deepest - _WRAPPER_LEVELS + depth) is not None:
+        return None
+    return nodes
 
 
 def _lines(statements: Sequence[ast.stmt]) -> list[_Line]:
@@ -142,8 +222,13 @@ def _lines(statements: Sequence[ast.stmt]) -> list[_Line]:
     lines: list[_Line] = []
     for statement in statements:
         end = statement.end_lineno or statement.lineno
-        if lines and lines[-1].simple and not isinstance(statement, _COMPOUND) and statement.lineno == lines[-1].last:
-            previous = lines[-1]
+        previous = lines[-1] if lines else None
+        if (
+            previous is not None
+            and not isinstance(previous.statements[0], _COMPOUND)
+            and not isinstance(statement, _COMPOUND)
+            and statement.lineno == previous.last
+        ):
             lines[-1] = _Line((*previous.statements, statement), previous.first, end)
         else:
             lines.append(_Line((statement,), _first_line(statement), end))
@@ -165,7 +250,7 @@ def _line_offset(text: str, line: int) -> int:
     return offset
 
 
-def _code(statement: cst.SimpleStatementLine, module: cst.Module, indentation: str) -> str:
+def _code(statement: cst.CSTNode, module: cst.Module, indentation: str) -> str:
     """A statement's code at an indentation (lines broken inside brackets are indented from it)."""
     state = CodegenState(default_indent=module.default_indent, default_newline=module.default_newline)
     state.increase_indent(indentation)
