@@ -73,6 +73,23 @@ async def test_results_for_an_older_version_are_never_published() -> None:
     scheduler.shutdown()
 
 
+async def test_a_waiter_is_answered_when_the_running_analysis_turns_out_stale() -> None:
+    # The only analysis finishes after an edit that did not schedule another one (the editor's
+    # change arrives as the request for the newest result): it is not accepted, and the waiter
+    # must not sleep until its timeout but start the analysis of the newest version.
+    documents, published = FakeDocuments(), []
+    scheduler = make_scheduler(documents, 0.2, published)
+    scheduler.schedule("doc")
+    await asyncio.sleep(0.05)
+    documents.edit()
+    waiter = asyncio.ensure_future(scheduler.current("doc", timeout=HANG_GUARD))
+    await asyncio.sleep(0)
+    done, _ = await asyncio.wait([waiter], timeout=HANG_GUARD / 2)
+    assert waiter in done and waiter.result() is not None
+    assert [result.revision for result in published] == [documents.revisions["doc"]]
+    scheduler.shutdown()
+
+
 async def test_analysis_runs_off_the_message_loop() -> None:
     documents, published = FakeDocuments(), []
     scheduler = make_scheduler(documents, 0.2, published)

@@ -185,6 +185,7 @@ class AnalysisScheduler(Generic[ResultT]):
     async def current(self, key: str, timeout: float = 2.0) -> ResultT | None:
         """The result for the document's current revision, waiting up to `timeout` seconds."""
         deadline = asyncio.get_running_loop().time() + timeout
+        started_for = None  # the revision this call started an analysis of
         while True:
             revision = self._current_revision(key)
             if revision is None:
@@ -194,14 +195,23 @@ class AnalysisScheduler(Generic[ResultT]):
                 return result
             work = self._work.get(key)
             if work is None or work.task is None or work.task.done():
+                if started_for == revision:
+                    return None  # its analysis ended without a result
                 self.schedule(key)
+                started_for = revision
                 work = self._work[key]
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
                 return None
+            # Woken by a result, or by the analysis ending without one (it turned out stale: an
+            # edit came while it ran and scheduled nothing), which the next turn starts again.
+            changed = asyncio.ensure_future(work.changed.wait())
             try:
-                await asyncio.wait_for(work.changed.wait(), remaining)
-            except asyncio.TimeoutError:
+                waiting = {changed, work.task} if work.task is not None else {changed}
+                done, _ = await asyncio.wait(waiting, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                changed.cancel()
+            if not done:
                 return None
 
     async def on_engine(self, function: Callable[..., T], *args: Any) -> T:
