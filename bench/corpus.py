@@ -140,6 +140,17 @@ def local_keras_program(lines: int, seed: int) -> str:
     return text + "".join(filler)
 
 
+def keras_main_program(lines: int, seed: int) -> str:
+    """`keras_program(lines, seed)` as a script keeps it in one function: the imports at the top,
+    every other line in `def main():`, called under `if __name__ == "__main__":` (about `lines`
+    lines: three more)."""
+    imports, body = [], []
+    for line in keras_program(lines, seed).splitlines(keepends=True):
+        (imports if line.startswith(("import ", "from ")) else body).append(line)
+    indented = "".join("    " + line if line.strip() else line for line in body)
+    return "".join(imports) + "\n\ndef main():\n" + indented + '\n\nif __name__ == "__main__":\n    main()\n'
+
+
 def _pick_generator() -> tuple[Callable[[int, int], str], str]:
     try:
         from generate import keras_program as shared  # bench/generate.py, when present

@@ -1,6 +1,6 @@
 """In-process timings of the engine against the parsers, run in a fresh process per file size.
 
-    python bench/engine_timing.py --lines 2000 --repetitions 7 [--edits 15]
+    python bench/engine_timing.py --lines 2000 --repetitions 7 [--edits 15] [--in-main]
     python bench/engine_timing.py --files bench/realworld/*/*.py [--repetitions 1]   # real files
 
 Prints one JSON object of samples in seconds:
@@ -67,8 +67,8 @@ def cold_analysis(text: str) -> float:
     return _timed(lambda: analyze(text), "cold")
 
 
-def measure(lines: int, repetitions: int, edits: int, seed: int) -> dict[str, object]:
-    text = corpus.keras_program(lines, seed)
+def measure(lines: int, repetitions: int, edits: int, seed: int, in_main: bool = False) -> dict[str, object]:
+    text = (corpus.keras_main_program if in_main else corpus.keras_program)(lines, seed)
     # Warm up imports and lazily built tables, on another file.
     analyze(corpus.keras_program(min(lines, 200), seed + 1))
     libcst.parse_module(text)
@@ -162,11 +162,12 @@ def main() -> None:
     parser.add_argument("--repetitions", type=int, default=5)
     parser.add_argument("--edits", type=int, default=0)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--in-main", action="store_true", help="the program in one def main() (corpus.keras_main_program)")
     args = parser.parse_args()
     if args.files:
         print(json.dumps(file_costs(args.files, args.repetitions)))
     elif args.lines:
-        print(json.dumps(measure(args.lines, args.repetitions, args.edits, args.seed)))
+        print(json.dumps(measure(args.lines, args.repetitions, args.edits, args.seed, args.in_main)))
     else:
         parser.error("give --lines or --files")
 

@@ -67,6 +67,7 @@ class Plan:
     pyright: bool
     incremental_sizes: tuple[int, ...]
     incremental_edits: int
+    incremental_main_sizes: tuple[int, ...]  # the same programs kept in one `def main()`
     memory_counts: tuple[int, ...]
     memory_lines: int
     memory_repetitions: int
@@ -97,6 +98,7 @@ FULL = Plan(
     pyright=True,
     incremental_sizes=(2000, 10000),
     incremental_edits=12,
+    incremental_main_sizes=(500,),
     memory_counts=(1, 10, 50),
     memory_lines=500,
     memory_repetitions=2,
@@ -119,6 +121,7 @@ SMOKE = Plan(
     pyright=False,
     incremental_sizes=(200,),
     incremental_edits=2,
+    incremental_main_sizes=(100,),
     memory_counts=(3,),
     memory_lines=100,
     memory_repetitions=1,
@@ -294,7 +297,7 @@ def section_script(plan: Plan, targets: list[Target], script_memory: list[float]
 
 
 # 2. Versus the parse floor --------------------------------------------------------------------
-def engine_timing(lines: int, repetitions: int, edits: int) -> dict[str, object]:
+def engine_timing(lines: int, repetitions: int, edits: int, in_main: bool = False) -> dict[str, object]:
     completed = subprocess.run(
         [
             sys.executable,
@@ -305,6 +308,7 @@ def engine_timing(lines: int, repetitions: int, edits: int) -> dict[str, object]
             str(repetitions),
             "--edits",
             str(edits),
+            *(["--in-main"] if in_main else []),
         ],
         capture_output=True,
         text=True,
@@ -544,6 +548,17 @@ def section_servers(
                 plan.pyright_edits if lines <= 2000 else plan.pyright_huge_edits,
             )
         )
+    for lines in plan.incremental_main_sizes:  # a script that keeps everything in one function
+        text = corpus.keras_main_program(lines, 7)
+        plans.append(
+            (
+                f"generated, {lines:,} lines in one def main()",
+                text.count("\n"),
+                [("generated_main.py", text)],
+                plan.large_edits,
+                plan.pyright_edits,
+            )
+        )
     worst: tuple[float, str] | None = None
     for label, lines, files, edits, pyright_edits in plans:
         results: dict[str, list[server_bench.LatencyResult]] = {}
@@ -564,7 +579,7 @@ def section_servers(
         ours = results["shapelint"]
         theirs = results.get("pyright")
         groups.append(keystrokes.Group(label, lines, ours, "seed" if label.startswith("seed") else "generated"))
-        if not label.startswith("seed"):
+        if label.startswith("generated") and "def main()" not in label:
             lsp_samples[lines] = {
                 where: [s for r in ours for s in r.by_position[where]] for where in edit_positions.POSITIONS
             }
@@ -650,12 +665,18 @@ def section_incremental(
             "cold / edit (engine)",
         ),
     )
-    for lines in plan.incremental_sizes:
-        if lines not in lsp_samples:
-            log(f"incremental: shapelint server, {lines} lines")
+    main_samples: dict[int, dict[str, list[float]]] = {}
+    main_timings: dict[int, dict[str, object]] = {}
+    sizes = [(lines, False) for lines in plan.incremental_sizes]
+    sizes += [(lines, True) for lines in plan.incremental_main_sizes]
+    for lines, in_main in sizes:
+        samples_by_size, timings_by_size = (main_samples, main_timings) if in_main else (lsp_samples, timings)
+        if lines not in samples_by_size:
+            log(f"incremental: shapelint server, {lines} lines{' in one def main()' if in_main else ''}")
             with tempfile.TemporaryDirectory(prefix="shapelint-bench-") as folder:
                 root = Path(folder)
-                placed = [(root / "generated.py", corpus.keras_program(lines, 7))]
+                generate = corpus.keras_main_program if in_main else corpus.keras_program
+                placed = [(root / "generated.py", generate(lines, 7))]
                 try:
                     found = server_bench.edit_latencies(
                         server_bench.shapelint_server(),
@@ -666,19 +687,21 @@ def section_incremental(
                     )
                 except Exception as error:
                     raise Broken(f"shapelint server: {error}") from error
-            lsp_samples[lines] = found[0].by_position
-        if lines not in timings:
-            timings[lines] = engine_timing(lines, plan.parse_repetitions(lines), plan.incremental_edits)
-        samples = timings[lines]["samples"]
-        cpu = timings[lines]["cpu"]
+            samples_by_size[lines] = found[0].by_position
+        if lines not in timings_by_size:
+            timings_by_size[lines] = engine_timing(
+                lines, plan.parse_repetitions(lines), plan.incremental_edits, in_main=in_main
+            )
+        samples = timings_by_size[lines]["samples"]
+        cpu = timings_by_size[lines]["cpu"]
         assert isinstance(samples, dict) and isinstance(cpu, dict)
         for where in edit_positions.POSITIONS:
             engine = samples[f"edit:{where}"]
             section.rows.append(
                 (
-                    f"{lines:,}",
+                    f"{lines:,} in one def main()" if in_main else f"{lines:,}",
                     where,
-                    format_summary(ms(lsp_samples[lines][where])),
+                    format_summary(ms(samples_by_size[lines][where])),
                     format_summary(ms(engine)),
                     format_summary(ms(cpu[f"edit:{where}"])),
                     format_summary(ms(samples["cold"])),
@@ -697,6 +720,9 @@ def section_incremental(
         "its shapelint keystrokes. Every column uses the same generated file per size "
         "(`keras_program(lines, seed=7)`, as in section 2), but the server and the engine-only columns run at "
         "different moments: on a busy machine compare them through the CPU column.",
+        "`in one def main()`: the same generated program with every line but the imports in one function "
+        "(`corpus.keras_main_program`), as scripts are often written: the whole program is one top-level "
+        "statement, and a keystroke re-parses only the simple statement it changed (statement_splice.py).",
     ]
     return section
 
