@@ -47,7 +47,7 @@ _BLOCKS: dict[type[ast.stmt], type[cst.CSTNode]] = {
     ast.Try: cst.Try,
 }
 _COMPOUND = (*_BLOCKS, ast.Match, *((ast.TryStar,) if hasattr(ast, "TryStar") else ()))
-_WRAPPER_NODES, _WRAPPER_LEVELS = 3, 2  # `if 1:` adds a Module, an If and its test; a statement is 2 deep
+_WRAPPER_LEVELS = 2  # a statement below `if 1:` is 2 levels deep (under the Module and the If)
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ class Outline:
         return placed if last <= placed.last else None
 
     def moved(self, edited: Placed, line_shift: int) -> Outline:
-        """The outline after `edited` grew by `line_shift` lines, and its node count."""
+        """The outline after `edited` grew by `line_shift` lines (the node count is the caller's to set)."""
         if not line_shift:
             return self
         statements = tuple(
@@ -210,7 +210,7 @@ def _nodes_after(outline: Outline, old_code: str, new_code: str, depth: int) -> 
         return None
     old_nodes, _ = tree_size(old_tree)
     new_nodes, deepest = tree_size(new_tree)
-    nodes = outline.nodes - old_nodes + new_nodes
+    nodes = outline.nodes - old_nodes + new_nodes  # the wrapper's own nodes count in both: they cancel
     # The rest of the text was within the limits: only the new statement can break them.
     if too_big(nodes, deepest - _WRAPPER_LEVELS + depth) is not None:
         return None
