@@ -10,6 +10,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
+from shapelint import source
 from shapelint.engine import analyze
 from shapelint.notebook import read_notebook
 from shapelint.parse_limits import MAX_DEPTH, MAX_NODES, SMALL_STATEMENT_CHARS, measure, python_tree, tree_size
@@ -150,6 +151,26 @@ def test_an_edit_past_the_size_guard_is_not_spliced(grown: str) -> None:
     assert splice(chunk.text, chunk.module, _outline(chunk.text), new_text) is None  # type: ignore[arg-type]
     small = old_text.replace("x_7 = [7]", "x_7 = [8]")
     assert _check(chunk, small)
+
+
+def test_a_statement_parsed_whole_after_an_edit_is_outlined_without_another_parse(monkeypatch) -> None:
+    # A keystroke in a header is parsed whole; the next one, in the body, splices without Python
+    # parsing the whole text again to outline it.
+    body = "".join(f"    x_{i} = np.zeros(({i + 1}, 4))\n" for i in range(20))
+    text = f"def main(units):\n{body}"
+    cache = _ParseCache()
+    first = cache.parse(text)
+    assert isinstance(first, cst.Module)
+    header_edit = text.replace("def main(units):", "def main(units, depth):")
+    second = cache.parse(header_edit, Chunk(0, text, 1, text.count("\n"), first, None))
+    assert isinstance(second, cst.Module) and second.deep_equals(cst.parse_module(header_edit))
+    measured = []
+    monkeypatch.setattr(source, "measure", lambda text: measured.append(text) or measure(text))
+    body_edit = header_edit.replace("x_7 = np.zeros((8, 4))", "x_7 = np.zeros((8, 45))")
+    third = cache.parse(body_edit, Chunk(0, header_edit, 1, header_edit.count("\n"), second, None))
+    assert isinstance(third, cst.Module) and third.deep_equals(cst.parse_module(body_edit))
+    assert third.body[0].body.body[0] is second.body[0].body.body[0]  # type: ignore[attr-defined]  # spliced
+    assert measured == []
 
 
 def test_a_keystroke_inside_a_main_function_reparses_only_its_statement() -> None:

@@ -13,11 +13,9 @@ back to (cell, line, column).
 
 from __future__ import annotations
 
-import ast
 import functools
 import re
 import threading
-import warnings
 from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -31,7 +29,7 @@ from shapelint.code_ranges import code_ranges, unique_range
 from shapelint.cst_parse import parse_module, validation_skipped
 from shapelint.diagnostics import Diagnostic, Position, Range, Related
 from shapelint.ipython_syntax import Piece, map_column, transform_cell
-from shapelint.parse_limits import SMALL_STATEMENT_CHARS, measure
+from shapelint.parse_limits import SMALL_STATEMENT_CHARS, measure, python_tree
 from shapelint.statement_splice import Outline, Spliced, splice
 from shapelint.statement_split import (
     CONTINUATION,
@@ -180,7 +178,7 @@ class _ParseCache:
             self._chars += len(text)
             self._evict()
             return spliced.module
-        reason, _, _ = measure(text)
+        reason, tree, nodes = measure(text)
         result: Parsed
         if reason == "unparseable":  # too big to re-parse for a better message: Python's will do
             result = cst.ParserSyntaxError("invalid syntax", lines=[text], raw_line=1, raw_column=0)
@@ -193,6 +191,10 @@ class _ParseCache:
                 result = error
             except Exception as error:  # libcst raises a few other errors on odd input
                 result = cst.ParserSyntaxError(str(error), lines=[text], raw_line=1, raw_column=0)
+        if edited is not None and tree is not None and isinstance(result, cst.Module):
+            # Edited where no splice could go (a header, a comment): the next keystroke in it needs
+            # this text's outline, read now from the tree the size guard built.
+            self._outlines[id(result)] = (result, Outline.of(tree, nodes))
         self._modules[text] = result
         self._chars += len(text)
         self._evict()
@@ -616,9 +618,7 @@ def _record_error(error: cst.ParserSyntaxError, text: str, first_line: int, erro
     chunk_lines = [line.rstrip("\r\n") for line in split_lines(text)]
     # Python's own parser places the error best and says it most clearly ("'(' was never closed").
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "invalid decimal literal" and friends on half-typed code
-            compile(text, "<statement>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        python_tree(text)  # warnings ("invalid decimal literal" and friends on half-typed code) silenced
         raw_line, raw_column = error.raw_line, error.raw_column
         message = error.message.strip().splitlines()[0] if error.message.strip() else "invalid syntax"
     except SyntaxError as python_error:
