@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from shapelint import source
+from shapelint import source, statement_split
 from shapelint.notebook import read_notebook
-from shapelint.statement_split import LineSplit, resplit
+from shapelint.statement_split import CHECKPOINT_LINES, LineSplit, resplit, scan_statements
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = sorted(
@@ -72,6 +72,12 @@ def _split_facts(split: LineSplit) -> tuple[object, ...]:
     return split.lines, split.written, split.starts
 
 
+def _resumable(split: LineSplit) -> bool:
+    """Whether every line the split keeps to resume scanning at is clean in a full scan."""
+    clean = set(scan_statements(split.lines, 0, every=1).clean) if split.lines else set()
+    return set(split.clean) <= clean
+
+
 def test_resplit_gives_the_full_split_after_random_edits_of_real_files() -> None:
     rng = random.Random(15)
     for path in FILES:
@@ -80,6 +86,7 @@ def test_resplit_gives_the_full_split_after_random_edits_of_real_files() -> None
         for after in versions(text, rng, 25):
             change = resplit(before, after)
             assert _split_facts(change.split) == _split_facts(LineSplit.of(after)), (path, after)
+            assert _resumable(change.split), (path, after)
             before = change.split
 
 
@@ -96,6 +103,38 @@ def test_an_edit_inside_one_statement_rescans_that_statement_only() -> None:
         statement = [start for start in before.starts if start <= line][-1]
         assert change.rescanned_from >= [start for start in before.starts if start < statement][-1]
         assert change.kept_from - change.rescanned_from < 60  # of 2,000 lines
+
+
+@pytest.mark.parametrize("where", [0.1, 0.5, 0.9])
+def test_a_keystroke_inside_a_long_function_rescans_a_few_lines(monkeypatch: pytest.MonkeyPatch, where: float) -> None:
+    body = "".join(f"    x_{i} = layer(x_{i - 1}, units={i})\n" for i in range(1, 600))
+    text = f"import keras\n\n\ndef main():\n{body}\n\nmain()\n"
+    before = LineSplit.of(text)
+    scanned: list[tuple[int, int]] = []
+    scan = statement_split.scan_statements
+
+    def recorded(lines: list[str], begin: int, *args: object, **kwargs: object) -> statement_split.Scan:
+        found = scan(lines, begin, *args, **kwargs)  # type: ignore[arg-type]
+        scanned.append((begin, found.stop))
+        return found
+
+    monkeypatch.setattr(statement_split, "scan_statements", recorded)
+    line = int(len(before.lines) * where)
+    offset = sum(len(text) for text in before.lines[:line]) + 8
+    # A digit, a line broken, a bracket opened and closed (both scan to the end: no line after an
+    # open bracket is clean), a digit again.
+    for typed in ("1", "\n        ", "(", ")", "2"):
+        after = text[:offset] + typed + text[offset:]
+        change = resplit(before, after)
+        assert _split_facts(change.split) == _split_facts(LineSplit.of(after)) and _resumable(change.split)
+        (begin, stop), *_ = scanned
+        assert begin <= line < stop
+        assert stop - begin <= 2 * CHECKPOINT_LINES + 2 or typed in "()"
+        # The function is re-made (with all that follows when the scan ran to the end).
+        ends = len(change.split.lines) if typed in "()" else change.split.starts[-1]
+        assert (change.rescanned_from, change.kept_from) == (3, ends)
+        scanned.clear()
+        before, text, offset = change.split, after, offset + len(typed)
 
 
 @pytest.mark.parametrize(

@@ -3,10 +3,13 @@
 `split_statements` is a light scanner: it tracks brackets, strings and backslash
 continuations, so it works on text that does not parse. `resplit` takes the split of an
 earlier text and re-scans only what an edit changed: the lines before the first changed
-character and after the last are the earlier text's, and scanning resumes at the statement
-before the change and stops at the first statement start after it that the earlier text
-had too (from there both texts read the same lines from the same state). The result is
-the one a full split gives, line for line and statement for statement.
+character and after the last are the earlier text's, and scanning resumes before the change
+and stops at the first line after it where both texts read the same lines from the same
+state. Such lines are the statement starts and the checkpoints a scan keeps: a line every
+`CHECKPOINT_LINES` or so where the scanner's state is clean (no open bracket, string or
+continuation, no decorator above), so a keystroke inside a 500-line function re-scans a few
+dozen lines, not the function. The result is the one a full split gives, line for line and
+statement for statement.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import io
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Lines that continue a compound statement rather than start a new one.
 CONTINUATION = re.compile(r"(else|elif|except|finally|case)\b")
@@ -24,6 +27,8 @@ _SIGNIFICANT = re.compile(r"\"\"\"|'''|[\"'#\\()\[\]{}]")
 _LONE_CR = re.compile(r"\r(?!\n)")
 # Texts are compared this many characters at a time, then the differing block by halves.
 _BLOCK = 4096
+# A scan keeps a clean line at least this many lines after the one before (see the module doc).
+CHECKPOINT_LINES = 32
 
 
 def split_lines(text: str) -> list[str]:
@@ -36,21 +41,36 @@ def split_statements(lines: Sequence[str]) -> list[int]:
 
     Blank and comment-only lines stay with the statement above.
     """
-    starts, _ = scan_statements(lines, 0)
-    return starts
+    return scan_statements(lines, 0).starts
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What `scan_statements` found: the statement starts from its first line up to `stop` (the
+    line it converged at, or the end), and clean lines to resume at (`clean`, see the module doc)."""
+
+    starts: list[int]
+    clean: list[int]
+    stop: int
 
 
 def scan_statements(
-    lines: Sequence[str], begin: int, converged: Callable[[int], bool] | None = None
-) -> tuple[list[int], int]:
-    """Statement starts from line `begin`, which starts a statement, to the end or to a convergence.
+    lines: Sequence[str],
+    begin: int,
+    converged: Callable[[int], bool] | None = None,
+    *,
+    begin_starts: bool = True,
+    every: int = CHECKPOINT_LINES,
+) -> Scan:
+    """Statement starts from line `begin` to the end or to a convergence.
 
-    A statement start is scanned from a clean state (no open bracket, string or continuation,
-    no decorator above it), so scanning may begin at any known start. It stops at the first
-    later start for which `converged(line)` holds: the starts before it, and that line (or
-    `len(lines)` at the end).
+    Line `begin` is scanned from a clean state: a statement start (`begin_starts`, it is the
+    first start) or a clean line of an earlier scan of the same lines. The scan stops at the
+    first later line in a clean state for which `converged(line)` holds. Clean lines are kept
+    from `begin` on, at least `every` lines apart.
     """
-    starts = [begin]
+    starts = [begin] if begin_starts else []
+    clean = [begin]
     depth = 0
     in_string: str | None = None  # the quote that closes the open string
     continued = False
@@ -58,11 +78,14 @@ def scan_statements(
     for number in range(begin, len(lines)):
         line = lines[number]
         at_top = depth == 0 and in_string is None and not continued
-        if number > begin and at_top and line[:1] not in ("", " ", "\t", "\n", "\r", "#", "\f"):
-            if not CONTINUATION.match(line) and not after_decorator and line[0] not in ")]}":
-                if converged is not None and converged(number):
-                    return starts, number
-                starts.append(number)
+        if number > begin and at_top and not after_decorator:
+            if converged is not None and converged(number):
+                return Scan(starts, clean, number)
+            if number - clean[-1] >= every:
+                clean.append(number)
+            if line[:1] not in ("", " ", "\t", "\n", "\r", "#", "\f"):
+                if not CONTINUATION.match(line) and line[0] not in ")]}":
+                    starts.append(number)
         if at_top and line.strip():
             after_decorator = line.startswith("@")
         continued = False
@@ -88,23 +111,27 @@ def scan_statements(
                 in_string = None
         # Escaped quotes inside strings are rare in Keras code; a mis-scan only costs a
         # larger chunk, which the parser then checks.
-    return starts, len(lines)
+    return Scan(starts, clean, len(lines))
 
 
 @dataclass(frozen=True)
 class LineSplit:
-    """A text's lines (with their endings and as written, without them) and its statement starts."""
+    """A text's lines (with their endings and as written, without them), its statement starts, and
+    lines where a scan can resume (`Scan.clean`)."""
 
     text: str
     lines: list[str]
     written: list[str]
     starts: list[int]  # empty for an empty text
+    clean: list[int] = field(default_factory=list, compare=False)
 
     @staticmethod
     def of(text: str) -> LineSplit:
         lines = split_lines(text)
-        starts = split_statements(lines) if lines else []
-        return LineSplit(text, lines, [line.rstrip("\r\n") for line in lines], starts)
+        if not lines:
+            return LineSplit(text, lines, [], [])
+        scan = scan_statements(lines, 0)
+        return LineSplit(text, lines, [line.rstrip("\r\n") for line in lines], scan.starts, scan.clean)
 
 
 @dataclass(frozen=True)
@@ -153,22 +180,48 @@ def resplit(earlier: LineSplit, text: str) -> Resplit:
     written = [*earlier.written[:first], *(line.rstrip("\r\n") for line in middle), *earlier.written[last:]]
     shift = len(lines) - len(earlier.lines)
     kept_lines_from = first + len(middle)  # the first new line that is an unchanged earlier line
-    old_starts = earlier.starts
-    # Resume at the statement before the first changed line: its start and state are unchanged.
-    resume = old_starts[max(bisect_left(old_starts, first) - 1, 0)] if first > 0 else 0
+    old_starts, old_clean = earlier.starts, earlier.clean
+    # Resume at the last statement start or clean line before the first changed line: the lines
+    # above are unchanged, so its state is.
+    resume = 0
+    if first > 0:
+        resume = max(old_starts[max(bisect_left(old_starts, first) - 1, 0)], _last_before(old_clean, first))
 
     def converged(line: int) -> bool:
         if line < kept_lines_from:
             return False
-        index = bisect_left(old_starts, line - shift)
-        return index < len(old_starts) and old_starts[index] == line - shift
+        return _holds(old_starts, line - shift) or _holds(old_clean, line - shift)
 
-    scanned, stop = scan_statements(lines, resume, converged)
+    at = bisect_left(old_starts, resume)
+    resumes_at_start = at < len(old_starts) and old_starts[at] == resume
+    scan = scan_statements(lines, resume, converged, begin_starts=resumes_at_start)
+    stop = scan.stop
     kept = bisect_left(old_starts, stop - shift)
-    head = old_starts[: bisect_left(old_starts, resume)]
+    head = old_starts[:at]
     tail = old_starts[kept:] if shift == 0 else [start + shift for start in old_starts[kept:]]
-    starts = [*head, *scanned, *tail] if lines else []
-    return Resplit(LineSplit(text, lines, written, starts), resume, stop, shift)
+    starts = [*head, *scan.starts, *tail]
+    kept_clean = old_clean[bisect_left(old_clean, stop - shift) :]
+    clean = [
+        *old_clean[: bisect_left(old_clean, resume)],
+        *scan.clean,
+        *(kept_clean if shift == 0 else [line + shift for line in kept_clean]),
+    ]
+    # The statements re-made: from the one holding the line scanning resumed at up to the first
+    # start from where the scan converged on (the statement holding that line was re-scanned).
+    rescanned_from = resume if resumes_at_start else head[-1]
+    kept_from = tail[0] if tail else len(lines)
+    return Resplit(LineSplit(text, lines, written, starts, clean), rescanned_from, kept_from, shift)
+
+
+def _last_before(lines: list[int], line: int) -> int:
+    """The last of the sorted `lines` before `line` (0 when none is)."""
+    at = bisect_left(lines, line)
+    return lines[at - 1] if at else 0
+
+
+def _holds(lines: list[int], line: int) -> bool:
+    at = bisect_left(lines, line)
+    return at < len(lines) and lines[at] == line
 
 
 def _has_lone_cr(text: str) -> bool:
