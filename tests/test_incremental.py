@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import libcst as cst
 import numpy as np
 import pytest
 from shapelint import incremental, statement_groups
@@ -124,6 +125,91 @@ def test_the_names_of_every_corpus_statement_are_the_symbol_tables() -> None:
             names = chunk_names(chunk.text)
             expected = _names_by_symtable(chunk.text)
             assert (names.touched, names.bound) == expected if names is not None else expected is None, chunk.text
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "same"),
+    [
+        ("    y = f(x, 1)\n", "    y = f(x, 12)\n", True),  # a number
+        ("    y = x.fit(a)\n", "    y = x.predict(a)\n", True),  # an attribute
+        ("    y = f('relu')\n", "    y = f('tanh')\n", True),  # a string
+        ("    y = [a for a in b]\n", "    y = [a for a in b if a > 2]\n", True),
+        ("    y = f(x)\n", "    y = f(z)\n", False),  # another name read
+        ("    y = f(x)\n", "    x = f(x)\n", False),  # x bound here: a local of the function now
+        ("    y = f(x)\n", "    y = f(lambda: x)\n", False),  # a scope more
+        ("    y = [a for a in b]\n", "    y = [c for c in b]\n", False),  # the comprehension's names
+        ("    y = 1\n", "    y: int = 1\n", False),  # an annotation
+        ("    global y\n", "    nonlocal y\n", False),  # refused alone: no binding to refer to
+        ("    y = f(1)\n", "    y = f(1\n", False),  # a syntax error
+    ],
+)
+def test_an_edit_keeps_the_names_only_when_the_symbol_tables_stay_the_same(old: str, new: str, same: bool) -> None:
+    assert statement_groups.same_scope_effect(old, new, "function") is same
+
+
+def test_a_name_bound_in_a_class_body_or_at_the_top_level_is_told_apart() -> None:
+    assert statement_groups.same_scope_effect("    y = x\n", "    y = x + 1\n", "class")
+    assert not statement_groups.same_scope_effect("    y = x\n", "    y = w\n", "module")
+
+
+def test_names_read_as_every_identifier_are_read_again_after_an_edit(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The symbol tables refuse this function (a parameter declared global), so its names are every
+    # identifier of its text, strings included: an edit of a string changes them.
+    from shapelint import source
+    from shapelint.source import Chunk
+
+    monkeypatch.setattr(source, "PARSE_CACHE", source._ParseCache())
+    filler = "".join(f"    h_{i} = f(h_{i - 1}, units={i})\n" for i in range(1, 12))
+    text = f"def build(x):\n    global x\n{filler}    kind = 'relu'\n"
+    edited = text.replace("'relu'", "'tanh'")
+    infos = statement_groups._InfoCache()
+    module = source.PARSE_CACHE.parse(text)
+    (old,) = infos.infos([Chunk(0, text, 0, text.count("\n"), module, None)])
+    assert old.names is not None and "relu" in old.names.touched and not old.tabled
+    new_module = source.PARSE_CACHE.parse(edited, Chunk(0, text, 0, text.count("\n"), module, None))
+    assert source.PARSE_CACHE.spliced_from(edited) is not None
+    (new,) = infos.infos([Chunk(0, edited, 0, edited.count("\n"), new_module, None)])
+    assert new.names == chunk_names(edited) and new.names is not None and "tanh" in new.names.touched
+
+
+_TYPED = ["1", "x", "_", " = 0", "(", ")", ",", " lambda: q", " [i for i in r]", "'s'", "\n", ".fit", "global g\n"]
+
+
+def test_names_kept_across_keystrokes_are_the_edited_texts(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Keystroke after keystroke in the real-world corpus's functions and classes: the names a
+    # spliced text keeps from the text before it are the ones its own symbol tables give.
+    from shapelint import source
+    from shapelint.source import Chunk
+
+    cache = source._ParseCache()
+    monkeypatch.setattr(source, "PARSE_CACHE", cache)
+    infos = statement_groups._InfoCache()
+    tabled: list[str] = []
+    table_names = statement_groups._table_names
+    monkeypatch.setattr(statement_groups, "_table_names", lambda text: tabled.append(text) or table_names(text))
+    pick = random.Random(7)
+    kept = read = 0
+    for path in sorted((ROOT / "bench" / "realworld").rglob("*.py"))[::3]:
+        program = parse_program([path.read_text(encoding="utf-8")], notebook=False)
+        compound = [chunk for chunk in program.chunks if chunk.module is not None and len(chunk.text) > 200]
+        for chunk in [chunk for chunk in compound if not chunk.text.startswith(("import", "from"))][:3]:
+            module = cache.parse(chunk.text)
+            current = Chunk(chunk.index, chunk.text, chunk.start_line, chunk.line_count, module, None)
+            infos.infos([current])
+            for _ in range(25):
+                at = pick.randrange(len(current.text))
+                typed = "" if pick.random() < 0.3 else pick.choice(_TYPED)
+                new_text = current.text[:at] + typed + current.text[at + (not typed) :]
+                new = cache.parse(new_text, current)
+                if not isinstance(new, cst.Module):
+                    continue
+                current = Chunk(chunk.index, new_text, chunk.start_line, new_text.count("\n"), new, None)
+                tabled.clear()
+                (info,) = infos.infos([current])
+                kept += not tabled
+                read += bool(tabled)
+                assert info.names == chunk_names(new_text), new_text
+    assert kept > 0 and read > 0
 
 
 def test_library_imports_that_do_not_join_the_prelude_are_grouped_by_their_names() -> None:
@@ -317,7 +403,7 @@ def test_forget_texts_makes_the_next_analysis_as_cold_as_a_fresh_process(monkeyp
         return run
 
     monkeypatch.setattr(source, "parse_module", counted("parsed", source.parse_module))
-    monkeypatch.setattr(statement_groups, "_names", counted("named", statement_groups._names))
+    monkeypatch.setattr(statement_groups, "_table_names", counted("named", statement_groups._table_names))
     monkeypatch.setattr(incremental.Interpreter, "run_module", counted("prelude", incremental.Interpreter.run_module))
     text = corpus.keras_program(60, 3)
     cells = ["%matplotlib inline\nimport numpy as np\n", "x = np.zeros((2, 3))\n"]

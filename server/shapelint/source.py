@@ -158,6 +158,7 @@ class _ParseCache:
         self._modules: OrderedDict[str, Parsed] = OrderedDict()
         self._positions: dict[int, _Ranges] = {}  # by id(module)
         self._outlines: dict[int, tuple[cst.Module, Outline]] = {}  # by id(module), of the modules edited
+        self._origins: dict[str, tuple[str, Spliced]] = {}  # text -> the text it was spliced from, and how
         # Whole texts (files, notebook cells) -> their statements, for re-splitting edited texts.
         self.segments = _Segments()
 
@@ -173,8 +174,9 @@ class _ParseCache:
             self._modules.move_to_end(text)
             return found
         spliced = self._splice(edited, text) if edited is not None and len(text) > SMALL_STATEMENT_CHARS else None
-        if spliced is not None:
+        if edited is not None and spliced is not None:
             self._modules[text] = spliced.module
+            self._origins[text] = (edited.text, spliced)
             self._chars += len(text)
             self._evict()
             return spliced.module
@@ -204,9 +206,15 @@ class _ParseCache:
         while len(self._modules) > 1 and (len(self._modules) > self._capacity or self._chars > self._max_chars):
             evicted_text, evicted = self._modules.popitem(last=False)
             self._chars -= len(evicted_text)
+            self._origins.pop(evicted_text, None)
             if isinstance(evicted, cst.Module):
                 self._positions.pop(id(evicted), None)
                 self._outlines.pop(id(evicted), None)
+
+    def spliced_from(self, text: str) -> tuple[str, Spliced] | None:
+        """The text `text`'s tree was spliced from, and the splice; None when it was parsed whole."""
+        with self._lock:
+            return self._origins.get(text)
 
     def _splice(self, edited: Chunk, text: str) -> Spliced | None:
         """The tree of `text` made from the tree of the chunk it is an edit of (`statement_splice`)."""

@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 
 import libcst as cst
 
+from shapelint import source
 from shapelint.names import is_library
 from shapelint.source import Chunk, Program
 from shapelint.syntax import imported_modules
@@ -70,11 +71,13 @@ class Grouping:
 class ChunkInfo:
     """What grouping needs of one chunk's text: its names (None: it may touch any name; UNREAD for
     a chunk of library imports, read only if it does not join the prelude), whether it only
-    imports libraries (a prelude candidate), and whether it has `import *`."""
+    imports libraries (a prelude candidate), and whether it has `import *`. `tabled`: the names
+    were read from the symbol tables (not every identifier of a text Python refuses)."""
 
     names: ChunkNames | None
     library_imports: bool
     star_import: bool
+    tabled: bool = True
 
 
 UNREAD = ChunkNames(frozenset(), frozenset())  # names not read yet (compared by identity)
@@ -105,13 +108,38 @@ class _InfoCache:
         text = chunk.text
         assert chunk.module is not None
         library_imports = _library_imports_only(chunk.module)
-        names = UNREAD if library_imports else _names(text)  # the prelude's names are never asked for
-        found = ChunkInfo(names, library_imports, bool(_STAR_IMPORT.search(text)))
+        tabled = True
+        if library_imports:
+            names: ChunkNames | None = UNREAD  # the prelude's names are never asked for
+        else:
+            kept = self._kept_by_edit(text)
+            if kept is not None:
+                names = kept.names
+            else:
+                try:
+                    names = _table_names(text)
+                except (SyntaxError, ValueError, RecursionError, MemoryError):
+                    names, tabled = _every_identifier(text), False
+        found = ChunkInfo(names, library_imports, bool(_STAR_IMPORT.search(text)), tabled)
         with self._lock:
             self._items[text] = found
             while len(self._items) > self._capacity:
                 self._items.popitem(last=False)
         return found
+
+    def _kept_by_edit(self, text: str) -> ChunkInfo | None:
+        """The info of the text a keystroke made `text` from, when its names hold for `text` too:
+        the edit replaced one simple statement inside a block (`source.PARSE_CACHE.spliced_from`)
+        by one that gives every name the same flags in the symbol tables (typing a number, an
+        attribute, a string), so the tables of the whole text are the same."""
+        origin = source.PARSE_CACHE.spliced_from(text)
+        if origin is None:
+            return None
+        old_text, spliced = origin
+        old = self._items.get(old_text)
+        if old is None or not old.tabled or old.names is UNREAD or old.library_imports:
+            return None
+        return old if same_scope_effect(spliced.old_code, spliced.new_code, spliced.scope) else None
 
     def read_names(self, chunk: Chunk, info: ChunkInfo) -> ChunkNames | None:
         """The names of a chunk of library imports that did not join the prelude (UNREAD until now),
@@ -134,19 +162,28 @@ def chunk_names(text: str) -> ChunkNames | None:
 
 
 def _names(text: str) -> ChunkNames | None:
-    """`chunk_names`, warnings already silenced (grouping a program silences them once for all its chunks).
+    """`chunk_names`, warnings already silenced (grouping a program silences them once for all its chunks)."""
+    try:
+        return _table_names(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return _every_identifier(text)
+
+
+def _every_identifier(text: str) -> ChunkNames | None:
+    """Python 3.11 refuses a few things libcst parses (top-level await in a notebook, newer
+    syntax): every identifier of the text counts, as touched and as bound."""
+    words = frozenset(_IDENTIFIER.findall(text))
+    return None if words & _DYNAMIC else _interned(ChunkNames(words, words))
+
+
+def _table_names(text: str) -> ChunkNames | None:
+    """The names of `text` read from its symbol tables (raises what `symtable` raises).
 
     The symbol tables are read as `symtable.Symbol` reads them (`is_assigned`, `is_imported`,
     `is_declared_global`, `is_global`), from the flags of `_symtable`'s tables directly: the
     `symtable` module's objects cost more than building the tables.
     """
-    try:
-        table = _symtable.symtable(text, "<statement>", "exec")
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        # Python 3.11 refuses a few things libcst parses (top-level await in a notebook, newer
-        # syntax): every identifier of the text counts, as touched and as bound.
-        words = frozenset(_IDENTIFIER.findall(text))
-        return None if words & _DYNAMIC else _interned(ChunkNames(words, words))
+    table = _symtable.symtable(text, "<statement>", "exec")
     touched: set[str] = set()
     bound: set[str] = set()
     pending = [table]
@@ -170,6 +207,36 @@ def _names(text: str) -> ChunkNames | None:
     if touched & _DYNAMIC:
         return None
     return _interned(ChunkNames(frozenset(touched), frozenset(bound)))
+
+
+# A statement alone in a scope of the kind it is in (statement_splice.Spliced.scope).
+_SCOPE_HEADERS = {"function": "def _():\n", "class": "class _:\n", "module": "if 1:\n"}
+
+
+def same_scope_effect(old_code: str, new_code: str, scope: str) -> bool:
+    """Whether two versions of one simple statement (its lines at their indentation, in a scope of
+    kind `scope`) give every name the same flags in the symbol tables, and have the same nested
+    scopes (lambdas, comprehensions) with the same flags.
+
+    A statement's part of its scope's table is the flags of the names it uses, binds, imports or
+    declares, which do not depend on the statements around it; the scopes of a text follow from
+    those parts alone. So when each version is read alone in a scope of the same kind, equal
+    tables mean the whole texts have equal tables too. Warnings are the caller's to silence.
+    """
+    header = _SCOPE_HEADERS[scope]
+    try:
+        old_table = _symtable.symtable(header + old_code, "<statement>", "exec")
+        pending = [(old_table, _symtable.symtable(header + new_code, "<statement>", "exec"))]
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    while pending:
+        old, new = pending.pop()
+        if old.type != new.type or old.name != new.name or old.symbols != new.symbols:
+            return False
+        if len(old.children) != len(new.children):
+            return False
+        pending.extend(zip(old.children, new.children))
+    return True
 
 
 _BINDS = _symtable.DEF_LOCAL | _symtable.DEF_IMPORT  # Symbol.is_assigned() or Symbol.is_imported()

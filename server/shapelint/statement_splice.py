@@ -110,13 +110,19 @@ class Outline:
 class Spliced:
     """A tree made by `splice`: the old tree's nodes everywhere but in the statement replaced (its
     lines `first`..`last` of the old text) and the statements that enclose it; the lines after it
-    moved by `line_shift`. `outline`: the new text's."""
+    moved by `line_shift`. `outline`: the new text's. `old_code` and `new_code`: the replaced
+    statement's lines and the new ones, at their indentation; `scope`: the kind of scope they
+    are in ("function", "class" or "module": a block of an `if`, a loop, a `with` or a `try`
+    at the top level)."""
 
     module: cst.Module
     outline: Outline
     first: int
     last: int
     line_shift: int
+    old_code: str
+    new_code: str
+    scope: str
 
 
 @dataclass(frozen=True)
@@ -164,12 +170,13 @@ def splice(old_text: str, old_module: cst.Module, outline: Outline, new_text: st
     if new_text[indentation_end : indentation_end + 1] in ("", " ", "\t", "\f"):
         return None  # the statement's own indentation grew
     # The old statement was exactly the old text of these lines (the outline is right).
-    if _code(old_statement, old_module, indentation) != old_text[line_start:old_statement_end]:
+    old_code = old_text[line_start:old_statement_end]
+    if _code(old_statement, old_module, indentation) != old_code:
         return None
     line_shift = new_text.count("\n") - old_text.count("\n")
     new_statement_end = old_statement_end + len(new_text) - len(old_text)
     new_code = new_text[line_start:new_statement_end]
-    nodes = _nodes_after(outline, old_text[line_start:old_statement_end], new_code, len(path))
+    nodes = _nodes_after(outline, old_code, new_code, len(path))
     if nodes is None:
         return None
     replacement = _parse_alone(new_code, old_module.default_newline)
@@ -180,8 +187,8 @@ def splice(old_text: str, old_module: cst.Module, outline: Outline, new_text: st
         node = _replaced_in_block(parent, child, node)
     top = path[0]
     module = old_module.with_changes(body=[node if item is top else item for item in old_module.body])
-    moved = outline.moved(edited, line_shift)
-    return Spliced(module, Outline(nodes, moved.statements), edited.first, edited.last, line_shift)
+    outline = Outline(nodes, outline.moved(edited, line_shift).statements)
+    return Spliced(module, outline, edited.first, edited.last, line_shift, old_code, new_code, _scope(path))
 
 
 def _nodes(module: cst.Module, place: tuple[int, ...]) -> list[cst.CSTNode] | None:
@@ -199,6 +206,16 @@ def _nodes(module: cst.Module, place: tuple[int, ...]) -> list[cst.CSTNode] | No
         elif len(path) < len(place):
             return None
     return path if len(path) > 1 and isinstance(path[-1], cst.SimpleStatementLine) else None
+
+
+def _scope(path: Sequence[cst.CSTNode]) -> str:
+    """The kind of the innermost scope of the statement at the end of `path`."""
+    for node in reversed(path[:-1]):
+        if isinstance(node, cst.FunctionDef):
+            return "function"
+        if isinstance(node, cst.ClassDef):
+            return "class"
+    return "module"
 
 
 def _nodes_after(outline: Outline, old_code: str, new_code: str, depth: int) -> int | None:
