@@ -81,28 +81,39 @@ def test_a_spliced_tree_is_libcsts_tree_of_the_edited_text(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", corpus_files(CORPUS)[::5], ids=lambda path: path.name)
-def test_the_ranges_kept_from_the_old_tree_are_the_new_trees(path: Path) -> None:
+def test_the_ranges_kept_across_keystrokes_are_the_new_trees(path: Path) -> None:
+    # Keystroke after keystroke, each on the text the one before made; ranges are asked for now
+    # and then (a few nodes, or all of them, as a finding's range or a hover would).
     pick = random.Random(path.name)
     cache = _ParseCache()
-    checked = 0
+    checked = kept_total = 0
     chunks = [chunk for chunk in _compound_chunks(path) if len(chunk.text) > SMALL_STATEMENT_CHARS]
     for chunk in chunks[:4]:
-        old = cache.parse(chunk.text)
-        assert isinstance(old, cst.Module)
-        cache.positions(old)  # every range of the old tree known
-        edited = Chunk(chunk.index, chunk.text, chunk.start_line, chunk.line_count, old, None)
-        for new_text in _edits(chunk.text, pick, 30):
-            new = cache.parse(new_text, edited)
-            if not isinstance(new, cst.Module) or new is old:
+        module = cache.parse(chunk.text)
+        assert isinstance(module, cst.Module)
+        cache.positions(module)  # every range of the first tree known
+        current = Chunk(chunk.index, chunk.text, chunk.start_line, chunk.line_count, module, None)
+        for step in range(40):
+            new_text = _edits(current.text, pick, 1)[0]
+            new = cache.parse(new_text, current)
+            if not isinstance(new, cst.Module) or new is current.module:
                 continue
+            current = Chunk(chunk.index, new_text, chunk.start_line, new_text.count("\n"), new, None)
             kept = cache._positions.get(id(new))
-            if kept is None:
-                continue  # parsed whole
+            if kept is None:  # parsed whole: nothing carried, the next keystrokes start again
+                cache.positions(new)
+                continue
             libcst_ranges = MetadataWrapper(new, unsafe_skip_copy=True).resolve(PositionProvider)
-            assert kept.found and all(libcst_ranges[node] == found for node, found in kept.found.items())
+            every = kept._all()  # what is known, moved here (nothing kept by reading it)
+            assert all(libcst_ranges[node] == found for node, found in every.items())
+            kept_total += len(every)
+            nodes = list(libcst_ranges)
+            asked = nodes if step % 5 == 0 else pick.sample(nodes, min(5, len(nodes)))
+            known = {node: kept.get(node) for node in asked}
+            assert all(found == every.get(node) for node, found in known.items())
             checked += 1
     if chunks:  # a shorter statement is parsed whole: it is not measured with Python's parser
-        assert checked > 0
+        assert checked > 0 and kept_total > 0
 
 
 @pytest.mark.parametrize(

@@ -25,10 +25,11 @@ from itertools import islice
 import libcst as cst
 from libcst.metadata import CodeRange
 
-from shapelint.code_ranges import code_ranges, unique_range
+from shapelint.code_ranges import unique_range
 from shapelint.cst_parse import parse_module, validation_skipped
 from shapelint.diagnostics import Diagnostic, Position, Range, Related
 from shapelint.ipython_syntax import Piece, map_column, transform_cell
+from shapelint.known_ranges import KnownRanges
 from shapelint.parse_limits import SMALL_STATEMENT_CHARS, measure, python_tree
 from shapelint.statement_splice import Outline, Spliced, splice
 from shapelint.statement_split import (
@@ -156,7 +157,7 @@ class _ParseCache:
         # The language server analyses on one thread and may re-analyse for confirmation on another.
         self._lock = threading.RLock()
         self._modules: OrderedDict[str, Parsed] = OrderedDict()
-        self._positions: dict[int, _Ranges] = {}  # by id(module)
+        self._positions: dict[int, KnownRanges] = {}  # by id(module)
         self._outlines: dict[int, tuple[cst.Module, Outline]] = {}  # by id(module), of the modules edited
         self._origins: dict[str, tuple[str, Spliced]] = {}  # text -> the text it was spliced from, and how
         # Whole texts (files, notebook cells) -> their statements, for re-splitting edited texts.
@@ -235,19 +236,13 @@ class _ParseCache:
 
     def _keep_ranges(self, old: cst.Module, spliced: Spliced) -> None:
         """The ranges known in `old` of the nodes a spliced tree shares with it, placed in the new
-        text: those before the replaced statement as they were, those after it moved."""
+        text when asked for: those before the replaced statement as they were, those after it moved."""
         earlier = self._positions.get(id(old))
-        if earlier is None or earlier.module is not old or not earlier.found:
+        if earlier is None or earlier.module is not old:
             return
-        first, last, shift = spliced.first, spliced.last, spliced.line_shift
-        kept: dict[cst.CSTNode, CodeRange] = {}
-        for node, found in earlier.found.items():
-            if found.end.line < first:
-                kept[node] = found
-            elif found.start.line > last:
-                start, end = found.start, found.end
-                kept[node] = CodeRange((start.line + shift, start.column), (end.line + shift, end.column))
-        self._positions[id(spliced.module)] = _Ranges(spliced.module, kept)
+        kept = earlier.spliced(spliced.module, spliced.first, spliced.last, spliced.line_shift)
+        if kept is not None:
+            self._positions[id(spliced.module)] = kept
 
     def positions(self, module: cst.Module) -> dict[cst.CSTNode, CodeRange]:
         """Every node's range (hover lists them all)."""
@@ -266,7 +261,7 @@ class _ParseCache:
         """
         with self._lock:
             ranges = self._ranges(module)
-            found = ranges.found.get(node)
+            found = ranges.get(node)
             if found is not None or ranges.complete:
                 return found
             found = unique_range(module, text, node)
@@ -274,29 +269,13 @@ class _ParseCache:
                 ranges.found[node] = found
                 return found
             ranges.generate(None if ranges.generated else node)
-            return ranges.found.get(node)
+            return ranges.get(node)
 
-    def _ranges(self, module: cst.Module) -> _Ranges:
+    def _ranges(self, module: cst.Module) -> KnownRanges:
         ranges = self._positions.get(id(module))
         if ranges is None or ranges.module is not module:
-            ranges = self._positions[id(module)] = _Ranges(module)
+            ranges = self._positions[id(module)] = KnownRanges(module)
         return ranges
-
-
-@dataclass
-class _Ranges:
-    """The node ranges of one parsed statement known so far."""
-
-    module: cst.Module
-    found: dict[cst.CSTNode, CodeRange] = field(default_factory=dict)
-    generated: bool = False  # code generation ran (maybe only partly)
-    complete: bool = False  # every node's range is in `found`
-
-    def generate(self, until: cst.CSTNode | None) -> None:
-        # The tree is not copied: facts recorded on its nodes find their range by identity.
-        found, self.complete = code_ranges(self.module, until)
-        self.found.update(found)
-        self.generated = True
 
 
 PARSE_CACHE = _ParseCache()
