@@ -147,6 +147,76 @@ def test_only_an_edit_inside_one_simple_statement_is_spliced(edit: tuple[str, st
     assert _check(chunk, new_text) is spliced
 
 
+_BLOCKS_TEXT = (
+    "def build(units):\n"
+    "    try:\n"
+    "        x = 1\n"
+    "    except ValueError:\n"
+    "        x = 2\n"
+    "    except (KeyError, TypeError) as error:\n"
+    "        x = 3\n"
+    "    else:\n"
+    "        y = 4\n"
+    "    finally:\n"
+    "        z = 5\n"
+    "    if units:\n"
+    "        a = 6\n"
+    "    elif units > 2:\n"
+    "        a = 7\n"
+    "    else:\n"
+    "        if a:\n"
+    "            a = 8\n"
+    "    for i in range(2):\n"
+    "        pass\n"
+    "    else:\n"
+    "        b = 9\n"
+    "    while x:\n"
+    "        break\n"
+    "    else:\n"
+    "        c = 10\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("edit", "spliced"),
+    [
+        (("x = 1\n", "x = 11\n"), True),  # a try's body
+        (("x = 2\n", "x = 21\n"), True),  # an except clause's
+        (("x = 3\n", "x = (3,\n            31)\n"), True),  # the second except clause's, broken over lines
+        (("y = 4\n", "y = 41\n"), True),  # the try's else
+        (("z = 5\n", "z = 51\n"), True),  # its finally
+        (("a = 7\n", "a = 71\n"), True),  # an elif
+        (("a = 8\n", "a = 81\n"), True),  # an if inside an else
+        (("b = 9\n", "b = 91\n"), True),  # a loop's else
+        (("c = 10\n", "c = 101\n"), True),
+        (("except ValueError:", "except IndexError:"), False),  # a clause's line
+        (("    else:\n        y", "    else :\n        y"), False),
+        (("elif units > 2:", "elif units > 3:"), False),
+    ],
+)
+def test_an_edit_in_an_else_except_or_finally_block_is_spliced(edit: tuple[str, str], spliced: bool) -> None:
+    old, new = edit
+    assert _BLOCKS_TEXT.count(old) == 1
+    module = cst.parse_module(_BLOCKS_TEXT)
+    chunk = Chunk(0, _BLOCKS_TEXT, 1, _BLOCKS_TEXT.count("\n"), module, None)
+    assert _check(chunk, _BLOCKS_TEXT.replace(old, new)) is spliced
+
+
+def test_an_except_clause_counts_as_a_level_for_the_depth_guard() -> None:
+    # Python's tree has the clause between the try and its statements: a statement in it is one
+    # level deeper than one in the try's body, and the guard must see the depth a cold parse sees.
+    def text(depth: int) -> str:
+        nested = "[" * depth + "]" * depth
+        body = "".join(f"        x_{i} = [{i}]\n" for i in range(40))
+        return f"def main():\n    try:\n{body}    except ValueError:\n        y = {nested}\n"
+
+    deepest = next(depth for depth in range(1, MAX_DEPTH + 5) if measure(text(depth)).reason is not None)
+    ok, too_deep = text(deepest - 1), text(deepest)
+    chunk = Chunk(0, text(deepest - 2), 1, ok.count("\n"), cst.parse_module(text(deepest - 2)), None)
+    assert _check(chunk, ok)
+    assert splice(chunk.text, chunk.module, _outline(chunk.text), too_deep) is None  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize("grown", ["nodes", "depth"])
 def test_an_edit_past_the_size_guard_is_not_spliced(grown: str) -> None:
     # The guard decides on the whole new text as it would for a text never seen before.

@@ -3,7 +3,8 @@
 A top-level statement is the unit shapelint parses, so a keystroke inside a long function (a
 script's `def main():` of 500 lines) would have libcst parse the whole function again, about
 60 ms. When the edit lies inside one simple statement of a block (a function's, a class's, a
-loop's, an `if`'s or `with`'s or `try`'s body, at any depth), only that statement is parsed:
+loop's, an `if`'s, `with`'s or `try`'s body, an `else:`, `elif`, `except` or `finally:` block,
+at any depth), only that statement is parsed:
 alone, behind a one-line `if 1:` that puts it at its own indentation, and put in the place of
 the old one in the previous tree. Every other node is the previous tree's.
 
@@ -15,7 +16,7 @@ new statement is measured alone and the whole text's node count follows from the
 
 The result is the tree libcst gives the whole new text (the tests compare the two after random
 edits of real files); whatever this cannot place exactly (an edit of a header, a decorator, a
-comment line, an `else:` part, the indentation, or across statements) gives None, and the
+comment line, an `else:` line, the indentation, or across statements) gives None, and the
 caller parses the whole statement as before.
 """
 
@@ -48,12 +49,16 @@ _BLOCKS: dict[type[ast.stmt], type[cst.CSTNode]] = {
 }
 _COMPOUND = (*_BLOCKS, ast.Match, *((ast.TryStar,) if hasattr(ast, "TryStar") else ()))
 _WRAPPER_LEVELS = 2  # a statement below `if 1:` is 2 levels deep (under the Module and the If)
+# Which block of a compound statement a place goes through: its body, its `else:` (or `elif`),
+# its `finally:`, or its `except` clause k (_HANDLER + k).
+_BODY, _ELSE, _FINALLY, _HANDLER = 0, 1, 2, 3
 
 
 @dataclass(frozen=True)
 class Placed:
     """One simple statement line inside a block: its first and last line (1-based), and its place
-    in libcst's tree: its index in the module's body, then in each enclosing block's body."""
+    in libcst's tree: its index in the module's body, then for each enclosing statement the
+    block it goes through (_BODY, _ELSE, ...) and its index there."""
 
     first: int
     last: int
@@ -76,10 +81,11 @@ class Outline:
             body, place = pending.pop()
             for index, line in enumerate(_lines(body)):
                 statement = line.statements[0]
+                here = (*place, index)
                 if place and not isinstance(statement, _COMPOUND):
-                    found.append(Placed(line.first, line.last, (*place, index)))
+                    found.append(Placed(line.first, line.last, here))
                 elif type(statement) in _BLOCKS:
-                    pending.append((getattr(statement, "body", []), (*place, index)))
+                    pending.extend((block, (*here, selector)) for selector, block in _blocks(statement))
         found.sort(key=lambda placed: placed.first)
         return Outline(nodes, tuple(found))
 
@@ -176,15 +182,16 @@ def splice(old_text: str, old_module: cst.Module, outline: Outline, new_text: st
     line_shift = new_text.count("\n") - old_text.count("\n")
     new_statement_end = old_statement_end + len(new_text) - len(old_text)
     new_code = new_text[line_start:new_statement_end]
-    nodes = _nodes_after(outline, old_code, new_code, len(path))
+    handlers = sum(selector >= _HANDLER for selector in edited.place[1::2])  # a level more in Python's tree
+    nodes = _nodes_after(outline, old_code, new_code, len(path) + handlers)
     if nodes is None:
         return None
     replacement = _parse_alone(new_code, old_module.default_newline)
     if replacement is None:
         return None
     node: cst.CSTNode = replacement.with_changes(leading_lines=old_statement.leading_lines)
-    for parent, child in zip(reversed(path[:-1]), reversed(path[1:])):
-        node = _replaced_in_block(parent, child, node)
+    for parent, selector, child in zip(reversed(path[:-1]), reversed(edited.place[1::2]), reversed(path[1:])):
+        node = _replaced_in_block(parent, selector, child, node)
     top = path[0]
     module = old_module.with_changes(body=[node if item is top else item for item in old_module.body])
     outline = Outline(nodes, outline.moved(edited, line_shift).statements)
@@ -194,18 +201,48 @@ def splice(old_text: str, old_module: cst.Module, outline: Outline, new_text: st
 def _nodes(module: cst.Module, place: tuple[int, ...]) -> list[cst.CSTNode] | None:
     """The statements at `place`, from the top-level one down to the simple statement line."""
     path: list[cst.CSTNode] = []
-    body: Sequence[cst.CSTNode] = module.body
-    for index in place:
-        if index >= len(body):
+    body: Sequence[cst.CSTNode] | None = module.body
+    index, rest = place[0], place[1:]
+    while True:
+        if body is None or index >= len(body):
             return None
         node = body[index]
         path.append(node)
-        block = getattr(node, "body", None)
-        if isinstance(block, cst.IndentedBlock):
-            body = block.body
-        elif len(path) < len(place):
-            return None
+        if len(rest) < 2:
+            break
+        (selector, index), rest = rest[:2], rest[2:]
+        body = _block(node, selector)
     return path if len(path) > 1 and isinstance(path[-1], cst.SimpleStatementLine) else None
+
+
+def _blocks(statement: ast.stmt) -> list[tuple[int, Sequence[ast.stmt]]]:
+    """Python's blocks of a compound statement, by the selector of libcst's block they are."""
+    found: list[tuple[int, Sequence[ast.stmt]]] = [(_BODY, getattr(statement, "body", []))]
+    if getattr(statement, "orelse", None):  # an `elif` is an If alone in it, as libcst's `orelse` is
+        found.append((_ELSE, statement.orelse))  # type: ignore[attr-defined]
+    found.extend((_HANDLER + k, handler.body) for k, handler in enumerate(getattr(statement, "handlers", ())))
+    if getattr(statement, "finalbody", None):
+        found.append((_FINALLY, statement.finalbody))  # type: ignore[attr-defined]
+    return found
+
+
+def _block(node: cst.CSTNode, selector: int) -> Sequence[cst.CSTNode] | None:
+    """The statements of one block of libcst's compound statement `node` (`_blocks`' selectors)."""
+    part: object
+    if selector == _BODY:
+        part = getattr(node, "body", None)
+    elif selector == _ELSE:
+        part = getattr(node, "orelse", None)
+        if isinstance(part, cst.If):
+            return [part]  # an `elif`
+        part = part.body if isinstance(part, cst.Else) else None
+    elif selector == _FINALLY:
+        part = getattr(node, "finalbody", None)
+        part = part.body if isinstance(part, cst.Finally) else None
+    else:
+        handlers = getattr(node, "handlers", ())
+        part = handlers[selector - _HANDLER].body if selector - _HANDLER < len(handlers) else None
+    return part.body if isinstance(part, cst.IndentedBlock) else None
 
 
 def _scope(path: Sequence[cst.CSTNode]) -> str:
@@ -292,6 +329,23 @@ def _parse_alone(text: str, newline: str) -> cst.SimpleStatementLine | None:
     return statement
 
 
-def _replaced_in_block(parent: cst.CSTNode, old: cst.CSTNode, new: cst.CSTNode) -> cst.CSTNode:
-    block = parent.body  # type: ignore[attr-defined]
-    return parent.with_changes(body=block.with_changes(body=[new if item is old else item for item in block.body]))
+def _replaced_in_block(parent: cst.CSTNode, selector: int, old: cst.CSTNode, new: cst.CSTNode) -> cst.CSTNode:
+    """`parent` with `new` in the place of its statement `old` in the block `selector` (`_block`)."""
+
+    def swapped(block: cst.IndentedBlock) -> cst.IndentedBlock:
+        return block.with_changes(body=[new if item is old else item for item in block.body])
+
+    if selector == _BODY:
+        return parent.with_changes(body=swapped(parent.body))  # type: ignore[attr-defined]
+    if selector == _ELSE:
+        orelse = parent.orelse  # type: ignore[attr-defined]
+        if orelse is old:  # an `elif`
+            return parent.with_changes(orelse=new)
+        return parent.with_changes(orelse=orelse.with_changes(body=swapped(orelse.body)))
+    if selector == _FINALLY:
+        finalbody = parent.finalbody  # type: ignore[attr-defined]
+        return parent.with_changes(finalbody=finalbody.with_changes(body=swapped(finalbody.body)))
+    handlers = list(parent.handlers)  # type: ignore[attr-defined]
+    k = selector - _HANDLER
+    handlers[k] = handlers[k].with_changes(body=swapped(handlers[k].body))
+    return parent.with_changes(handlers=handlers)
