@@ -113,13 +113,7 @@ class _InfoCache:
             names: ChunkNames | None = UNREAD  # the prelude's names are never asked for
         else:
             kept = self._kept_by_edit(text)
-            if kept is not None:
-                names = kept.names
-            else:
-                try:
-                    names = _table_names(text)
-                except (SyntaxError, ValueError, RecursionError, MemoryError):
-                    names, tabled = _every_identifier(text), False
+            names, tabled = (kept.names, True) if kept is not None else _names(text)
         found = ChunkInfo(names, library_imports, bool(_STAR_IMPORT.search(text)), tabled)
         with self._lock:
             self._items[text] = found
@@ -158,15 +152,16 @@ def chunk_names(text: str) -> ChunkNames | None:
     """The module-level names a statement's text touches and binds; None when it may touch any."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return _names(text)
+        return _names(text)[0]
 
 
-def _names(text: str) -> ChunkNames | None:
-    """`chunk_names`, warnings already silenced (grouping a program silences them once for all its chunks)."""
+def _names(text: str) -> tuple[ChunkNames | None, bool]:
+    """`chunk_names`, warnings already silenced (grouping a program silences them once for all its
+    chunks), and whether they were read from the symbol tables (`ChunkInfo.tabled`)."""
     try:
-        return _table_names(text)
+        return _table_names(text), True
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return _every_identifier(text)
+        return _every_identifier(text), False
 
 
 def _every_identifier(text: str) -> ChunkNames | None:

@@ -183,9 +183,7 @@ def resplit(earlier: LineSplit, text: str) -> Resplit:
     old_starts, old_clean = earlier.starts, earlier.clean
     # Resume at the last statement start or clean line before the first changed line: the lines
     # above are unchanged, so its state is.
-    resume = 0
-    if first > 0:
-        resume = max(old_starts[max(bisect_left(old_starts, first) - 1, 0)], _last_before(old_clean, first))
+    resume = max(_last_before(old_starts, first), _last_before(old_clean, first))
 
     def converged(line: int) -> bool:
         if line < kept_lines_from:
