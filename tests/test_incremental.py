@@ -20,7 +20,7 @@ from shapelint import incremental, statement_groups
 from shapelint.config import Config
 from shapelint.engine import Analysis, analyze
 from shapelint.source import parse_program
-from shapelint.statement_groups import _one_group, chunk_names, group_statements
+from shapelint.statement_groups import chunk_names, group_statements
 from shapelint.values import RefValue
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -373,20 +373,32 @@ def test_a_warm_analysis_says_what_a_cold_one_says(kept: None, name: str, text: 
         }
 
 
-def test_groups_find_what_the_whole_program_finds(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_groups_find_what_the_whole_program_finds() -> None:
     """On every real file and fixture, analysing group by group finds exactly what one analysis
-    of the whole program finds."""
+    of the whole program finds (what `shapelint check` runs: `once`)."""
     paths = sorted((ROOT / "bench" / "realworld").rglob("*.py")) + sorted((ROOT / "tests" / "fixtures").rglob("*.py"))
-    grouped = {path: outcome(analyze(path.read_text(encoding="utf-8"), CONFIG, path=str(path))) for path in paths}
-    monkeypatch.setattr(
-        incremental,
-        "group_statements",
-        lambda program, prelude: _one_group([chunk for chunk in program.chunks if chunk.module is not None], {}),
-    )
-    whole = {path: outcome(analyze(path.read_text(encoding="utf-8"), CONFIG, path=str(path))) for path in paths}
-    assert sum(len(found) for found in whole.values()) > 100  # the corpus has findings to compare
-    differing = [str(path) for path in paths if grouped[path] != whole[path]]
+    grouped = {path: analyze(path.read_text(encoding="utf-8"), CONFIG, path=str(path)) for path in paths}
+    whole = {path: analyze(path.read_text(encoding="utf-8"), CONFIG, path=str(path), once=True) for path in paths}
+    assert sum(len(found.groups.results) > 1 for found in grouped.values()) > 50  # many files have groups
+    assert all(len(found.groups.results) == 1 for found in whole.values())
+    assert sum(len(found.diagnostics) for found in whole.values()) > 100  # the corpus has findings to compare
+    differing = [str(path) for path in paths if outcome(grouped[path]) != outcome(whole[path])]
     assert differing == []
+
+
+def test_an_analysis_made_once_reads_no_names_and_keeps_nothing(kept: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from shapelint import statement_groups
+
+    def no_tables(text: str) -> None:
+        raise AssertionError("a symbol table was read")
+
+    monkeypatch.setattr(statement_groups, "_table_names", no_tables)
+    text = corpus.keras_program(200, 3)
+    first = analyze(text, CONFIG, once=True)
+    again = analyze(text, CONFIG, once=True)
+    assert again.groups.interpreted == len(again.groups.results) == 1
+    assert len(incremental.RESULTS) == 0
+    assert outcome(again) == outcome(first) and any(d.code.startswith("SL1") for d in again.diagnostics)
 
 
 def test_forget_texts_makes_the_next_analysis_as_cold_as_a_fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:

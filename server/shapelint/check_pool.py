@@ -393,7 +393,7 @@ def _warm_up() -> None:
 
     from shapelint.engine import analyze
 
-    analyze(WARM_UP, Config())
+    analyze(WARM_UP, Config(), once=True)
     gc.freeze()
     _warm = True
 

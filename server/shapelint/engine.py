@@ -124,18 +124,21 @@ def analyze(
     root: str | None = None,
     learned: Mapping[str, Shape] | None = None,
     open_files: Mapping[str, str] | None = None,
+    once: bool = False,
 ) -> Analysis:
     """Analyze one Python file's text.
 
     `path`/`root`: where the document and its workspace are (data files and the project's modules
     it names are read only there); `learned`: layer output shapes TensorFlow taught
     (confirm/pipeline.py); `open_files`: the editor's text of open files by real path, read instead
-    of the disk when the document imports them.
+    of the disk when the document imports them; `once`: the text is analysed once, not followed
+    through edits (`shapelint check`): the program runs as one group and nothing is kept for a next
+    version of it (incremental.analyze_groups). The diagnostics are the same either way.
     """
     with _collection_paused():
         program = parse_program([text], notebook=False)
         _parsed()
-        return _analyze(program, config or Config(), learned, path, root, open_files)
+        return _analyze(program, config or Config(), learned, path, root, open_files, once)
 
 
 def analyze_notebook(
@@ -146,12 +149,13 @@ def analyze_notebook(
     root: str | None = None,
     learned: Mapping[str, Shape] | None = None,
     open_files: Mapping[str, str] | None = None,
+    once: bool = False,
 ) -> Analysis:
     """Analyze a notebook's code cells, in order, as one program (the keywords: as for `analyze`)."""
     with _collection_paused():
         program = parse_program(list(cells), notebook=True)
         _parsed()
-        return _analyze(program, config or Config(), learned, path, root, open_files)
+        return _analyze(program, config or Config(), learned, path, root, open_files, once)
 
 
 _gc_lock = threading.Lock()
@@ -218,10 +222,11 @@ def _analyze(
     path: str | None = None,
     root: str | None = None,
     open_files: Mapping[str, str] | None = None,
+    once: bool = False,
 ) -> Analysis:
     config = _read_as(program, config)
     workspace = _workspace(config, path, root, open_files)
-    grouped = analyze_groups(program, workspace, config.target_keras, learned)
+    grouped = analyze_groups(program, workspace, config.target_keras, learned, once)
     found: list[Diagnostic] = [
         Diagnostic(
             code=SYNTAX_ERROR_CODE,

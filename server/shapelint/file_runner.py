@@ -121,8 +121,8 @@ def check_text(text: str, config: Config, notebook: bool = False) -> Analysis:
     from shapelint.notebook import read_notebook
 
     if notebook:
-        return analyze_notebook(read_notebook(text).code_cells, config)
-    return analyze(text, config)
+        return analyze_notebook(read_notebook(text).code_cells, config, once=True)
+    return analyze(text, config, once=True)
 
 
 def analyze_path(path: Path, base: Config) -> tuple[Analysis | None, str | None]:
@@ -136,8 +136,8 @@ def analyze_path(path: Path, base: Config) -> tuple[Analysis | None, str | None]
         text, _ = read_source(path)
         where, root = str(path.resolve()), project_root(path)
         if path.suffix == ".ipynb":
-            return analyze_notebook(read_notebook(text).code_cells, config, path=where, root=root), None
-        return analyze(text, config, path=where, root=root), None
+            return analyze_notebook(read_notebook(text).code_cells, config, path=where, root=root, once=True), None
+        return analyze(text, config, path=where, root=root, once=True), None
     except ConfigError as error:
         return None, f"configuration: {error}"
     except (OSError, UnicodeDecodeError) as error:
@@ -227,9 +227,9 @@ def _check_text(
                 return CheckedFile(notebook_result(display, confirmed, text))
             return CheckedFile(FileResult(display, confirmed))
         analysis = (
-            analyze_notebook(cells, config, path=where, root=root)
+            analyze_notebook(cells, config, path=where, root=root, once=True)
             if is_notebook
-            else analyze(text, config, path=where, root=root)
+            else analyze(text, config, path=where, root=root, once=True)
         )
     except NotebookError as error:
         return CheckedFile(FileResult(display, (), str(error), notebook=True))
@@ -255,14 +255,14 @@ def _check_text(
             if fixed:
                 stored = notebook.with_code_cells(new_cells)
                 _write(path, stored, bom)
-                diagnostics = analyze_notebook(new_cells, config, path=where, root=root).diagnostics
+                diagnostics = analyze_notebook(new_cells, config, path=where, root=root, once=True).diagnostics
         else:
             edits = fix_edits(diagnostics, unsafe_fixes)
             if edits:
                 new_text = apply_edits(text, edits)
                 fixed = _count_fixed(diagnostics, edits, None, unsafe_fixes)
                 _write(path, new_text, bom)
-                diagnostics = analyze(new_text, config, path=where, root=root).diagnostics
+                diagnostics = analyze(new_text, config, path=where, root=root, once=True).diagnostics
     result = notebook_result(display, diagnostics, stored) if is_notebook else FileResult(display, diagnostics)
     return CheckedFile(result, fixed)
 

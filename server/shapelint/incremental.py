@@ -37,7 +37,7 @@ from shapelint.project_modules import ProjectModules
 from shapelint.rules import run_rules
 from shapelint.shapes import Shape
 from shapelint.source import Chunk, Program
-from shapelint.statement_groups import Grouping, ProgramPart, group_statements
+from shapelint.statement_groups import Grouping, ProgramPart, group_statements, one_group
 from shapelint.values import Value
 from shapelint.workspace import Workspace
 
@@ -236,9 +236,18 @@ class GroupedAnalysis:
 
 
 def analyze_groups(
-    program: Program, workspace: Workspace, keras_major: int, learned: Mapping[str, Shape] | None
+    program: Program,
+    workspace: Workspace,
+    keras_major: int,
+    learned: Mapping[str, Shape] | None,
+    once: bool = False,
 ) -> GroupedAnalysis:
-    """Interpret each statement group of `program`, reusing the kept results of unchanged groups."""
+    """Interpret each statement group of `program`, reusing the kept results of unchanged groups.
+
+    `once`: the program is not analysed again after an edit (`shapelint check`), so grouping would
+    only cost (a symbol table per statement, the prelude run apart): it runs as one group, as a
+    program with `import *` does, and its result is not kept. Groups share no name, so the
+    findings are the same."""
 
     checked: dict[read_log.Observation, bool] = {}
     place = (keras_major, workspace.document, workspace.root, workspace.readable)
@@ -265,7 +274,7 @@ def analyze_groups(
                 del _PRELUDE[next(iter(_PRELUDE))]
         return bindings
 
-    grouping = group_statements(program, prelude_bindings)
+    grouping = one_group(program) if once else group_statements(program, prelude_bindings)
     prelude = [program.chunks[index] for index in grouping.prelude]
     prelude_key = tuple((chunk.index, id(chunk.module)) for chunk in prelude)
     context = (
@@ -294,7 +303,7 @@ def analyze_groups(
         trees = tuple([chunk.module for chunk in chunks if chunk.module is not None])
         modules = prelude_modules + trees
         key = (context, prelude_key, group, tuple([id(tree) for tree in trees]))
-        result = RESULTS.get(key, modules)
+        result = None if once else RESULTS.get(key, modules)
         if (
             result is None
             or result.steps > allowance
@@ -305,14 +314,14 @@ def analyze_groups(
             result = _run_group(program, grouping, group, workspace, keras_major, learned, budget)
             interpreted += 1
             result.modules = modules
-            if result.keep:
+            if result.keep and not once:
                 RESULTS.put(key, result, size, workspace.document)
         result.used = analysis
         remaining -= result.steps
         materialised += result.materialised
         results.append(result)
         chunk_lists.append(chunks)
-    if interpreted:
+    if interpreted and not once:
         RESULTS.retire(workspace.document, context, analysis)
     return GroupedAnalysis(results, chunk_lists, prelude, interpreted)
 

@@ -328,6 +328,11 @@ def _union_by_names(signature: list[tuple[int, ChunkNames]]) -> tuple[tuple[int,
     return tuple(tuple(group) for group in groups.values())
 
 
+def one_group(program: Program) -> Grouping:
+    """Every statement of the program in one group, with no prelude: the plain analysis."""
+    return _one_group((chunk for chunk in program.chunks if chunk.module is not None), {})
+
+
 def _one_group(chunks: Iterable[Chunk], prelude: Mapping[int, Mapping[str, Value]]) -> Grouping:
     return Grouping((tuple(chunk.index for chunk in chunks),), prelude)
 
