@@ -81,7 +81,8 @@ def test_classes_made_from_the_store_are_those_the_builtins_make(tmp_path: Path)
     with cached_generated_code("dataclasses", "attr._make", folder=str(tmp_path)) as first:
         compiled = _classes()
     assert first.compiled > 0
-    assert Path(cache_path(str(tmp_path)) or "").is_file()
+    assert Path(cache_path(str(tmp_path), ("dataclasses", "attr._make")) or "").is_file()
+    assert not Path(cache_path(str(tmp_path)) or "").exists()  # `check`'s file: dataclasses alone
     with cached_generated_code("dataclasses", "attr._make", folder=str(tmp_path)) as second:
         stored = _classes()
     assert second.compiled == 0  # every method came from the store

@@ -165,17 +165,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return replayed if argv is not None else exit_now(replayed)
     parser = build_parser()
     args = parser.parse_args(arguments)
+    if args.command in ("check", "coverage"):
+        from shapelint.generated_code import cached_generated_code
+
+        # The configuration's classes, and the engine's when a file needs analysis, from stored code.
+        with cached_generated_code():
+            status = _run_command(parser, args, arguments)
+        return status if argv is not None or args.command != "check" else exit_now(status)
+    return _run_command(parser, args, arguments)
+
+
+def _run_command(parser: argparse.ArgumentParser, args: argparse.Namespace, arguments: list[str]) -> int:
     from shapelint.config import ConfigError
-    from shapelint.generated_code import cached_generated_code
 
     try:
         if args.command == "check":
-            with cached_generated_code():  # the engine's classes, when a file needs analysis
-                status = run_check(args, arguments)
-            return status if argv is not None else exit_now(status)
+            return run_check(args, arguments)
         if args.command == "coverage":
-            with cached_generated_code():
-                return run_coverage(args)
+            return run_coverage(args)
         if args.command == "server":
             from shapelint.lsp import serve
 

@@ -10,8 +10,8 @@ the builtin) that returns the stored code object of a text compiled before, and 
 exactly as the builtin would: same file name, mode, optimisation level and the calling module's future
 flags, which are part of the key.
 
-The code is stored in shapelint's `__pycache__` folder, in one file per interpreter version and
-optimisation level (`marshal`, like `.pyc` files, and trusted as they are). A new libcst, attrs or
+The code is stored in shapelint's `__pycache__` folder, in one file per set of writers, interpreter
+version and optimisation level (`marshal`, like `.pyc` files, and trusted as they are). A new libcst, attrs or
 Python version only misses. A file that cannot be read is ignored; one that cannot be written is not
 written; `sys.dont_write_bytecode` is obeyed. The classes are those the builtins would make.
 """
@@ -24,7 +24,7 @@ import importlib.util
 import marshal
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from types import CodeType
 
@@ -41,13 +41,15 @@ for _feature in __future__.all_feature_names:
 Key = tuple[str, str, str, int]  # source, file name, mode, future flags
 
 
-def cache_path(folder: str | None = None) -> str | None:
-    """Where this interpreter's stored code lives; None when it keeps no bytecode cache at all."""
+def cache_path(folder: str | None = None, writers: Sequence[str] = ("dataclasses",)) -> str | None:
+    """Where this interpreter's stored code for the classes of `writers` lives (`check` and the
+    server read different files: `check` makes no attrs class, and reads half as much); None when
+    the interpreter keeps no bytecode cache at all."""
     tag = sys.implementation.cache_tag
     if tag is None:
         return None
     folder = folder or os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__")
-    return os.path.join(folder, f"generated-code.{tag}.opt{sys.flags.optimize}.marshal")
+    return os.path.join(folder, f"generated-code.{'+'.join(writers)}.{tag}.opt{sys.flags.optimize}.marshal")
 
 
 class CodeStore:
@@ -139,7 +141,7 @@ def _read(path: str | None) -> dict[Key, bytes]:
     if len(data) > MAX_BYTES or not data.startswith(FORMAT):
         return {}
     try:
-        stored = marshal.loads(data[len(FORMAT) :])
+        stored = marshal.loads(memoryview(data)[len(FORMAT) :])  # not a copy of megabytes
     except (EOFError, ValueError, TypeError):
         return {}
     return stored if isinstance(stored, dict) else {}  # a key that is no Key is never looked up
@@ -150,9 +152,10 @@ def cached_generated_code(*writers: str, folder: str | None = None) -> Iterator[
     """Classes made in the block by `writers` (modules of WRITERS, imported here; default: dataclasses)
     reuse the stored code of their methods; what was compiled is stored when the block ends. A writer
     that already has a stand-in (a nested block) keeps it."""
-    store = CodeStore(cache_path(folder))
+    writers = writers or ("dataclasses",)
+    store = CodeStore(cache_path(folder, writers))
     hooked = []
-    for name in writers or ("dataclasses",):
+    for name in writers:
         module = importlib.import_module(name)
         builtin = WRITERS[name]
         if builtin not in vars(module):
