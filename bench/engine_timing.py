@@ -16,8 +16,9 @@ Prints one JSON object of samples in seconds:
 `cpu` holds the CPU seconds of the same calls, by the same names.
 
 With `--files`, prints `{"files": [...]}`: per real file (script or notebook), the cold
-analysis where the file lies and `libcst.parse_module` of the same code (a notebook: of each
-code cell as IPython runs it), alternating, with their CPU seconds. bench/run.py runs a few
+analysis where the file lies (`cold`: as the editor's first analysis; `once`: as `shapelint
+check`'s, `analyze(once=True)`) and `libcst.parse_module` of the same code (a notebook: of each
+code cell as IPython runs it), in rotating order, with their CPU seconds. bench/run.py runs a few
 processes of a few repetitions each: every cold sample starts from `forget_texts`.
 """
 
@@ -136,17 +137,24 @@ def file_costs(paths: list[Path], repetitions: int) -> dict[str, object]:
         python = [transform_cell(cell).python for cell in cells] if notebook else cells
         where, root = str(path.resolve()), str(path.resolve().parent)
 
-        def cold(cells: list[str] = cells, where: str = where, root: str = root, notebook: bool = notebook) -> object:
+        def cold(
+            cells: list[str] = cells, where: str = where, root: str = root, notebook: bool = notebook, once: bool = False
+        ) -> object:
             if notebook:
-                return analyze_notebook(cells, path=where, root=root)
-            return analyze(cells[0], path=where, root=root)
+                return analyze_notebook(cells, path=where, root=root, once=once)
+            return analyze(cells[0], path=where, root=root, once=once)
 
-        runs: dict[str, list[float]] = {"cold": [], "libcst": [], "cold_cpu": [], "libcst_cpu": []}
+        runs: dict[str, list[float]] = {name: [] for name in ("cold", "once", "libcst")}
+        runs.update({f"{name}_cpu": [] for name in list(runs)})
         for repetition in range(repetitions):
-            pair = [("cold", cold), ("libcst", lambda python=python: _parse_cells(python))]
-            for name, function in pair if repetition % 2 == 0 else pair[::-1]:
+            subjects = [
+                ("cold", cold),
+                ("once", lambda cold=cold: cold(once=True)),
+                ("libcst", lambda python=python: _parse_cells(python)),
+            ]
+            for name, function in subjects[repetition % 3 :] + subjects[: repetition % 3]:
                 # What was kept is forgotten before the clock starts: its collection is not the analysis.
-                wall, cpu = _cpu(function, forget_texts if name == "cold" else None)
+                wall, cpu = _cpu(function, forget_texts if name != "libcst" else None)
                 runs[name].append(wall)
                 runs[f"{name}_cpu"].append(cpu)
         found.append(
