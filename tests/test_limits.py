@@ -270,3 +270,126 @@ def test_short_statements_are_not_measured_and_long_deep_ones_still_are() -> Non
     assert parse_limits.skip_reason(short) is None  # libcst parses 98 levels quickly
     deep = "x = " + "[" * 150 + "]" * 150
     assert parse_limits.skip_reason(deep) == f"it nests more than {parse_limits.MAX_DEPTH} levels deep"
+
+
+# What a first parse can skip measuring: a statement bounded from its characters alone ----------
+
+
+def _depth(text: str) -> int:
+    from shapelint.parse_limits import python_tree, tree_size
+
+    return tree_size(python_tree(text))[1]
+
+
+# Each nests `n` levels of one construct; a level costs one token or word the bound counts.
+NESTING = {
+    "parentheses": lambda n: "x = " + "(" * n + "1" + ")" * n,
+    "tuples": lambda n: "x = " + "(1, " * n + "1" + ")" * n,
+    "lists": lambda n: "x = " + "[" * n + "]" * n,
+    "dicts": lambda n: "x = " + "{1: " * n + "1" + "}" * n,
+    "sets": lambda n: "x = " + "{" * n + "1" + "}" * n,
+    "dict unpacking": lambda n: "x = " + "{**" * n + "a" + "}" * n,
+    "calls": lambda n: "x = " + "f(" * n + ")" * n,
+    "keyword calls": lambda n: "x = " + "f(a=" * n + "1" + ")" * n,
+    "starred calls": lambda n: "x = " + "f(*" * n + "a" + ")" * n,
+    "subscripts": lambda n: "x = a" + "[0]" * n,
+    "slices": lambda n: "x = " + "a[b:" * n + "c" + "]" * n,
+    "attributes": lambda n: "x = a" + ".b" * n,
+    "method chains": lambda n: "x = a" + ".b()" * n,
+    "minus": lambda n: "x = " + "-" * n + "a",
+    "inversions": lambda n: "x = " + "~" * n + "a",
+    "nots": lambda n: "x = " + "not " * n + "a",
+    "additions": lambda n: "x = " + " + ".join(["a"] * n),
+    "powers": lambda n: "x = " + " ** ".join(["a"] * n),
+    "matrix products": lambda n: "x = " + " @ ".join(["a"] * n),
+    "comparisons": lambda n: "x = " + "(a < " * n + "b" + ")" * n,
+    "memberships": lambda n: "x = " + "(a in " * n + "b" + ")" * n,
+    "identities": lambda n: "x = " + "(a is " * n + "b" + ")" * n,
+    "and/or": lambda n: "x = " + "(a and " * n + "b" + ")" * n,
+    "ternaries": lambda n: "x = " + "a if b else " * n + "c",
+    "lambdas": lambda n: "f = " + "lambda: " * n + "0",
+    "lambdas with parameters": lambda n: "f = " + "lambda a: " * n + "0",
+    "walruses": lambda n: "x = " + "(a := " * n + "1" + ")" * n,
+    "comprehensions": lambda n: "x = " + "[a for a in " * n + "b" + "]" * n,
+    "generators": lambda n: "x = " + "f(a for a in " * n + "b" + ")" * n,
+    "f-strings": lambda n: "x = f'''{f\"\"\"{f'{f\"{a}\"}'}\"\"\"}'''",  # as deep as Python 3.11's quotes allow
+    "format specs": lambda n: "x = f'{a:{b}}'",
+    "awaits": lambda n: "async def f():\n    x = " + "(await " * n + "a" + ")" * n + "\n",
+    "yields": lambda n: "def f():\n    x = " + "(yield " * n + "a" + ")" * n + "\n",
+    "yields from": lambda n: "def f():\n    x = " + "(yield from " * n + "a" + ")" * n + "\n",
+    "blocks": lambda n: "".join(" " * level + "if a:\n" for level in range(n)) + " " * n + "pass\n",
+    "loops": lambda n: "".join(" " * level + "for a in b:\n" for level in range(n)) + " " * n + "pass\n",
+    "withs": lambda n: "".join(" " * level + "with a as b:\n" for level in range(n)) + " " * n + "pass\n",
+    "tries": lambda n: (
+        "".join(" " * level + "try:\n" for level in range(n))
+        + " " * n
+        + "pass\n"
+        + "".join(" " * level + "except E as e:\n" + " " * (level + 1) + "pass\n" for level in range(n - 1, -1, -1))
+    ),
+    "functions": lambda n: (
+        "".join(" " * level + "def f(a: int = 1) -> int:\n" for level in range(n)) + " " * n + "pass\n"
+    ),
+    "classes": lambda n: "".join(" " * level + "class A(B, metaclass=M):\n" for level in range(n)) + " " * n + "pass\n",
+    "decorators": lambda n: "@a(b)\n" * n + "def f(): pass\n",
+    "class patterns": lambda n: "match x:\n    case " + "A(" * n + "b" + ")" * n + ":\n        pass\n",
+    "sequence patterns": lambda n: "match x:\n    case " + "[" * n + "b" + "]" * n + ":\n        pass\n",
+    "mapping patterns": lambda n: "match x:\n    case " + "{1: " * n + "b" + "}" * n + ":\n        pass\n",
+    "or patterns": lambda n: "match x:\n    case " + "(a | " * n + "b" + ")" * n + ":\n        pass\n",
+    "as patterns": lambda n: "match x:\n    case " + "(" * n + "a" + " as b)" * n + ":\n        pass\n",
+}
+
+
+@pytest.mark.parametrize("construct", NESTING)
+def test_the_lexical_bound_is_never_below_the_depth_of_any_construct(construct: str) -> None:
+    from shapelint.parse_limits import MAX_DEPTH, lexical_levels
+
+    for levels in (1, 2, 5, 30):
+        text = NESTING[construct](levels)
+        assert _depth(text) <= lexical_levels(text, stop=10**9), text
+    deep = NESTING[construct](MAX_DEPTH + 5)
+    try:
+        depth = _depth(deep)
+    except SyntaxError:  # Python allows 100 levels of indentation
+        depth = 0
+    if depth > MAX_DEPTH:  # (f-strings nest only as deep as Python's quotes let them)
+        assert lexical_levels(deep) > MAX_DEPTH
+
+
+def test_the_lexical_bound_is_never_below_the_depth_of_real_statements() -> None:
+    import ast
+    import importlib.util
+    from pathlib import Path
+
+    from shapelint.parse_limits import lexical_levels
+
+    root = Path(__file__).resolve().parent.parent
+    paths = sorted((root / "bench" / "realworld").rglob("*.py")) + sorted((root / "tests" / "fixtures").rglob("*.py"))
+    keras = importlib.util.find_spec("keras")
+    if keras is not None and keras.origin is not None:
+        paths += sorted((Path(keras.origin).parent / "src").rglob("*.py"))[::4]
+    checked = 0
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        lines = text.splitlines(keepends=True)
+        for node in ast.parse(text).body:
+            first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))])
+            statement = "".join(lines[first - 1 : node.end_lineno])
+            assert _depth(statement) <= lexical_levels(statement, stop=10**9), f"{path}:{node.lineno}"
+            checked += 1
+    assert checked > 5_000
+
+
+def test_a_first_parse_measures_only_statements_it_cannot_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    from shapelint import engine, source
+    from shapelint.parse_limits import MAX_DEPTH, SMALL_STATEMENT_CHARS
+
+    measured: list[str] = []
+    measure = source.measure
+    monkeypatch.setattr(source, "measure", lambda text: measured.append(text) or measure(text))
+    shallow = "model = keras.Sequential([" + ", ".join(["keras.layers.Dense(64, activation='relu')"] * 6) + "])\n"
+    deep = "y = " + "[" * (MAX_DEPTH + 10) + "]" * (MAX_DEPTH + 10) + "\n"
+    assert len(shallow) > SMALL_STATEMENT_CHARS and len(deep) > SMALL_STATEMENT_CHARS
+    engine.forget_texts()
+    hints = limit_hints(HEADER + shallow + deep + BATCH_AXIS_BUG)
+    assert [text.strip() for text in measured] == [deep.strip()]
+    assert len(hints) == 1 and "nests more than" in hints[0]

@@ -32,6 +32,39 @@ MAX_UNPARSEABLE_CHARS = 2_000
 SMALL_STATEMENT_CHARS = 200
 
 
+# Every level of a syntax tree but a few is opened by a token of its own: a bracket, an operator,
+# `.`, `:`, `,`, `=`, or a keyword of a nested expression, block or pattern. A `{` counts twice: in
+# an f-string it opens the replacement field and the f-string nested in it. Counted over the raw
+# text (strings, comments and longer words included), they can only be over-counted.
+_LEVEL_CHARACTERS = "([{{.:,=+-*/%@&|^~<>!"
+_LEVEL_WORDS = ("not", "lambda", "await", "yield", "if", "else", "for", "and", "or", "in", "is", "as", "case")
+# Levels no token opens: the module, the statement, and an expression's context (`ast.Load`); one spare.
+UNCOUNTED_LEVELS = 4
+
+
+def lexical_levels(text: str, stop: int = MAX_DEPTH) -> int:
+    """An upper bound of the depth of `text`'s syntax tree, read from its characters alone (counting
+    stops once past `stop`)."""
+    levels = UNCOUNTED_LEVELS
+    for character in _LEVEL_CHARACTERS:
+        levels += text.count(character)
+        if levels > stop:
+            return levels
+    for word in _LEVEL_WORDS:
+        levels += text.count(word)
+        if levels > stop:
+            return levels
+    return levels
+
+
+def surely_within_limits(text: str) -> bool:
+    """Whether a statement is within the limits without parsing it (what `measure` would find, for a
+    fraction of its cost): short enough for its nodes (under three per character: MAX_UNPARSEABLE_CHARS
+    characters make fewer than MAX_NODES) and with too few level-opening tokens to nest past MAX_DEPTH.
+    A text with a NUL character is measured (Python refuses it)."""
+    return len(text) <= MAX_UNPARSEABLE_CHARS and "\0" not in text and lexical_levels(text) <= MAX_DEPTH
+
+
 def skip_reason(text: str) -> str | None:
     """Why libcst must not parse this statement's text, or None when it is safe to."""
     return measure(text).reason
