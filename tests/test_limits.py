@@ -380,12 +380,12 @@ def test_the_lexical_bound_is_never_below_the_depth_of_real_statements() -> None
 
 
 def test_a_first_parse_measures_only_statements_it_cannot_bound(monkeypatch: pytest.MonkeyPatch) -> None:
-    from shapelint import engine, source
+    from shapelint import engine, parse_limits
     from shapelint.parse_limits import MAX_DEPTH, SMALL_STATEMENT_CHARS
 
-    measured: list[str] = []
-    measure = source.measure
-    monkeypatch.setattr(source, "measure", lambda text: measured.append(text) or measure(text))
+    measured: list[str] = []  # the texts Python parses to measure them
+    python_tree = parse_limits.python_tree
+    monkeypatch.setattr(parse_limits, "python_tree", lambda text: measured.append(text) or python_tree(text))
     shallow = "model = keras.Sequential([" + ", ".join(["keras.layers.Dense(64, activation='relu')"] * 6) + "])\n"
     deep = "y = " + "[" * (MAX_DEPTH + 10) + "]" * (MAX_DEPTH + 10) + "\n"
     assert len(shallow) > SMALL_STATEMENT_CHARS and len(deep) > SMALL_STATEMENT_CHARS

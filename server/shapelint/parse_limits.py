@@ -79,11 +79,15 @@ class Measured(NamedTuple):
     nodes: int = 0
 
 
-def measure(text: str) -> Measured:
+def measure(text: str, tree_wanted: bool = True) -> Measured:
+    """Without `tree_wanted` (no outline of the statement is needed), a statement whose characters
+    prove the limits (`surely_within_limits`) is not parsed."""
     if len(text) <= SMALL_STATEMENT_CHARS:
         return Measured(None)
     if len(text) > MAX_STATEMENT_CHARS:
         return Measured(f"this statement is {len(text):,} characters long (the limit is {MAX_STATEMENT_CHARS:,})")
+    if not tree_wanted and surely_within_limits(text):
+        return Measured(None)
     try:
         tree = python_tree(text)
     except SyntaxError as error:

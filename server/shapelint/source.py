@@ -30,7 +30,7 @@ from shapelint.cst_parse import parse_module, validation_skipped
 from shapelint.diagnostics import Diagnostic, Position, Range, Related
 from shapelint.ipython_syntax import Piece, map_column, transform_cell
 from shapelint.known_ranges import KnownRanges
-from shapelint.parse_limits import SMALL_STATEMENT_CHARS, Measured, measure, python_tree, surely_within_limits
+from shapelint.parse_limits import SMALL_STATEMENT_CHARS, measure, python_tree
 from shapelint.statement_splice import Outline, Spliced, splice
 from shapelint.statement_split import (
     CONTINUATION,
@@ -181,8 +181,8 @@ class _ParseCache:
             self._chars += len(text)
             self._evict()
             return spliced.module
-        # A first parse needs no tree of Python's when the text is surely small and shallow enough.
-        reason, tree, nodes = Measured(None) if edited is None and surely_within_limits(text) else measure(text)
+        # An edited statement's tree outlines it for the next keystroke (below); a first parse needs none.
+        reason, tree, nodes = measure(text, tree_wanted=edited is not None)
         result: Parsed
         if reason == "unparseable":  # too big to re-parse for a better message: Python's will do
             result = cst.ParserSyntaxError("invalid syntax", lines=[text], raw_line=1, raw_column=0)
