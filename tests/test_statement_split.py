@@ -9,12 +9,14 @@ continuations, decorators, `else:` lines, comments, line endings (\\r\\n and lon
 
 from __future__ import annotations
 
+import ast
 import random
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from shapelint import source, statement_split
+from shapelint.engine import analyze
 from shapelint.notebook import read_notebook
 from shapelint.statement_split import CHECKPOINT_LINES, LineSplit, resplit, scan_statements
 
@@ -247,3 +249,34 @@ def test_a_new_text_is_split_from_a_base_only_when_they_share_a_line(monkeypatch
     source.parse_program([first.replace("(2, 3)", "(2, 4)")], notebook=False)  # an edit: shares line 1
     source.parse_program(["y = 1\n" + first], notebook=False)  # a line added on top: shares the end
     assert bases == [None, None, None, first, first]  # the closest base: the original, whole at the end
+
+
+def _python_starts(text: str) -> list[int]:
+    """The 0-based first lines of the top-level statements as Python reads them (decorators included)."""
+    starts = []
+    for statement in ast.parse(text).body:
+        decorators = getattr(statement, "decorator_list", [])
+        starts.append(min([statement.lineno, *(decorator.lineno for decorator in decorators)]) - 1)
+    return starts
+
+
+DECORATED = {
+    "comment": "@tf_export('Variable')\n# TODO: subclass Tensor\nclass Variable:\n    pass\n",
+    "commented-out decorator": "@tf.function\n# @tf.function(jit_compile=True)\ndef step(x):\n    return x\n",
+    "indented comment": "@a\n    # indented\n@b\ndef f():\n    pass\n",
+    "blank line and comment": "@a\n\n# after a blank line\n\ndef f():\n    pass\n",
+}
+
+
+@pytest.mark.parametrize("text", list(DECORATED.values()), ids=list(DECORATED))
+def test_comment_lines_between_decorators_and_their_def_stay_in_its_statement(text: str) -> None:
+    program = "x = 1\n" + text + "y = 2\n"
+    assert LineSplit.of(program).starts == _python_starts(program)
+    assert not [d for d in analyze(program).diagnostics if d.code == "SL001"]  # the decorated def parses
+
+
+def test_statements_start_where_python_starts_them_in_real_files() -> None:
+    for path in FILES:
+        text = path.read_text(encoding="utf-8")
+        # Line 0 starts the first statement, with the comments above it, or a statement of its own.
+        assert LineSplit.of(text).starts == sorted({0, *_python_starts(text)}), path

@@ -86,8 +86,8 @@ def scan_statements(
             if line[:1] not in ("", " ", "\t", "\n", "\r", "#", "\f"):
                 if not CONTINUATION.match(line) and line[0] not in ")]}":
                     starts.append(number)
-        if at_top and line.strip():
-            after_decorator = line.startswith("@")
+        if at_top and line.strip() and not line.lstrip().startswith("#"):
+            after_decorator = line.startswith("@")  # comment lines between decorators and their def do not end it
         continued = False
         for match in _SIGNIFICANT.finditer(line):
             token = match.group()
