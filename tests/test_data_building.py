@@ -58,13 +58,20 @@ def test_a_list_of_unknown_length_becomes_an_array_with_an_unknown_count(
         "    images.append(np.zeros((64, 64, 3)))\n    images.append(np.zeros((32, 32, 3)))\n",  # two shapes
         "    images.append(unknown_thing)\n",
         "    images.append(np.zeros((64, 64, 3)))\n    images = other\n",
-        "    images.insert(0, np.zeros((64, 64, 3)))\n",
+        "    images.insert(0, np.zeros((64, 64, 3)))\n    images.insert(0, np.zeros((32, 32, 3)))\n",
+        "    images.insert(0, np.zeros((64, 64, 3)))\n    images.sort(key=len)\n",
     ],
 )
 def test_a_list_grown_with_items_that_disagree_stays_unknown(body: str) -> None:
     code = f"import numpy as np\nimages = []\nfor f in files:\n{body}r = np.array(images)\n"
     value = names_of(code).get("r")
     assert not isinstance(value, ArrayValue) or value.shape.dims in (None, (None, None, None, 3))
+
+
+@pytest.mark.parametrize("grow", ["images.insert(0, image)", "images.append(image)", "images.extend([image])"])
+def test_a_list_grown_in_a_loop_by_insert_or_extend_is_followed(grow: str) -> None:
+    code = f"import numpy as np\nimages = []\nfor f in files:\n    image = np.zeros((64, 64, 3))\n    {grow}\n"
+    assert dims_of(code + "r = np.array(images)\n") == (None, 64, 64, 3)
 
 
 def test_extend_by_an_array_adds_its_rows() -> None:

@@ -233,7 +233,8 @@ class UnknownReason:
     `kind` groups causes: "library" (a library call the engine does not know, or whose result it
     cannot know for these arguments), "parameter" (a function parameter with no known argument),
     "name" (a name the file never binds), "branches"/"loop" (paths that disagree), "call-depth",
-    "budget" (the work budget widened a loop or cut a call short).
+    "budget" (the work budget widened a loop or cut a call short), "changed" (a list or dict
+    changed in place in a way the engine does not follow: container_changes.py).
     `subject` is the canonical library name or the Python name; `detail` says why.
     """
 

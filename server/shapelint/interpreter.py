@@ -21,6 +21,7 @@ import libcst as cst
 from shapelint.arithmetic import const_binary, const_compare, truthiness
 from shapelint.budget import Budget, value_size
 from shapelint.calls import CallArgs
+from shapelint.container_changes import ContainerChange, Escaped, changes_in_place, rebind
 from shapelint.control_flow import Break, Continue, ControlFlow, Return
 from shapelint.facts import ArrayProblemFact, LayerValue, ModelValue, ProgramFacts
 from shapelint.import_binding import ModuleLoader, exec_import, exec_import_from
@@ -53,7 +54,6 @@ from shapelint.values import (
     FunctionValue,
     InstanceValue,
     LambdaValue,
-    ListOf,
     ModuleValue,
     ObjectValue,
     RefValue,
@@ -110,6 +110,9 @@ class Interpreter(ControlFlow, UserCalls):
         self.called: set[int] = set()
         self._states: dict[Callable[[Any], Any], Any] = {}  # the overlays' per-analysis state
         self._mutations: list[tuple[Value, Value]] = []  # objects changed in place (ev.mutate), to rebind
+        self.container_changes: list[ContainerChange] = []  # lists and dicts changed in place, to rebind
+        self._escaped = Escaped()
+        self.frame_arguments: list[frozenset[int]] = []
         self.modules = modules
         self.foreign = False  # interpreting an imported module: its nodes have no place in the importer
         # Results of calls that only compute data, by function and abstract arguments.
@@ -202,6 +205,11 @@ class Interpreter(ControlFlow, UserCalls):
 
     def _rebind_mutated(self, scope: Scope) -> None:
         """Names bound to an object a method changed in place (`df.pop("y")`) now see its new value."""
+        if self.container_changes or self._escaped.containers:
+            changes, self.container_changes = self.container_changes, []
+            arguments = self.frame_arguments[-1] if self.frame_arguments else frozenset()
+            if rebind(changes, scope, self._escaped, self.depth > 0, arguments):
+                self.mutations += 1  # a container from outside the call: the call is not summarised
         mutations, self._mutations = self._mutations, []
         for old, new in mutations:
             current: Scope | None = scope
@@ -236,7 +244,7 @@ class Interpreter(ControlFlow, UserCalls):
                 try:
                     self.exec_statement(small, scope)
                 finally:
-                    if self._mutations:
+                    if self._mutations or self.container_changes or self._escaped.containers:
                         self._rebind_mutated(scope)
         elif type(node) is cst.Assign:
             value = self.eval(node.value, scope)
@@ -299,35 +307,7 @@ class Interpreter(ControlFlow, UserCalls):
         # pass, global, nonlocal, assert, raise, match: nothing to track
 
     def exec_expression_statement(self, expression: cst.BaseExpression, scope: Scope) -> None:
-        # `items.append(layer)` grows a list the program later hands to Sequential(...).
-        if (
-            type(expression) is cst.Call
-            and isinstance(expression.func, cst.Attribute)
-            and isinstance(expression.func.value, cst.Name)
-            and expression.func.attr.value in ("append", "extend", "insert")
-        ):
-            name = expression.func.value.value
-            current = scope.lookup(name)
-            if isinstance(current, Seq) and current.kind == "list":
-                args = [self.eval(arg.value, scope) for arg in expression.args]
-                method = expression.func.attr.value
-                if method == "append" and len(args) == 1:
-                    scope.names[name] = Seq((*current.items, args[0]), "list")
-                elif method == "extend" and len(args) == 1 and isinstance(args[0], Seq):
-                    scope.names[name] = Seq(current.items + args[0].items, "list")
-                elif method == "extend" and len(args) == 1 and isinstance(args[0], ArrayValue) and args[0].shape.dims:
-                    # Extending by an array adds its rows: a list of rows, count forgotten.
-                    rows = ListOf(ArrayValue(args[0].shape.drop_first(), args[0].dtype))
-                    scope.names[name] = join_values(rows, current)
-                else:
-                    scope.bind_unknown(name, None)
-                return
-            if isinstance(current, ListOf):
-                args = [self.eval(arg.value, scope) for arg in expression.args]
-                added = args[0] if len(args) == 1 and expression.func.attr.value == "append" else UNKNOWN
-                scope.names[name] = join_values(current, Seq((added,), "list"))
-                return
-        self.eval(expression, scope)
+        self.eval(expression, scope)  # `items.append(layer)` changes `items` (container_changes.py)
 
     def exec_class(self, node: cst.ClassDef, scope: Scope) -> None:
         bases = [self.eval(base.value, scope) for base in node.bases]
@@ -376,12 +356,16 @@ class Interpreter(ControlFlow, UserCalls):
     def _library_item(self, target: cst.Subscript, method: str, value: Value | None, scope: Scope) -> None:
         """`obj[key] = value` or `del obj[key]` on a library object that models it (ev.mutate rebinds)."""
         owner = self.eval(target.value, scope)
-        if isinstance(owner, (ArrayValue, TensorValue, Seq, DictValue)):
+        if isinstance(owner, (ArrayValue, TensorValue)):
             return
         handler = registry.find_method(owner, method)
-        if handler is not None:
+        if handler is not None or changes_in_place(owner, method):
             keys = [index_value(element.slice, lambda part: self.eval(part, scope)) for element in target.slice]
-            handler(self, owner, CallArgs([*keys, *([value] if value is not None else [])], {}, self.ref(target)))
+            call = CallArgs([*keys, *([value] if value is not None else [])], {}, self.ref(target))
+            if handler is None:
+                self.change_container(target.value, owner, method, call)
+            else:
+                handler(self, owner, call)
 
     # Expressions --------------------------------------------------------------------------------
 

@@ -10,14 +10,16 @@ Depth and the work budget bound every call.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
 from shapelint.budget import Budget
 from shapelint.calls import CallArgs
+from shapelint.container_changes import NOT_FOLLOWED, ContainerChange, changed, changes_in_place
 from shapelint.control_flow import Return
-from shapelint.facts import LayerValue, ModelValue, ProgramFacts
+from shapelint.facts import LayerValue, ModelValue, ProgramFacts, UnknownReason
 from shapelint.knowledge import registry
 from shapelint.knowledge.test_runners import SET_UP_METHODS, TEST_METHOD_PREFIX, runs_tests
 from shapelint.limits import MAX_CALL_DEPTH, MAX_SUMMARIES_PER_FUNCTION
@@ -56,6 +58,8 @@ class UserCalls(UnknownReasons):
     summaries: dict[tuple[object, ...], Summary]
     summary_counts: dict[FunctionValue, int]
     mutations: int
+    container_changes: list[ContainerChange]  # made by the running statement (container_changes.py)
+    frame_arguments: list[frozenset[int]]  # per running call, the ids of the objects passed to it
 
     @property
     def evaluator(self) -> Evaluator:
@@ -117,6 +121,7 @@ class UserCalls(UnknownReasons):
         local = Scope({}, function.closure)  # type: ignore[arg-type]
         saved_chunk = self.chunk
         self.chunk = function.chunk
+        self.frame_arguments.append(frozenset(map(id, [*call.args, *call.kwargs.values()])))
         try:
             self.bind_parameters(node.params, call, local, unknown_arguments)
             self.depth += 1
@@ -134,6 +139,7 @@ class UserCalls(UnknownReasons):
                 return_reason = self._return_reasons.pop()
         finally:
             self.chunk = saved_chunk
+            self.frame_arguments.pop()
         if yielded:
             # A generator function's call makes a generator object; what it yields is its element.
             return ObjectValue("builtins.generator", _joined(yielded))
@@ -209,8 +215,33 @@ class UserCalls(UnknownReasons):
                 arguments = CallArgs([receiver, *call.args], call.kwargs, call.node, has_star=call.has_star)
                 return self.call_function(function, arguments)
             return UNKNOWN
+        if changes_in_place(receiver, method.name):
+            func = call.node.node.func if call.node is not None and isinstance(call.node.node, cst.Call) else None
+            through = func.value if isinstance(func, cst.Attribute) else None
+            return self.change_container(through, receiver, method.name, call)
         subject = f"{receiver_name(receiver)}.{method.name}"
         return self.library_call(subject, call, registry.find_method(receiver, method.name), receiver)
+
+    def change_container(
+        self, through: cst.BaseExpression | None, container: Value, method: str, call: CallArgs
+    ) -> Value:
+        """A list or dict changed in place (`dims[0] = 1` is `__setitem__`), reached by `through`: the
+        names bound to it see the change after the statement (container_changes.py). Returns what the
+        method returns."""
+        # With *args or **kwargs the arguments are not all seen: the change is not followed. Nor is a
+        # second change of a container in one statement: it is rebound only once the statement ends.
+        earlier = [at for at, change in enumerate(self.container_changes) if change.before is container]
+        unseen = call.has_star or earlier
+        found = NOT_FOLLOWED if unseen else changed(container, method, call.args, call.kwargs)
+        for at in earlier:
+            self.container_changes[at] = replace(self.container_changes[at], after=UNKNOWN)
+        reason = None
+        if found.after is UNKNOWN:
+            named = through.value if isinstance(through, cst.Name) else None
+            detail = "changed in place in a way the engine does not follow"
+            reason = UnknownReason("changed", named or method, f"`{named}` {detail}" if named else detail, call.node)
+        self.container_changes.append(ContainerChange(container, found.after, through, reason))
+        return found.result
 
     def run_tests(self, cls: ClassValue) -> None:
         """The test methods of a class a test runner instantiates (knowledge/test_runners.py) that the

@@ -1,0 +1,307 @@
+"""Lists and dicts changed in place, and what the names bound to them hold afterwards.
+
+`dims[0] = 1`, `del dims[0]`, `dims.pop(0)`, `d["x"] = a` or `d.update(...)` change a container
+in place, but the interpreter's values are immutable: a change makes a new value, and the names
+bound to the container must see it, or the next reshape reads a shape the program no longer has.
+
+`changed` computes the container after a change, and what the call returns: exactly, by doing
+the change on a Python list or dict of the items, when the index or key is a constant and the
+items are known; otherwise the container becomes UNKNOWN. `rebind` applies the changes after the
+statement that made them: the name or instance attribute the change went through gets the new
+container (`dims`, `self.dims`). Whatever else holds the same object becomes unknown: another name
+(`other = dims`; the engine cannot tell a real alias from a value it merely shares, such as a
+helper's cached result), an instance attribute, and the container the changed one was reached in
+(`shapes[0][0] = 1` changes `shapes`). A change made inside a call to a container from outside it
+(an argument, a name of an enclosing scope) also makes the callers' names bound to it unknown, up
+to the end of the top-level statement (`Escaped`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from shapelint.facts import UnknownReason
+from shapelint.scope import Scope
+from shapelint.values import (
+    UNKNOWN,
+    ArrayValue,
+    Const,
+    DictValue,
+    InstanceValue,
+    ListOf,
+    Seq,
+    Value,
+    const_int,
+    join_values,
+)
+
+# Methods that change a list or a dict in place (subscript assignment and `del` included).
+LIST_CHANGES = frozenset(
+    {"__setitem__", "__delitem__", "append", "extend", "insert", "pop", "remove", "clear", "reverse", "sort"}
+)
+DICT_CHANGES = frozenset({"__setitem__", "__delitem__", "pop", "popitem", "clear", "update", "setdefault"})
+_NONE = Const(None)
+_MAX_ESCAPED = 64  # containers changed inside calls whose callers' names are still to be made unknown
+
+
+def changes_in_place(receiver: Value, method: str) -> bool:
+    """Whether `receiver.method(...)` changes the receiver, a list or a dict, in place."""
+    if isinstance(receiver, (Seq, ListOf)):
+        return method in LIST_CHANGES and not (isinstance(receiver, Seq) and receiver.kind != "list")
+    return isinstance(receiver, DictValue) and method in DICT_CHANGES
+
+
+@dataclass(frozen=True)
+class Changed:
+    """A container after a change in place (UNKNOWN: not followed), and what the call returns."""
+
+    after: Value
+    result: Value
+
+
+NOT_FOLLOWED = Changed(UNKNOWN, UNKNOWN)
+Holder = tuple[Scope | InstanceValue, str]  # a name of a scope, or an attribute of an instance
+
+
+def changed(container: Value, method: str, args: Sequence[Value], kwargs: Mapping[str, Value]) -> Changed:
+    """`container.method(*args, **kwargs)` for a list or dict method that changes it in place."""
+    if isinstance(container, Seq) and container.kind == "list":
+        return _list_changed(container, method, args, kwargs)
+    if isinstance(container, DictValue):
+        return _dict_changed(container, method, args, kwargs)
+    if isinstance(container, ListOf) and method in ("append", "extend", "insert"):
+        # A list of unknown length: what it may now hold joins what it held.
+        added = args[0] if method == "append" and len(args) == 1 and not kwargs else UNKNOWN
+        return Changed(join_values(container, Seq((added,), "list")), _NONE)
+    return NOT_FOLLOWED
+
+
+def _list_changed(container: Seq, method: str, args: Sequence[Value], kwargs: Mapping[str, Value]) -> Changed:
+    items = list(container.items)
+    result: Value = _NONE
+    if method == "extend" and len(args) == 1 and not kwargs and isinstance(args[0], ArrayValue) and args[0].shape.dims:
+        # Extending by an array adds its rows: a list of rows, count forgotten.
+        return Changed(join_values(ListOf(ArrayValue(args[0].shape.drop_first(), args[0].dtype)), container), _NONE)
+    if method == "sort":
+        return _sorted(items, kwargs) if not args else NOT_FOLLOWED
+    if kwargs:
+        return NOT_FOLLOWED
+    indexes = [const_int(arg) for arg in args]
+    try:
+        if method == "append" and len(args) == 1:
+            items.append(args[0])
+        elif method == "extend" and len(args) == 1 and isinstance(args[0], Seq):
+            items.extend(args[0].items)
+        elif method == "insert" and len(args) == 2 and indexes[0] is not None:
+            items.insert(indexes[0], args[1])
+        elif method in ("__setitem__", "__delitem__", "pop") and len(args) <= 2 and None not in indexes[:1]:
+            if method == "__setitem__" and len(args) == 2:
+                items[indexes[0]] = args[1]  # type: ignore[index]
+            elif method == "__delitem__" and len(args) == 1:
+                del items[indexes[0]]  # type: ignore[arg-type]
+            elif method == "pop" and len(args) <= 1:
+                result = items.pop(*indexes)  # type: ignore[arg-type]
+            else:
+                return NOT_FOLLOWED
+        elif method == "remove" and len(args) == 1 and isinstance(args[0], Const):
+            # Python compares items in order: only constants compare as Python would.
+            at = next((at for at, item in enumerate(items) if not isinstance(item, Const) or item == args[0]), None)
+            if at is None or items[at] != args[0]:
+                return NOT_FOLLOWED
+            del items[at]
+        elif method == "clear" and not args:
+            items = []
+        elif method == "reverse" and not args:
+            items.reverse()
+        else:
+            return NOT_FOLLOWED
+    except IndexError:
+        return NOT_FOLLOWED  # Python raises: what follows does not run as written
+    return Changed(Seq(tuple(items), "list"), result)
+
+
+def _sorted(items: list[Value], kwargs: Mapping[str, Value]) -> Changed:
+    """`list.sort()` (with `reverse=`) of numbers or of strings; anything else is not followed."""
+    if set(kwargs) - {"reverse"} or not all(isinstance(item, Const) for item in items):
+        return NOT_FOLLOWED
+    descending = kwargs.get("reverse", Const(False))
+    values = [item.value for item in items]  # type: ignore[attr-defined]
+    numbers = all(type(value) in (int, float) for value in values)
+    if not isinstance(descending, Const) or not (numbers or all(type(value) is str for value in values)):
+        return NOT_FOLLOWED
+    ordered = sorted(items, key=lambda item: item.value, reverse=bool(descending.value))  # type: ignore[attr-defined]
+    return Changed(Seq(tuple(ordered), "list"), _NONE)
+
+
+def _dict_changed(container: DictValue, method: str, args: Sequence[Value], kwargs: Mapping[str, Value]) -> Changed:
+    if not all(isinstance(key, Const) for key in container.keys) or (kwargs and method != "update"):
+        return NOT_FOLLOWED
+    # The change done on a Python dict keyed by the constants, which hashes and compares as Python does.
+    entries: dict[object, tuple[Value, Value]] = {
+        key.value: (key, value)  # type: ignore[attr-defined]
+        for key, value in zip(container.keys, container.values)
+    }
+    result: Value = _NONE
+    key = args[0] if args else None
+    known = isinstance(key, Const)
+    try:
+        if method == "__setitem__" and len(args) == 2 and known:
+            entries[key.value] = (entries.get(key.value, (key,))[0], args[1])  # type: ignore[union-attr]
+        elif method == "__delitem__" and len(args) == 1 and known:
+            del entries[key.value]  # type: ignore[union-attr]
+        elif method == "pop" and 1 <= len(args) <= 2 and known and (key.value in entries or len(args) == 2):  # type: ignore[union-attr]
+            found = entries.pop(key.value, None)  # type: ignore[union-attr]
+            result = found[1] if found is not None else args[1]
+        elif method == "popitem" and not args and entries:
+            popped_key, popped = entries.popitem()[1]
+            result = Seq((popped_key, popped))
+        elif method == "setdefault" and 1 <= len(args) <= 2 and known:
+            default = args[1] if len(args) == 2 else _NONE
+            result = entries.setdefault(key.value, (key, default))[1]  # type: ignore[union-attr]
+        elif method == "clear" and not args:
+            entries.clear()
+        elif method == "update" and len(args) <= 1:
+            update = args[0] if args else DictValue((), ())
+            if not isinstance(update, DictValue) or not all(isinstance(k, Const) for k in update.keys):
+                return NOT_FOLLOWED
+            for new_key, value in [*zip(update.keys, update.values), *((Const(k), v) for k, v in kwargs.items())]:
+                entries[new_key.value] = (entries.get(new_key.value, (new_key,))[0], value)  # type: ignore[attr-defined]
+        else:
+            return NOT_FOLLOWED
+    except (KeyError, TypeError):
+        return NOT_FOLLOWED  # Python raises (a missing key, an unhashable one)
+    pairs = list(entries.values())
+    return Changed(DictValue(tuple(k for k, _ in pairs), tuple(v for _, v in pairs)), result)
+
+
+@dataclass(frozen=True)
+class ContainerChange:
+    """One change in place: the container before and after, the expression it went through
+    (`dims`, `self.dims`, `shapes[0]`; None: a value no name holds), and why `after` is UNKNOWN."""
+
+    before: Value
+    after: Value
+    through: cst.BaseExpression | None
+    reason: UnknownReason | None = None
+
+
+@dataclass
+class Escaped:
+    """Containers changed inside a call that came from outside it (see the module doc)."""
+
+    containers: list[Value] = field(default_factory=list)
+
+    def add(self, container: Value) -> None:
+        if all(container is not kept for kept in self.containers):
+            self.containers.append(container)
+            del self.containers[:-_MAX_ESCAPED]
+
+
+def rebind(
+    changes: Sequence[ContainerChange],
+    scope: Scope,
+    escaped: Escaped,
+    in_call: bool,
+    arguments: frozenset[int],
+) -> bool:
+    """Apply the changes a statement made to the names of `scope` and its enclosing scopes, and to
+    the callers' names of containers changed in calls before (`escaped`). `in_call`: the statement
+    runs in a function call, whose arguments are the objects `arguments` holds the ids of.
+    Returns whether a container from outside the call was changed (the call is then not summarised)."""
+    chain = _chain(scope)
+    outside = False
+    for change in changes:
+        changed_here = [change.before]
+        holder = _holder(change.through, chain)
+        if holder is not None and _value_at(holder) is change.before:
+            _set(holder, change.after, change.reason)
+        # The container the changed one was reached in (`shapes` of `shapes[0][0] = 1`) changed too.
+        container = _holder(_container_of(change.through), chain)
+        if container is not None:
+            changed_here.append(_value_at(container))
+            _set(container, UNKNOWN, None)
+        for before in changed_here:
+            if in_call and (id(before) in arguments or any(_binds(outer, before) for outer in chain[1:])):
+                outside = True
+                escaped.add(before)
+            _forget(before, chain)
+    for before in escaped.containers:
+        _forget(before, chain)
+    if not in_call:
+        escaped.containers.clear()
+    return outside
+
+
+def _value_at(holder: Holder) -> Value:
+    where, name = holder
+    return where.names[name] if isinstance(where, Scope) else where.attributes[name]
+
+
+def _set(holder: Holder, value: Value, reason: UnknownReason | None) -> None:
+    where, name = holder
+    if not isinstance(where, Scope):
+        where.attributes[name] = value
+    elif value is UNKNOWN:
+        where.bind_unknown(name, reason)
+    else:
+        where.bind(name, value)
+
+
+def _chain(scope: Scope) -> list[Scope]:
+    found = []
+    current: Scope | None = scope
+    while current is not None:
+        found.append(current)
+        current = current.parent
+    return found
+
+
+def _binds(scope: Scope, value: Value) -> bool:
+    return any(bound is value for bound in scope.names.values())
+
+
+def _forget(container: Value, chain: Sequence[Scope]) -> None:
+    """Names and instance attributes still bound to a changed container become unknown."""
+    for scope in chain:
+        for name, value in list(scope.names.items()):
+            if value is container:
+                scope.bind_unknown(name, None)
+            elif isinstance(value, InstanceValue):
+                for attribute, held in list(value.attributes.items()):
+                    if held is container:
+                        value.attributes[attribute] = UNKNOWN
+
+
+def _holder(through: cst.BaseExpression | None, chain: Sequence[Scope]) -> Holder | None:
+    """Where the expression a change went through is bound: a name's scope, or the instance whose
+    attribute it is (`self.dims`, `a.b.dims`); None for any other expression."""
+    if isinstance(through, cst.Name):
+        return next(((scope, through.value) for scope in chain if through.value in scope.names), None)
+    if isinstance(through, cst.Attribute):
+        owner = _attribute_owner(through.value, chain)
+        if isinstance(owner, InstanceValue) and through.attr.value in owner.attributes:
+            return owner, through.attr.value
+    return None
+
+
+def _attribute_owner(node: cst.BaseExpression, chain: Sequence[Scope]) -> Value | None:
+    if isinstance(node, cst.Name):
+        return next((scope.names[node.value] for scope in chain if node.value in scope.names), None)
+    if isinstance(node, cst.Attribute):
+        owner = _attribute_owner(node.value, chain)
+        return owner.attributes.get(node.attr.value) if isinstance(owner, InstanceValue) else None
+    return None
+
+
+def _container_of(through: cst.BaseExpression | None) -> cst.BaseExpression | None:
+    """The expression of the container an item was reached in: `shapes` of `shapes[0]` and of
+    `shapes[0][1]`, `self.shapes` of `self.shapes[0]`; None for a name or an attribute."""
+    if not isinstance(through, cst.Subscript):
+        return None
+    node: cst.BaseExpression = through
+    while isinstance(node, cst.Subscript):
+        node = node.value
+    return node
