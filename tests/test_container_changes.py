@@ -113,6 +113,8 @@ UNFOLLOWED = {
     "instance-attribute-alias": (
         "class C:\n    pass\n\nc = C()\ndims = list(x.shape)\nc.d = dims\ndims.pop(0)\ndims = c.d"
     ),
+    "held-in-another-list": "dims = list(x.shape)\nall_shapes = [dims]\ndims.pop(0)\ndims = all_shapes[0]",
+    "held-in-a-dict": "dims = list(x.shape)\nconfig = {'shape': dims}\ndims[0] = 1\ndims = config['shape']",
     "two-changes-in-one-statement": "dims = list(x.shape)\nn, h = dims.pop(0), dims.pop(0)\ndims = [h, h]",
     "sort-by-key": "dims = [1, 28, 28]\nmore = [28, 28, 100]\nmore.sort(key=lambda v: -v)\ndims = more[1:] + [1]",
 }

@@ -45,6 +45,7 @@ LIST_CHANGES = frozenset(
 DICT_CHANGES = frozenset({"__setitem__", "__delitem__", "pop", "popitem", "clear", "update", "setdefault"})
 _NONE = Const(None)
 _MAX_ESCAPED = 64  # containers changed inside calls whose callers' names are still to be made unknown
+_MAX_SCANNED = 64  # items of a list or dict looked through for a changed container (longer ones are not)
 
 
 def changes_in_place(receiver: Value, method: str) -> bool:
@@ -264,15 +265,24 @@ def _binds(scope: Scope, value: Value) -> bool:
 
 
 def _forget(container: Value, chain: Sequence[Scope]) -> None:
-    """Names and instance attributes still bound to a changed container become unknown."""
+    """Names and instance attributes still bound to a changed container, or to a list, tuple or dict
+    holding it as an item (`all_shapes = [dims]`), become unknown."""
     for scope in chain:
         for name, value in list(scope.names.items()):
-            if value is container:
+            if value is container or _holds(value, container):
                 scope.bind_unknown(name, None)
             elif isinstance(value, InstanceValue):
                 for attribute, held in list(value.attributes.items()):
-                    if held is container:
+                    if held is container or _holds(held, container):
                         value.attributes[attribute] = UNKNOWN
+
+
+def _holds(value: Value, container: Value) -> bool:
+    if isinstance(value, Seq) and len(value.items) <= _MAX_SCANNED:
+        return any(item is container for item in value.items)
+    if isinstance(value, DictValue) and len(value.values) <= _MAX_SCANNED:
+        return any(item is container for item in value.values)
+    return False
 
 
 def _holder(through: cst.BaseExpression | None, chain: Sequence[Scope]) -> Holder | None:
