@@ -23,6 +23,11 @@ CHANGES = [
     ("set-negative-index", "dims = list(x.shape)\ndims[-3] = 1", "dims = list(x.shape)\ndims[-3] = 2"),
     ("augmented-item", "dims = list(x.shape)\ndims[0] //= 100", "dims = list(x.shape)\ndims[0] //= 50"),
     ("del-item", "dims = list(x.shape)\ndel dims[0]\ndims.insert(0, 1)", "dims = list(x.shape)\ndel dims[1]"),
+    (
+        "del-items",
+        "dims = list(x.shape)\nmore = [1]\ndel dims[0], more[0]",
+        "dims = list(x.shape)\nmore = [1]\ndel more[0], dims[1]",
+    ),
     ("pop", "dims = list(x.shape)\ndims.pop(0)\ndims.append(1)", "dims = list(x.shape)\ndims.pop()"),
     (
         "pop-result",
@@ -135,6 +140,17 @@ def test_a_helper_that_changes_its_argument_is_not_summarised() -> None:
     )
     assert _runs(text)
     assert codes(text) == []
+
+
+@pytest.mark.parametrize(("calls", "mistaken"), [(2, False), (3, True)])
+def test_a_helper_that_changes_an_attribute_is_not_summarised(calls: int, mistaken: bool) -> None:
+    text = HEADER + (
+        "class C:\n    pass\n\nc = C()\nc.d = []\n\ndef add():\n    c.d.append(28)\n    return 0\n\n"
+        + "add()\n" * calls
+        + "y = np.zeros((28, 28)).reshape(c.d)\n"
+    )
+    assert _runs(text) is not mistaken
+    assert codes(text) == (["SL110"] if mistaken else [])
 
 
 def test_a_local_list_changed_in_a_helper_keeps_the_helper_summarised(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -211,7 +211,8 @@ def rebind(
     """Apply the changes a statement made to the names of `scope` and its enclosing scopes, and to
     the callers' names of containers changed in calls before (`escaped`). `in_call`: the statement
     runs in a function call, whose arguments are the objects `arguments` holds the ids of.
-    Returns whether a container from outside the call was changed (the call is then not summarised)."""
+    Returns whether a container from outside the call, or an object's attribute, was changed (the
+    call is then not summarised)."""
     chain = _chain(scope)
     outside = False
     for change in changes:
@@ -219,11 +220,13 @@ def rebind(
         holder = _holder(change.through, chain)
         if holder is not None and _value_at(holder) is change.before:
             _set(holder, change.after, change.reason)
+            outside = outside or not isinstance(holder[0], Scope)  # an object's attribute: seen wherever it is
         # The container the changed one was reached in (`shapes` of `shapes[0][0] = 1`) changed too.
         container = _holder(_container_of(change.through), chain)
         if container is not None:
             changed_here.append(_value_at(container))
             _set(container, UNKNOWN, None)
+            outside = outside or not isinstance(container[0], Scope)
         for before in changed_here:
             if in_call and (id(before) in arguments or any(_binds(outer, before) for outer in chain[1:])):
                 outside = True
