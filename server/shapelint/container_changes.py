@@ -138,30 +138,31 @@ def _sorted(items: list[Value], kwargs: Mapping[str, Value]) -> Changed:
 
 
 def _dict_changed(container: DictValue, method: str, args: Sequence[Value], kwargs: Mapping[str, Value]) -> Changed:
-    if not all(isinstance(key, Const) for key in container.keys) or (kwargs and method != "update"):
+    keys = [key for key in container.keys if isinstance(key, Const)]
+    if len(keys) != len(container.keys) or (kwargs and method != "update"):
         return NOT_FOLLOWED
     # The change done on a Python dict keyed by the constants, which hashes and compares as Python does.
-    entries: dict[object, tuple[Value, Value]] = {
-        key.value: (key, value)  # type: ignore[attr-defined]
-        for key, value in zip(container.keys, container.values)
-    }
+    entries: dict[object, tuple[Const, Value]] = {key.value: (key, value) for key, value in zip(keys, container.values)}
+
+    def put(key: Const, value: Value) -> None:
+        entries[key.value] = (entries[key.value][0] if key.value in entries else key, value)
+
     result: Value = _NONE
-    key = args[0] if args else None
-    known = isinstance(key, Const)
+    key = args[0] if args and isinstance(args[0], Const) else None
     try:
-        if method == "__setitem__" and len(args) == 2 and known:
-            entries[key.value] = (entries.get(key.value, (key,))[0], args[1])  # type: ignore[union-attr]
-        elif method == "__delitem__" and len(args) == 1 and known:
-            del entries[key.value]  # type: ignore[union-attr]
-        elif method == "pop" and 1 <= len(args) <= 2 and known and (key.value in entries or len(args) == 2):  # type: ignore[union-attr]
-            found = entries.pop(key.value, None)  # type: ignore[union-attr]
+        if method == "__setitem__" and len(args) == 2 and key is not None:
+            put(key, args[1])
+        elif method == "__delitem__" and len(args) == 1 and key is not None:
+            del entries[key.value]
+        elif method == "pop" and 1 <= len(args) <= 2 and key is not None and (key.value in entries or len(args) == 2):
+            found = entries.pop(key.value, None)
             result = found[1] if found is not None else args[1]
         elif method == "popitem" and not args and entries:
-            popped_key, popped = entries.popitem()[1]
-            result = Seq((popped_key, popped))
-        elif method == "setdefault" and 1 <= len(args) <= 2 and known:
-            default = args[1] if len(args) == 2 else _NONE
-            result = entries.setdefault(key.value, (key, default))[1]  # type: ignore[union-attr]
+            result = Seq(entries.popitem()[1])
+        elif method == "setdefault" and 1 <= len(args) <= 2 and key is not None:
+            if key.value not in entries:
+                put(key, args[1] if len(args) == 2 else _NONE)
+            result = entries[key.value][1]
         elif method == "clear" and not args:
             entries.clear()
         elif method == "update" and len(args) <= 1:
@@ -169,7 +170,7 @@ def _dict_changed(container: DictValue, method: str, args: Sequence[Value], kwar
             if not isinstance(update, DictValue) or not all(isinstance(k, Const) for k in update.keys):
                 return NOT_FOLLOWED
             for new_key, value in [*zip(update.keys, update.values), *((Const(k), v) for k, v in kwargs.items())]:
-                entries[new_key.value] = (entries.get(new_key.value, (new_key,))[0], value)  # type: ignore[attr-defined]
+                put(new_key, value)  # type: ignore[arg-type]  # every key checked a Const above
         else:
             return NOT_FOLLOWED
     except (KeyError, TypeError):

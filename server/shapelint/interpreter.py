@@ -298,10 +298,10 @@ class Interpreter(ControlFlow, UserCalls):
         elif type(node) is cst.ClassDef:
             self.exec_class(node, scope)
         elif type(node) is cst.Del:
-            listed = type(node.target) in (cst.Tuple, cst.List)
-            for target in [element.value for element in node.target.elements] if listed else [node.target]:  # type: ignore[attr-defined]
-                if type(target) is cst.Subscript:
-                    self._library_item(target, "__delitem__", None, scope)
+            listed = node.target.elements if isinstance(node.target, (cst.Tuple, cst.List)) else None
+            for deleted in [element.value for element in listed] if listed is not None else [node.target]:
+                if type(deleted) is cst.Subscript:
+                    self._library_item(deleted, "__delitem__", None, scope)
             for name in assigned_names(node.target):
                 scope.bind_unknown(name, None)
         elif type(node) is cst.Break or type(node) is cst.Continue:
