@@ -59,7 +59,7 @@ def test_a_list_of_unknown_length_becomes_an_array_with_an_unknown_count(
         "    images.append(unknown_thing)\n",
         "    images.append(np.zeros((64, 64, 3)))\n    images = other\n",
         "    images.insert(0, np.zeros((64, 64, 3)))\n    images.insert(0, np.zeros((32, 32, 3)))\n",
-        "    images.insert(0, np.zeros((64, 64, 3)))\n    images.sort(key=len)\n",
+        "    images.append(np.zeros((64, 64, 3)))\n    images[-1] = unknown_thing\n",
     ],
 )
 def test_a_list_grown_with_items_that_disagree_stays_unknown(body: str) -> None:
@@ -68,7 +68,18 @@ def test_a_list_grown_with_items_that_disagree_stays_unknown(body: str) -> None:
     assert not isinstance(value, ArrayValue) or value.shape.dims in (None, (None, None, None, 3))
 
 
-@pytest.mark.parametrize("grow", ["images.insert(0, image)", "images.append(image)", "images.extend([image])"])
+@pytest.mark.parametrize(
+    "grow",
+    [
+        "images.insert(0, image)",
+        "images.append(image)",
+        "images.extend([image])",
+        "images.append(image)\n    images.sort(key=len)",
+        "images.append(image)\n    images.reverse()",
+        "images.append(image)\n    images[0] = image * 2",
+        "images.append(image)\n    images.pop()\n    images.append(image)",
+    ],
+)
 def test_a_list_grown_in_a_loop_by_insert_or_extend_is_followed(grow: str) -> None:
     code = f"import numpy as np\nimages = []\nfor f in files:\n    image = np.zeros((64, 64, 3))\n    {grow}\n"
     assert dims_of(code + "r = np.array(images)\n") == (None, 64, 64, 3)
@@ -219,3 +230,12 @@ hidden = keras.layers.Dense(len(x[0]))(flat)
     assert isinstance(hidden, TensorValue) and hidden.shape.dims == (None, 28)
     wrong = code.replace("Reshape((h * w,))", "Reshape((h * w + 1,))")
     assert [d.code for d in analyze(wrong, KERAS3).diagnostics] == ["SL104"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["images.sort(key=len)", "images.reverse()", "images.pop()", "images[0] = np.ones((64, 64, 3))", "del images[0]"],
+)
+def test_a_list_of_unknown_length_reordered_or_shortened_keeps_its_items(change: str) -> None:
+    code = "import numpy as np\nimages = []\nfor f in files:\n    images.append(np.zeros((64, 64, 3)))\n"
+    assert dims_of(code + change + "\nr = np.array(images)\n") == (None, 64, 64, 3)

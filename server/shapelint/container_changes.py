@@ -19,7 +19,7 @@ to the end of the top-level statement (`Escaped`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
@@ -68,15 +68,34 @@ Holder = tuple[Scope | InstanceValue, str]  # a name of a scope, or an attribute
 
 
 def changed(container: Value, method: str, args: Sequence[Value], kwargs: Mapping[str, Value]) -> Changed:
-    """`container.method(*args, **kwargs)` for a list or dict method that changes it in place."""
+    """`container.method(*args, **kwargs)` for a list or dict method that changes it in place. The
+    container after it is a new object, even when it holds the same (whatever still holds the old
+    one is forgotten: `rebind`)."""
     if isinstance(container, Seq) and container.kind == "list":
-        return _list_changed(container, method, args, kwargs)
-    if isinstance(container, DictValue):
-        return _dict_changed(container, method, args, kwargs)
-    if isinstance(container, ListOf) and method in ("append", "extend", "insert"):
-        # A list of unknown length: what it may now hold joins what it held.
+        found = _list_changed(container, method, args, kwargs)
+    elif isinstance(container, DictValue):
+        found = _dict_changed(container, method, args, kwargs)
+    elif isinstance(container, ListOf):
+        found = _list_of_changed(container, method, args, kwargs)
+    else:
+        return NOT_FOLLOWED
+    return replace(found, after=replace(found.after)) if found.after is container else found
+
+
+def _list_of_changed(container: ListOf, method: str, args: Sequence[Value], kwargs: Mapping[str, Value]) -> Changed:
+    """A list of unknown length whose every item is `container.element`: reordered or shortened it
+    still is; what is added (at a constant position, not a slice) joins its element."""
+    if method in ("append", "extend", "insert"):
         added = args[0] if method == "append" and len(args) == 1 and not kwargs else UNKNOWN
         return Changed(join_values(container, Seq((added,), "list")), _NONE)
+    if method == "__setitem__" and len(args) == 2 and const_int(args[0]) is not None:
+        return Changed(join_values(container, Seq((args[1],), "list")), _NONE)
+    if method in ("sort", "reverse", "remove", "__delitem__") or (method == "pop" and len(args) <= 1):
+        if method == "__delitem__" and const_int(args[0]) is None:
+            return NOT_FOLLOWED  # a slice, or an index that may be one
+        return Changed(container, container.element if method == "pop" else _NONE)
+    if method == "clear":
+        return Changed(Seq((), "list"), _NONE)
     return NOT_FOLLOWED
 
 
@@ -86,6 +105,8 @@ def _list_changed(container: Seq, method: str, args: Sequence[Value], kwargs: Ma
     if method == "extend" and len(args) == 1 and not kwargs and isinstance(args[0], ArrayValue) and args[0].shape.dims:
         # Extending by an array adds its rows: a list of rows, count forgotten.
         return Changed(join_values(ListOf(ArrayValue(args[0].shape.drop_first(), args[0].dtype)), container), _NONE)
+    if method in ("sort", "reverse") and items and all(item == items[0] for item in items[1:]):
+        return Changed(container, _NONE)  # equal items: any order is the same list
     if method == "sort":
         return _sorted(items, kwargs) if not args else NOT_FOLLOWED
     if kwargs:
