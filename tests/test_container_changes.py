@@ -6,12 +6,15 @@ must raise NumPy's ValueError, so the expectations are Python's, not the engine'
 
 from __future__ import annotations
 
+import libcst as cst
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapelint.calls import CallArgs
-from shapelint.container_changes import NOT_FOLLOWED, changed
+from shapelint.container_changes import NOT_FOLLOWED, ContainerChange, Escaped, changed, rebind
 from shapelint.engine import analyze
+from shapelint.facts import UnknownReason
+from shapelint.scope import Scope
 from shapelint.user_calls import UserCalls
 from shapelint.values import UNKNOWN, Const, DictValue, FunctionValue, Seq, Value
 
@@ -258,3 +261,15 @@ def test_a_dict_update_merges_keys_in_order() -> None:
 )
 def test_what_is_not_followed(container: object, method: str, args: list[object]) -> None:
     assert changed(container, method, args, {}).after is UNKNOWN  # type: ignore[arg-type]
+
+
+def test_a_change_reached_in_an_unknown_container_leaves_other_unknowns_and_their_causes() -> None:
+    scope = Scope()
+    scope.bind_unknown("c", UnknownReason("name", "c", "`c` is not defined in this file"))
+    cause = UnknownReason("parameter", "p", "`p` is a function parameter")
+    scope.bind_unknown("other", cause)
+    scope.bind("kept", Seq((UNKNOWN, Const(1)), "list"))
+    before, after = Seq((Const(1),), "list"), Seq((Const(2),), "list")
+    rebind([ContainerChange(before, after, cst.parse_expression("c[0]"))], scope, Escaped(), False, frozenset())
+    assert scope.lookup_reason("other") is cause
+    assert scope.lookup("kept") == Seq((UNKNOWN, Const(1)), "list")

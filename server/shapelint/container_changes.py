@@ -245,7 +245,7 @@ def rebind(
             outside = outside or not isinstance(holder[0], Scope)  # an object's attribute: seen wherever it is
         # The container the changed one was reached in (`shapes` of `shapes[0][0] = 1`) changed too.
         container = _holder(_container_of(change.through), chain)
-        if container is not None:
+        if container is not None and _value_at(container) is not UNKNOWN:
             changed_here.append(_value_at(container))
             _set(container, UNKNOWN, None)
             outside = outside or not isinstance(container[0], Scope)
