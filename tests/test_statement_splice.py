@@ -10,8 +10,10 @@ from pathlib import Path
 import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
-from shapelint import source
-from shapelint.engine import analyze
+from shapelint import known_ranges, source
+from shapelint.code_ranges import code_ranges
+from shapelint.diagnostics import Position
+from shapelint.engine import analyze, forget_texts
 from shapelint.notebook import read_notebook
 from shapelint.parse_limits import MAX_DEPTH, MAX_NODES, SMALL_STATEMENT_CHARS, measure, python_tree, tree_size
 from shapelint.source import PARSE_CACHE, Chunk, _ParseCache, parse_program
@@ -80,13 +82,20 @@ def test_a_spliced_tree_is_libcsts_tree_of_the_edited_text(path: Path) -> None:
         assert spliced > 0  # most keystrokes land inside a simple statement
 
 
+# What a splice rebuilds around the statement it replaces: the statements holding it, their blocks
+# and clauses, and the module (statement_splice._replaced_in_block); and the line ends that reach
+# the replaced lines (a range ends at the start of the next line).
+_REBUILT = (cst.Module, cst.BaseCompoundStatement, cst.IndentedBlock, cst.Else, cst.ExceptHandler, cst.Finally)
+_LINE_ENDS = (cst.TrailingWhitespace, cst.Newline, cst.EmptyLine)
+
+
 @pytest.mark.parametrize("path", corpus_files(CORPUS)[::5], ids=lambda path: path.name)
 def test_the_ranges_kept_across_keystrokes_are_the_new_trees(path: Path) -> None:
     # Keystroke after keystroke, each on the text the one before made; ranges are asked for now
     # and then (a few nodes, or all of them, as a finding's range or a hover would).
     pick = random.Random(path.name)
     cache = _ParseCache()
-    checked = kept_total = 0
+    checked = kept_total = exact = 0
     chunks = [chunk for chunk in _compound_chunks(path) if len(chunk.text) > SMALL_STATEMENT_CHARS]
     for chunk in chunks[:4]:
         module = cache.parse(chunk.text)
@@ -107,13 +116,18 @@ def test_the_ranges_kept_across_keystrokes_are_the_new_trees(path: Path) -> None
             every = kept._all()  # what is known, moved here (nothing kept by reading it)
             assert all(libcst_ranges[node] == found for node, found in every.items())
             kept_total += len(every)
+            if kept.all_but_blocks:  # the new statement's ranges were generated alone: all but blocks known
+                missing = [node for node in libcst_ranges if node not in every]
+                assert not any(isinstance(node, (cst.BaseExpression, cst.BaseSmallStatement)) for node in missing)
+                assert all(isinstance(node, (*_REBUILT, *_LINE_ENDS)) for node in missing), missing
+                exact += 1
             nodes = list(libcst_ranges)
             asked = nodes if step % 5 == 0 else pick.sample(nodes, min(5, len(nodes)))
             known = {node: kept.get(node) for node in asked}
             assert all(found == every.get(node) for node, found in known.items())
             checked += 1
     if chunks:  # a shorter statement is parsed whole: it is not measured with Python's parser
-        assert checked > 0 and kept_total > 0
+        assert checked > 0 and kept_total > 0 and exact > 0
 
 
 @pytest.mark.parametrize(
@@ -270,3 +284,23 @@ def test_a_keystroke_inside_a_main_function_reparses_only_its_statement() -> Non
     assert kept.count(False) == 1 and not kept[30]  # every other statement is the old tree's
     assert after.module.deep_equals(cst.parse_module(after.text))
     assert analysis.diagnostics == analyze(edited).diagnostics
+
+
+def test_a_hover_after_a_keystroke_in_a_main_function_generates_no_code(monkeypatch) -> None:
+    # The ranges of the first hover are kept across the keystroke, and the new statement's are
+    # generated alone: the next hover generates nothing, and says what a fresh analysis says.
+    body = "".join(f"    x_{i} = np.zeros(({i + 1}, 4))\n" for i in range(60))
+    body = body.replace("    x_30 =", "    # the wide one\n\n    x_30 =")  # leading lines of its own
+    text = f"import numpy as np\n\n\ndef main():\n{body}    return x_1\n"
+    assert analyze(text).hover_at(Position(20, 4)) is not None  # every range of `main` generated
+    edited = text.replace("x_30 = np.zeros((31, 4))", "x_30 = np.zeros((31, 45, 2))")
+    analysis = analyze(edited)
+    generated: list[object] = []
+    monkeypatch.setattr(known_ranges, "code_ranges", lambda *a: generated.append(a) or code_ranges(*a))
+    line = next(i for i, code in enumerate(analysis.program.lines) if "x_30 =" in code)
+    places = [Position(line, 4), Position(line, 14), Position(line + 1, 4), Position(line - 3, 4), Position(60, 4)]
+    hovers = [analysis.hover_at(place) for place in places]
+    assert generated == []
+    assert hovers[0] is not None and "(31, 45, 2)" in hovers[0].markdown
+    forget_texts()
+    assert hovers == [analyze(edited).hover_at(place) for place in places]

@@ -8,6 +8,10 @@ holds the node asked for: the ranges of every node finished before come with it.
 
 Cheaper still, `unique_range` finds an expression by its code when that code occurs once in
 the statement's text: code generation reproduces the text, so the only occurrence is the node.
+
+After a keystroke inside a long function (`statement_splice`), the new simple statement's
+ranges are generated alone, from where it starts (`statement_ranges`): every other node is the
+old tree's, whose ranges are kept (`known_ranges`).
 """
 
 from __future__ import annotations
@@ -73,6 +77,26 @@ def code_ranges(module: cst.Module, until: cst.CSTNode | None = None) -> tuple[d
         # Unwinding may also fail in an enclosing node's range (its children are not all done).
         return state.finished, False
     return _copy(provider), True
+
+
+def statement_ranges(
+    module: cst.Module, statement: cst.SimpleStatementLine, first_line: int, indentation: str
+) -> dict[cst.CSTNode, CodeRange]:
+    """The ranges of `statement` and its nodes in `module`, generated alone: the statement's code
+    starts on line `first_line` (1-based, its leading comment and blank lines above it) at
+    `indentation`, which is what generating the whole module would have reached there (the
+    indentation tokens of the blocks holding it, joined: only their total length moves columns)."""
+    provider = PositionProvider()
+    state = PositionProvidingCodegenState(
+        default_indent=module.default_indent,
+        default_newline=module.default_newline,
+        provider=provider,
+        line=first_line - len(statement.leading_lines),
+    )
+    if indentation:
+        state.increase_indent(indentation)
+    statement._codegen(state)
+    return _copy(provider)
 
 
 def _copy(provider: object) -> dict[cst.CSTNode, CodeRange]:

@@ -12,6 +12,7 @@ range only when it is asked for.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -82,6 +83,11 @@ class KnownRanges:
     found: dict[cst.CSTNode, CodeRange] = field(default_factory=dict)
     generated: bool = False  # code generation ran (maybe only partly)
     complete: bool = False  # every node's range is in `found`
+    # Every node's range is known (in `found`, or in `earlier` to be moved) but those of the nodes a
+    # splice rebuilt around the statement it replaced (the enclosing statements, their blocks and
+    # clauses, the module) and of the line ends next to it. Expressions (what hovers describe) all
+    # have theirs.
+    all_but_blocks: bool = False
     earlier: dict[cst.CSTNode, CodeRange] | None = None
     moves: LineMoves = LineMoves()
 
@@ -97,6 +103,11 @@ class KnownRanges:
             self.found[node] = found
         return found
 
+    @property
+    def expressions_known(self) -> bool:
+        """Whether `get` finds the range of every node that is not a statement, block or clause."""
+        return self.complete or self.all_but_blocks
+
     def generate(self, until: cst.CSTNode | None) -> None:
         # The tree is not copied: facts recorded on its nodes find their range by identity.
         found, self.complete = code_ranges(self.module, until)
@@ -104,19 +115,36 @@ class KnownRanges:
         self.generated = True
         if self.complete:
             self.earlier = None
+            self.all_but_blocks = False
 
-    def spliced(self, module: cst.Module, first: int, last: int, shift: int) -> KnownRanges | None:
+    def spliced(
+        self,
+        module: cst.Module,
+        first: int,
+        last: int,
+        shift: int,
+        statement: Callable[[], dict[cst.CSTNode, CodeRange]] | None = None,
+    ) -> KnownRanges | None:
         """The ranges of `module`, a tree made from this one by replacing the statement on lines
-        `first`..`last` and moving the lines below it by `shift` (`statement_splice.Spliced`)."""
+        `first`..`last` and moving the lines below it by `shift` (`statement_splice.Spliced`).
+        `statement`: the ranges of the new statement's nodes, asked for when every expression's
+        range was known here (they all are then in the new tree too: `all_but_blocks`)."""
         step = LineMoves().then(first, last, shift)
+        kept: KnownRanges | None
         if self.earlier is None:  # the ranges found are kept as they are
-            return KnownRanges(module, earlier=self.found, moves=step) if self.found else None
-        moves = self.moves.then(first, last, shift)
-        if len(self.found) > _MOVED_AT_ONCE or len(moves.starts) > _MAX_PIECES:
-            # A generation ran since the last splice, or the moves grew long: every range is moved
-            # once, and the next splice keeps them as they are.
-            return KnownRanges(module, _moved(self._all(), step))
-        return KnownRanges(module, _moved(self.found, step), earlier=self.earlier, moves=moves)
+            kept = KnownRanges(module, earlier=self.found, moves=step) if self.found else None
+        else:
+            moves = self.moves.then(first, last, shift)
+            if len(self.found) > _MOVED_AT_ONCE or len(moves.starts) > _MAX_PIECES:
+                # A generation ran since the last splice, or the moves grew long: every range is
+                # moved once, and the next splice keeps them as they are.
+                kept = KnownRanges(module, _moved(self._all(), step))
+            else:
+                kept = KnownRanges(module, _moved(self.found, step), earlier=self.earlier, moves=moves)
+        if kept is not None and statement is not None and self.expressions_known:
+            kept.found.update(statement())
+            kept.all_but_blocks = True
+        return kept
 
     def _all(self) -> dict[cst.CSTNode, CodeRange]:
         """Every range known, in this tree's lines."""

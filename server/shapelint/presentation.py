@@ -42,9 +42,9 @@ class HoverText:
 def hover_at(facts: ProgramFacts, program: Program, position: Position) -> HoverText | None:
     """The smallest recorded name or call covering `position` (program coordinates), described."""
     chunk = program.chunk_at_line(position.line)
-    if chunk is None or chunk.module is None:
+    ranges = program.expression_ranges(chunk) if chunk is not None else None
+    if chunk is None or ranges is None:
         return None
-    positions = program.positions_of_chunk(chunk)
     candidates: list[tuple[int, Range, Value | LayerCallFact | UnknownReason]] = []
     recorded: list[tuple[cst.CSTNode, Value | LayerCallFact | UnknownReason]] = [
         *facts.node_values.in_chunk(chunk.index).items(),
@@ -52,7 +52,9 @@ def hover_at(facts: ProgramFacts, program: Program, position: Position) -> Hover
         *(found for (index, _), found in facts.unknown_reasons.items() if index == chunk.index),
     ]
     for node, value in recorded:
-        code_range = positions.get(node)
+        code_range = ranges.get(node)
+        if code_range is None and not ranges.complete:
+            code_range = program.code_range(chunk, node)  # not an expression: asked for alone
         if code_range is None:
             continue
         # In the text as written (a notebook's IPython lines are parsed transformed).

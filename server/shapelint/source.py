@@ -25,7 +25,7 @@ from itertools import islice
 import libcst as cst
 from libcst.metadata import CodeRange
 
-from shapelint.code_ranges import unique_range
+from shapelint.code_ranges import statement_ranges, unique_range
 from shapelint.cst_parse import parse_module, validation_skipped
 from shapelint.diagnostics import Diagnostic, Position, Range, Related
 from shapelint.ipython_syntax import Piece, map_column, transform_cell
@@ -241,17 +241,32 @@ class _ParseCache:
         earlier = self._positions.get(id(old))
         if earlier is None or earlier.module is not old:
             return
-        kept = earlier.spliced(spliced.module, spliced.first, spliced.last, spliced.line_shift)
+        kept = earlier.spliced(
+            spliced.module,
+            spliced.first,
+            spliced.last,
+            spliced.line_shift,
+            lambda: statement_ranges(spliced.module, spliced.statement, spliced.first, spliced.indentation),
+        )
         if kept is not None:
             self._positions[id(spliced.module)] = kept
 
     def positions(self, module: cst.Module) -> dict[cst.CSTNode, CodeRange]:
-        """Every node's range (hover lists them all)."""
+        """Every node's range."""
         with self._lock:
             ranges = self._ranges(module)
             if not ranges.complete:
                 ranges.generate(None)
             return ranges.found
+
+    def expression_ranges(self, module: cst.Module) -> KnownRanges:
+        """Ranges in which every expression's is known (what a hover looks through): those kept
+        across keystrokes when they are (`KnownRanges.all_but_blocks`), or every node's."""
+        with self._lock:
+            ranges = self._ranges(module)
+            if not ranges.expressions_known:
+                ranges.generate(None)
+            return ranges
 
     def range_of(self, module: cst.Module, text: str, node: cst.CSTNode) -> CodeRange | None:
         """One node's range in `module` (parsed from `text`), computed as cheaply as it can be.
@@ -421,8 +436,13 @@ class Program:
         assert chunk.module is not None
         return chunk.module.code_for_node(ref.node)
 
-    def positions_of_chunk(self, chunk: Chunk) -> dict[cst.CSTNode, CodeRange]:
-        return PARSE_CACHE.positions(chunk.module) if chunk.module is not None else {}
+    def code_range(self, chunk: Chunk, node: cst.CSTNode) -> CodeRange | None:
+        """A node's libcst range in its chunk (`_ParseCache.range_of`)."""
+        return PARSE_CACHE.range_of(chunk.module, chunk.text, node) if chunk.module is not None else None
+
+    def expression_ranges(self, chunk: Chunk) -> KnownRanges | None:
+        """The ranges of the chunk's expressions (`_ParseCache.expression_ranges`)."""
+        return PARSE_CACHE.expression_ranges(chunk.module) if chunk.module is not None else None
 
     def chunk_at_line(self, line: int) -> Chunk | None:
         low, high = 0, len(self.chunks) - 1

@@ -119,7 +119,8 @@ class Spliced:
     moved by `line_shift`. `outline`: the new text's. `old_code` and `new_code`: the replaced
     statement's lines and the new ones, at their indentation; `scope`: the kind of scope they
     are in ("function", "class" or "module": a block of an `if`, a loop, a `with` or a `try`
-    at the top level)."""
+    at the top level). `statement`: the new statement's node in `module`, whose code starts at
+    line `first` (below its leading lines) after `indentation`."""
 
     module: cst.Module
     outline: Outline
@@ -129,6 +130,8 @@ class Spliced:
     old_code: str
     new_code: str
     scope: str
+    statement: cst.SimpleStatementLine
+    indentation: str
 
 
 @dataclass(frozen=True)
@@ -189,13 +192,16 @@ def splice(old_text: str, old_module: cst.Module, outline: Outline, new_text: st
     replacement = _parse_alone(new_code, old_module.default_newline)
     if replacement is None:
         return None
-    node: cst.CSTNode = replacement.with_changes(leading_lines=old_statement.leading_lines)
+    placed = replacement.with_changes(leading_lines=old_statement.leading_lines)
+    node: cst.CSTNode = placed
     for parent, selector, child in zip(reversed(path[:-1]), reversed(edited.place[1::2]), reversed(path[1:])):
         node = _replaced_in_block(parent, selector, child, node)
     top = path[0]
     module = old_module.with_changes(body=[node if item is top else item for item in old_module.body])
     outline = Outline(nodes, outline.moved(edited, line_shift).statements)
-    return Spliced(module, outline, edited.first, edited.last, line_shift, old_code, new_code, _scope(path))
+    return Spliced(
+        module, outline, edited.first, edited.last, line_shift, old_code, new_code, _scope(path), placed, indentation
+    )
 
 
 def _nodes(module: cst.Module, place: tuple[int, ...]) -> list[cst.CSTNode] | None:
