@@ -16,8 +16,9 @@ from pathlib import Path
 import libcst as cst
 import numpy as np
 import pytest
-from shapelint import incremental, statement_groups
+from shapelint import incremental, presentation, statement_groups
 from shapelint.config import Config
+from shapelint.diagnostics import Position
 from shapelint.engine import Analysis, analyze
 from shapelint.source import parse_program
 from shapelint.statement_groups import chunk_names, group_statements
@@ -384,6 +385,27 @@ def test_groups_find_what_the_whole_program_finds() -> None:
     assert sum(len(found.diagnostics) for found in whole.values()) > 100  # the corpus has findings to compare
     differing = [str(path) for path in paths if outcome(grouped[path]) != outcome(whole[path])]
     assert differing == []
+
+
+def test_a_hover_reads_its_groups_facts_as_it_would_read_the_whole_programs() -> None:
+    """A hover looks only through the facts of the group holding its statement: on every real file
+    and on a program of many groups, it says what it would say from every group's facts merged."""
+    texts = [path.read_text(encoding="utf-8") for path in sorted((ROOT / "bench" / "realworld").rglob("*.py"))]
+    texts.append(corpus.keras_program(400, 3))
+    compared = described = 0
+    for text in texts:
+        analysis = analyze(text, CONFIG)
+        merged = analysis.groups.facts()
+        for line, code in enumerate(analysis.program.lines):
+            for word in re.finditer(r"[A-Za-z_][A-Za-z0-9_]*", code):
+                position = Position(line, word.start())
+                expected = presentation.hover_at(merged, analysis.program, position)
+                found = analysis.hover_at(position)
+                got = (found.markdown, found.range) if found is not None else None
+                assert got == ((expected.markdown, expected.range) if expected is not None else None), (line, code)
+                compared += 1
+                described += found is not None
+    assert described > 1_000 and compared > 10_000
 
 
 def test_an_analysis_made_once_reads_no_names_and_keeps_nothing(kept: None, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -99,7 +99,12 @@ class Analysis:
 
     def hover_at(self, position: Position, cell: int | None = None) -> Hover | None:
         """The inferred shape of the name or layer call under `position`, as Markdown."""
-        found = presentation.hover_at(self.facts, self.program, self.program.to_program_position(position, cell))
+        where = self.program.to_program_position(position, cell)
+        chunk = self.program.chunk_at_line(where.line)
+        # The statement's group has every fact about its nodes: a hover after each keystroke need not
+        # merge every group's (8 ms at 10,000 lines).
+        facts = self.groups.facts_of_chunk(chunk.index) if chunk is not None else None
+        found = presentation.hover_at(facts if facts is not None else self.facts, self.program, where)
         if found is None:
             return None
         mapped, hover_cell = self.program.to_cell_range(found.range)

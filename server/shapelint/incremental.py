@@ -228,6 +228,14 @@ class GroupedAnalysis:
     def facts(self) -> ProgramFacts:
         return merge_facts(result.facts for result in self.results)
 
+    def facts_of_chunk(self, index: int) -> ProgramFacts | None:
+        """The facts of the group holding chunk `index` (a hover's, without merging every group's);
+        None for a chunk of the prelude or none."""
+        for result, chunks in zip(self.results, self.chunks):
+            if any(chunk.index == index for chunk in chunks):
+                return result.facts
+        return None
+
     def imported_paths(self) -> tuple[str, ...]:
         return tuple(sorted({path for result in self.results for path in result.facts.imported_paths}))
 
