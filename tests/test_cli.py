@@ -104,6 +104,19 @@ def test_pyproject_configuration_is_read(tmp_path: Path) -> None:
     assert json.loads(run("check", "--format", "json", str(tmp_path / "model.py")).stdout) == []
 
 
+def test_the_summary_counts_notes_apart_from_the_problems_that_fail_the_check(tmp_path: Path) -> None:
+    shutil.copy(BATCH_AXIS, tmp_path / "model.py")
+    shutil.copy(EXAMPLES / "mistakes" / "missing_channel_axis.py", tmp_path / "images.py")
+    (tmp_path / "pyproject.toml").write_text('[tool.shapelint]\nseverity = { SL101 = "hint" }\n')
+    result = run("check", str(tmp_path))
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[-1] == "Found 1 problem (2 fixable with --fix) and 1 note."
+    result = run("check", str(tmp_path / "model.py"))
+    assert result.returncode == 0  # the hint is shown, and the check passes
+    assert "SL101" in result.stdout
+    assert result.stdout.splitlines()[-1] == "All checks passed! (1 note above: notes do not fail the check.)"
+
+
 def test_broken_configuration_is_a_clear_error(tmp_path: Path) -> None:
     shutil.copy(BATCH_AXIS, tmp_path / "model.py")
     (tmp_path / "pyproject.toml").write_text('[tool.shapelint]\nconfirm = "sometimes"\n')

@@ -1,10 +1,12 @@
-"""Human-readable output, one line per finding: `path:row:col: SL101 [*] message`."""
+"""Human-readable output, one line per finding: `path:row:col: SL101 [*] message`, then a summary
+that counts the problems (errors and warnings, which fail the check) apart from the notes."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
 
+from shapelint.diagnostics import Severity
 from shapelint.output.results import FileResult
 
 
@@ -31,15 +33,19 @@ def format_results(results: Sequence[FileResult]) -> str:
             counts[d.severity.value] += 1
             where = location(result, d.range.start.line + 1, d.range.start.column + 1, d.cell)
             lines.append(f"{where}: {d.code}{marker} {d.message}")
-    total = sum(counts.values())
-    if total:
-        noun = "problem" if total == 1 else "problems"
-        summary = f"Found {total} {noun}"
+    # Errors and warnings fail the check; information and hints (SL201, SL003) are notes that do not.
+    problems = counts[Severity.ERROR.value] + counts[Severity.WARNING.value]
+    notes = counts[Severity.INFORMATION.value] + counts[Severity.HINT.value]
+    noted = f"{notes} {'note' if notes == 1 else 'notes'}"
+    if problems:
+        summary = f"Found {problems} {'problem' if problems == 1 else 'problems'}"
         if fixable:
             summary += f" ({fixable} fixable with --fix)"
         if unsafe:
             summary += f" ({unsafe} more with --fix --unsafe-fixes)"
-        lines.append(summary + ".")
+        lines.append(summary + (f" and {noted}." if notes else "."))
     elif not any(r.error for r in results):
-        lines.append("All checks passed!")
+        lines.append(
+            f"All checks passed! ({noted} above: notes do not fail the check.)" if notes else "All checks passed!"
+        )
     return "\n".join(lines)
