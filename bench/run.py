@@ -35,6 +35,7 @@ import edit_positions
 import folder_run
 import keystrokes
 import process_bench
+import request_latency
 import server_bench
 from environment import Environment, pyright_version
 from report import Section, Target, render
@@ -82,6 +83,7 @@ class Plan:
     real_cost_repetitions: int = 3  # cold analysis vs libcst on every real file: one process each, 2 timings
     baseline_repetitions: int = 5  # bench/baseline_run.py
     baseline_generated: int = 200  # a repository of generated programs beside bench/realworld (0: none)
+    request_keystrokes: int = 10  # bench/request_latency.py: keystrokes followed by a hover and inlay hints
 
 
 FULL = Plan(
@@ -136,6 +138,7 @@ SMOKE = Plan(
     real_cost_repetitions=1,
     baseline_repetitions=1,
     baseline_generated=0,
+    request_keystrokes=2,
 )
 
 
@@ -653,6 +656,121 @@ def section_servers(
     return section
 
 
+def _request_samples(found: dict[str, list[request_latency.RequestResult]], server: str, kind: str) -> list[float]:
+    return [seconds for result in found.get(server, []) for seconds in getattr(result, kind)]
+
+
+def _request_cell(found: dict[str, list[request_latency.RequestResult]], server: str, kind: str) -> str:
+    values = _request_samples(found, server, kind)
+    return format_summary(ms(values)) if values else "not measured"
+
+
+def section_requests(plan: Plan, targets: list[Target]) -> Section:
+    """bench/request_latency.py: hovers and inlay hints, at rest and right after a keystroke."""
+    pyright = server_bench.pyright_server() if plan.pyright else None
+    section = Section(
+        "Hover and inlay hints",
+        "How long the editor waits for a hover (the pointer resting on a name) and for the inlay hints of "
+        "the visible lines, at rest and right after a keystroke, over stdio; pyright's hover on the same "
+        "names in the same run.",
+        (
+            "file",
+            "hover at rest, shapelint",
+            "hover at rest, pyright",
+            "hover after a keystroke, shapelint",
+            "hover after a keystroke, pyright",
+            "inlay hints after a keystroke, shapelint",
+            "hovers with something to say",
+        ),
+    )
+    seeds = [*MISTAKES, *CORRECT]
+    scripts = keystrokes.real_scripts(plan.real_limit)
+    largest = max(scripts, key=lines_of)
+    plans: list[tuple[str, list[tuple[str, str]]]] = [
+        (f"seed examples ({len(seeds)} files)", [(path.name, path.read_text(encoding="utf-8")) for path in seeds]),
+        *(
+            (f"generated, {lines:,} lines", [("generated.py", corpus.keras_program(lines, 7))])
+            for lines in plan.lsp_sizes
+        ),
+        *(
+            (
+                f"generated, {lines:,} lines in one def main()",
+                [("generated_main.py", corpus.keras_main_program(lines, 7))],
+            )
+            for lines in plan.incremental_main_sizes
+        ),
+        (
+            f"real: {largest.name} ({lines_of(largest):,} lines, the largest)",
+            [(largest.name, largest.read_text(encoding="utf-8"))],
+        ),
+    ]
+    worst: tuple[float, str] | None = None
+    for label, files in plans:
+        found: dict[str, list[request_latency.RequestResult]] = {}
+        for spec in [server_bench.shapelint_server(), *([pyright] if pyright else [])]:
+            huge = max(text.count("\n") for _, text in files) > 2000
+            count = (
+                plan.request_keystrokes
+                if spec.name == "shapelint"
+                else plan.pyright_huge_edits
+                if huge
+                else plan.pyright_edits
+            )
+            log(f"requests: {spec.name} on {label}")
+            with tempfile.TemporaryDirectory(prefix="shapelint-bench-") as folder:
+                root = Path(folder)
+                try:
+                    found[spec.name] = request_latency.request_latencies(
+                        spec, root, [(root / name, text) for name, text in files], count, spec.name == "shapelint"
+                    )
+                except Exception as error:
+                    if spec.name == "shapelint":
+                        raise Broken(f"shapelint server: {error}") from error
+                    section.notes.append(f"pyright on {label} failed: {error}")
+
+        ours = {
+            kind: _request_samples(found, "shapelint", kind)
+            for kind in ("hover_at_rest", "hover_after_keystroke", "inlay_after_keystroke")
+        }
+        for kind, values in ours.items():
+            median = Summary.of(values).median if values else 0.0
+            if worst is None or median > worst[0]:
+                worst = (median, f"{label}, {kind.replace('_', ' ')}")
+
+        described = sum(result.described for result in found["shapelint"])
+        asked = sum(len(result.hover_at_rest) for result in found["shapelint"])
+        section.rows.append(
+            (
+                label,
+                _request_cell(found, "shapelint", "hover_at_rest"),
+                _request_cell(found, "pyright", "hover_at_rest"),
+                _request_cell(found, "shapelint", "hover_after_keystroke"),
+                _request_cell(found, "pyright", "hover_after_keystroke"),
+                _request_cell(found, "shapelint", "inlay_after_keystroke"),
+                f"{described} of {asked}",
+            )
+        )
+    if worst is not None:
+        targets.append(
+            Target(
+                "hover and inlay hints, at rest and right after a keystroke, every file",
+                "median ≤ 30 ms (the keystroke budget)",
+                f"{format_number(worst[0] * MS)} ms (slowest: {worst[1]})",
+                worst[0] * MS <= 30,
+            )
+        )
+    section.notes += [
+        f"Hover at rest: one hover on the first name of up to {request_latency.HOVERS} assignment lines spread over "
+        "the file, each asked once (the first hover in a statement pays for its positions). After a keystroke: "
+        f"{plan.request_keystrokes} keystrokes near the middle (as in section 3; {plan.pyright_edits} for pyright), "
+        "each followed, once its diagnostics arrived, by a hover on the nearest assignment below it and by the "
+        f"inlay hints of the {2 * request_latency.WINDOW} lines around it.",
+        "pyright's open-source server has no inlay hints (they are Pylance's); its hover is the reference.",
+        "The target is shapelint's own (no issue names one): the budget of a keystroke's diagnostics.",
+    ]
+    return section
+
+
 # 4. Incremental edits ------------------------------------------------------------------------
 def section_incremental(
     plan: Plan, timings: dict[int, dict[str, object]], lsp_samples: dict[int, dict[str, list[float]]]
@@ -941,8 +1059,9 @@ def run(plan: Plan, output: Path, command: str) -> int:
         section_parse(plan, targets, timings),
         section_real_cold(plan, targets),
         section_servers(plan, targets, lsp_samples, groups, notes),
+        section_requests(plan, targets),
     ]
-    sections[-1].notes += notes
+    sections[3].notes += notes  # the servers section
     groups += keystrokes.measure_real(
         keystrokes.real_scripts(plan.real_limit), plan.real_edits, plan.real_detail_edits, plan.real_detail_count
     )
