@@ -762,7 +762,7 @@ def section_requests(plan: Plan, targets: list[Target]) -> Section:
     section.notes += [
         f"Hover at rest: one hover on the first name of up to {request_latency.HOVERS} assignment lines spread over "
         "the file, each asked once (the first hover in a statement pays for its positions). After a keystroke: "
-        f"{plan.request_keystrokes} keystrokes near the middle (as in section 3; {plan.pyright_edits} for pyright), "
+        f"{plan.request_keystrokes} keystrokes near the middle (bench/edit_positions.py; {plan.pyright_edits} for pyright), "
         "each followed, once its diagnostics arrived, by a hover on the nearest assignment below it and by the "
         f"inlay hints of the {2 * request_latency.WINDOW} lines around it.",
         "pyright's open-source server has no inlay hints (they are Pylance's); its hover is the reference.",
@@ -1059,9 +1059,8 @@ def run(plan: Plan, output: Path, command: str) -> int:
         section_parse(plan, targets, timings),
         section_real_cold(plan, targets),
         section_servers(plan, targets, lsp_samples, groups, notes),
-        section_requests(plan, targets),
     ]
-    sections[3].notes += notes  # the servers section
+    sections[-1].notes += notes
     groups += keystrokes.measure_real(
         keystrokes.real_scripts(plan.real_limit), plan.real_edits, plan.real_detail_edits, plan.real_detail_count
     )
@@ -1072,6 +1071,7 @@ def run(plan: Plan, output: Path, command: str) -> int:
         section_corpus(plan, targets),
         section_folder(plan, targets),
         section_baseline(plan, targets),
+        section_requests(plan, targets),
     ]
     text = render(
         environment, sections, targets, command=command, smoke=plan.smoke, elapsed_seconds=time.perf_counter() - started
