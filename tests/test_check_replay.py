@@ -7,11 +7,12 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 import shapelint.check_pool
-from shapelint import check_replay
+from shapelint import check_replay, read_log
 from shapelint.cli import FORMATS, main
 from shapelint.project_modules import MODULE_CACHE
 
@@ -110,10 +111,21 @@ def linked_file(project: Path) -> None:
     os.symlink(project / "elsewhere.py", project / "src" / "train.py")
 
 
+def same_size_and_time(project: Path) -> None:
+    """The content changed, its size and modification time put back: only the change time tells."""
+    path = project / "src" / "train.py"
+    before = path.stat()
+    path.write_text(FEED.replace("(28, 28)", "(32, 32)"))  # as long as before
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+
+
+@pytest.mark.parametrize("settled", [False, True], ids=["just-written", "settled"])
 @pytest.mark.parametrize(
     "change",
     [
         changed_content,
+        same_size_and_time,
         new_file,
         removed_file,
         changed_data,
@@ -123,14 +135,21 @@ def linked_file(project: Path) -> None:
     ],
 )
 def test_any_change_of_an_input_runs_the_check_again(
-    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, change
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, change, settled: bool
 ) -> None:
+    # Settled: the files' statuses are stored with the record and trusted while they hold (a file
+    # is settled at once here; a pause lets the clock tick before the change, as any real edit does).
+    if settled:
+        monkeypatch.setattr(check_replay, "SETTLED_NS", 0)
     npy(project / "data" / "x.npy", (100, 32, 32))
     (project / "src" / "train.py").write_text(FEED)
     (project / "pyproject.toml").write_text("[tool.other]\n")
     counted = Counted(monkeypatch)
     first = check(capsys, "--format", "json")
     assert codes(first[1]) == ["SL103"]
+    assert bool(stored_statuses(project)) == settled
+    if settled:
+        time.sleep(0.05)
     change(project)
     again = check(capsys, "--format", "json")
     assert counted.runs == 2
@@ -139,6 +158,41 @@ def test_any_change_of_an_input_runs_the_check_again(
     assert again != first or change is new_file  # the new file has the same finding: output grows
     assert check(capsys, "--format", "json") == fresh  # and the new run is replayed in turn
     assert counted.runs == 3
+
+
+def stored_statuses(project: Path) -> dict[str, object]:
+    """The file statuses of the one run record in the project's cache."""
+    (record,) = (project / ".shapelint_cache").rglob("runs/*.json")
+    return json.loads(record.read_text())["statuses"]
+
+
+def test_a_settled_file_whose_status_holds_is_not_read_again(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(check_replay, "SETTLED_NS", 0)
+    npy(project / "data" / "x.npy", (100, 32, 32))
+    (project / "src" / "train.py").write_text(FEED)
+    (project / "src" / "plain.py").write_text(PLAIN)
+    first = check(capsys, "--format", "json")
+    assert {Path(path).name for path in stored_statuses(project)} >= {"train.py", "plain.py", "x.npy"}
+    looked: list[tuple[str, str]] = []
+    real = read_log.still_true
+    monkeypatch.setattr(read_log, "still_true", lambda seen: looked.append(seen[:2]) or real(seen))
+    assert check(capsys, "--format", "json") == first
+    assert looked and all(kind != "read" for kind, _ in looked)  # folders listed, no file read
+
+
+def test_a_file_written_just_before_the_run_is_read_again(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project / "src" / "train.py").write_text(FEED)
+    first = check(capsys, "--format", "json")
+    assert stored_statuses(project) == {}  # changed under SETTLED_NS ago: its time may not have ticked
+    looked: list[tuple[str, str]] = []
+    real = read_log.still_true
+    monkeypatch.setattr(read_log, "still_true", lambda seen: looked.append(seen[:2]) or real(seen))
+    assert check(capsys, "--format", "json") == first
+    assert ("read", str((project / "src" / "train.py").resolve())) in looked
 
 
 def test_a_link_led_elsewhere_runs_the_check_again(

@@ -15,6 +15,12 @@ A later run asked the same way checks those observations with the standard libra
 (nothing of the engine, the configuration or the formatters is imported) and, when every one
 still holds, prints the stored output: the output of the same run on the same inputs. Any
 difference, or anything unexpected in the record, is a miss and the run goes on as usual.
+
+A file read is not read again when its status is the one recorded with its content (device,
+inode, size, modification and change times, as git's index and ruff's cache trust them): every
+write sets the change time, which cannot be set back. File times tick coarsely, though, so a file
+written again in the tick of a write the record saw could keep its status: a file changed less
+than `SETTLED_NS` before its record was stored has no recorded status and is always read.
 Only a run that printed nothing on standard error (no unreadable file, no broken
 configuration) and did not fix, confirm, use a baseline or read standard input is stored.
 """
@@ -24,7 +30,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 import sys
+import time
 
 from shapelint import read_log
 
@@ -36,6 +44,7 @@ if TYPE_CHECKING:  # annotations only: importing typing would cost a replayed ru
 FORMAT = 1
 FOLDER = "runs"  # below the cache's versioned folder
 MAX_RECORD_BYTES = 64 * 1024 * 1024
+SETTLED_NS = 2_000_000_000  # a file changed this long before a record is stored has a trusted status
 ENVIRONMENT = ("SHAPELINT_STRICT", "HOME", "USERPROFILE")
 
 
@@ -64,14 +73,23 @@ def replay(cache_folder: str, key: str) -> tuple[str, int] | None:
         if not isinstance(record, dict) or record.get("format") != FORMAT:
             return None
         output, status, observed = record["output"], record["status"], record["observed"]
+        statuses = record.get("statuses", {})
         if not isinstance(output, str) or type(status) is not int or not isinstance(observed, list):
             return None
+        if not isinstance(statuses, dict):
+            return None
+        unchanged: dict[str, bool] = {}
         for item in observed:
             kind, path, detail, outcome = item
             if not (
                 isinstance(kind, str) and isinstance(path, str) and type(detail) is int and isinstance(outcome, str)
             ):
                 return None
+            if kind == "read" and path in statuses:
+                if path not in unchanged:
+                    unchanged[path] = file_status(path) == statuses[path]
+                if unchanged[path]:
+                    continue  # the content recorded with this status (see the module doc)
             if not read_log.still_true((kind, path, detail, outcome)):
                 return None
         return output, status
@@ -81,11 +99,13 @@ def replay(cache_folder: str, key: str) -> tuple[str, int] | None:
 
 def store(cache_folder: str, key: str, output: str, status: int, observed: Iterable[read_log.Observation]) -> None:
     """Write a run's record atomically; a failure to write only costs the next run its replay."""
+    observations = list(dict.fromkeys(observed))
     record: dict[str, Any] = {
         "format": FORMAT,
         "output": output,
         "status": status,
-        "observed": [list(observation) for observation in dict.fromkeys(observed)],
+        "observed": [list(observation) for observation in observations],
+        "statuses": settled_statuses(observations, time.time_ns()),
     }
     data = json.dumps(record, separators=(",", ":")).encode("utf-8", "surrogatepass")
     if len(data) > MAX_RECORD_BYTES:
@@ -94,6 +114,35 @@ def store(cache_folder: str, key: str, output: str, status: int, observed: Itera
         write_atomically(record_path(cache_folder, key), data)
     except OSError:
         return
+
+
+def file_status(path: str) -> list[int] | None:
+    """What a replay compares of a file that is not a link: its device, inode, size, modification
+    and change times; None for anything else."""
+    try:
+        info = os.lstat(path)
+    except (OSError, ValueError):
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    return [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
+
+
+def settled_statuses(observations: Sequence[read_log.Observation], now_ns: int) -> dict[str, list[int]]:
+    """The status of each file read whose content is still what the observations recorded and
+    which was last changed at least SETTLED_NS before `now_ns` (the module doc)."""
+    reads: dict[str, list[read_log.Observation]] = {}
+    for observation in observations:
+        if observation[0] == "read":
+            reads.setdefault(observation[1], []).append(observation)
+    found: dict[str, list[int]] = {}
+    for path, seen in reads.items():
+        before = file_status(path)
+        if before is None or before[4] > now_ns - SETTLED_NS:
+            continue
+        if all(read_log.still_true(observation) for observation in seen) and file_status(path) == before:
+            found[path] = before
+    return found
 
 
 def write_atomically(target: str, data: bytes) -> None:
