@@ -42,8 +42,8 @@ class HoverText:
 def hover_at(facts: ProgramFacts, program: Program, position: Position) -> HoverText | None:
     """The smallest recorded name or call covering `position` (program coordinates), described."""
     chunk = program.chunk_at_line(position.line)
-    ranges = program.expression_ranges(chunk) if chunk is not None else None
-    if chunk is None or ranges is None:
+    range_of = program.expression_ranges(chunk) if chunk is not None else None
+    if chunk is None or range_of is None:
         return None
     candidates: list[tuple[int, Range, Value | LayerCallFact | UnknownReason]] = []
     recorded: list[tuple[cst.CSTNode, Value | LayerCallFact | UnknownReason]] = [
@@ -52,9 +52,7 @@ def hover_at(facts: ProgramFacts, program: Program, position: Position) -> Hover
         *(found for (index, _), found in facts.unknown_reasons.items() if index == chunk.index),
     ]
     for node, value in recorded:
-        code_range = ranges.get(node)
-        if code_range is None and not ranges.complete:
-            code_range = program.code_range(chunk, node)  # not an expression: asked for alone
+        code_range = range_of(node)
         if code_range is None:
             continue
         # In the text as written (a notebook's IPython lines are parsed transformed).

@@ -18,7 +18,7 @@ import re
 import threading
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import islice
 
@@ -259,14 +259,21 @@ class _ParseCache:
                 ranges.generate(None)
             return ranges.found
 
-    def expression_ranges(self, module: cst.Module) -> KnownRanges:
-        """Ranges in which every expression's is known (what a hover looks through): those kept
-        across keystrokes when they are (`KnownRanges.all_but_blocks`), or every node's."""
+    def expression_ranges(self, module: cst.Module, text: str) -> Callable[[cst.CSTNode], CodeRange | None]:
+        """Node ranges for a hover, which looks through every recorded node of a statement: every
+        range is generated at once, unless every expression's is known already (kept across a
+        keystroke: `KnownRanges.all_but_blocks`); another node is then found alone (`range_of`)."""
         with self._lock:
             ranges = self._ranges(module)
             if not ranges.expressions_known:
                 ranges.generate(None)
-            return ranges
+
+        def lookup(node: cst.CSTNode) -> CodeRange | None:
+            with self._lock:  # `get` keeps what it moves, and the analysis may splice meanwhile
+                found = ranges.get(node)
+                return found if found is not None or ranges.complete else self.range_of(module, text, node)
+
+        return lookup
 
     def range_of(self, module: cst.Module, text: str, node: cst.CSTNode) -> CodeRange | None:
         """One node's range in `module` (parsed from `text`), computed as cheaply as it can be.
@@ -436,13 +443,9 @@ class Program:
         assert chunk.module is not None
         return chunk.module.code_for_node(ref.node)
 
-    def code_range(self, chunk: Chunk, node: cst.CSTNode) -> CodeRange | None:
-        """A node's libcst range in its chunk (`_ParseCache.range_of`)."""
-        return PARSE_CACHE.range_of(chunk.module, chunk.text, node) if chunk.module is not None else None
-
-    def expression_ranges(self, chunk: Chunk) -> KnownRanges | None:
-        """The ranges of the chunk's expressions (`_ParseCache.expression_ranges`)."""
-        return PARSE_CACHE.expression_ranges(chunk.module) if chunk.module is not None else None
+    def expression_ranges(self, chunk: Chunk) -> Callable[[cst.CSTNode], CodeRange | None] | None:
+        """The node ranges of a chunk, as a hover looks them up (`_ParseCache.expression_ranges`)."""
+        return PARSE_CACHE.expression_ranges(chunk.module, chunk.text) if chunk.module is not None else None
 
     def chunk_at_line(self, line: int) -> Chunk | None:
         low, high = 0, len(self.chunks) - 1
