@@ -131,6 +131,8 @@ def file_status(path: str) -> list[int] | None:
 def settled_statuses(observations: Sequence[read_log.Observation], now_ns: int) -> dict[str, list[int]]:
     """The status of each file read whose content is still what the observations recorded and
     which was last changed at least SETTLED_NS before `now_ns` (the module doc)."""
+    if os.name != "posix":
+        return {}  # Windows's `st_ctime` is the creation time, which a write does not change
     reads: dict[str, list[read_log.Observation]] = {}
     for observation in observations:
         if observation[0] == "read":
