@@ -110,11 +110,13 @@ def test_the_summary_counts_notes_apart_from_the_problems_that_fail_the_check(tm
     (tmp_path / "pyproject.toml").write_text('[tool.shapelint]\nseverity = { SL101 = "hint" }\n')
     result = run("check", str(tmp_path))
     assert result.returncode == 1
-    assert result.stdout.splitlines()[-1] == "Found 1 problem (2 fixable with --fix) and 1 note."
+    assert result.stdout.splitlines()[-1] == "Found 1 problem and 1 note (2 fixable with --fix)."
     result = run("check", str(tmp_path / "model.py"))
     assert result.returncode == 0  # the hint is shown, and the check passes
     assert "SL101" in result.stdout
-    assert result.stdout.splitlines()[-1] == "All checks passed! (1 note above: notes do not fail the check.)"
+    assert result.stdout.splitlines()[-1] == (
+        "All checks passed! (1 note above: notes do not fail the check; 1 fixable with --fix.)"
+    )
 
 
 def test_broken_configuration_is_a_clear_error(tmp_path: Path) -> None:

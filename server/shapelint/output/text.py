@@ -38,14 +38,17 @@ def format_results(results: Sequence[FileResult]) -> str:
     notes = counts[Severity.INFORMATION.value] + counts[Severity.HINT.value]
     noted = f"{notes} {'note' if notes == 1 else 'notes'}"
     if problems:
-        summary = f"Found {problems} {'problem' if problems == 1 else 'problems'}"
+        summary = f"Found {problems} {'problem' if problems == 1 else 'problems'}" + (f" and {noted}" if notes else "")
         if fixable:
             summary += f" ({fixable} fixable with --fix)"
         if unsafe:
             summary += f" ({unsafe} more with --fix --unsafe-fixes)"
-        lines.append(summary + (f" and {noted}." if notes else "."))
+        lines.append(summary + ".")
     elif not any(r.error for r in results):
+        fixes = f"; {fixable} fixable with --fix" if fixable else ""
         lines.append(
-            f"All checks passed! ({noted} above: notes do not fail the check.)" if notes else "All checks passed!"
+            f"All checks passed! ({noted} above: notes do not fail the check{fixes}.)"
+            if notes
+            else "All checks passed!"
         )
     return "\n".join(lines)
