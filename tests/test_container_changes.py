@@ -273,3 +273,25 @@ def test_a_change_reached_in_an_unknown_container_leaves_other_unknowns_and_thei
     rebind([ContainerChange(before, after, cst.parse_expression("c[0]"))], scope, Escaped(), False, frozenset())
     assert scope.lookup_reason("other") is cause
     assert scope.lookup("kept") == Seq((UNKNOWN, Const(1)), "list")
+
+
+def test_a_scope_is_looked_through_once_for_each_container_that_escaped(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two lists changed by a helper, then 200 statements in the caller: the caller's names are
+    # looked through once after each escape, not at every statement (keras's saving_lib.py, with
+    # 64 escaped containers, spent five seconds there and hit the work limit).
+    from shapelint import container_changes
+
+    looked: list[int] = []
+    real = container_changes._forget_in
+    monkeypatch.setattr(
+        container_changes, "_forget_in", lambda scope, found: looked.append(len(found)) or real(scope, found)
+    )
+    body = "".join(f"    n_{i} = {i}\n" for i in range(200))
+    text = HEADER + (
+        "def fill(items):\n    items.append(28)\n\n"
+        f"def main():\n    a = [1]\n    b = [1]\n    fill(a)\n    fill(b)\n{body}"
+        "    return np.zeros((28, 28)).reshape(a)\n\n\nmain()\n"
+    )
+    assert not _runs(text)  # `a` is [1, 28] after the calls: 784 elements do not fit (1, 28)
+    assert codes(text) == []  # changed by a helper: the caller's `a` is unknown
+    assert 0 < len(looked) < 40

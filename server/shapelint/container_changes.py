@@ -13,7 +13,7 @@ container (`dims`, `self.dims`). Whatever else holds the same object becomes unk
 helper's cached result), an instance attribute, and the container the changed one was reached in
 (`shapes[0][0] = 1` changes `shapes`). A change made inside a call to a container from outside it
 (an argument, a name of an enclosing scope) also makes the callers' names bound to it unknown, up
-to the end of the top-level statement (`Escaped`).
+to the end of the top-level statement or of the uncalled function's run (`Escaped`).
 """
 
 from __future__ import annotations
@@ -213,14 +213,36 @@ class ContainerChange:
 
 @dataclass
 class Escaped:
-    """Containers changed inside a call that came from outside it (see the module doc)."""
+    """Containers changed inside a call that came from outside it (see the module doc), numbered
+    in the order they escaped, and how far each scope was rid of them: a scope's names are looked
+    through once for the containers that escaped since (by the first statement that ends in it
+    after), not at every statement."""
 
-    containers: list[Value] = field(default_factory=list)
+    containers: list[tuple[int, Value]] = field(default_factory=list)  # (number, container)
+    _added: int = 0
+    _forgotten: dict[int, tuple[Scope, int]] = field(default_factory=dict)  # id(scope) -> (scope, number)
 
     def add(self, container: Value) -> None:
-        if all(container is not kept for kept in self.containers):
-            self.containers.append(container)
+        if all(container is not kept for _, kept in self.containers):
+            self._added += 1
+            self.containers.append((self._added, container))
             del self.containers[:-_MAX_ESCAPED]
+
+    def forget(self, chain: Sequence[Scope]) -> None:
+        """Make the names of the scopes of `chain` bound to an escaped container unknown."""
+        if not self.containers:
+            return
+        for scope in chain:
+            seen = self._forgotten.get(id(scope))
+            done = seen[1] if seen is not None and seen[0] is scope else 0
+            if done < self._added:
+                pending = {id(container): container for number, container in self.containers if number > done}
+                _forget_in(scope, pending)
+                self._forgotten[id(scope)] = (scope, self._added)
+
+    def clear(self) -> None:
+        self.containers.clear()
+        self._forgotten.clear()
 
 
 def rebind(
@@ -254,10 +276,9 @@ def rebind(
                 outside = True
                 escaped.add(before)
             _forget(before, chain)
-    for before in escaped.containers:
-        _forget(before, chain)
+    escaped.forget(chain)
     if not in_call:
-        escaped.containers.clear()
+        escaped.clear()
     return outside
 
 
@@ -293,20 +314,29 @@ def _forget(container: Value, chain: Sequence[Scope]) -> None:
     """Names and instance attributes still bound to a changed container, or to a list, tuple or dict
     holding it as an item (`all_shapes = [dims]`), become unknown."""
     for scope in chain:
-        for name, value in list(scope.names.items()):
-            if value is container or _holds(value, container):
-                scope.bind_unknown(name, None)
-            elif isinstance(value, InstanceValue):
-                for attribute, held in list(value.attributes.items()):
-                    if held is container or _holds(held, container):
-                        value.attributes[attribute] = UNKNOWN
+        _forget_in(scope, {id(container): container})
 
 
-def _holds(value: Value, container: Value) -> bool:
+def _forget_in(scope: Scope, containers: dict[int, Value]) -> None:
+    """`_forget` of several containers (by id) in one scope, its names looked through once."""
+
+    def stale(value: Value) -> bool:
+        return containers.get(id(value)) is value or _holds(value, containers)
+
+    for name, value in list(scope.names.items()):
+        if stale(value):
+            scope.bind_unknown(name, None)
+        elif isinstance(value, InstanceValue):
+            for attribute, held in list(value.attributes.items()):
+                if stale(held):
+                    value.attributes[attribute] = UNKNOWN
+
+
+def _holds(value: Value, containers: dict[int, Value]) -> bool:
     if isinstance(value, Seq) and len(value.items) <= _MAX_SCANNED:
-        return any(item is container for item in value.items)
+        return any(containers.get(id(item)) is item for item in value.items)
     if isinstance(value, DictValue) and len(value.values) <= _MAX_SCANNED:
-        return any(item is container for item in value.values)
+        return any(containers.get(id(item)) is item for item in value.values)
     return False
 
 

@@ -179,6 +179,7 @@ class Interpreter(ControlFlow, UserCalls):
                 self.run_tests(function)
             else:
                 self.call_function(function, CallArgs([], {}), unknown_arguments=True)
+            self._escaped.clear()  # no caller's names to forget: the entry point's call is over
         except Exception as error:
             if STRICT:
                 raise
