@@ -179,11 +179,12 @@ class Interpreter(ControlFlow, UserCalls):
                 self.run_tests(function)
             else:
                 self.call_function(function, CallArgs([], {}), unknown_arguments=True)
-            self._escaped.clear()  # no caller's names to forget: the entry point's call is over
         except Exception as error:
             if STRICT:
                 raise
             self.facts.internal_errors.append(f"{type(error).__name__}: {error}")
+        finally:
+            self._escaped.clear()  # no caller's names to forget: the entry point's run is over
 
     def ref(self, node: cst.CSTNode) -> NodeRef:
         return NodeRef(self.chunk, node)
