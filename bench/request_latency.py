@@ -27,7 +27,7 @@ from pathlib import Path
 
 import edit_positions
 from lsp_client import LspClient
-from server_bench import PAUSE_BETWEEN_EDITS, ServerSpec, _client
+from server_bench import PAUSE_BETWEEN_EDITS, ServerSpec, _client, write_files
 
 HOVERS = 20
 WINDOW = 30  # lines above and below the keystroke whose inlay hints are asked for
@@ -111,7 +111,5 @@ def request_latencies(
 ) -> list[RequestResult]:
     """Per file, the seconds of hovers at rest, and of a hover and the inlay hints after each of
     `keystrokes` keystrokes (the module doc). One server process serves every file in turn."""
-    for path, text in files:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    write_files(files)
     return asyncio.run(_requests(spec, root, files, keystrokes, inlay_hints))

@@ -119,6 +119,13 @@ async def _edit_latencies(
     return results
 
 
+def write_files(files: Sequence[tuple[Path, str]]) -> None:
+    """Put the files a server session opens on disk (a server may read them there)."""
+    for path, text in files:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
 def edit_latencies(
     spec: ServerSpec,
     root: Path,
@@ -135,9 +142,7 @@ def edit_latencies(
     reuses); the CPU time is the server's (and its children's) from each counted keystroke sent to its
     diagnostics received, so work done while idle between keystrokes is not in it.
     """
-    for path, text in files:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    write_files(files)
     return asyncio.run(_edit_latencies(spec, root, files, edits, warmup, positions))
 
 
@@ -154,9 +159,7 @@ async def _peak_memory(spec: ServerSpec, root: Path, files: Sequence[tuple[Path,
 
 def peak_memory(spec: ServerSpec, root: Path, files: Sequence[tuple[Path, str]]) -> float:
     """Peak RSS (MiB) of a fresh server (and its children) after `files` are open and analysed."""
-    for path, text in files:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    write_files(files)
     return asyncio.run(_peak_memory(spec, root, files))
 
 
