@@ -117,6 +117,22 @@ UNFOLLOWED = {
         "def fix(d):\n    d.pop(0)\n\n"
         "def main():\n    dims = list(x.shape)\n    fix(dims)\n    return dims\n\ndims = main()"
     ),
+    "nested-in-an-argument": (
+        "def fix(pair):\n    pair[0][0] = 1\n\n"
+        "def main():\n    dims = list(x.shape)\n    fix((dims, 0))\n    return dims\n\ndims = main()"
+    ),
+    "nested-in-a-list-argument": (
+        "def fix(shapes):\n    shapes[0].pop(0)\n\n"
+        "def main():\n    dims = list(x.shape)\n    fix([dims])\n    return dims\n\ndims = main()"
+    ),
+    "nested-in-a-dict-keyword-argument": (
+        "def fix(config):\n    inner = config['shape']\n    inner[0] = 1\n\n"
+        "def main():\n    dims = list(x.shape)\n    fix(config={'shape': dims})\n    return dims\n\ndims = main()"
+    ),
+    "nested-twice": (
+        "def fix(p):\n    p[0][0].pop(0)\n\n"
+        "def main():\n    dims = list(x.shape)\n    fix(((dims,),))\n    return dims\n\ndims = main()"
+    ),
     "global": "dims = list(x.shape)\nkept = dims\n\ndef fix():\n    dims[0] = 1\n\nfix()\ndims = kept",
     "instance-attribute-alias": (
         "class C:\n    pass\n\nc = C()\ndims = list(x.shape)\nc.d = dims\ndims.pop(0)\ndims = c.d"

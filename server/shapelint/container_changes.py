@@ -46,6 +46,7 @@ DICT_CHANGES = frozenset({"__setitem__", "__delitem__", "pop", "popitem", "clear
 _NONE = Const(None)
 _MAX_ESCAPED = 64  # containers changed inside calls whose callers' names are still to be made unknown
 _MAX_SCANNED = 64  # items of a list or dict looked through for a changed container (longer ones are not)
+_MAX_OUTSIDE = 256  # containers of a call's arguments, nested ones included, known as from outside it
 
 
 def changes_in_place(receiver: Value, method: str) -> bool:
@@ -243,6 +244,24 @@ class Escaped:
     def clear(self) -> None:
         self.containers.clear()
         self._forgotten.clear()
+
+
+def outside_ids(arguments: Sequence[Value]) -> frozenset[int]:
+    """The ids of a call's arguments and of the lists, tuples and dicts nested in them (up to
+    _MAX_SCANNED items of each, _MAX_OUTSIDE in all): a change of any of them inside the call is a
+    change of a container from outside it (`fill((dims, 1))` changing `pair[0]` changes `dims`)."""
+    found: set[int] = set()
+    pending = list(arguments)
+    while pending and len(found) < _MAX_OUTSIDE:
+        value = pending.pop()
+        if id(value) in found:
+            continue
+        found.add(id(value))
+        if isinstance(value, Seq) and len(value.items) <= _MAX_SCANNED:
+            pending.extend(value.items)
+        elif isinstance(value, DictValue) and len(value.values) <= _MAX_SCANNED:
+            pending.extend(value.values)
+    return frozenset(found)
 
 
 def rebind(

@@ -17,7 +17,7 @@ import libcst as cst
 
 from shapelint.budget import Budget
 from shapelint.calls import CallArgs
-from shapelint.container_changes import NOT_FOLLOWED, ContainerChange, changed, changes_in_place
+from shapelint.container_changes import NOT_FOLLOWED, ContainerChange, changed, changes_in_place, outside_ids
 from shapelint.control_flow import Return
 from shapelint.facts import LayerValue, ModelValue, ProgramFacts, UnknownReason
 from shapelint.knowledge import registry
@@ -121,7 +121,7 @@ class UserCalls(UnknownReasons):
         local = Scope({}, function.closure)  # type: ignore[arg-type]
         saved_chunk = self.chunk
         self.chunk = function.chunk
-        self.frame_arguments.append(frozenset(map(id, [*call.args, *call.kwargs.values()])))
+        self.frame_arguments.append(outside_ids([*call.args, *call.kwargs.values()]))
         try:
             self.bind_parameters(node.params, call, local, unknown_arguments)
             self.depth += 1
