@@ -133,6 +133,11 @@ UNFOLLOWED = {
         "def fix(p):\n    p[0][0].pop(0)\n\n"
         "def main():\n    dims = list(x.shape)\n    fix(((dims,),))\n    return dims\n\ndims = main()"
     ),
+    "attribute-of-an-argument": (
+        "class Holder:\n    def __init__(self, dims):\n        self.dims = dims\n\n"
+        "    def shrink(self):\n        self.dims.pop(0)\n\n"
+        "def main():\n    dims = list(x.shape)\n    Holder(dims).shrink()\n    return dims\n\ndims = main()"
+    ),
     "global": "dims = list(x.shape)\nkept = dims\n\ndef fix():\n    dims[0] = 1\n\nfix()\ndims = kept",
     "instance-attribute-alias": (
         "class C:\n    pass\n\nc = C()\ndims = list(x.shape)\nc.d = dims\ndims.pop(0)\ndims = c.d"

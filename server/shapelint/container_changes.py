@@ -247,9 +247,10 @@ class Escaped:
 
 
 def outside_ids(arguments: Sequence[Value]) -> frozenset[int]:
-    """The ids of a call's arguments and of the lists, tuples and dicts nested in them (up to
-    _MAX_SCANNED items of each, _MAX_OUTSIDE in all): a change of any of them inside the call is a
-    change of a container from outside it (`fill((dims, 1))` changing `pair[0]` changes `dims`)."""
+    """The ids of a call's arguments and of what they hold: the items of lists, tuples and dicts and
+    the attributes of objects of the file's classes (up to _MAX_SCANNED of each, _MAX_OUTSIDE in
+    all). A change of any of them inside the call is a change of a container from outside it
+    (`fill((dims, 1))` changing `pair[0]`, or `self.dims.pop(0)` in a method, changes `dims`)."""
     found: set[int] = set()
     pending = list(arguments)
     while pending and len(found) < _MAX_OUTSIDE:
@@ -261,6 +262,8 @@ def outside_ids(arguments: Sequence[Value]) -> frozenset[int]:
             pending.extend(value.items)
         elif isinstance(value, DictValue) and len(value.values) <= _MAX_SCANNED:
             pending.extend(value.values)
+        elif isinstance(value, InstanceValue) and len(value.attributes) <= _MAX_SCANNED:
+            pending.extend(value.attributes.values())
     return frozenset(found)
 
 
