@@ -27,7 +27,7 @@ from pathlib import Path
 
 import edit_positions
 from lsp_client import LspClient
-from server_bench import PAUSE_BETWEEN_EDITS, ServerSpec, _client, write_files
+from server_bench import PAUSE_BETWEEN_EDITS, ServerSpec, server_session, write_files
 
 HOVERS = 20
 WINDOW = 30  # lines above and below the keystroke whose inlay hints are asked for
@@ -42,7 +42,6 @@ class RequestResult:
     hover_after_keystroke: list[float] = field(default_factory=list)
     inlay_after_keystroke: list[float] = field(default_factory=list)
     described: int = 0  # hovers that had something to say
-    hints: int = 0  # inlay hints in the window, after the last keystroke
 
 
 def hover_places(text: str, count: int = HOVERS) -> list[tuple[int, int]]:
@@ -67,10 +66,8 @@ async def _hover(client: LspClient, uri: str, place: tuple[int, int]) -> tuple[f
 async def _requests(
     spec: ServerSpec, root: Path, files: Sequence[tuple[Path, str]], keystrokes: int, inlay_hints: bool
 ) -> list[RequestResult]:
-    client = _client(spec, root)
-    await client.start(timeout=spec.timeout)
     results = []
-    try:
+    async with server_session(spec, root) as client:
         for path, text in files:
             uri, _ = await client.open_and_wait(path, text, spec.timeout)
             result = RequestResult()
@@ -94,15 +91,10 @@ async def _requests(
                 result.hover_after_keystroke.append(seconds)
                 if inlay_hints:
                     started = time.perf_counter()
-                    hints = await client.request(
-                        "textDocument/inlayHint", {"textDocument": {"uri": uri}, "range": window}
-                    )
+                    await client.request("textDocument/inlayHint", {"textDocument": {"uri": uri}, "range": window})
                     result.inlay_after_keystroke.append(time.perf_counter() - started)
-                    result.hints = len(hints or [])
             await client.close(uri)
             results.append(result)
-    finally:
-        await client.stop()
     return results
 
 

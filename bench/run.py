@@ -707,8 +707,8 @@ def section_requests(plan: Plan, targets: list[Target]) -> Section:
     worst: tuple[float, str] | None = None
     for label, files in plans:
         found: dict[str, list[request_latency.RequestResult]] = {}
+        huge = max(text.count("\n") for _, text in files) > 2000
         for spec in [server_bench.shapelint_server(), *([pyright] if pyright else [])]:
-            huge = max(text.count("\n") for _, text in files) > 2000
             count = (
                 plan.request_keystrokes
                 if spec.name == "shapelint"
@@ -762,7 +762,8 @@ def section_requests(plan: Plan, targets: list[Target]) -> Section:
     section.notes += [
         f"Hover at rest: one hover on the first name of up to {request_latency.HOVERS} assignment lines spread over "
         "the file, each asked once (the first hover in a statement pays for its positions). After a keystroke: "
-        f"{plan.request_keystrokes} keystrokes near the middle (bench/edit_positions.py; {plan.pyright_edits} for pyright), "
+        f"{plan.request_keystrokes} keystrokes near the middle (bench/edit_positions.py; {plan.pyright_edits} for "
+        f"pyright, {plan.pyright_huge_edits} above 2,000 lines), "
         "each followed, once its diagnostics arrived, by a hover on the nearest assignment below it and by the "
         f"inlay hints of the {2 * request_latency.WINDOW} lines around it.",
         "pyright's open-source server has no inlay hints (they are Pylance's); its hover is the reference.",

@@ -7,10 +7,11 @@ and the same keystrokes; only the command line and the settings differ.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,17 @@ def _client(spec: ServerSpec, root: Path) -> LspClient:
     return LspClient(list(spec.command), root, spec.settings, env)
 
 
+@contextlib.asynccontextmanager
+async def server_session(spec: ServerSpec, root: Path) -> AsyncIterator[LspClient]:
+    """A started server for one session (one editor: the files opened in turn), stopped at its end."""
+    client = _client(spec, root)
+    await client.start(timeout=spec.timeout)
+    try:
+        yield client
+    finally:
+        await client.stop()
+
+
 async def _edit_latencies(
     spec: ServerSpec,
     root: Path,
@@ -89,10 +101,8 @@ async def _edit_latencies(
     warmup: int,
     positions: Sequence[str],
 ) -> list[LatencyResult]:
-    client = _client(spec, root)
-    await client.start(timeout=spec.timeout)
     results = []
-    try:
+    async with server_session(spec, root) as client:
         for path, text in files:
             uri, opened = await client.open_and_wait(path, text, spec.timeout)
             result = LatencyResult(opened, [])
@@ -114,8 +124,6 @@ async def _edit_latencies(
                 result.edit_seconds += samples
             await client.close(uri)
             results.append(result)
-    finally:
-        await client.stop()
     return results
 
 
@@ -147,14 +155,10 @@ def edit_latencies(
 
 
 async def _peak_memory(spec: ServerSpec, root: Path, files: Sequence[tuple[Path, str]]) -> float:
-    client = _client(spec, root)
-    await client.start(timeout=spec.timeout)
-    try:
+    async with server_session(spec, root) as client:
         await asyncio.gather(*(client.open_and_wait(path, text, spec.timeout * 4) for path, text in files))
         await asyncio.sleep(0.5)
         return peak_rss_mib(client.pid)
-    finally:
-        await client.stop()
 
 
 def peak_memory(spec: ServerSpec, root: Path, files: Sequence[tuple[Path, str]]) -> float:
